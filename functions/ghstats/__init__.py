@@ -1,0 +1,1 @@
+"""ghstats domain package: plain Python, dependencies passed in as parameters."""

@@ -1,0 +1,1 @@
+"""The GitHub API layer: GraphQL through gql, REST through requests, errors classified."""

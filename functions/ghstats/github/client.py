@@ -1,0 +1,253 @@
+"""GitHubClient: GraphQL through gql (requests transport) and REST through requests.
+
+Every answer goes through errors.py, the one place that maps GitHub's responses onto typed
+errors. The client counts the requests it sends and the rate-limit points they cost.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import requests
+from gql import Client, GraphQLRequest
+from gql.transport.exceptions import (
+    TransportConnectionFailed,
+    TransportError,
+    TransportQueryError,
+)
+from gql.transport.requests import RequestsHTTPTransport
+
+from ghstats import limits
+from ghstats.github import documents
+from ghstats.github.auth import TokenProvider
+from ghstats.github.endpoints import Endpoints
+from ghstats.github.errors import (
+    FailedRequest,
+    GitHubServerError,
+    OrgNotFound,
+    RepoError,
+    raise_for_http_status,
+    split_graphql_errors,
+)
+from ghstats.records import RateLimit, repository_record
+
+USER_AGENT = "ghstats"
+
+
+class _SharedSessionTransport(RequestsHTTPTransport):
+    """gql's requests transport on a session we own (so tests and callers can pass one)."""
+
+    def __init__(self, url: str, session: requests.Session, **kwargs: Any):
+        super().__init__(url=url, **kwargs)
+        self._shared_session = session
+
+    def connect(self) -> None:
+        self.session = self._shared_session
+
+    def close(self) -> None:
+        self.session = None  # the session belongs to the GitHubClient
+
+
+@dataclass
+class GraphQLAnswer:
+    data: dict[str, Any]
+    alias_errors: dict[str, RepoError]
+    partial_errors: list[RepoError]
+    rate_limit: RateLimit | None
+
+
+@dataclass(frozen=True)
+class ListedRepo:
+    key: str  # owner/name as GitHub spells it
+    is_archived: bool
+    is_fork: bool
+
+
+@dataclass
+class BatchAnswer:
+    """Every key asked for is in exactly one of records and errors."""
+
+    records: dict[str, dict[str, Any]] = field(default_factory=dict)
+    errors: dict[str, RepoError] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    rate_limit: RateLimit | None = None
+
+
+class GitHubClient:
+    def __init__(
+        self,
+        endpoints: Endpoints,
+        tokens: TokenProvider,
+        *,
+        session: requests.Session | None = None,
+        timeout: tuple[float, float] = (limits.HTTP_CONNECT_TIMEOUT_S, limits.HTTP_READ_TIMEOUT_S),
+        now: Callable[[], float] = time.time,
+    ):
+        self.endpoints = endpoints
+        self._tokens = tokens
+        self._session = session or requests.Session()
+        self._timeout = timeout
+        self._now = now
+        self._last_response: requests.Response | None = None
+        self._transport = _SharedSessionTransport(
+            endpoints.graphql_url,
+            self._session,
+            timeout=timeout,
+            hooks={"response": [self._remember_response]},
+        )
+        self._gql = Client(transport=self._transport, fetch_schema_from_transport=False)
+        self.requests_made = 0
+        self.points_used = 0
+        self.last_rate_limit: RateLimit | None = None
+
+    # -- plumbing ---------------------------------------------------------------------------
+
+    def _remember_response(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
+        self._last_response = response
+
+    def _headers(self) -> dict[str, str]:
+        return {
+            "Authorization": f"bearer {self._tokens.token()}",
+            "User-Agent": USER_AGENT,
+            "Accept": "application/json",
+        }
+
+    def _failure(self, api: str, method: str, url: str, query: str | None) -> FailedRequest:
+        response = self._last_response
+        if response is None:
+            return FailedRequest.from_response(api, method, url, None, {}, "", query)
+        return FailedRequest.from_response(
+            api, method, url, response.status_code, response.headers, response.text, query
+        )
+
+    def _account(self, rate_limit: RateLimit | None) -> None:
+        if rate_limit is not None:
+            self.points_used += rate_limit.cost
+            self.last_rate_limit = rate_limit
+
+    # -- GraphQL ----------------------------------------------------------------------------
+
+    def graphql(self, document: str, variables: dict[str, Any] | None = None) -> GraphQLAnswer:
+        """Send one GraphQL request; raise a typed error or return data with per-alias errors."""
+        url = self.endpoints.graphql_url
+        self._last_response = None
+        self._transport.headers = self._headers()
+        request = GraphQLRequest(document, variable_values=variables or None)
+        self.requests_made += 1
+        data: dict[str, Any] | None
+        errors: list[dict[str, Any]] | None = None
+        try:
+            result = self._gql.execute(request, get_execution_result=True)
+            data = result.data
+        except TransportQueryError as exc:
+            data, errors = exc.data, exc.errors
+        except TransportConnectionFailed as exc:
+            cause = exc.__cause__ or exc
+            raise GitHubServerError(
+                f"request to GitHub failed: {type(cause).__name__}",
+                failure=self._failure("graphql", "POST", url, document),
+            ) from None
+        except TransportError:
+            data = None  # not JSON or not GraphQL: the status check below names it
+        response = self._last_response
+        failure = self._failure("graphql", "POST", url, document)
+        if response is None:
+            raise GitHubServerError("GitHub sent no response", failure=failure)
+        raise_for_http_status(
+            response.status_code, response.headers, response.text, failure, now=self._now
+        )
+        if data is None and not errors:
+            raise GitHubServerError("GitHub answered neither data nor errors", failure=failure)
+        alias_errors, partial = split_graphql_errors(
+            errors, data, response.headers, failure, now=self._now
+        )
+        rate_limit = RateLimit.from_graphql((data or {}).get("rateLimit"))
+        self._account(rate_limit)
+        return GraphQLAnswer(data or {}, alias_errors, partial, rate_limit)
+
+    def preflight(self) -> RateLimit | None:
+        """A cheap query that proves the token works (raises GitHubAuthError if not)."""
+        return self.graphql(documents.document("rate_limit")).rate_limit
+
+    def list_org_repos(
+        self, org: str, *, include_archived: bool = True, include_forks: bool = True
+    ) -> list[ListedRepo]:
+        """All repositories of an organisation, 100 per page, following the cursor."""
+        document = documents.document("list_org_repos")
+        variables: dict[str, Any] = {"login": org}
+        if not include_archived:
+            variables["isArchived"] = False
+        if not include_forks:
+            variables["isFork"] = False
+        repos: list[ListedRepo] = []
+        after: str | None = None
+        while True:
+            answer = self.graphql(document, {**variables, "after": after})
+            organization = answer.data.get("organization")
+            if organization is None:
+                error = answer.alias_errors.get("organization")
+                raise OrgNotFound(
+                    f"organisation '{org}' was not found or the token cannot see it"
+                    + (f" ({error.message})" if error else "")
+                    + ": check the name in 'orgs' and the token's access"
+                )
+            page = organization["repositories"]
+            for node in page["nodes"] or []:
+                if node:
+                    repos.append(ListedRepo(node["nameWithOwner"], node["isArchived"], node["isFork"]))
+            if not page["pageInfo"]["hasNextPage"]:
+                return repos
+            after = page["pageInfo"]["endCursor"]
+
+    def query_repositories(self, keys: list[str]) -> BatchAnswer:
+        """One batched query for the statistics of `keys` (owner/name each)."""
+        answer = self.graphql(documents.batch_query(keys))
+        batch = BatchAnswer(rate_limit=answer.rate_limit)
+        for index, key in enumerate(keys):
+            alias = documents.alias(index)
+            node = answer.data.get(alias)
+            if node is not None:
+                batch.records[key] = repository_record(key, node)
+            else:
+                batch.errors[key] = answer.alias_errors.get(
+                    alias, RepoError("MISSING", f"GitHub returned no data for {key}")
+                )
+        batch.warnings = [e.message for e in answer.partial_errors]
+        return batch
+
+    # -- REST -------------------------------------------------------------------------------
+
+    def rest(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json_body: Any = None,
+        authorization: str | None = None,
+    ) -> Any:
+        """One REST call (path relative to the REST base URL); returns the JSON body."""
+        url = f"{self.endpoints.rest_url}/{path.lstrip('/')}"
+        headers = self._headers() if authorization is None else {
+            "Authorization": authorization, "User-Agent": USER_AGENT,
+        }
+        headers["Accept"] = "application/vnd.github+json"
+        self._last_response = None
+        self.requests_made += 1
+        try:
+            response = self._session.request(
+                method, url, params=params, json=json_body, headers=headers, timeout=self._timeout,
+                hooks={"response": [self._remember_response]},
+            )
+        except requests.RequestException as exc:
+            raise GitHubServerError(
+                f"request to GitHub failed: {type(exc).__name__}",
+                failure=self._failure("rest", method, url, None),
+            ) from None
+        raise_for_http_status(
+            response.status_code, response.headers, response.text,
+            self._failure("rest", method, url, None), now=self._now,
+        )
+        return response.json()

@@ -1,0 +1,68 @@
+"""GraphQL documents: the .graphql files in queries/, and the generated batch query."""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import lru_cache
+from pathlib import Path
+
+QUERIES_DIR = Path(__file__).parent / "queries"
+_FRAGMENT_FILES = {
+    "RepositoryStats": "repository_stats.graphql",
+    "RateLimitFields": "rate_limit_fields.graphql",
+}
+_SPREAD = re.compile(r"\.\.\.\s*([A-Za-z_][A-Za-z0-9_]*)")
+# GitHub owner and repository names (also what the config validator accepts).
+OWNER_PATTERN = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})"
+NAME_PATTERN = r"[A-Za-z0-9._-]{1,100}"
+REPO_KEY = re.compile(rf"^({OWNER_PATTERN})/({NAME_PATTERN})$")
+
+
+@lru_cache(maxsize=None)
+def _read(filename: str) -> str:
+    return (QUERIES_DIR / filename).read_text()
+
+
+def with_fragments(text: str) -> str:
+    """Append every fragment the text spreads (transitively), each once."""
+    seen: list[str] = []
+    pending = _SPREAD.findall(text)
+    while pending:
+        name = pending.pop(0)
+        if name in seen or name not in _FRAGMENT_FILES:
+            continue
+        seen.append(name)
+        pending.extend(_SPREAD.findall(_read(_FRAGMENT_FILES[name])))
+    return "\n".join([text, *(_read(_FRAGMENT_FILES[n]) for n in seen)])
+
+
+def document(name: str) -> str:
+    """A named document from queries/ with the fragments it uses."""
+    return with_fragments(_read(f"{name}.graphql"))
+
+
+def alias(index: int) -> str:
+    return f"r{index}"
+
+
+def batch_query(keys: list[str]) -> str:
+    """One query with an alias per repository: r0: repository(owner: "o", name: "n") {...}.
+
+    Names are validated against GitHub's name rules and quoted as JSON strings (a subset of
+    GraphQL string syntax), so no input can change the query's shape.
+    """
+    if not keys:
+        raise ValueError("a batch needs at least one repository")
+    lines = ["query RepositoryBatch {", "  rateLimit {", "    ...RateLimitFields", "  }"]
+    for index, key in enumerate(keys):
+        match = REPO_KEY.match(key)
+        if not match:
+            raise ValueError(f"not a repository name 'owner/name': {key!r}")
+        owner, name = match.groups()
+        lines.append(
+            f"  {alias(index)}: repository(owner: {json.dumps(owner)}, name: {json.dumps(name)}) "
+            "{\n    ...RepositoryStats\n  }"
+        )
+    lines.append("}")
+    return with_fragments("\n".join(lines))

@@ -1,0 +1,41 @@
+"""Every limit and default of ghstats, in one place."""
+
+# Batching (one GraphQL request per batch of repositories).
+DEFAULT_BATCH_SIZE = 50
+MIN_BATCH_SIZE = 1
+MAX_BATCH_SIZE = 100  # GitHub: at most 100 aliases are sensible; node limit is far away.
+
+# Map concurrency. GitHub's secondary limits punish bursts; Inline Map allows at most 40.
+DEFAULT_MAX_CONCURRENCY = 4
+MIN_MAX_CONCURRENCY = 1
+MAX_MAX_CONCURRENCY = 40
+
+# An Inline Map iteration of one Task is ~7 history events; a Standard execution holds 25,000.
+# 2,500 batches keep a run (with some retries) well below the limit.
+MAX_BATCHES = 2_500
+
+# Listing: GitHub's page size maximum.
+LIST_PAGE_SIZE = 100
+# Topics per repository (GitHub allows at most 20).
+TOPICS_PER_REPO = 20
+
+# HTTP.
+HTTP_CONNECT_TIMEOUT_S = 5.0
+HTTP_READ_TIMEOUT_S = 20.0  # GitHub terminates queries at 10 s; leave room for the transfer.
+DEAD_LETTER_BODY_CHARS = 4_000
+
+# Rate limits: wait when GitHub says nothing more precise (GitHub's documented rule).
+DEFAULT_RATE_LIMIT_WAIT_S = 60
+# Never wait longer than one primary window in one go.
+MAX_RATE_LIMIT_WAIT_S = 3_600
+# How many times one batch may come back "rate limited" before its Task fails (ASL loop bound).
+MAX_RATE_LIMIT_WAITS = 6
+
+# QueryBatch gives up (retryably) when less than this much Lambda time is left.
+QUERY_BATCH_SAFETY_MARGIN_S = 30.0
+
+# GitHub App installation tokens live one hour; renew this long before they expire.
+APP_TOKEN_RENEW_BEFORE_S = 300
+
+# Ledger: batch items expire (DynamoDB TTL) after this many days.
+BATCH_ITEM_TTL_DAYS = 30
