@@ -1,0 +1,112 @@
+"""Every name shared between parts: S3 keys, ledger keys, statuses, metrics, environment."""
+
+from __future__ import annotations
+
+# -- environment of every Lambda (docs/architecture.md) --------------------------------------
+ENV_BUCKET = "GHSTATS_BUCKET"
+ENV_TABLE = "GHSTATS_TABLE"
+ENV_SECRET_NAME = "GHSTATS_SECRET_NAME"
+ENV_TOKEN = "GITHUB_TOKEN"  # local runs only
+
+# -- Powertools ------------------------------------------------------------------------------
+SERVICE = "ghstats"
+METRICS_NAMESPACE = "ghstats"
+METRIC_REPOS_COLLECTED = "ReposCollected"
+METRIC_REPOS_FAILED = "ReposFailed"
+METRIC_POINTS_USED = "PointsUsed"
+METRIC_POINTS_REMAINING = "PointsRemaining"
+
+# -- run statuses ----------------------------------------------------------------------------
+RUNNING = "RUNNING"
+SUCCEEDED = "SUCCEEDED"
+PARTIAL = "PARTIAL"
+FAILED = "FAILED"
+TIMED_OUT = "TIMED_OUT"
+ABORTED = "ABORTED"
+TERMINAL_FAILURES = (FAILED, TIMED_OUT, ABORTED)
+
+# batch statuses
+BATCH_PENDING = "PENDING"
+BATCH_RUNNING = "RUNNING"
+BATCH_DONE = "DONE"
+BATCH_FAILED = "FAILED"
+
+# QueryBatch answers (the state machine's Choice reads these)
+BATCH_ANSWER_DONE = "done"
+BATCH_ANSWER_RATE_LIMITED = "rate_limited"
+
+# -- S3 keys ---------------------------------------------------------------------------------
+
+
+def run_prefix(run_id: str) -> str:
+    return f"runs/{run_id}/"
+
+
+def run_config_key(run_id: str) -> str:
+    return f"runs/{run_id}/run.json"
+
+
+def batch_key(run_id: str, batch_id: str) -> str:
+    return f"runs/{run_id}/batches/{batch_id}.json"
+
+
+def results_prefix(run_id: str) -> str:
+    return f"runs/{run_id}/results/"
+
+
+def result_key(run_id: str, batch_id: str) -> str:
+    return f"runs/{run_id}/results/{batch_id}.json"
+
+
+def failure_key(run_id: str, name: str) -> str:
+    return f"runs/{run_id}/failures/{name}.json"
+
+
+def repositories_key(run_id: str) -> str:
+    return f"runs/{run_id}/repositories.json"
+
+
+def errors_key(run_id: str) -> str:
+    return f"runs/{run_id}/errors.json"
+
+
+def summary_key(run_id: str) -> str:
+    return f"runs/{run_id}/summary.json"
+
+
+LATEST_REPOSITORIES_KEY = "latest/repositories.json"
+
+
+def dataset_key(date: str, run_id: str) -> str:
+    """JSON Lines partitioned by day (date = YYYY-MM-DD) for Athena or DuckDB."""
+    return f"datasets/repositories/dt={date}/{run_id}.jsonl"
+
+
+def batch_id(index: int) -> str:
+    return f"{index:05d}"
+
+
+# -- ledger keys -----------------------------------------------------------------------------
+RUN_SK = "RUN"
+RUNS_INDEX = "by_time"
+RUNS_GSI_PK = "RUNS"
+
+
+def run_pk(run_id: str) -> str:
+    return f"RUN#{run_id}"
+
+
+def batch_sk(batch_id: str) -> str:
+    return f"BATCH#{batch_id}"
+
+
+def org_sk(org: str) -> str:
+    return f"ORG#{org.lower()}"
+
+
+def org_gsi_pk(org: str) -> str:
+    return f"ORG#{org.lower()}"
+
+
+def time_order(started_at: str, run_id: str) -> str:
+    return f"{started_at}#{run_id}"
