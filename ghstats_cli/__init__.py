@@ -1,0 +1,1 @@
+"""The ghstats command line and the local runner (moto's embedded Step Functions engine)."""

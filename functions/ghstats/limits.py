@@ -39,3 +39,7 @@ APP_TOKEN_RENEW_BEFORE_S = 300
 
 # Ledger: batch items expire (DynamoDB TTL) after this many days.
 BATCH_ITEM_TTL_DAYS = 30
+
+# QueryBatch's Retry for transient errors in statemachine/collect.asl.json (MaxAttempts);
+# a test keeps the two equal. The attempt with this retry count is the last one.
+QUERY_BATCH_RETRIES = 5

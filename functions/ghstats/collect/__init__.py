@@ -1,0 +1,1 @@
+"""The collection steps as plain functions: plan (ListRepos), batch (QueryBatch), aggregate."""

@@ -1,0 +1,106 @@
+"""Merge batch results into the run's outputs: records, errors, summary, dataset."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from ghstats import names
+from ghstats.records import SCHEMA_VERSION
+from ghstats.storage import dumps
+
+# Per-owner totals in summary.json: output name -> record field summed.
+SUMMED_FIELDS = {
+    "stars": "stars",
+    "forks": "forks",
+    "watchers": "watchers",
+    "open_issues": "open_issues",
+    "closed_issues": "closed_issues",
+    "open_pull_requests": "open_pull_requests",
+    "closed_pull_requests": "closed_pull_requests",
+    "merged_pull_requests": "merged_pull_requests",
+}
+# Per-owner counts of repositories with a flag set.
+FLAG_COUNTS = {"archived": "is_archived", "forked": "is_fork", "templates": "is_template"}
+
+
+class IncompleteRun(Exception):
+    """A batch has no result, or a repository is missing or counted twice."""
+
+
+def merge_results(batch_keys: dict[str, list[str]], results: dict[str, dict[str, Any]]) -> tuple[dict, dict, list, int, int]:
+    """Check that every repository is in exactly one place and merge.
+
+    Returns (records by key sorted, errors by key sorted, warnings, requests, points).
+    """
+    records: dict[str, dict[str, Any]] = {}
+    errors: dict[str, dict[str, Any]] = {}
+    warnings: list[str] = []
+    requests = points = 0
+    for batch_id, keys in batch_keys.items():
+        result = results.get(batch_id)
+        if result is None:
+            raise IncompleteRun(f"batch {batch_id} has no result: the Map did not finish it")
+        if sorted(result["keys"]) != sorted(keys):
+            raise IncompleteRun(f"batch {batch_id}'s result is for other repositories than the batch")
+        for key in keys:
+            in_records, in_errors = key in result["records"], key in result["errors"]
+            if in_records == in_errors or key in records or key in errors:
+                raise IncompleteRun(f"repository {key} is missing or counted twice in batch {batch_id}")
+            if in_records:
+                records[key] = result["records"][key]
+            else:
+                errors[key] = {**result["errors"][key], "batch_id": batch_id}
+        warnings.extend(result.get("warnings", []))
+        requests += int(result.get("requests", 0))
+        points += int(result.get("points", 0))
+    return (
+        dict(sorted(records.items(), key=lambda kv: kv[0].lower())),
+        dict(sorted(errors.items(), key=lambda kv: kv[0].lower())),
+        warnings,
+        requests,
+        points,
+    )
+
+
+def owner_totals(records: dict[str, dict[str, Any]], errors: dict[str, dict[str, Any]]) -> dict[str, dict[str, int]]:
+    totals: dict[str, dict[str, int]] = defaultdict(
+        lambda: {"repos": 0, **{k: 0 for k in SUMMED_FIELDS}, **{k: 0 for k in FLAG_COUNTS}, "errors": 0}
+    )
+    for record in records.values():
+        owner = totals[record["owner"]]
+        owner["repos"] += 1
+        for out, field in SUMMED_FIELDS.items():
+            owner[out] += int(record[field])
+        for out, field in FLAG_COUNTS.items():
+            owner[out] += int(bool(record[field]))
+    for key in errors:
+        totals[key.split("/", 1)[0]]["errors"] += 1
+    return {owner: totals[owner] for owner in sorted(totals, key=str.lower)}
+
+
+def grand_total(per_owner: dict[str, dict[str, int]]) -> dict[str, int]:
+    total: dict[str, int] = defaultdict(int)
+    for counts in per_owner.values():
+        for name, value in counts.items():
+            total[name] += value
+    return dict(total)
+
+
+def dataset_lines(run_id: str, records: dict[str, dict[str, Any]]) -> str:
+    """JSON Lines for Athena / DuckDB: one record per line, with the run id."""
+    return "".join(dumps({**record, "run_id": run_id}) + "\n" for record in records.values())
+
+
+def outputs_document(run_id: str, records: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    return {"schema_version": SCHEMA_VERSION, "run_id": run_id, "count": len(records), "repositories": records}
+
+
+def output_keys(run_id: str, date: str) -> dict[str, str]:
+    return {
+        "repositories": names.repositories_key(run_id),
+        "errors": names.errors_key(run_id),
+        "summary": names.summary_key(run_id),
+        "latest": names.LATEST_REPOSITORIES_KEY,
+        "dataset": names.dataset_key(date, run_id),
+    }

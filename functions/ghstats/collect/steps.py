@@ -1,0 +1,195 @@
+"""The three Lambda steps as plain functions over their dependencies.
+
+Handlers build the dependencies (S3 store, ledger, GitHub client factory) and call these;
+tests and the local runner pass their own.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timezone
+from typing import Any, Callable
+
+from ghstats import limits, names
+from ghstats.collect.aggregate import (
+    dataset_lines,
+    grand_total,
+    merge_results,
+    output_keys,
+    outputs_document,
+    owner_totals,
+)
+from ghstats.collect.batch import collect_batch
+from ghstats.collect.planning import plan_collection
+from ghstats.config import parse_config
+from ghstats.github.client import GitHubClient
+from ghstats.github.errors import GitHubError, GitHubRateLimited
+from ghstats.ledger import Ledger
+from ghstats.storage import ObjectStore
+
+ClientFactory = Callable[[str], GitHubClient]  # api_url -> client
+
+
+def _iso(ts: float) -> str:
+    return datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _parse_time(value: str) -> float:
+    return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+
+
+# -- ListRepos -------------------------------------------------------------------------------
+
+
+def list_repos(
+    run_id: str,
+    raw_config: Any,
+    started_at: str,
+    store: ObjectStore,
+    ledger: Ledger,
+    make_client: ClientFactory,
+) -> dict[str, Any]:
+    """Plan the run once: a re-run of the same run id reuses the stored plan (no GitHub calls)."""
+    config = parse_config(raw_config)
+    stored = store.get_json(names.run_config_key(run_id))
+    if stored is None:
+        client = make_client(config.api_url)
+        plan = plan_collection(client, config)
+        for batch_id, keys in plan.batches.items():
+            store.put_json(
+                names.batch_key(run_id, batch_id),
+                {"run_id": run_id, "batch_id": batch_id, "api_url": config.api_url, "keys": keys},
+            )
+        stored = {"run_id": run_id, "config": config.to_dict(), "started_at": started_at, **plan.to_dict(),
+                  "batch_sizes": {b: len(k) for b, k in plan.batches.items()}}
+        owners = list(config.orgs and [o.name for o in config.orgs]) + [k.split("/")[0] for k in config.repos]
+        ledger.record_plan(run_id, started_at, sorted(set(owners), key=str.lower), stored["batch_sizes"],
+                           len(plan.repos), plan.warnings)
+        store.put_json(names.run_config_key(run_id), stored)  # last: its presence means "planned"
+    return {
+        "run_id": run_id,
+        "batch_ids": stored["batch_ids"],
+        "batches_total": len(stored["batch_ids"]),
+        "repos_total": stored["repos_total"],
+        "max_concurrency": stored["config"]["max_concurrency"],
+        "warnings": stored["warnings"],
+    }
+
+
+# -- QueryBatch ------------------------------------------------------------------------------
+
+
+def _dead_letter(store: ObjectStore, run_id: str, batch_id: str, exc: GitHubError) -> str | None:
+    if exc.failure is None:
+        return None
+    key = names.failure_key(run_id, f"batch-{batch_id}")
+    store.put_json(key, {"run_id": run_id, "batch_id": batch_id, "error": type(exc).__name__,
+                         "message": str(exc), "request": exc.failure.to_dict()})
+    return key
+
+
+def query_batch(
+    run_id: str,
+    batch_id: str,
+    rate_limit_waits: int,
+    retry_count: int,
+    store: ObjectStore,
+    ledger: Ledger,
+    make_client: ClientFactory,
+    time_left: Callable[[], float] | None = None,
+    now: Callable[[], float] = time.time,
+) -> dict[str, Any]:
+    batch = store.get_json(names.batch_key(run_id, batch_id))
+    if batch is None:
+        raise FileNotFoundError(f"batch {batch_id} of run {run_id} is not in the bucket")
+    answer = {"run_id": run_id, "batch_id": batch_id, "status": names.BATCH_ANSWER_DONE,
+              "wait_seconds": 0, "rate_limit_waits": rate_limit_waits}
+    existing = store.get_json(names.result_key(run_id, batch_id))
+    if existing is not None and existing["keys"] == batch["keys"]:
+        # Finished before (a retry after a crash, a redrive, a re-run): no GitHub call, and the
+        # ledger's transaction makes sure the batch is counted once.
+        ledger.batch_done(run_id, batch_id, len(existing["records"]), len(existing["errors"]), existing["points"])
+        return {**answer, "reused": True}
+
+    ledger.batch_started(run_id, batch_id)
+    client = make_client(batch["api_url"])
+    try:
+        outcome = collect_batch(client, batch["keys"], time_left=time_left)
+    except GitHubRateLimited as exc:
+        waits = rate_limit_waits + 1
+        if waits <= limits.MAX_RATE_LIMIT_WAITS:
+            return {**answer, "status": names.BATCH_ANSWER_RATE_LIMITED, "wait_seconds": exc.wait_seconds,
+                    "rate_limit_waits": waits}
+        ledger.batch_failed(run_id, batch_id, type(exc).__name__,
+                            f"still rate limited after {rate_limit_waits} waits: {exc}",
+                            _dead_letter(store, run_id, batch_id, exc))
+        raise
+    except GitHubError as exc:
+        final = not exc.retryable or retry_count >= limits.QUERY_BATCH_RETRIES
+        ledger.batch_failed(run_id, batch_id, type(exc).__name__, str(exc),
+                            _dead_letter(store, run_id, batch_id, exc) if final else None)
+        raise
+    result = {
+        "run_id": run_id, "batch_id": batch_id, "keys": batch["keys"],
+        "records": outcome.records, "errors": outcome.errors, "warnings": outcome.warnings,
+        "requests": client.requests_made, "points": client.points_used, "splits": outcome.splits,
+        "remaining_points": outcome.remaining_points, "collected_at": _iso(now()),
+    }
+    store.put_json(names.result_key(run_id, batch_id), result)
+    ledger.batch_done(run_id, batch_id, len(outcome.records), len(outcome.errors), client.points_used)
+    return {**answer, "repos_ok": len(outcome.records), "repos_failed": len(outcome.errors),
+            "points": client.points_used, "remaining_points": outcome.remaining_points}
+
+
+# -- Aggregate -------------------------------------------------------------------------------
+
+
+def aggregate(
+    run_id: str, started_at: str, store: ObjectStore, now: Callable[[], float] = time.time
+) -> dict[str, Any]:
+    plan = store.get_json(names.run_config_key(run_id))
+    if plan is None:
+        raise FileNotFoundError(f"run {run_id} has no plan (runs/{run_id}/run.json)")
+    batch_keys = {b: store.get_json(names.batch_key(run_id, b))["keys"] for b in plan["batch_ids"]}
+    results = {b: store.get_json(names.result_key(run_id, b)) for b in plan["batch_ids"]}
+    records, errors, warnings, requests, points = merge_results(
+        batch_keys, {b: r for b, r in results.items() if r is not None}
+    )
+    finished = now()
+    duration = round(max(0.0, finished - _parse_time(started_at)), 3)
+    status = names.PARTIAL if errors else names.SUCCEEDED
+    keys = output_keys(run_id, _iso(finished)[:10])
+    per_owner = owner_totals(records, errors)
+    summary = {
+        "schema_version": 1,
+        "run_id": run_id,
+        "status": status,
+        "started_at": started_at,
+        "finished_at": _iso(finished),
+        "duration_s": duration,
+        "repos_total": len(records) + len(errors),
+        "repos_ok": len(records),
+        "repos_failed": len(errors),
+        "totals": grand_total(per_owner),
+        "owners": per_owner,
+        "api": {
+            "requests": plan["requests"] + requests,
+            "listing_requests": plan["requests"],
+            "batch_requests": requests,
+            "points_used": plan["points"] + points,
+        },
+        "config": plan["config"],
+        "output_keys": keys,
+    }
+    document = outputs_document(run_id, records)
+    store.put_json(keys["repositories"], document)
+    store.put_json(keys["errors"], {"run_id": run_id, "count": len(errors), "errors": errors,
+                                    "warnings": plan["warnings"] + warnings})
+    store.put_json(keys["summary"], summary)
+    store.put_json(keys["latest"], document)
+    store.put_text(keys["dataset"], dataset_lines(run_id, records), "application/x-ndjson")
+    return {
+        "run_id": run_id, "status": status, "repos_ok": len(records), "repos_failed": len(errors),
+        "points_used": summary["api"]["points_used"], "requests": summary["api"]["requests"],
+        "duration_s": duration, "output_keys": keys,
+    }

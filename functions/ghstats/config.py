@@ -1,0 +1,196 @@
+"""The collection config (the execution input): parsed and checked before any GitHub call.
+
+Every problem names the field and the fix; all problems are reported at once.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any
+from urllib.parse import urlparse
+
+from ghstats import limits
+from ghstats.github.documents import OWNER_PATTERN, REPO_KEY
+from ghstats.github.endpoints import GITHUB_COM_API
+
+ORG_NAME = re.compile(rf"^{OWNER_PATTERN}$")
+RUN_ID = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+TOP_LEVEL_KEYS = ("orgs", "repos", "batch_size", "max_concurrency", "api_url", "run_id")
+ORG_KEYS = ("name", "exclude", "include_archived", "include_forks")
+
+
+class InvalidConfig(Exception):
+    """The config cannot be used; the message lists every problem with its fix."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("invalid collection config: " + "; ".join(problems))
+
+
+@dataclass(frozen=True)
+class OrgSpec:
+    name: str
+    exclude: tuple[str, ...] = ()  # owner/name, as written
+    include_archived: bool = True
+    include_forks: bool = True
+
+
+@dataclass(frozen=True)
+class CollectionConfig:
+    orgs: tuple[OrgSpec, ...] = ()
+    repos: tuple[str, ...] = ()
+    batch_size: int = limits.DEFAULT_BATCH_SIZE
+    max_concurrency: int = limits.DEFAULT_MAX_CONCURRENCY
+    api_url: str = GITHUB_COM_API
+    run_id: str | None = None
+    warnings: tuple[str, ...] = field(default=(), compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.pop("warnings")
+        data["orgs"] = [
+            {**o, "exclude": list(o["exclude"])} for o in data["orgs"]
+        ]
+        data["repos"] = list(self.repos)
+        if self.run_id is None:
+            data.pop("run_id")
+        return data
+
+
+def _unknown_keys(obj: dict[str, Any], allowed: tuple[str, ...], where: str) -> list[str]:
+    return [
+        f"{where}{key}: unknown key; allowed keys are {', '.join(allowed)}"
+        for key in obj
+        if key not in allowed
+    ]
+
+
+def _bounded_int(raw: dict[str, Any], key: str, default: int, low: int, high: int, problems: list[str]) -> int:
+    value = raw.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        problems.append(f"{key}: {value!r} is not a whole number from {low} to {high}; set it within that range (default {default})")
+        return default
+    return value
+
+
+def _bool(raw: dict[str, Any], key: str, where: str, problems: list[str]) -> bool:
+    value = raw.get(key, True)
+    if not isinstance(value, bool):
+        problems.append(f"{where}{key}: {value!r} is not true or false")
+        return True
+    return value
+
+
+def _parse_org(index: int, raw: Any, problems: list[str]) -> OrgSpec | None:
+    where = f"orgs[{index}]"
+    if isinstance(raw, str):
+        raw = {"name": raw}
+    if not isinstance(raw, dict):
+        problems.append(f"{where}: expected an organisation login or an object with 'name'")
+        return None
+    problems.extend(_unknown_keys(raw, ORG_KEYS, f"{where}."))
+    name = raw.get("name")
+    if not isinstance(name, str) or not ORG_NAME.match(name):
+        problems.append(
+            f"{where}.name: {name!r} is not a GitHub organisation login (letters, digits and "
+            "single hyphens, at most 39 characters)"
+        )
+        return None
+    exclude_raw = raw.get("exclude", [])
+    exclude: list[str] = []
+    if not isinstance(exclude_raw, list):
+        problems.append(f"{where}.exclude: expected a list of repository names")
+        exclude_raw = []
+    for j, item in enumerate(exclude_raw):
+        key = item if isinstance(item, str) and "/" in item else f"{name}/{item}"
+        match = REPO_KEY.match(key) if isinstance(item, str) else None
+        if not match:
+            problems.append(f"{where}.exclude[{j}]: {item!r} is not a repository name ('name' or '{name}/name')")
+        elif match.group(1).lower() != name.lower():
+            problems.append(f"{where}.exclude[{j}]: {item!r} belongs to another owner; exclude only {name}'s repositories here")
+        else:
+            exclude.append(key)
+    return OrgSpec(
+        name=name,
+        exclude=tuple(exclude),
+        include_archived=_bool(raw, "include_archived", f"{where}.", problems),
+        include_forks=_bool(raw, "include_forks", f"{where}.", problems),
+    )
+
+
+def _check_api_url(value: Any, problems: list[str]) -> str:
+    if not isinstance(value, str):
+        problems.append("api_url: expected a URL such as https://api.github.com or https://HOST/api/v3")
+        return GITHUB_COM_API
+    parsed = urlparse(value)
+    local = parsed.hostname in LOCAL_HOSTS
+    if not parsed.hostname or parsed.scheme not in ("https", "http") or (parsed.scheme == "http" and not local):
+        problems.append(
+            f"api_url: {value!r} is not an https URL; use https://api.github.com (github.com) or "
+            "https://HOST/api/v3 (GitHub Enterprise Server)"
+        )
+        return GITHUB_COM_API
+    if parsed.query or parsed.fragment or parsed.username or parsed.password:
+        problems.append("api_url: remove the query, fragment or credentials from the URL")
+    return value.rstrip("/")
+
+
+def parse_config(raw: Any) -> CollectionConfig:
+    """Check and normalise the execution input; raise InvalidConfig listing every problem."""
+    if not isinstance(raw, dict):
+        raise InvalidConfig(["the config must be a JSON object with 'orgs' and/or 'repos'"])
+    problems = _unknown_keys(raw, TOP_LEVEL_KEYS, "")
+    warnings: list[str] = []
+
+    orgs_raw = raw.get("orgs", [])
+    orgs: list[OrgSpec] = []
+    if not isinstance(orgs_raw, list):
+        problems.append("orgs: expected a list of organisation logins or objects")
+        orgs_raw = []
+    seen_orgs: set[str] = set()
+    for i, item in enumerate(orgs_raw):
+        spec = _parse_org(i, item, problems)
+        if spec is None:
+            continue
+        if spec.name.lower() in seen_orgs:
+            problems.append(f"orgs[{i}].name: '{spec.name}' is listed twice; list each organisation once")
+            continue
+        seen_orgs.add(spec.name.lower())
+        orgs.append(spec)
+
+    repos_raw = raw.get("repos", [])
+    repos: list[str] = []
+    if not isinstance(repos_raw, list):
+        problems.append("repos: expected a list of 'owner/name' strings")
+        repos_raw = []
+    seen_repos: set[str] = set()
+    for i, item in enumerate(repos_raw):
+        if not isinstance(item, str) or not REPO_KEY.match(item):
+            problems.append(f"repos[{i}]: {item!r} is not 'owner/name'")
+        elif item.lower() in seen_repos:
+            problems.append(f"repos[{i}]: '{item}' is listed twice; list each repository once")
+        else:
+            seen_repos.add(item.lower())
+            repos.append(item)
+
+    if "orgs" in raw and isinstance(orgs_raw, list) and not orgs_raw and "repos" not in raw:
+        problems.append("orgs: the list is empty; name at least one organisation or add 'repos'")
+    elif "repos" in raw and isinstance(repos_raw, list) and not repos_raw and "orgs" not in raw:
+        problems.append("repos: the list is empty; name at least one repository or add 'orgs'")
+    elif not orgs_raw and not repos_raw and not any(p.startswith(("orgs", "repos")) for p in problems):
+        problems.append("orgs: nothing to collect; add 'orgs' (organisation logins) and/or 'repos' ('owner/name')")
+
+    batch_size = _bounded_int(raw, "batch_size", limits.DEFAULT_BATCH_SIZE, limits.MIN_BATCH_SIZE, limits.MAX_BATCH_SIZE, problems)
+    concurrency = _bounded_int(raw, "max_concurrency", limits.DEFAULT_MAX_CONCURRENCY, limits.MIN_MAX_CONCURRENCY, limits.MAX_MAX_CONCURRENCY, problems)
+    api_url = _check_api_url(raw.get("api_url", GITHUB_COM_API), problems)
+
+    run_id = raw.get("run_id")
+    if run_id is not None and (not isinstance(run_id, str) or not RUN_ID.match(run_id)):
+        problems.append("run_id: use 1-80 letters, digits, '-' or '_' (it names the run's S3 folder)")
+
+    if problems:
+        raise InvalidConfig(problems)
+    return CollectionConfig(tuple(orgs), tuple(repos), batch_size, concurrency, api_url, run_id, tuple(warnings))

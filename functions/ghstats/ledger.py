@@ -1,0 +1,235 @@
+"""The run ledger in DynamoDB (item layout: docs/architecture.md and README).
+
+Updates that can repeat (Lambda retries, redrives, at-least-once events) are conditional, so
+a repeat never counts twice.
+"""
+
+from __future__ import annotations
+
+import time
+from decimal import Decimal
+from typing import Any, Callable, Iterable
+
+from boto3.dynamodb.conditions import Key
+from botocore.exceptions import ClientError
+
+from ghstats import limits, names
+
+_STATUS_RANK = {names.RUNNING: 0}  # every terminal status ranks 1
+
+
+def _plain(value: Any) -> Any:
+    """DynamoDB numbers come back as Decimal; give callers ints and floats."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, set, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _conditional_failed(exc: ClientError) -> bool:
+    code = exc.response.get("Error", {}).get("Code")
+    return code in ("ConditionalCheckFailedException", "TransactionCanceledException")
+
+
+class Ledger:
+    def __init__(self, table: Any, now: Callable[[], float] = time.time):
+        self._table = table
+        self._client = table.meta.client
+        self._now = now
+
+    def _iso_now(self) -> str:
+        return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self._now()))
+
+    # -- ListRepos --------------------------------------------------------------------------
+
+    def record_plan(
+        self,
+        run_id: str,
+        started_at: str,
+        orgs: Iterable[str],
+        batch_sizes: dict[str, int],
+        repos_total: int,
+        warnings: list[str],
+    ) -> None:
+        """The run's size, one PENDING item per batch, one pointer per org (for 'last runs of org')."""
+        order = names.time_order(started_at, run_id)
+        self._table.update_item(
+            Key={"pk": names.run_pk(run_id), "sk": names.RUN_SK},
+            UpdateExpression=(
+                "SET batches_total = :bt, repos_total = :rt, batches_done = if_not_exists(batches_done, :zero), "
+                "repos_ok = if_not_exists(repos_ok, :zero), repos_failed = if_not_exists(repos_failed, :zero), "
+                "points_used = if_not_exists(points_used, :zero), warnings = :warnings, orgs = :orgs, updated_at = :now"
+            ),
+            ExpressionAttributeValues={
+                ":bt": len(batch_sizes), ":rt": repos_total, ":zero": 0, ":warnings": warnings,
+                ":orgs": sorted(orgs), ":now": self._iso_now(),
+            },
+        )
+        expires = int(self._now()) + limits.BATCH_ITEM_TTL_DAYS * 86_400
+        with self._table.batch_writer() as writer:
+            for batch_id, size in batch_sizes.items():
+                writer.put_item(Item={
+                    "pk": names.run_pk(run_id), "sk": names.batch_sk(batch_id), "run_id": run_id,
+                    "batch_id": batch_id, "status": names.BATCH_PENDING, "repos": size,
+                    "attempts": 0, "expires_at": expires,
+                })
+            for org in orgs:
+                writer.put_item(Item={
+                    "pk": names.run_pk(run_id), "sk": names.org_sk(org), "run_id": run_id, "org": org,
+                    "gsi1pk": names.org_gsi_pk(org), "gsi1sk": order,
+                })
+
+    # -- QueryBatch -------------------------------------------------------------------------
+
+    def batch_started(self, run_id: str, batch_id: str) -> None:
+        try:
+            self._table.update_item(
+                Key={"pk": names.run_pk(run_id), "sk": names.batch_sk(batch_id)},
+                UpdateExpression="SET #s = :running, updated_at = :now ADD attempts :one",
+                ConditionExpression="attribute_not_exists(#s) OR #s <> :done",
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues={
+                    ":running": names.BATCH_RUNNING, ":done": names.BATCH_DONE, ":one": 1,
+                    ":now": self._iso_now(),
+                },
+            )
+        except ClientError as exc:
+            if not _conditional_failed(exc):
+                raise
+
+    def batch_done(self, run_id: str, batch_id: str, repos_ok: int, repos_failed: int, points: int) -> bool:
+        """Mark a batch DONE and add it to the run's progress, once (a transaction)."""
+        table = self._table.name
+        try:
+            self._client.transact_write_items(TransactItems=[
+                {"Update": {
+                    "TableName": table,
+                    "Key": {"pk": {"S": names.run_pk(run_id)}, "sk": {"S": names.batch_sk(batch_id)}},
+                    "UpdateExpression": "SET #s = :done, repos_ok = :ok, repos_failed = :failed, points = :points, updated_at = :now REMOVE #e, cause",
+                    "ConditionExpression": "attribute_not_exists(#s) OR #s <> :done",
+                    "ExpressionAttributeNames": {"#s": "status", "#e": "error"},
+                    "ExpressionAttributeValues": {
+                        ":done": {"S": names.BATCH_DONE}, ":ok": {"N": str(repos_ok)},
+                        ":failed": {"N": str(repos_failed)}, ":points": {"N": str(points)},
+                        ":now": {"S": self._iso_now()},
+                    },
+                }},
+                {"Update": {
+                    "TableName": table,
+                    "Key": {"pk": {"S": names.run_pk(run_id)}, "sk": {"S": names.RUN_SK}},
+                    "UpdateExpression": "ADD batches_done :one, repos_ok :ok, repos_failed :failed, points_used :points SET updated_at = :now",
+                    "ExpressionAttributeValues": {
+                        ":one": {"N": "1"}, ":ok": {"N": str(repos_ok)}, ":failed": {"N": str(repos_failed)},
+                        ":points": {"N": str(points)}, ":now": {"S": self._iso_now()},
+                    },
+                }},
+            ])
+        except ClientError as exc:
+            if _conditional_failed(exc):
+                return False
+            raise
+        return True
+
+    def batch_failed(self, run_id: str, batch_id: str, error: str, cause: str, failure_key: str | None) -> None:
+        self._table.update_item(
+            Key={"pk": names.run_pk(run_id), "sk": names.batch_sk(batch_id)},
+            UpdateExpression="SET #s = :failed, #e = :error, cause = :cause, updated_at = :now"
+            + (", failure_key = :fk" if failure_key else ""),
+            ExpressionAttributeNames={"#s": "status", "#e": "error"},
+            ExpressionAttributeValues={
+                ":failed": names.BATCH_FAILED, ":error": error, ":cause": cause[:1000],
+                ":now": self._iso_now(), **({":fk": failure_key} if failure_key else {}),
+            },
+        )
+        if failure_key:
+            self._table.update_item(
+                Key={"pk": names.run_pk(run_id), "sk": names.RUN_SK},
+                UpdateExpression="ADD failure_keys :fk",
+                ExpressionAttributeValues={":fk": {failure_key}},
+            )
+
+    # -- TrackRun ---------------------------------------------------------------------------
+
+    def apply_execution_status(
+        self,
+        run_id: str,
+        status: str,
+        redrive_count: int,
+        *,
+        error: str | None = None,
+        cause: str | None = None,
+        at: str | None = None,
+    ) -> bool:
+        """Apply a "Step Functions Execution Status Change" event, ignoring stale or repeated ones.
+
+        Events are unordered and at-least-once: an event applies only when its rank
+        (redrive count, then RUNNING < terminal) is higher than the last applied one.
+        SUCCEEDED changes no status (the workflow wrote SUCCEEDED or PARTIAL itself).
+        """
+        rank = redrive_count * 10 + _STATUS_RANK.get(status, 1)
+        values: dict[str, Any] = {":rank": rank, ":rc": redrive_count, ":now": self._iso_now()}
+        sets = ["track_rank = :rank", "redrive_count = :rc", "updated_at = :now"]
+        removes: list[str] = []
+        if status == names.RUNNING:
+            sets.append("#s = :status")
+            values[":status"] = names.RUNNING
+            if redrive_count:
+                sets.append("redriven_at = :at")
+                values[":at"] = at or self._iso_now()
+                removes += ["#e", "cause", "finished_at"]
+        elif status in names.TERMINAL_FAILURES:
+            sets += ["#s = :status", "#e = :error", "cause = :cause", "finished_at = :at"]
+            values.update({":status": status, ":error": error or status, ":cause": (cause or "")[:4000],
+                           ":at": at or self._iso_now()})
+        expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
+        attr_names = {k: v for k, v in (("#s", "status"), ("#e", "error")) if k in expression}
+        try:
+            self._table.update_item(
+                Key={"pk": names.run_pk(run_id), "sk": names.RUN_SK},
+                UpdateExpression=expression,
+                ConditionExpression="attribute_not_exists(track_rank) OR track_rank < :rank",
+                ExpressionAttributeValues=values,
+                **({"ExpressionAttributeNames": attr_names} if attr_names else {}),
+            )
+        except ClientError as exc:
+            if _conditional_failed(exc):
+                return False
+            raise
+        return True
+
+    # -- lookups ----------------------------------------------------------------------------
+
+    def get_run(self, run_id: str) -> dict[str, Any] | None:
+        item = self._table.get_item(Key={"pk": names.run_pk(run_id), "sk": names.RUN_SK}).get("Item")
+        return _plain(item) if item else None
+
+    def get_batches(self, run_id: str) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        kwargs: dict[str, Any] = {
+            "KeyConditionExpression": Key("pk").eq(names.run_pk(run_id)) & Key("sk").begins_with("BATCH#")
+        }
+        while True:
+            page = self._table.query(**kwargs)
+            items.extend(_plain(i) for i in page["Items"])
+            if "LastEvaluatedKey" not in page:
+                return items
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def last_runs(self, limit: int = 10, org: str | None = None) -> list[dict[str, Any]]:
+        """The newest runs first, overall or for one organisation (GSI by_time)."""
+        partition = names.org_gsi_pk(org) if org else names.RUNS_GSI_PK
+        page = self._table.query(
+            IndexName=names.RUNS_INDEX,
+            KeyConditionExpression=Key("gsi1pk").eq(partition),
+            ScanIndexForward=False,
+            Limit=limit,
+        )
+        runs = []
+        for item in page["Items"]:
+            run = item if item["sk"] == names.RUN_SK else self.get_run(item["run_id"])
+            if run:
+                runs.append(_plain(run))
+        return runs

@@ -1,0 +1,49 @@
+"""Where run data lives: an object store interface and its S3 implementation."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Protocol
+
+
+class ObjectStore(Protocol):
+    def get_json(self, key: str) -> Any | None: ...
+
+    def put_json(self, key: str, value: Any) -> None: ...
+
+    def put_text(self, key: str, text: str, content_type: str = "text/plain") -> None: ...
+
+    def list_keys(self, prefix: str) -> list[str]: ...
+
+
+def dumps(value: Any) -> str:
+    """The one JSON encoding of ghstats' outputs (stable, UTF-8, keys as given)."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+class S3ObjectStore:
+    def __init__(self, s3_client: Any, bucket: str):
+        self._s3 = s3_client
+        self._bucket = bucket
+
+    def get_json(self, key: str) -> Any | None:
+        try:
+            body = self._s3.get_object(Bucket=self._bucket, Key=key)["Body"].read()
+        except self._s3.exceptions.NoSuchKey:
+            return None
+        return json.loads(body)
+
+    def put_json(self, key: str, value: Any) -> None:
+        self.put_text(key, dumps(value), "application/json")
+
+    def put_text(self, key: str, text: str, content_type: str = "text/plain") -> None:
+        self._s3.put_object(
+            Bucket=self._bucket, Key=key, Body=text.encode("utf-8"), ContentType=content_type
+        )
+
+    def list_keys(self, prefix: str) -> list[str]:
+        keys: list[str] = []
+        paginator = self._s3.get_paginator("list_objects_v2")
+        for page in paginator.paginate(Bucket=self._bucket, Prefix=prefix):
+            keys.extend(obj["Key"] for obj in page.get("Contents", []))
+        return sorted(keys)

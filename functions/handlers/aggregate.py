@@ -1,0 +1,19 @@
+"""Aggregate: merge the batch results into the run's outputs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ghstats.collect import steps
+from handlers import dependencies
+from handlers.observability import logger, metrics, tracer
+
+
+@logger.inject_lambda_context(correlation_id_path="run_id")
+@metrics.log_metrics
+@tracer.capture_lambda_handler
+def handler(event: dict[str, Any], context: Any, deps: dependencies.Dependencies | None = None) -> dict[str, Any]:
+    deps = deps or dependencies.from_environment()
+    answer = steps.aggregate(event["run_id"], event["started_at"], deps.store)
+    logger.info("run aggregated", extra={k: answer[k] for k in ("status", "repos_ok", "repos_failed", "points_used")})
+    return answer

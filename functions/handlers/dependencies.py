@@ -1,0 +1,71 @@
+"""What the handlers need, built once per Lambda container from its environment.
+
+Tests and the local runner pass their own Dependencies to the handlers instead.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+import boto3
+import requests
+
+from ghstats import names
+from ghstats.collect.steps import ClientFactory
+from ghstats.github.client import GitHubClient
+from ghstats.github.credentials import token_provider
+from ghstats.github.endpoints import Endpoints
+from ghstats.ledger import Ledger
+from ghstats.storage import ObjectStore, S3ObjectStore
+
+
+class MissingSetting(Exception):
+    """The function's environment lacks a required variable (a deployment problem)."""
+
+
+@dataclass
+class Dependencies:
+    store: ObjectStore
+    ledger: Ledger
+    make_client: ClientFactory
+    environ: Mapping[str, str] = field(default_factory=dict)
+
+
+def _require(environ: Mapping[str, str], name: str) -> str:
+    value = environ.get(name)
+    if not value:
+        raise MissingSetting(f"environment variable {name} is not set; deploy with the ghstats CDK stack")
+    return value
+
+
+def build(environ: Mapping[str, str], *, s3: Any = None, dynamodb: Any = None) -> Dependencies:
+    bucket = _require(environ, names.ENV_BUCKET)
+    table_name = _require(environ, names.ENV_TABLE)
+    session = requests.Session()
+    providers: dict[str, Any] = {}  # api_url -> token provider (App tokens are cached inside)
+
+    def make_client(api_url: str) -> GitHubClient:
+        endpoints = Endpoints.from_api_url(api_url)
+        if api_url not in providers:
+            providers[api_url] = token_provider(environ, endpoints, session)
+        return GitHubClient(endpoints, providers[api_url], session=session)
+
+    table = (dynamodb or boto3.resource("dynamodb")).Table(table_name)
+    return Dependencies(
+        store=S3ObjectStore(s3 or boto3.client("s3"), bucket),
+        ledger=Ledger(table),
+        make_client=make_client,
+        environ=environ,
+    )
+
+
+_cached: Dependencies | None = None
+
+
+def from_environment() -> Dependencies:
+    global _cached
+    if _cached is None:
+        _cached = build(os.environ)
+    return _cached

@@ -1,0 +1,27 @@
+"""ListRepos: validate the config, check the token, list and batch the repositories."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+
+from ghstats import names
+from ghstats.collect import steps
+from handlers import dependencies
+from handlers.observability import logger, metrics, tracer
+
+
+@logger.inject_lambda_context(correlation_id_path="run_id")
+@metrics.log_metrics
+@tracer.capture_lambda_handler
+def handler(event: dict[str, Any], context: Any, deps: dependencies.Dependencies | None = None) -> dict[str, Any]:
+    deps = deps or dependencies.from_environment()
+    answer = steps.list_repos(
+        event["run_id"], event.get("config"), event["started_at"], deps.store, deps.ledger, deps.make_client
+    )
+    for warning in answer["warnings"]:
+        logger.warning(warning)
+    logger.info("planned run", extra={"batches": answer["batches_total"], "repos": answer["repos_total"]})
+    metrics.add_metric(name="ReposListed", unit=MetricUnit.Count, value=answer["repos_total"])
+    return {k: answer[k] for k in ("run_id", "batch_ids", "batches_total", "repos_total", "max_concurrency")}

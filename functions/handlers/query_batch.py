@@ -1,0 +1,38 @@
+"""QueryBatch: one batch of repositories, one GraphQL request (split on 502/timeouts)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+
+from ghstats import limits, names
+from ghstats.collect import steps
+from handlers import dependencies
+from handlers.observability import logger, metrics, tracer
+
+
+def _time_left(context: Any):
+    if context is None or not hasattr(context, "get_remaining_time_in_millis"):
+        return None
+    return lambda: context.get_remaining_time_in_millis() / 1000 - limits.QUERY_BATCH_SAFETY_MARGIN_S
+
+
+@logger.inject_lambda_context(correlation_id_path="run_id")
+@metrics.log_metrics
+@tracer.capture_lambda_handler
+def handler(event: dict[str, Any], context: Any, deps: dependencies.Dependencies | None = None) -> dict[str, Any]:
+    deps = deps or dependencies.from_environment()
+    answer = steps.query_batch(
+        event["run_id"], event["batch_id"], int(event.get("rate_limit_waits", 0)), int(event.get("retry_count", 0)),
+        deps.store, deps.ledger, deps.make_client, time_left=_time_left(context),
+    )
+    if answer["status"] == names.BATCH_ANSWER_RATE_LIMITED:
+        logger.warning("rate limited", extra={"wait_seconds": answer["wait_seconds"], "waits": answer["rate_limit_waits"]})
+    elif not answer.get("reused"):
+        metrics.add_metric(name=names.METRIC_REPOS_COLLECTED, unit=MetricUnit.Count, value=answer["repos_ok"])
+        metrics.add_metric(name=names.METRIC_REPOS_FAILED, unit=MetricUnit.Count, value=answer["repos_failed"])
+        metrics.add_metric(name=names.METRIC_POINTS_USED, unit=MetricUnit.Count, value=answer["points"])
+        if answer.get("remaining_points") is not None:
+            metrics.add_metric(name=names.METRIC_POINTS_REMAINING, unit=MetricUnit.Count, value=answer["remaining_points"])
+    return {k: answer[k] for k in ("run_id", "batch_id", "status", "wait_seconds", "rate_limit_waits")}

@@ -1,0 +1,260 @@
+"""Run the real state machine on this machine.
+
+The same statemachine/collect.asl.json runs in moto's embedded Step Functions engine; its
+Lambda tasks are dispatched in-process to the handlers in functions/handlers; S3 and DynamoDB
+are moto's. See ../shared/notes/local-engine.md.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterator
+from urllib.parse import unquote
+from contextlib import contextmanager
+
+import boto3
+from botocore.awsrequest import AWSResponse
+from botocore.response import StreamingBody
+
+from ghstats import names
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+ASL_PATH = REPO_ROOT / "statemachine" / "collect.asl.json"
+REGION = "us-east-1"
+BUCKET = "ghstats-local"
+TABLE = "ghstats-ledger"
+STATE_MACHINE = "ghstats-collect"
+FUNCTIONS = {"ListReposFunctionArn": "ListRepos", "QueryBatchFunctionArn": "QueryBatch",
+             "AggregateFunctionArn": "Aggregate"}
+
+# Local runs: no X-Ray daemon, metrics printed nowhere, quiet logs.
+LOCAL_ENVIRONMENT = {
+    "AWS_DEFAULT_REGION": REGION,
+    "AWS_ACCESS_KEY_ID": "local",
+    "AWS_SECRET_ACCESS_KEY": "local",
+    "POWERTOOLS_TRACE_DISABLED": "true",
+    "POWERTOOLS_METRICS_DISABLED": "true",
+    "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
+    "POWERTOOLS_SERVICE_NAME": names.SERVICE,
+    names.ENV_BUCKET: BUCKET,
+    names.ENV_TABLE: TABLE,
+}
+
+
+def definition(substitutions: dict[str, str]) -> str:
+    text = ASL_PATH.read_text()
+    for key, value in substitutions.items():
+        text = text.replace("${" + key + "}", value)
+    return text
+
+
+def create_table(dynamodb: Any) -> None:
+    """The ledger table as the CDK stack creates it (keys and GSI: docs/architecture.md)."""
+    dynamodb.create_table(
+        TableName=TABLE,
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"} for n in ("pk", "sk", "gsi1pk", "gsi1sk")],
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        GlobalSecondaryIndexes=[{
+            "IndexName": names.RUNS_INDEX,
+            "KeySchema": [{"AttributeName": "gsi1pk", "KeyType": "HASH"}, {"AttributeName": "gsi1sk", "KeyType": "RANGE"}],
+            "Projection": {"ProjectionType": "ALL"},
+        }],
+    )
+
+
+@dataclass
+class LambdaContext:
+    function_name: str
+    timeout_s: float = 300.0
+
+    def __post_init__(self) -> None:
+        self.memory_limit_in_mb = 512
+        self.invoked_function_arn = f"arn:aws:lambda:{REGION}:123456789012:function:{self.function_name}"
+        self.aws_request_id = str(uuid.uuid4())
+        self.function_version = "$LATEST"
+        self.log_group_name = f"/aws/lambda/{self.function_name}"
+        self.log_stream_name = "local"
+        self._deadline = time.monotonic() + self.timeout_s
+
+    def get_remaining_time_in_millis(self) -> int:
+        return int(max(0.0, self._deadline - time.monotonic()) * 1000)
+
+
+@dataclass
+class ExecutionOutcome:
+    run_id: str
+    execution_arn: str
+    status: str
+    output: dict[str, Any] | None
+    error: str | None
+    cause: str | None
+
+
+class LocalAws:
+    """moto with the state machine deployed and the handlers wired in-process.
+
+    `invocations` counts Lambda invocations per function; `hooks` lets tests wrap a
+    handler (fault injection at the adapter, a crash after the result is written).
+    """
+
+    def __init__(self, environ: dict[str, str] | None = None):
+        self.environ = {**LOCAL_ENVIRONMENT, **(environ or {})}
+        self.invocations: dict[str, int] = {}
+        self.wrappers: dict[str, Callable[[Callable[..., Any]], Callable[..., Any]]] = {}
+        self._lock = threading.Lock()
+        self._local = threading.local()
+        self._mock: Any = None
+        self._saved_env: dict[str, str | None] = {}
+
+    # -- lifecycle --------------------------------------------------------------------------
+
+    def __enter__(self) -> "LocalAws":
+        for key, value in self.environ.items():
+            self._saved_env[key] = os.environ.get(key)
+            os.environ[key] = value
+        from moto import mock_aws  # imported late: only local runs need moto
+
+        self._mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
+        self._mock.start()
+        boto3.setup_default_session(region_name=REGION)
+        self.s3 = boto3.client("s3")
+        self.dynamodb = boto3.resource("dynamodb")
+        self.sfn = boto3.client("stepfunctions")
+        self.s3.create_bucket(Bucket=BUCKET)
+        create_table(self.dynamodb)
+        boto3._get_default_session().events.register("before-call.lambda.Invoke", self._on_invoke)
+        role = "arn:aws:iam::123456789012:role/ghstats-local"
+        substitutions = {**FUNCTIONS, "LedgerTableName": TABLE, "EventBusName": "default"}
+        self.state_machine_arn = self.sfn.create_state_machine(
+            name=STATE_MACHINE, definition=definition(substitutions), roleArn=role, type="STANDARD"
+        )["stateMachineArn"]
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._mock.stop()
+        for key, value in self._saved_env.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+    # -- in-process Lambda ------------------------------------------------------------------
+
+    def dependencies(self) -> Any:
+        """One set per thread: boto3 resources are not thread-safe; moto's Map runs threads."""
+        from handlers import dependencies
+
+        deps = getattr(self._local, "deps", None)
+        if deps is None:
+            deps = dependencies.build(os.environ, s3=boto3.client("s3"), dynamodb=boto3.resource("dynamodb"))
+            self._local.deps = deps
+        return deps
+
+    def handler(self, name: str) -> Callable[..., Any]:
+        from handlers import aggregate, list_repos, query_batch, track_run
+
+        handler = {"ListRepos": list_repos.handler, "QueryBatch": query_batch.handler,
+                   "Aggregate": aggregate.handler, "TrackRun": track_run.handler}[name]
+        wrap = self.wrappers.get(name)
+        return wrap(handler) if wrap else handler
+
+    def invoke(self, name: str, event: dict[str, Any]) -> Any:
+        with self._lock:
+            self.invocations[name] = self.invocations.get(name, 0) + 1
+        return self.handler(name)(event, LambdaContext(name), deps=self.dependencies())
+
+    def _on_invoke(self, params: dict[str, Any], **_: Any) -> tuple[AWSResponse, dict[str, Any]]:
+        function = unquote(params["url_path"].split("/functions/")[1].split("/")[0])
+        name = function.split("function:")[-1].split(":")[0]
+        error = None
+        try:
+            out = self.invoke(name, json.loads(params.get("body") or b"{}"))
+        except Exception as exc:  # the errorType becomes the Step Functions error name
+            out, error = {"errorType": type(exc).__name__, "errorMessage": str(exc)}, "Unhandled"
+        body = json.dumps(out).encode()
+        response: dict[str, Any] = {"StatusCode": 200, "Payload": StreamingBody(io.BytesIO(body), len(body))}
+        if error:
+            response["FunctionError"] = error
+        return AWSResponse("local", 200, {}, None), response
+
+    # -- executions -------------------------------------------------------------------------
+
+    def run(self, config: dict[str, Any], *, name: str | None = None, poll_s: float = 0.05,
+            on_progress: Callable[[dict[str, Any]], None] | None = None) -> ExecutionOutcome:
+        """Start an execution, wait for it, then deliver its status change to TrackRun as
+        EventBridge would in AWS."""
+        name = name or time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + "-" + uuid.uuid4().hex[:8]
+        run_id = config.get("run_id") or name
+        arn = self.sfn.start_execution(stateMachineArn=self.state_machine_arn, name=name,
+                                       input=json.dumps(config))["executionArn"]
+        while True:
+            described = self.sfn.describe_execution(executionArn=arn)
+            if described["status"] != "RUNNING":
+                break
+            if on_progress:
+                run = self.ledger().get_run(run_id)
+                if run:
+                    on_progress(run)
+            time.sleep(poll_s)
+        status = described["status"]
+        self.invoke("TrackRun", {"detail-type": "Step Functions Execution Status Change", "source": "aws.states",
+                                 "detail": {"executionArn": arn, "name": name, "status": status,
+                                            "input": json.dumps(config), "redriveCount": 0,
+                                            "startDate": int(described["startDate"].timestamp() * 1000),
+                                            "stopDate": int(described["stopDate"].timestamp() * 1000),
+                                            "error": described.get("error"), "cause": described.get("cause")}})
+        output = json.loads(described["output"]) if described.get("output") else None
+        return ExecutionOutcome(run_id, arn, status, output, described.get("error"), described.get("cause"))
+
+    def history(self, execution_arn: str) -> list[dict[str, Any]]:
+        events: list[dict[str, Any]] = []
+        kwargs: dict[str, Any] = {"executionArn": execution_arn}
+        while True:
+            page = self.sfn.get_execution_history(**kwargs)
+            events.extend(page["events"])
+            if not page.get("nextToken"):
+                return events
+            kwargs["nextToken"] = page["nextToken"]
+
+    # -- reading results --------------------------------------------------------------------
+
+    def ledger(self) -> Any:
+        return self.dependencies().ledger
+
+    def get_json(self, key: str) -> Any:
+        return self.dependencies().store.get_json(key)
+
+    def export(self, run_id: str, folder: Path) -> list[Path]:
+        """Copy the run's S3 objects (and latest/, its dataset) and ledger items to a folder."""
+        written: list[Path] = []
+        store = self.dependencies().store
+        keys = store.list_keys(names.run_prefix(run_id)) + store.list_keys("latest/") + [
+            k for k in store.list_keys("datasets/") if k.endswith(f"/{run_id}.jsonl")
+        ]
+        for key in keys:
+            target = folder / "s3" / key
+            target.parent.mkdir(parents=True, exist_ok=True)
+            body = self.s3.get_object(Bucket=BUCKET, Key=key)["Body"].read()
+            target.write_bytes(body)
+            written.append(target)
+        ledger = self.ledger()
+        items = {"run": ledger.get_run(run_id), "batches": ledger.get_batches(run_id)}
+        target = folder / "ledger" / f"{run_id}.json"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps(items, indent=2, default=str, sort_keys=True))
+        written.append(target)
+        return written
+
+
+@contextmanager
+def local_aws(environ: dict[str, str] | None = None) -> Iterator[LocalAws]:
+    with LocalAws(environ) as aws:
+        yield aws
