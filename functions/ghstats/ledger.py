@@ -104,27 +104,23 @@ class Ledger:
         """Mark a batch DONE and add it to the run's progress, once (a transaction)."""
         table = self._table.name
         try:
+            # The resource's client (table.meta.client) takes plain Python values.
             self._client.transact_write_items(TransactItems=[
                 {"Update": {
                     "TableName": table,
-                    "Key": {"pk": {"S": names.run_pk(run_id)}, "sk": {"S": names.batch_sk(batch_id)}},
+                    "Key": {"pk": names.run_pk(run_id), "sk": names.batch_sk(batch_id)},
                     "UpdateExpression": "SET #s = :done, repos_ok = :ok, repos_failed = :failed, points = :points, updated_at = :now REMOVE #e, cause",
                     "ConditionExpression": "attribute_not_exists(#s) OR #s <> :done",
                     "ExpressionAttributeNames": {"#s": "status", "#e": "error"},
-                    "ExpressionAttributeValues": {
-                        ":done": {"S": names.BATCH_DONE}, ":ok": {"N": str(repos_ok)},
-                        ":failed": {"N": str(repos_failed)}, ":points": {"N": str(points)},
-                        ":now": {"S": self._iso_now()},
-                    },
+                    "ExpressionAttributeValues": {":done": names.BATCH_DONE, ":ok": repos_ok, ":failed": repos_failed,
+                                                  ":points": points, ":now": self._iso_now()},
                 }},
                 {"Update": {
                     "TableName": table,
-                    "Key": {"pk": {"S": names.run_pk(run_id)}, "sk": {"S": names.RUN_SK}},
+                    "Key": {"pk": names.run_pk(run_id), "sk": names.RUN_SK},
                     "UpdateExpression": "ADD batches_done :one, repos_ok :ok, repos_failed :failed, points_used :points SET updated_at = :now",
-                    "ExpressionAttributeValues": {
-                        ":one": {"N": "1"}, ":ok": {"N": str(repos_ok)}, ":failed": {"N": str(repos_failed)},
-                        ":points": {"N": str(points)}, ":now": {"S": self._iso_now()},
-                    },
+                    "ExpressionAttributeValues": {":one": 1, ":ok": repos_ok, ":failed": repos_failed, ":points": points,
+                                                  ":now": self._iso_now()},
                 }},
             ])
         except ClientError as exc:

@@ -118,7 +118,7 @@ class RepoError:
 
 
 def _int_header(headers: Mapping[str, str], name: str) -> int | None:
-    value = headers.get(name)
+    value = next((v for k, v in headers.items() if k.lower() == name), None)
     if value is None:
         return None
     try:

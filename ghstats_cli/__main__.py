@@ -1,0 +1,3 @@
+from ghstats_cli.main import main
+
+raise SystemExit(main())

@@ -1,0 +1,110 @@
+"""`ghstats start` and `ghstats status` against a deployed stack.
+
+Resources are found from the CloudFormation stack's outputs (cdk_app names them), or given
+as flags.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from typing import Any, Callable
+
+import boto3
+
+from ghstats import names
+from ghstats.config import InvalidConfig, parse_config
+from ghstats.ledger import Ledger
+from ghstats_cli import report
+
+OUTPUT_TABLE = "LedgerTableName"
+OUTPUT_STATE_MACHINE = "StateMachineArn"
+TERMINAL = (names.SUCCEEDED, names.PARTIAL, *names.TERMINAL_FAILURES)
+
+
+def stack_outputs(cloudformation: Any, stack: str) -> dict[str, str]:
+    described = cloudformation.describe_stacks(StackName=stack)["Stacks"][0]
+    return {o["OutputKey"]: o["OutputValue"] for o in described.get("Outputs", [])}
+
+
+def _resolve(args: argparse.Namespace, session: Any) -> dict[str, str]:
+    found: dict[str, str] = {}
+    if getattr(args, "table", None):
+        found[OUTPUT_TABLE] = args.table
+    if getattr(args, "state_machine_arn", None):
+        found[OUTPUT_STATE_MACHINE] = args.state_machine_arn
+    if getattr(args, "stack", None) and (OUTPUT_TABLE not in found or OUTPUT_STATE_MACHINE not in found):
+        outputs = stack_outputs(session.client("cloudformation"), args.stack)
+        for key in (OUTPUT_TABLE, OUTPUT_STATE_MACHINE):
+            if key in outputs:
+                found.setdefault(key, outputs[key])
+    return found
+
+
+def _session(args: argparse.Namespace) -> Any:
+    return boto3.session.Session(region_name=getattr(args, "region", None))
+
+
+def follow(ledger: Ledger, run_id: str, *, poll_s: float = 5.0, timeout_s: float = 6 * 3600,
+           show: Callable[[dict[str, Any]], None] = lambda run: None, sleep: Callable[[float], None] = time.sleep) -> dict[str, Any] | None:
+    """Poll the ledger until the run reaches a terminal status (or the timeout)."""
+    deadline = time.monotonic() + timeout_s
+    run = None
+    while time.monotonic() < deadline:
+        run = ledger.get_run(run_id)
+        if run:
+            show(run)
+            if run.get("status") in TERMINAL:
+                return run
+        sleep(poll_s)
+    return run
+
+
+def start(args: argparse.Namespace, session: Any = None) -> int:
+    from ghstats_cli.main import _config_from_args
+
+    session = session or _session(args)
+    config = _config_from_args(args)
+    try:
+        parse_config(config)  # the same check as ListRepos, before anything starts
+    except InvalidConfig as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    resources = _resolve(args, session)
+    if OUTPUT_STATE_MACHINE not in resources:
+        print("state machine not found: pass --stack NAME (deployed ghstats stack) or --state-machine-arn", file=sys.stderr)
+        return 2
+    name = args.name or time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    arn = session.client("stepfunctions").start_execution(
+        stateMachineArn=resources[OUTPUT_STATE_MACHINE], name=name, input=json.dumps(config)
+    )["executionArn"]
+    print(f"started run {name}\n  execution: {arn}")
+    if not args.wait:
+        return 0
+    ledger = Ledger(session.resource("dynamodb").Table(resources[OUTPUT_TABLE]))
+    from ghstats_cli.local_runs import progress_printer
+
+    run = follow(ledger, name, show=progress_printer(sys.stdout))
+    print(f"run {name}: {run.get('status') if run else 'unknown'}")
+    return 0 if run and run.get("status") in (names.SUCCEEDED, names.PARTIAL) else 1
+
+
+def status(args: argparse.Namespace, session: Any = None) -> int:
+    session = session or _session(args)
+    resources = _resolve(args, session)
+    if OUTPUT_TABLE not in resources:
+        print("ledger table not found: pass --stack NAME or --table NAME", file=sys.stderr)
+        return 2
+    ledger = Ledger(session.resource("dynamodb").Table(resources[OUTPUT_TABLE]))
+    if args.run_id:
+        run = ledger.get_run(args.run_id)
+        if run is None:
+            print(f"run {args.run_id} is not in the ledger", file=sys.stderr)
+            return 1
+        print(report.run_detail(run, ledger.get_batches(args.run_id)))
+        return 0
+    runs = ledger.last_runs(args.limit, org=getattr(args, "org", None))
+    print(report.table(report.RUN_HEADERS, [report.run_line(r) for r in runs]))
+    return 0

@@ -1,0 +1,194 @@
+"""ghstats: collect GitHub organisation statistics.
+
+  ghstats demo                      a full collection of simulated orgs, locally
+  ghstats run --org acme ...        a collection against GitHub (GITHUB_TOKEN), locally
+  ghstats status [RUN_ID]           one run in detail, or the last runs
+  ghstats start --stack ghstats     start a collection in the deployed stack
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from ghstats_cli import report
+from ghstats_cli.local_runs import DEFAULT_DATA_DIR, collect_locally, exported_runs
+
+DEMO_ORGS = "acme:420,globex:150,initech:60"
+
+
+def _config_from_args(args: argparse.Namespace) -> dict[str, Any]:
+    config: dict[str, Any] = json.loads(Path(args.config).read_text()) if args.config else {}
+    if args.org:
+        config["orgs"] = [*config.get("orgs", []), *args.org]
+    if args.repo:
+        config["repos"] = [*config.get("repos", []), *args.repo]
+    if args.exclude:
+        by_org: dict[str, list[str]] = {}
+        for key in args.exclude:
+            by_org.setdefault(key.split("/")[0].lower(), []).append(key)
+        orgs = []
+        for org in config.get("orgs", []):
+            spec = {"name": org} if isinstance(org, str) else dict(org)
+            extra = by_org.pop(spec["name"].lower(), [])
+            if extra:
+                spec["exclude"] = [*spec.get("exclude", []), *extra]
+            orgs.append(spec)
+        if by_org:
+            raise SystemExit(f"--exclude names repositories of orgs not in the config: {', '.join(by_org)}")
+        config["orgs"] = orgs
+    for key in ("batch_size", "max_concurrency", "api_url", "run_id"):
+        value = getattr(args, key, None)
+        if value is not None:
+            config[key] = value
+    return config
+
+
+def _print_outcome(outcome: Any, summary: dict[str, Any] | None, out_dir: Path) -> int:
+    print(f"\nrun {outcome.run_id}: {outcome.status}")
+    if summary is None:
+        print(f"error: {outcome.error}\ncause: {outcome.cause}", file=sys.stderr)
+        print(f"ledger and partial data: {out_dir.resolve()}")
+        return 1
+    print(report.summary_table(summary))
+    api = summary["api"]
+    print(f"\nstatus {summary['status']}: {summary['repos_ok']} repositories collected, {summary['repos_failed']} in errors.json")
+    print(f"GitHub: {api['requests']} requests ({api['listing_requests']} listing, {api['batch_requests']} batches), "
+          f"{api['points_used']} rate-limit points; {summary['duration_s']:.1f} s")
+    print(f"files: {(out_dir / 's3' / 'runs' / outcome.run_id).resolve()}/ (repositories.json, errors.json, summary.json)")
+    print(f"ledger: {(out_dir / 'ledger' / (outcome.run_id + '.json')).resolve()}")
+    print(f"look it up: ghstats status {outcome.run_id}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from ghstats_cli.verify import mismatches
+    from simulator import GitHubSimulator
+
+    orgs = {name: int(count) for name, count in (item.split(":") for item in args.orgs.split(","))}
+    token = "ghs_demo_token_not_a_secret"
+    with GitHubSimulator(orgs=orgs, seed=args.seed, tokens=(token,)) as sim:
+        sim.add_repo("octo-user", "dotfiles")
+        first_org = next(iter(orgs))
+        excluded = [r.name_with_owner for r in sim.dataset.repos(first_org)[:2]]
+        config = {
+            "orgs": [{"name": first_org, "exclude": excluded}, *list(orgs)[1:]],
+            "repos": ["octo-user/dotfiles"],
+            "batch_size": args.batch_size,
+            "max_concurrency": args.max_concurrency,
+            "api_url": sim.url,
+        }
+        print(f"GitHub simulator at {sim.url}: {', '.join(f'{o} ({n} repos)' for o, n in orgs.items())} + octo-user/dotfiles")
+        print(f"collecting with the real state machine in moto's engine: {json.dumps(config)}")
+        outcome, summary = collect_locally(config, {"GITHUB_TOKEN": token}, args.out)
+        code = _print_outcome(outcome, summary, args.out)
+        if summary is not None:
+            records = json.loads((args.out / "s3" / "runs" / outcome.run_id / "repositories.json").read_text())["repositories"]
+            problems = mismatches(records, sim.dataset)
+            expected = sum(len(sim.dataset.repos(o)) for o in orgs) - len(excluded) + 1
+            if len(records) + summary["repos_failed"] != expected:
+                problems.append(f"{len(records)} repositories collected, {expected} expected")
+            print("checked against the simulator's ground truth: " + ("every count right" if not problems else f"{len(problems)} MISMATCHES"))
+            for problem in problems[:20]:
+                print("  " + problem)
+            code = code or (1 if problems else 0)
+        return code
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    config = _config_from_args(args)
+    if not os.environ.get("GITHUB_TOKEN"):
+        print("GITHUB_TOKEN is not set: export a token with read access to the organisations", file=sys.stderr)
+        return 2
+    outcome, summary = collect_locally(config, {"GITHUB_TOKEN": os.environ["GITHUB_TOKEN"]}, args.out,
+                                       name=args.run_id)
+    return _print_outcome(outcome, summary, args.out)
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    if args.stack or args.table:
+        from ghstats_cli import deployed
+
+        return deployed.status(args)
+    runs = exported_runs(args.data)
+    if not runs:
+        print(f"no runs in {args.data.resolve()} (run `make demo` or `ghstats run` first)", file=sys.stderr)
+        return 1
+    if args.run_id:
+        for items in runs:
+            if items["run"]["run_id"] == args.run_id:
+                print(report.run_detail(items["run"], items["batches"]))
+                return 0
+        print(f"run {args.run_id} is not in {args.data.resolve()}", file=sys.stderr)
+        return 1
+    print(report.table(report.RUN_HEADERS, [report.run_line(i["run"]) for i in runs[: args.limit]]))
+    return 0
+
+
+def cmd_start(args: argparse.Namespace) -> int:
+    from ghstats_cli import deployed
+
+    return deployed.start(args)
+
+
+def _collection_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", help="JSON file: {orgs, repos, batch_size, max_concurrency, api_url}")
+    parser.add_argument("--org", action="append", help="organisation login (repeatable)")
+    parser.add_argument("--repo", action="append", help="owner/name of a single repository (repeatable)")
+    parser.add_argument("--exclude", action="append", help="owner/name to leave out of its org (repeatable)")
+    parser.add_argument("--batch-size", type=int, dest="batch_size")
+    parser.add_argument("--max-concurrency", type=int, dest="max_concurrency")
+    parser.add_argument("--api-url", dest="api_url", help="https://api.github.com (default) or https://HOST/api/v3")
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="ghstats", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = top.add_subparsers(dest="command", required=True)
+
+    demo = sub.add_parser("demo", help="collect simulated orgs with the real workflow, locally")
+    demo.add_argument("--orgs", default=DEMO_ORGS, help=f"org:repos,... (default {DEMO_ORGS})")
+    demo.add_argument("--seed", type=int, default=7)
+    demo.add_argument("--batch-size", type=int, default=50, dest="batch_size")
+    demo.add_argument("--max-concurrency", type=int, default=4, dest="max_concurrency")
+    demo.add_argument("--out", type=Path, default=DEFAULT_DATA_DIR)
+    demo.set_defaults(func=cmd_demo)
+
+    run = sub.add_parser("run", help="collect from GitHub (token in GITHUB_TOKEN) with the workflow, locally")
+    _collection_flags(run)
+    run.add_argument("--run-id", dest="run_id", help="re-run this run id: finished batches are not fetched again")
+    run.add_argument("--out", type=Path, default=DEFAULT_DATA_DIR)
+    run.set_defaults(func=cmd_run)
+
+    status = sub.add_parser("status", help="one run in detail, or the last runs")
+    status.add_argument("run_id", nargs="?")
+    status.add_argument("--limit", type=int, default=10)
+    status.add_argument("--org", help="only runs that collected this org (deployed)")
+    status.add_argument("--data", type=Path, default=DEFAULT_DATA_DIR, help="folder of local runs")
+    status.add_argument("--stack", help="deployed stack name (reads its ledger table)")
+    status.add_argument("--table", help="ledger table name (instead of --stack)")
+    status.add_argument("--region")
+    status.set_defaults(func=cmd_status)
+
+    start = sub.add_parser("start", help="start a collection in the deployed stack")
+    _collection_flags(start)
+    start.add_argument("--stack", default="ghstats")
+    start.add_argument("--state-machine-arn", dest="state_machine_arn")
+    start.add_argument("--table")
+    start.add_argument("--region")
+    start.add_argument("--name", help="execution name (= run id); default: a timestamp")
+    start.add_argument("--wait", action="store_true", help="follow progress in the ledger until the run ends")
+    start.set_defaults(func=cmd_start)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,46 @@
+"""Merging batch results: every repository exactly once, totals per owner."""
+
+import pytest
+
+from ghstats.collect.aggregate import IncompleteRun, grand_total, merge_results, owner_totals
+
+
+def record(key, **counts):
+    owner = key.split("/")[0]
+    base = {"key": key, "owner": owner, "stars": 0, "forks": 0, "watchers": 0, "open_issues": 0, "closed_issues": 0,
+            "open_pull_requests": 0, "closed_pull_requests": 0, "merged_pull_requests": 0,
+            "is_archived": False, "is_fork": False, "is_template": False}
+    return {**base, **counts}
+
+
+def result(keys, records, errors=(), requests=1, points=1):
+    return {"keys": keys, "records": {k: record(k, **records.get(k, {})) for k in keys if k not in errors},
+            "errors": {k: {"type": "NOT_FOUND", "message": "gone"} for k in errors}, "requests": requests, "points": points}
+
+
+def test_merge_sorts_and_sums():
+    batches = {"00000": ["b/z", "a/y"], "00001": ["a/x"]}
+    results = {"00000": result(["b/z", "a/y"], {"b/z": {"stars": 5}}, errors=["a/y"]),
+               "00001": result(["a/x"], {"a/x": {"stars": 2, "is_archived": True}}, requests=3, points=2)}
+    records, errors, _, requests, points = merge_results(batches, results)
+    assert list(records) == ["a/x", "b/z"] and list(errors) == ["a/y"]
+    assert errors["a/y"]["batch_id"] == "00000"
+    assert (requests, points) == (4, 3)
+    per_owner = owner_totals(records, errors)
+    assert per_owner["a"]["repos"] == 1 and per_owner["a"]["errors"] == 1 and per_owner["a"]["archived"] == 1
+    assert grand_total(per_owner)["stars"] == 7
+
+
+def test_missing_result_fails_loudly():
+    with pytest.raises(IncompleteRun, match="00001 has no result"):
+        merge_results({"00000": ["a/x"], "00001": ["a/y"]}, {"00000": result(["a/x"], {})})
+
+
+def test_repo_in_two_batches_is_caught():
+    with pytest.raises(IncompleteRun, match="counted twice"):
+        merge_results({"0": ["a/x"], "1": ["a/x"]}, {"0": result(["a/x"], {}), "1": result(["a/x"], {})})
+
+
+def test_result_for_other_repos_is_caught():
+    with pytest.raises(IncompleteRun, match="other repositories"):
+        merge_results({"0": ["a/x"]}, {"0": result(["a/y"], {})})

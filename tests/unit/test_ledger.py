@@ -1,0 +1,67 @@
+"""The ledger's conditional updates: repeats never count twice, stale events never win."""
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from ghstats import names
+from ghstats.ledger import Ledger
+from ghstats_cli.local_aws import TABLE, create_table
+
+
+@pytest.fixture
+def ledger(monkeypatch):
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "x")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "x")
+    with mock_aws():
+        dynamodb = boto3.resource("dynamodb", region_name="us-east-1")
+        create_table(dynamodb)
+        yield Ledger(dynamodb.Table(TABLE), now=lambda: 1_700_000_000)
+
+
+def start(ledger, run_id, started_at, orgs=("acme",)):
+    ledger._table.put_item(Item={"pk": names.run_pk(run_id), "sk": "RUN", "run_id": run_id, "status": "RUNNING",
+                                 "started_at": started_at, "gsi1pk": "RUNS", "gsi1sk": names.time_order(started_at, run_id)})
+    ledger.record_plan(run_id, started_at, list(orgs), {"00000": 50, "00001": 7}, 57, [])
+
+
+def test_batch_done_counts_once(ledger):
+    start(ledger, "r1", "2026-01-01T00:00:00Z")
+    ledger.batch_started("r1", "00000")
+    assert ledger.batch_done("r1", "00000", 49, 1, 4) is True
+    assert ledger.batch_done("r1", "00000", 49, 1, 4) is False  # the retry after a crash
+    ledger.batch_started("r1", "00000")  # a late duplicate does not reopen a DONE batch
+    run = ledger.get_run("r1")
+    assert (run["batches_done"], run["repos_ok"], run["repos_failed"], run["points_used"]) == (1, 49, 1, 4)
+    batches = {b["batch_id"]: b for b in ledger.get_batches("r1")}
+    assert batches["00000"]["status"] == "DONE" and batches["00000"]["attempts"] == 1
+    assert batches["00001"]["status"] == "PENDING" and batches["00000"]["expires_at"] > 1_700_000_000
+
+
+def test_failed_batch_lists_its_dead_letter(ledger):
+    start(ledger, "r1", "2026-01-01T00:00:00Z")
+    ledger.batch_failed("r1", "00001", "GitHubServerError", "GitHub answered 502", "runs/r1/failures/batch-00001.json")
+    assert ledger.get_run("r1")["failure_keys"] == ["runs/r1/failures/batch-00001.json"]
+    assert {b["batch_id"]: b["status"] for b in ledger.get_batches("r1")}["00001"] == "FAILED"
+
+
+def test_execution_events_unordered_and_repeated(ledger):
+    start(ledger, "r1", "2026-01-01T00:00:00Z")
+    assert ledger.apply_execution_status("r1", "FAILED", 0, error="GitHubServerError", cause="502") is True
+    assert ledger.apply_execution_status("r1", "RUNNING", 0) is False  # late RUNNING of the same attempt
+    assert ledger.apply_execution_status("r1", "FAILED", 0, error="x") is False  # repeated delivery
+    assert ledger.get_run("r1")["status"] == "FAILED"
+    assert ledger.apply_execution_status("r1", "RUNNING", 1) is True  # the redrive
+    run = ledger.get_run("r1")
+    assert (run["status"], run["redrive_count"], "error" in run) == ("RUNNING", 1, False)
+    assert ledger.apply_execution_status("r1", "FAILED", 0, error="old") is False  # stale first attempt
+
+
+def test_last_runs_overall_and_per_org(ledger):
+    start(ledger, "r1", "2026-01-01T00:00:00Z", orgs=("acme",))
+    start(ledger, "r2", "2026-01-02T00:00:00Z", orgs=("globex",))
+    start(ledger, "r3", "2026-01-03T00:00:00Z", orgs=("acme", "globex"))
+    assert [r["run_id"] for r in ledger.last_runs(10)] == ["r3", "r2", "r1"]
+    assert [r["run_id"] for r in ledger.last_runs(2)] == ["r3", "r2"]
+    assert [r["run_id"] for r in ledger.last_runs(10, org="ACME")] == ["r3", "r1"]
