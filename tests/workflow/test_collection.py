@@ -1,0 +1,148 @@
+"""The real ASL in moto's engine + the handlers in-process + the GitHub simulator."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from ghstats import limits, names
+from tests.workflow.helpers import assert_every_repo_once, assert_matches_truth, listing_pages, org_keys, outputs
+
+
+def test_full_collection_equals_ground_truth(make_sim, local_aws):
+    # Given three orgs, excludes, filters and individually named repos
+    sim = make_sim({"acme": 230, "globex": 64, "initech": 12})
+    sim.add_repo("octo-user", "dotfiles")
+    acme = sorted(org_keys(sim, "acme"))
+    excluded = acme[:3]
+    globex_kept = {r.name_with_owner for r in sim.dataset.repos("globex") if not r.is_fork}
+    config = {
+        "orgs": [{"name": "acme", "exclude": excluded}, {"name": "globex", "include_forks": False}, "initech"],
+        "repos": ["octo-user/dotfiles", acme[10]],  # acme[10] is also listed: collected once
+        "batch_size": 40, "max_concurrency": 3, "api_url": sim.url,
+    }
+    # When the workflow runs
+    outcome = local_aws.run(config)
+    # Then every repository is collected once with the right counts
+    assert outcome.status == "SUCCEEDED", outcome.cause
+    out = outputs(local_aws, outcome.run_id)
+    expected = (set(acme) - set(excluded)) | globex_kept | org_keys(sim, "initech") | {"octo-user/dotfiles"}
+    assert_every_repo_once(out, expected)
+    assert out["errors"]["errors"] == {}
+    assert_matches_truth(out, sim)
+    assert list(out["repositories"]["repositories"]) == sorted(expected, key=str.lower)
+    # and the summary's totals are the truth's totals
+    summary = out["summary"]
+    truth = [sim.dataset.get(k) for k in expected]
+    assert summary["totals"]["stars"] == sum(r.stargazers for r in truth)
+    assert summary["totals"]["merged_pull_requests"] == sum(r.merged_prs for r in truth)
+    assert summary["totals"]["archived"] == sum(r.is_archived for r in truth)
+    assert summary["owners"]["globex"]["repos"] == len(globex_kept)
+    assert summary["owners"]["octo-user"]["repos"] == 1
+    # and GitHub saw exactly: preflight + listing pages + one request per batch
+    batches = -(-len(expected) // 40)
+    pages = listing_pages(len(acme)) + listing_pages(len(globex_kept)) + listing_pages(12)
+    assert sim.count(kind="graphql") == 1 + pages + batches
+    assert summary["api"]["requests"] == 1 + pages + batches
+    assert summary["api"]["points_used"] == sim.points_used()
+    # and the ledger says SUCCEEDED with the counts and the output keys
+    run = local_aws.ledger().get_run(outcome.run_id)
+    assert run["status"] == "SUCCEEDED"
+    assert (run["batches_done"], run["batches_total"], run["repos_ok"], run["repos_failed"]) == (batches, batches, len(expected), 0)
+    assert run["output_keys"]["repositories"] == names.repositories_key(outcome.run_id)
+    assert all(b["status"] == "DONE" and b["attempts"] == 1 for b in local_aws.ledger().get_batches(outcome.run_id))
+    # and the dashboard copy and the dataset are written
+    assert local_aws.get_json(names.LATEST_REPOSITORIES_KEY) == out["repositories"]
+    assert local_aws.invocations["QueryBatch"] == batches
+
+
+def test_rate_limited_batch_waits_as_long_as_asked_then_succeeds(make_sim, local_aws, engine_delays):
+    from simulator import Fault
+
+    sim = make_sim({"acme": 30})
+    sim.add_fault(Fault("secondary_403", on_request=3, retry_after=42))  # 1 preflight, 2 listing, 3 batch
+    outcome = local_aws.run({"orgs": ["acme"], "batch_size": 50, "api_url": sim.url})
+    assert outcome.status == "SUCCEEDED", outcome.cause
+    assert engine_delays.waits == [42]
+    assert_every_repo_once(outputs(local_aws, outcome.run_id), org_keys(sim, "acme"))
+    assert sim.count(kind="graphql") == 4
+
+
+def test_primary_limit_waits_until_reset(make_sim, local_aws, engine_delays):
+    from simulator import Fault
+
+    sim = make_sim({"acme": 10})
+    sim.add_fault(Fault("rate_limited", on_request=3))
+    outcome = local_aws.run({"orgs": ["acme"], "api_url": sim.url})
+    assert outcome.status == "SUCCEEDED", outcome.cause
+    assert len(engine_delays.waits) == 1 and 1 <= engine_delays.waits[0] <= 3601
+
+
+def test_502_batch_splits_and_succeeds(make_sim, local_aws, engine_delays):
+    from simulator import Fault
+
+    sim = make_sim({"acme": 40})
+    sim.add_fault(Fault("bad_gateway_json", on_request=3))
+    outcome = local_aws.run({"orgs": ["acme"], "batch_size": 40, "api_url": sim.url})
+    assert outcome.status == "SUCCEEDED", outcome.cause
+    out = outputs(local_aws, outcome.run_id)
+    assert_every_repo_once(out, org_keys(sim, "acme"))
+    assert_matches_truth(out, sim)
+    assert sim.count(kind="graphql") == 2 + 1 + 2  # the failed batch, then its two halves
+    assert engine_delays.retries == []  # split inside the invocation, no Step Functions retry
+
+
+def test_not_found_repo_ends_in_errors_and_run_is_partial(make_sim, local_aws):
+    sim = make_sim({"acme": 20})
+    outcome = local_aws.run({"orgs": ["acme"], "repos": ["acme/does-not-exist"], "api_url": sim.url})
+    assert outcome.status == "SUCCEEDED", outcome.cause
+    out = outputs(local_aws, outcome.run_id)
+    assert_every_repo_once(out, org_keys(sim, "acme") | {"acme/does-not-exist"})
+    assert out["errors"]["errors"]["acme/does-not-exist"]["type"] == "NOT_FOUND"
+    assert out["summary"]["status"] == "PARTIAL"
+    assert local_aws.ledger().get_run(outcome.run_id)["status"] == "PARTIAL"
+
+
+def test_batch_failing_past_retries_fails_the_execution_then_rerun_fetches_only_the_rest(make_sim, local_aws, engine_delays):
+    from simulator import Fault
+
+    # Given one repository whose queries always time out on GitHub's side
+    sim = make_sim({"acme": 60})
+    broken = sorted(org_keys(sim, "acme"))[45]
+    sim.add_fault(Fault("bad_gateway_html", repo=broken, times=None))
+    config = {"orgs": ["acme"], "batch_size": 20, "max_concurrency": 1, "api_url": sim.url, "run_id": "run-under-test"}
+    # When the workflow runs, the batch splits down to the single repo, retries with backoff, and fails the Map
+    outcome = local_aws.run(config, name="first-attempt")
+    assert outcome.status == "FAILED"
+    assert outcome.error == "GitHubServerError"
+    assert len(engine_delays.retries) == limits.QUERY_BATCH_RETRIES
+    assert engine_delays.retries == sorted(engine_delays.retries) or all(d <= 60 for d in engine_delays.retries)
+    run = local_aws.ledger().get_run("run-under-test")
+    assert run["status"] == "FAILED" and run["error"] == "GitHubServerError" and "502" in run["cause"]
+    batches = {b["batch_id"]: b for b in local_aws.ledger().get_batches("run-under-test")}
+    assert Counter(b["status"] for b in batches.values()) == Counter({"DONE": 2, "FAILED": 1})
+    assert batches["00002"]["attempts"] == 1 + limits.QUERY_BATCH_RETRIES
+    assert run["failure_keys"] == ["runs/run-under-test/failures/batch-00002.json"]
+    dead_letter = local_aws.get_json(run["failure_keys"][0])
+    assert dead_letter["request"]["status"] == 502 and broken.split("/")[1] in dead_letter["request"]["query"]
+    # When GitHub recovers and the run is run again over the same run id
+    sim.clear_faults()
+    sim.reset_records()
+    again = local_aws.run(config, name="second-attempt")
+    # Then only the failed batch is fetched, and the output is complete and right
+    assert again.status == "SUCCEEDED", again.cause
+    assert sim.count(kind="graphql") == 1
+    out = outputs(local_aws, "run-under-test")
+    assert_every_repo_once(out, org_keys(sim, "acme"))
+    assert_matches_truth(out, sim)
+    run = local_aws.ledger().get_run("run-under-test")
+    assert (run["status"], run["batches_done"], run["repos_ok"]) == ("SUCCEEDED", 3, 60)
+
+
+def test_bad_token_fails_fast_with_a_clear_cause(make_sim, local_aws, engine_delays, monkeypatch):
+    sim = make_sim({"acme": 10})
+    monkeypatch.setenv("GITHUB_TOKEN", "ghp_revoked")
+    outcome = local_aws.run({"orgs": ["acme"], "api_url": sim.url})
+    assert outcome.status == "FAILED" and outcome.error == "GitHubAuthError"
+    assert "invalid, expired or revoked" in outcome.cause
+    assert sim.count() == 1 and engine_delays.retries == []
+    assert "ghp_revoked" not in outcome.cause
