@@ -141,11 +141,15 @@ class Ledger:
             },
         )
         if failure_key:
-            self._table.update_item(
-                Key={"pk": names.run_pk(run_id), "sk": names.RUN_SK},
-                UpdateExpression="ADD failure_keys :fk",
-                ExpressionAttributeValues={":fk": {failure_key}},
-            )
+            self.add_failure(run_id, failure_key)
+
+    def add_failure(self, run_id: str, failure_key: str) -> None:
+        """List a dead letter (runs/<run_id>/failures/...) in the run record."""
+        self._table.update_item(
+            Key={"pk": names.run_pk(run_id), "sk": names.RUN_SK},
+            UpdateExpression="ADD failure_keys :fk",
+            ExpressionAttributeValues={":fk": {failure_key}},
+        )
 
     # -- TrackRun ---------------------------------------------------------------------------
 

@@ -43,3 +43,5 @@ BATCH_ITEM_TTL_DAYS = 30
 # QueryBatch's Retry for transient errors in statemachine/collect.asl.json (MaxAttempts);
 # a test keeps the two equal. The attempt with this retry count is the last one.
 QUERY_BATCH_RETRIES = 5
+# ListRepos' Retry for transient errors (MaxAttempts in the ASL).
+LIST_REPOS_RETRIES = 5

@@ -11,6 +11,7 @@ ENV_TOKEN = "GITHUB_TOKEN"  # local runs only
 # -- Powertools ------------------------------------------------------------------------------
 SERVICE = "ghstats"
 METRICS_NAMESPACE = "ghstats"
+METRIC_REPOS_LISTED = "ReposListed"
 METRIC_REPOS_COLLECTED = "ReposCollected"
 METRIC_REPOS_FAILED = "ReposFailed"
 METRIC_POINTS_USED = "PointsUsed"

@@ -9,19 +9,22 @@ from aws_lambda_powertools.metrics import MetricUnit
 from ghstats import names
 from ghstats.collect import steps
 from handlers import dependencies
+from handlers.errors import aws_errors_are_retryable
 from handlers.observability import logger, metrics, tracer
 
 
 @logger.inject_lambda_context(correlation_id_path="run_id")
 @metrics.log_metrics
 @tracer.capture_lambda_handler
+@aws_errors_are_retryable
 def handler(event: dict[str, Any], context: Any, deps: dependencies.Dependencies | None = None) -> dict[str, Any]:
     deps = deps or dependencies.from_environment()
     answer = steps.list_repos(
-        event["run_id"], event.get("config"), event["started_at"], deps.store, deps.ledger, deps.make_client
+        event["run_id"], event.get("config"), event["started_at"], deps.store, deps.ledger, deps.make_client,
+        retry_count=int(event.get("retry_count", 0)),
     )
     for warning in answer["warnings"]:
         logger.warning(warning)
     logger.info("planned run", extra={"batches": answer["batches_total"], "repos": answer["repos_total"]})
-    metrics.add_metric(name="ReposListed", unit=MetricUnit.Count, value=answer["repos_total"])
+    metrics.add_metric(name=names.METRIC_REPOS_LISTED, unit=MetricUnit.Count, value=answer["repos_total"])
     return {k: answer[k] for k in ("run_id", "batch_ids", "batches_total", "repos_total", "max_concurrency")}

@@ -9,6 +9,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from ghstats import limits, names
 from ghstats.collect import steps
 from handlers import dependencies
+from handlers.errors import aws_errors_are_retryable
 from handlers.observability import logger, metrics, tracer
 
 
@@ -21,6 +22,7 @@ def _time_left(context: Any):
 @logger.inject_lambda_context(correlation_id_path="run_id")
 @metrics.log_metrics
 @tracer.capture_lambda_handler
+@aws_errors_are_retryable
 def handler(event: dict[str, Any], context: Any, deps: dependencies.Dependencies | None = None) -> dict[str, Any]:
     deps = deps or dependencies.from_environment()
     answer = steps.query_batch(

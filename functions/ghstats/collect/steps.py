@@ -38,6 +38,16 @@ def _parse_time(value: str) -> float:
     return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
 
 
+def _dead_letter(store: ObjectStore, run_id: str, step: str, exc: GitHubError) -> str | None:
+    """Keep the request that failed for good (no Authorization header) for the operator."""
+    if exc.failure is None:
+        return None
+    key = names.failure_key(run_id, step)
+    store.put_json(key, {"run_id": run_id, "step": step, "error": type(exc).__name__,
+                         "message": str(exc), "request": exc.failure.to_dict()})
+    return key
+
+
 # -- ListRepos -------------------------------------------------------------------------------
 
 
@@ -48,13 +58,21 @@ def list_repos(
     store: ObjectStore,
     ledger: Ledger,
     make_client: ClientFactory,
+    retry_count: int = 0,
 ) -> dict[str, Any]:
     """Plan the run once: a re-run of the same run id reuses the stored plan (no GitHub calls)."""
     config = parse_config(raw_config)
     stored = store.get_json(names.run_config_key(run_id))
     if stored is None:
         client = make_client(config.api_url)
-        plan = plan_collection(client, config)
+        try:
+            plan = plan_collection(client, config)
+        except GitHubError as exc:
+            if not exc.retryable or retry_count >= limits.LIST_REPOS_RETRIES:
+                key = _dead_letter(store, run_id, "listing", exc)
+                if key:
+                    ledger.add_failure(run_id, key)
+            raise
         for batch_id, keys in plan.batches.items():
             store.put_json(
                 names.batch_key(run_id, batch_id),
@@ -77,15 +95,6 @@ def list_repos(
 
 
 # -- QueryBatch ------------------------------------------------------------------------------
-
-
-def _dead_letter(store: ObjectStore, run_id: str, batch_id: str, exc: GitHubError) -> str | None:
-    if exc.failure is None:
-        return None
-    key = names.failure_key(run_id, f"batch-{batch_id}")
-    store.put_json(key, {"run_id": run_id, "batch_id": batch_id, "error": type(exc).__name__,
-                         "message": str(exc), "request": exc.failure.to_dict()})
-    return key
 
 
 def query_batch(
@@ -122,12 +131,12 @@ def query_batch(
                     "rate_limit_waits": waits}
         ledger.batch_failed(run_id, batch_id, type(exc).__name__,
                             f"still rate limited after {rate_limit_waits} waits: {exc}",
-                            _dead_letter(store, run_id, batch_id, exc))
+                            _dead_letter(store, run_id, f"batch-{batch_id}", exc))
         raise
     except GitHubError as exc:
         final = not exc.retryable or retry_count >= limits.QUERY_BATCH_RETRIES
         ledger.batch_failed(run_id, batch_id, type(exc).__name__, str(exc),
-                            _dead_letter(store, run_id, batch_id, exc) if final else None)
+                            _dead_letter(store, run_id, f"batch-{batch_id}", exc) if final else None)
         raise
     result = {
         "run_id": run_id, "batch_id": batch_id, "keys": batch["keys"],

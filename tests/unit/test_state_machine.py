@@ -1,0 +1,65 @@
+"""The ASL file's contract with the code: substitutions, retry bounds, error names, no Catch."""
+
+import json
+import re
+from pathlib import Path
+
+from ghstats import limits, names
+from ghstats.github import errors as github_errors
+from handlers import errors as handler_errors
+
+ASL = Path(__file__).resolve().parents[2] / "statemachine" / "collect.asl.json"
+
+
+def definition():
+    return json.loads(ASL.read_text())
+
+
+def states(asl=None):
+    asl = asl or definition()
+    for name, state in asl["States"].items():
+        yield name, state
+        if state["Type"] == "Map":
+            yield from states(state["ItemProcessor"])
+
+
+def test_substitutions_are_exactly_the_documented_ones():
+    found = set(re.findall(r"\$\{(\w+)\}", ASL.read_text()))
+    assert found == {"ListReposFunctionArn", "QueryBatchFunctionArn", "AggregateFunctionArn", "LedgerTableName", "EventBusName"}
+
+
+def test_no_catch_anywhere_so_redrive_reruns_failed_tasks():
+    assert [name for name, state in states() if "Catch" in state] == []
+
+
+def test_retry_bounds_match_limits():
+    all_states = dict(states())
+    [query_retry] = all_states["QueryBatch"]["Retry"]
+    assert query_retry["MaxAttempts"] == limits.QUERY_BATCH_RETRIES
+    assert query_retry["JitterStrategy"] == "FULL" and query_retry["BackoffRate"] > 1
+    list_transient = [r for r in all_states["ListRepos"]["Retry"] if "GitHubServerError" in r["ErrorEquals"]]
+    assert list_transient[0]["MaxAttempts"] == limits.LIST_REPOS_RETRIES
+
+
+def test_auth_and_query_errors_are_never_retried():
+    for name, state in states():
+        for retry in state.get("Retry", []):
+            assert not {"GitHubAuthError", "GitHubQueryError", "InvalidConfig", "States.ALL"} & set(retry["ErrorEquals"]), name
+
+
+def test_error_names_in_the_asl_are_real_exception_classes():
+    known = {cls for cls in dir(github_errors) if cls.startswith("GitHub")} | {"AwsServiceError"}
+    assert hasattr(handler_errors, "AwsServiceError")
+    for _, state in states():
+        for retry in state.get("Retry", []):
+            for error in retry["ErrorEquals"]:
+                if not error.startswith(("Lambda.", "Sandbox.", "States.", "DynamoDB.", "EventBridge.")):
+                    assert error in known, error
+
+
+def test_rate_limit_loop_waits_what_query_batch_returns():
+    all_states = dict(states())
+    choice = all_states["RateLimited?"]["Choices"][0]
+    assert choice["StringEquals"] == names.BATCH_ANSWER_RATE_LIMITED
+    assert all_states[choice["Next"]]["SecondsPath"] == "$.wait_seconds"
+    assert all_states[choice["Next"]]["Next"] == "QueryBatch"
