@@ -47,10 +47,9 @@ def split_into_batches(keys: list[str], batch_size: int) -> dict[str, list[str]]
 
 def plan_collection(client: GitHubClient, config: CollectionConfig) -> Plan:
     """Check the token, list every org, apply excludes and filters, add named repos, dedupe."""
-    client.preflight()  # a bad token fails here, before any real work
+    warnings = client.preflight()  # a bad token fails here, before any real work
     chosen: dict[str, str] = {}  # lower-case key -> key as GitHub spells it
     orgs: dict[str, int] = {}
-    warnings: list[str] = []
     for org in config.orgs:
         listed = client.list_org_repos(
             org.name, include_archived=org.include_archived, include_forks=org.include_forks

@@ -167,9 +167,25 @@ class GitHubClient:
         self._account(rate_limit)
         return GraphQLAnswer(data or {}, alias_errors, partial, rate_limit)
 
-    def preflight(self) -> RateLimit | None:
-        """A cheap query that proves the token works (raises GitHubAuthError if not)."""
-        return self.graphql(documents.document("rate_limit")).rate_limit
+    def preflight(self) -> list[str]:
+        """A cheap query that proves the token works (raises GitHubAuthError if not).
+
+        Returns warnings about the token's reach: a classic token (GitHub reports its scopes
+        in X-OAuth-Scopes) without `repo` cannot see private repositories, which would make
+        an org look smaller than it is.
+        """
+        self.graphql(documents.document("rate_limit"))
+        scopes_header = self._last_response.headers.get("x-oauth-scopes") if self._last_response is not None else None
+        if scopes_header is None:
+            return []  # fine-grained tokens, App tokens, GHES without scopes: nothing to check
+        scopes = {s.strip() for s in scopes_header.split(",") if s.strip()}
+        warnings = []
+        if "repo" not in scopes:
+            warnings.append(
+                f"token scopes are '{scopes_header}': without 'repo' private repositories are "
+                "invisible and are not counted; grant the token 'repo' (and 'read:org')"
+            )
+        return warnings
 
     def list_org_repos(
         self, org: str, *, include_archived: bool = True, include_forks: bool = True
