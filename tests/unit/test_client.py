@@ -1,0 +1,165 @@
+"""The GitHub client against the simulator: listing, batching, every fault class, economy."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+import requests
+
+from ghstats.collect.batch import collect_batch
+from ghstats.collect.planning import plan_collection
+from ghstats.config import parse_config
+from ghstats.github.auth import StaticTokenProvider
+from ghstats.github.client import GitHubClient
+from ghstats.github.endpoints import Endpoints
+from ghstats.github.errors import (
+    GitHubAuthError,
+    GitHubQueryError,
+    GitHubRateLimited,
+    GitHubServerError,
+    OrgNotFound,
+)
+from ghstats_cli.verify import mismatches
+from tests.conftest import TOKEN
+
+
+@pytest.fixture
+def sim(make_sim):
+    return make_sim({"acme": 250, "globex": 1000, "empty-co": 0})
+
+
+def client_for(sim, token=TOKEN, timeout=(2.0, 2.0)):
+    return GitHubClient(Endpoints.from_api_url(sim.url), StaticTokenProvider(token), session=requests.Session(), timeout=timeout)
+
+
+def test_endpoints_for_github_com_and_enterprise_server():
+    assert Endpoints.from_api_url() == Endpoints("https://api.github.com", "https://api.github.com/graphql")
+    assert Endpoints.from_api_url("https://ghe.example.com/api/v3/") == Endpoints(
+        "https://ghe.example.com/api/v3", "https://ghe.example.com/api/graphql")
+
+
+def test_listing_paginates_every_repo_once(sim):
+    client = client_for(sim)
+    listed = client.list_org_repos("acme")
+    assert sorted(r.key for r in listed) == sorted(r.name_with_owner for r in sim.dataset.repos("acme"))
+    assert client.requests_made == 3
+
+
+def test_listing_filters_archived_and_forks(sim):
+    listed = client_for(sim).list_org_repos("acme", include_archived=False, include_forks=False)
+    truth = {r.name_with_owner for r in sim.dataset.repos("acme") if not r.is_archived and not r.is_fork}
+    assert {r.key for r in listed} == truth and len(truth) < 250
+
+
+def test_missing_org(sim):
+    with pytest.raises(OrgNotFound, match="'nope'"):
+        client_for(sim).list_org_repos("nope")
+
+
+def test_empty_org(sim):
+    assert client_for(sim).list_org_repos("empty-co") == []
+
+
+def test_thousand_repos_cost_exactly_pages_plus_batches(sim):
+    client = client_for(sim)
+    config = parse_config({"orgs": ["globex"], "batch_size": 50, "api_url": sim.url})
+    plan = plan_collection(client, config)
+    for keys in plan.batches.values():
+        outcome = collect_batch(client, keys)
+        assert not outcome.errors and mismatches(outcome.records, sim.dataset) == []
+    assert client.requests_made == 1 + 10 + 20  # preflight + listing pages + batches
+    assert sim.count(kind="graphql") == 31
+    assert client.points_used == sim.points_used()
+
+
+def test_excludes_dedupe_and_named_repos(sim):
+    acme = sorted(r.name_with_owner for r in sim.dataset.repos("acme"))
+    config = parse_config({"orgs": [{"name": "acme", "exclude": [acme[0], "not-there"]}],
+                           "repos": [acme[5].upper(), "globex/" + sim.dataset.repos("globex")[0].name], "api_url": sim.url})
+    plan = plan_collection(client_for(sim), config)
+    assert len(plan.repos) == 250 - 1 + 1
+    assert acme[0] not in plan.repos and acme[5] in plan.repos
+    assert any("not-there" in w for w in plan.warnings)
+
+
+def test_alias_errors_keep_the_rest(sim):
+    from simulator import Fault
+
+    keys = [r.name_with_owner for r in sim.dataset.repos("acme")[:5]]
+    sim.add_fault(Fault("forbidden", repo=keys[1]))
+    sim.delete_repo(keys[2])
+    outcome = collect_batch(client_for(sim), keys + ["acme/never-existed"])
+    assert set(outcome.records) == {keys[0], keys[3], keys[4]}
+    assert {k: e["type"] for k, e in outcome.errors.items()} == {
+        keys[1]: "FORBIDDEN", keys[2]: "NOT_FOUND", "acme/never-existed": "NOT_FOUND"}
+
+
+def test_renamed_repo_is_found_under_its_old_name(sim):
+    key = sim.dataset.repos("acme")[7].name_with_owner
+    sim.rename_repo(key, "brand-new-name")
+    outcome = collect_batch(client_for(sim), [key])
+    assert outcome.records[key]["name_with_owner"] == "acme/brand-new-name"
+
+
+@pytest.mark.parametrize("fault, error, wait", [
+    (dict(kind="rate_limited"), GitHubRateLimited, None),
+    (dict(kind="rate_limit_new"), GitHubRateLimited, None),
+    (dict(kind="secondary_403", retry_after=33), GitHubRateLimited, 33),
+    (dict(kind="secondary_429", retry_after=7), GitHubRateLimited, 7),
+    (dict(kind="secondary_graphql"), GitHubRateLimited, 60),
+    (dict(kind="bad_gateway_json"), GitHubServerError, None),
+    (dict(kind="bad_gateway_html"), GitHubServerError, None),
+    (dict(kind="malformed_json"), GitHubServerError, None),
+    (dict(kind="drop_connection"), GitHubServerError, None),
+    (dict(kind="slow", delay_s=3.0), GitHubServerError, None),
+    (dict(kind="unauthorized"), GitHubAuthError, None),
+])
+def test_every_fault_maps_to_its_error(sim, fault, error, wait):
+    from simulator import Fault
+
+    sim.add_fault(Fault(fault.pop("kind"), on_request=1, **fault))
+    keys = [r.name_with_owner for r in sim.dataset.repos("acme")[:3]]
+    with pytest.raises(error) as caught:
+        client_for(sim).query_repositories(keys)
+    if wait is not None:
+        assert caught.value.wait_seconds == wait
+    if error is GitHubRateLimited:
+        assert 1 <= caught.value.wait_seconds <= 3600
+    assert caught.value.failure is not None
+
+
+def test_primary_budget_exhaustion_waits_until_reset(sim):
+    sim.set_budget(TOKEN, remaining=0, reset_in=120)
+    with pytest.raises(GitHubRateLimited) as caught:
+        client_for(sim).preflight()
+    assert 100 <= caught.value.wait_seconds <= 122
+
+
+def test_split_on_502_down_to_the_bad_repo(sim):
+    from simulator import Fault
+
+    keys = [r.name_with_owner for r in sim.dataset.repos("acme")[:8]]
+    sim.add_fault(Fault("bad_gateway_json", on_request=1))
+    outcome = collect_batch(client_for(sim), keys)
+    assert set(outcome.records) == set(keys) and outcome.splits == 1
+    sim.clear_faults()
+    sim.reset_records()
+    sim.add_fault(Fault("bad_gateway_html", repo=keys[5], times=None))
+    with pytest.raises(GitHubServerError):
+        collect_batch(client_for(sim), keys)
+    assert sim.count(kind="graphql") <= 2 * len(keys) - 1
+
+
+def test_invalid_query_is_a_query_error(sim):
+    with pytest.raises(GitHubQueryError, match="nope"):
+        client_for(sim).graphql("query { viewer { nope } }")
+
+
+def test_bad_token_is_an_auth_error_and_never_leaks(sim, caplog):
+    caplog.set_level(logging.DEBUG)
+    secret = "ghp_this_token_is_revoked_0123456789"
+    with pytest.raises(GitHubAuthError) as caught:
+        client_for(sim, token=secret).preflight()
+    assert secret not in str(caught.value) and secret not in repr(caught.value.failure.to_dict())
+    assert secret not in caplog.text
