@@ -105,8 +105,9 @@ class LocalAws:
     handler (fault injection at the adapter, a crash after the result is written).
     """
 
-    def __init__(self, environ: dict[str, str] | None = None):
+    def __init__(self, environ: dict[str, str] | None = None, *, client_timeout: tuple[float, float] | None = None):
         self.environ = {**LOCAL_ENVIRONMENT, **(environ or {})}
+        self.client_timeout = client_timeout
         self.invocations: dict[str, int] = {}
         self.wrappers: dict[str, Callable[[Callable[..., Any]], Callable[..., Any]]] = {}
         self._lock = threading.Lock()
@@ -154,7 +155,8 @@ class LocalAws:
 
         deps = getattr(self._local, "deps", None)
         if deps is None:
-            deps = dependencies.build(os.environ, s3=boto3.client("s3"), dynamodb=boto3.resource("dynamodb"))
+            extra = {"timeout": self.client_timeout} if self.client_timeout else {}
+            deps = dependencies.build(os.environ, s3=boto3.client("s3"), dynamodb=boto3.resource("dynamodb"), **extra)
             self._local.deps = deps
         return deps
 

@@ -59,7 +59,7 @@ def make_sim():
     started = []
 
     def make(orgs, **kwargs):
-        sim = GitHubSimulator(orgs=orgs, seed=kwargs.pop("seed", 3), tokens=(TOKEN,), **kwargs).start()
+        sim = GitHubSimulator(orgs=orgs, seed=kwargs.pop("seed", 3), tokens=kwargs.pop("tokens", (TOKEN,)), **kwargs).start()
         started.append(sim)
         return sim
 

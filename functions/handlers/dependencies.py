@@ -12,7 +12,7 @@ from typing import Any, Mapping
 import boto3
 import requests
 
-from ghstats import names
+from ghstats import limits, names
 from ghstats.collect.steps import ClientFactory
 from ghstats.github.client import GitHubClient
 from ghstats.github.credentials import token_provider
@@ -40,7 +40,13 @@ def _require(environ: Mapping[str, str], name: str) -> str:
     return value
 
 
-def build(environ: Mapping[str, str], *, s3: Any = None, dynamodb: Any = None) -> Dependencies:
+def build(
+    environ: Mapping[str, str],
+    *,
+    s3: Any = None,
+    dynamodb: Any = None,
+    timeout: tuple[float, float] = (limits.HTTP_CONNECT_TIMEOUT_S, limits.HTTP_READ_TIMEOUT_S),
+) -> Dependencies:
     bucket = _require(environ, names.ENV_BUCKET)
     table_name = _require(environ, names.ENV_TABLE)
     session = requests.Session()
@@ -50,7 +56,7 @@ def build(environ: Mapping[str, str], *, s3: Any = None, dynamodb: Any = None) -
         endpoints = Endpoints.from_api_url(api_url)
         if api_url not in providers:
             providers[api_url] = token_provider(environ, endpoints, session)
-        return GitHubClient(endpoints, providers[api_url], session=session)
+        return GitHubClient(endpoints, providers[api_url], session=session, timeout=timeout)
 
     table = (dynamodb or boto3.resource("dynamodb")).Table(table_name)
     return Dependencies(
