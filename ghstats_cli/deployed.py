@@ -29,15 +29,16 @@ def stack_outputs(cloudformation: Any, stack: str) -> dict[str, str]:
     return {o["OutputKey"]: o["OutputValue"] for o in described.get("Outputs", [])}
 
 
-def _resolve(args: argparse.Namespace, session: Any) -> dict[str, str]:
+def _resolve(args: argparse.Namespace, session: Any, needed: tuple[str, ...] = (OUTPUT_TABLE, OUTPUT_STATE_MACHINE)) -> dict[str, str]:
+    """Flags first; the stack's outputs only for what the flags did not give."""
     found: dict[str, str] = {}
     if getattr(args, "table", None):
         found[OUTPUT_TABLE] = args.table
     if getattr(args, "state_machine_arn", None):
         found[OUTPUT_STATE_MACHINE] = args.state_machine_arn
-    if getattr(args, "stack", None) and (OUTPUT_TABLE not in found or OUTPUT_STATE_MACHINE not in found):
+    if getattr(args, "stack", None) and any(key not in found for key in needed):
         outputs = stack_outputs(session.client("cloudformation"), args.stack)
-        for key in (OUTPUT_TABLE, OUTPUT_STATE_MACHINE):
+        for key in needed:
             if key in outputs:
                 found.setdefault(key, outputs[key])
     return found
@@ -72,7 +73,7 @@ def start(args: argparse.Namespace, session: Any = None) -> int:
     except InvalidConfig as exc:
         print(str(exc), file=sys.stderr)
         return 2
-    resources = _resolve(args, session)
+    resources = _resolve(args, session, (OUTPUT_STATE_MACHINE, OUTPUT_TABLE) if args.wait else (OUTPUT_STATE_MACHINE,))
     if OUTPUT_STATE_MACHINE not in resources:
         print("state machine not found: pass --stack NAME (deployed ghstats stack) or --state-machine-arn", file=sys.stderr)
         return 2
@@ -93,7 +94,7 @@ def start(args: argparse.Namespace, session: Any = None) -> int:
 
 def status(args: argparse.Namespace, session: Any = None) -> int:
     session = session or _session(args)
-    resources = _resolve(args, session)
+    resources = _resolve(args, session, (OUTPUT_TABLE,))
     if OUTPUT_TABLE not in resources:
         print("ledger table not found: pass --stack NAME or --table NAME", file=sys.stderr)
         return 2

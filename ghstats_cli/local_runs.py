@@ -25,7 +25,7 @@ def progress_printer(stream: Any = sys.stderr) -> Callable[[dict[str, Any]], Non
     def show(run: dict[str, Any]) -> None:
         line = (f"  batches {run.get('batches_done', 0)}/{run.get('batches_total', '?')}  "
                 f"repos {run.get('repos_ok', 0)} ok {run.get('repos_failed', 0)} failed  "
-                f"points used {run.get('points_used', 0)}")
+                f"points used {run.get('points_used', 0)}, left {run.get('points_remaining', '?')}")
         if line != last[0]:
             print(line, file=stream, flush=True)
             last[0] = line

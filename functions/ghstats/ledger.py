@@ -100,7 +100,10 @@ class Ledger:
             if not _conditional_failed(exc):
                 raise
 
-    def batch_done(self, run_id: str, batch_id: str, repos_ok: int, repos_failed: int, points: int) -> bool:
+    def batch_done(
+        self, run_id: str, batch_id: str, repos_ok: int, repos_failed: int, points: int,
+        points_remaining: int | None = None,
+    ) -> bool:
         """Mark a batch DONE and add it to the run's progress, once (a transaction)."""
         table = self._table.name
         try:
@@ -118,9 +121,11 @@ class Ledger:
                 {"Update": {
                     "TableName": table,
                     "Key": {"pk": names.run_pk(run_id), "sk": names.RUN_SK},
-                    "UpdateExpression": "ADD batches_done :one, repos_ok :ok, repos_failed :failed, points_used :points SET updated_at = :now",
+                    "UpdateExpression": "ADD batches_done :one, repos_ok :ok, repos_failed :failed, points_used :points SET updated_at = :now"
+                    + (", points_remaining = :remaining" if points_remaining is not None else ""),
                     "ExpressionAttributeValues": {":one": 1, ":ok": repos_ok, ":failed": repos_failed, ":points": points,
-                                                  ":now": self._iso_now()},
+                                                  ":now": self._iso_now(),
+                                                  **({":remaining": points_remaining} if points_remaining is not None else {})},
                 }},
             ])
         except ClientError as exc:

@@ -145,7 +145,8 @@ def query_batch(
         "remaining_points": outcome.remaining_points, "collected_at": _iso(now()),
     }
     store.put_json(names.result_key(run_id, batch_id), result)
-    ledger.batch_done(run_id, batch_id, len(outcome.records), len(outcome.errors), client.points_used)
+    ledger.batch_done(run_id, batch_id, len(outcome.records), len(outcome.errors), client.points_used,
+                      outcome.remaining_points)
     return {**answer, "repos_ok": len(outcome.records), "repos_failed": len(outcome.errors),
             "points": client.points_used, "remaining_points": outcome.remaining_points}
 

@@ -1,0 +1,110 @@
+"""`ghstats start` and `ghstats status` against a deployed stack (moto), and local status."""
+
+from __future__ import annotations
+
+import json
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from ghstats import names
+from ghstats.ledger import Ledger
+from ghstats_cli import deployed
+from ghstats_cli.local_aws import TABLE, create_table
+from ghstats_cli.main import main, parser
+
+
+@pytest.fixture
+def aws(monkeypatch):
+    for key, value in {"AWS_DEFAULT_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x"}.items():
+        monkeypatch.setenv(key, value)
+    with mock_aws():
+        session = boto3.session.Session(region_name="us-east-1")
+        create_table(session.resource("dynamodb"))
+        sfn = session.client("stepfunctions")
+        arn = sfn.create_state_machine(name="ghstats", roleArn="arn:aws:iam::123456789012:role/x",
+                                       definition=json.dumps({"StartAt": "A", "States": {"A": {"Type": "Succeed"}}}))["stateMachineArn"]
+        yield session, arn
+
+
+def args(*argv):
+    return parser().parse_args(list(argv))
+
+
+def test_start_validates_then_starts_with_the_config_as_input(aws, capsys):
+    session, arn = aws
+    code = deployed.start(args("start", "--state-machine-arn", arn, "--org", "acme", "--repo", "octo/hello",
+                               "--batch-size", "25", "--name", "weekly-1"), session)
+    assert code == 0
+    executions = session.client("stepfunctions").list_executions(stateMachineArn=arn)["executions"]
+    assert [e["name"] for e in executions] == ["weekly-1"]
+    described = session.client("stepfunctions").describe_execution(executionArn=executions[0]["executionArn"])
+    assert json.loads(described["input"]) == {"orgs": ["acme"], "repos": ["octo/hello"], "batch_size": 25}
+    assert "started run weekly-1" in capsys.readouterr().out
+
+
+def test_start_refuses_bad_config_before_starting(aws, capsys):
+    session, arn = aws
+    code = deployed.start(args("start", "--state-machine-arn", arn, "--org", "acme", "--batch-size", "500"), session)
+    assert code == 2
+    assert "batch_size" in capsys.readouterr().err
+    assert session.client("stepfunctions").list_executions(stateMachineArn=arn)["executions"] == []
+
+
+def test_status_lists_runs_and_shows_one(aws, capsys):
+    session, _ = aws
+    ledger = Ledger(session.resource("dynamodb").Table(TABLE))
+    for run_id, started in (("r1", "2026-01-01T00:00:00Z"), ("r2", "2026-01-02T00:00:00Z")):
+        ledger._table.put_item(Item={"pk": names.run_pk(run_id), "sk": "RUN", "run_id": run_id, "status": "SUCCEEDED",
+                                     "started_at": started, "gsi1pk": "RUNS", "gsi1sk": names.time_order(started, run_id)})
+    ledger.record_plan("r2", "2026-01-02T00:00:00Z", ["acme"], {"00000": 3}, 3, [])
+    ledger.batch_failed("r2", "00000", "GitHubServerError", "GitHub answered 502", None)
+    assert deployed.status(args("status", "--table", TABLE), session) == 0
+    listing = capsys.readouterr().out
+    assert listing.index("r2") < listing.index("r1")
+    assert deployed.status(args("status", "r2", "--table", TABLE), session) == 0
+    detail = capsys.readouterr().out
+    assert "GitHubServerError" in detail and "00000" in detail
+    assert deployed.status(args("status", "nope", "--table", TABLE), session) == 1
+
+
+def test_follow_polls_until_terminal(aws):
+    session, _ = aws
+    ledger = Ledger(session.resource("dynamodb").Table(TABLE))
+    ledger._table.put_item(Item={"pk": names.run_pk("r1"), "sk": "RUN", "run_id": "r1", "status": "RUNNING"})
+    seen = []
+
+    def finish_on_second_poll(_):
+        ledger._table.update_item(Key={"pk": names.run_pk("r1"), "sk": "RUN"}, UpdateExpression="SET #s = :s",
+                                  ExpressionAttributeNames={"#s": "status"}, ExpressionAttributeValues={":s": "PARTIAL"})
+
+    run = deployed.follow(ledger, "r1", show=lambda r: seen.append(r["status"]), sleep=finish_on_second_poll)
+    assert run["status"] == "PARTIAL" and seen == ["RUNNING", "PARTIAL"]
+
+
+def test_stack_outputs_name_the_resources():
+    class FakeCloudFormation:
+        def describe_stacks(self, StackName):
+            assert StackName == "ghstats"
+            return {"Stacks": [{"Outputs": [{"OutputKey": "LedgerTableName", "OutputValue": "t"},
+                                            {"OutputKey": "StateMachineArn", "OutputValue": "arn:sm"}]}]}
+
+    class FakeSession:
+        def client(self, name):
+            assert name == "cloudformation"
+            return FakeCloudFormation()
+
+    assert deployed._resolve(args("status", "--stack", "ghstats"), FakeSession()) == {"LedgerTableName": "t", "StateMachineArn": "arn:sm"}
+
+
+def test_local_status_reads_exported_runs(tmp_path, capsys):
+    ledger_dir = tmp_path / "ledger"
+    ledger_dir.mkdir()
+    (ledger_dir / "r9.json").write_text(json.dumps({"run": {"run_id": "r9", "status": "PARTIAL", "started_at": "2026-01-01",
+                                                            "batches_done": 2, "batches_total": 2}, "batches": []}))
+    assert main(["status", "--data", str(tmp_path)]) == 0
+    assert "r9" in capsys.readouterr().out
+    assert main(["status", "r9", "--data", str(tmp_path)]) == 0
+    assert "status: PARTIAL" in capsys.readouterr().out
+    assert main(["status", "zzz", "--data", str(tmp_path)]) == 1
