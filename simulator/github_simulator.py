@@ -1,0 +1,460 @@
+"""GitHubSimulator: the dataset, both APIs, rate limits, faults and the request log, served
+over HTTP on 127.0.0.1."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping
+from urllib.parse import parse_qs
+
+from simulator import graphql_api
+from simulator.auth import JWTRejected, TokenStore, credential
+from simulator.dataset import Dataset, SimRepo, iso
+from simulator.faults import ALIAS_KINDS, Fault, FaultSet
+from simulator.rate_limits import CORE, GRAPHQL, ConcurrencyGate, RateLimiter, RateSnapshot
+from simulator.records import RequestLog, RequestRecord
+from simulator.responses import (
+    BAD_CREDENTIALS,
+    GRAPHQL_DOCS,
+    PRIMARY_GRAPHQL_MESSAGE,
+    RATE_LIMIT_DOCS,
+    REST_DOCS,
+    SECONDARY_DOCS,
+    UNICORN_PAGE,
+    Response,
+    message_body,
+    primary_rest_message,
+    secondary_message,
+    server_failure_message,
+)
+from simulator.rest_api import RestApi, repo_of_path
+from simulator.schema import github_schema
+from simulator.server import SimulatorHTTPServer, serve
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TOKENS = ("ghs_simtoken",)
+DEFAULT_SLOW_S = 2.0
+SECONDARY_RETRY_AFTER_S = 60
+_APP_TOKEN_PATH = re.compile(r"^/app/installations/(\d+)/access_tokens/?$")
+
+
+@dataclass(frozen=True)
+class Latency:
+    """Response delays: GraphQL base + per repository() field; REST rest_ms. Threads sleep in
+    parallel: latency never serialises the server."""
+
+    base_ms: float = 0
+    per_repo_ms: float = 0
+    rest_ms: float = 0
+
+
+class _Note:
+    """What the log records about one request, filled in while it is handled."""
+
+    __slots__ = ("cost", "repos", "fault", "query")
+
+    def __init__(self) -> None:
+        self.cost = 0
+        self.repos = 0
+        self.fault: str | None = None
+        self.query: str | None = None
+
+
+class GitHubSimulator:
+    def __init__(
+        self,
+        orgs: Mapping[str, int] | None = None,
+        seed: int = 1,
+        tokens: tuple[str, ...] | list[str] = DEFAULT_TOKENS,
+        latency: Latency | None = None,
+        graphql_points_per_hour: int = 5000,
+        rest_requests_per_hour: int = 5000,
+        max_concurrent: int = 100,
+        *,
+        apps: Mapping[str, str] | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        viewer_login: str = "sim-user",
+        clock: Callable[[], float] = time.time,
+    ):
+        self.dataset = Dataset(orgs or {}, seed)
+        self.latency = latency or Latency()
+        self.viewer_login = viewer_login
+        self.host = host
+        self.port = port
+        self._clock = clock
+        self._tokens = TokenStore(tuple(tokens), apps, clock)
+        self._limiter = RateLimiter({GRAPHQL: graphql_points_per_hour, CORE: rest_requests_per_hour}, clock)
+        self._gate = ConcurrencyGate(max_concurrent)
+        self._faults = FaultSet()
+        self._log = RequestLog()
+        self._resolvers = graphql_api.GraphQLResolvers(self.dataset)
+        self._rest = RestApi(self.dataset, lambda: self.url, viewer_login)
+        self._counter_lock = threading.Lock()
+        self._seq = self._graphql_count = self._rest_count = 0
+        self._server: SimulatorHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def start(self) -> "GitHubSimulator":
+        """Bind 127.0.0.1 (a free port unless port= was given) and serve in daemon threads."""
+        if self._server is None:
+            github_schema()  # build the schema now, not in the first request
+            self._server, self._thread = serve(self, self.host, self.port)
+            self.port = self._server.server_address[1]
+        return self
+
+    def stop(self) -> None:
+        server, thread = self._server, self._thread
+        self._server = self._thread = None
+        if server is not None:
+            server.shutdown()
+            server.server_close()
+        if thread is not None:
+            thread.join(timeout=5)
+
+    def __enter__(self) -> "GitHubSimulator":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        """The REST root, like https://api.github.com."""
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def graphql_url(self) -> str:
+        return self.url + "/graphql"
+
+    # -- what happened -----------------------------------------------------------------------
+
+    @property
+    def requests(self) -> list[RequestRecord]:
+        return self._log.all()
+
+    def count(self, kind: str | None = None, status: int | None = None) -> int:
+        return sum(1 for r in self._log.all()
+                   if (kind is None or r.kind == kind) and (status is None or r.status == status))
+
+    def points_used(self) -> int:
+        return sum(r.cost for r in self._log.all())
+
+    def reset_records(self) -> None:
+        """Forget the log and restart the request numbering used by Fault(on_request=...)."""
+        with self._counter_lock:
+            self._log.clear()
+            self._seq = self._graphql_count = self._rest_count = 0
+
+    @property
+    def peak_concurrency(self) -> int:
+        return self._gate.peak
+
+    # -- faults, budgets, tokens -------------------------------------------------------------
+
+    def add_fault(self, fault: Fault) -> Fault:
+        return self._faults.add(fault)
+
+    def clear_faults(self) -> None:
+        self._faults.clear()
+
+    @property
+    def faults(self) -> list[Fault]:
+        return self._faults.faults
+
+    def set_budget(self, token: str, remaining: int | None = None, reset_in: float | None = None, *,
+                   resource: str = GRAPHQL, limit: int | None = None) -> RateSnapshot:
+        """Put a token's budget where a test needs it (resource "graphql" or "core"/"rest")."""
+        return self._limiter.set_budget(token, CORE if resource == "rest" else resource,
+                                        remaining=remaining, reset_in=reset_in, limit=limit)
+
+    def rate_limit(self, token: str, resource: str = GRAPHQL) -> RateSnapshot:
+        return self._limiter.snapshot(token, CORE if resource == "rest" else resource)
+
+    def add_token(self, token: str) -> None:
+        self._tokens.add(token)
+
+    def revoke_token(self, token: str) -> None:
+        self._tokens.revoke(token)
+
+    # -- the data ----------------------------------------------------------------------------
+
+    def add_repo(self, owner: str, name: str, **fields: Any) -> SimRepo:
+        return self.dataset.add(owner, name, **fields)
+
+    def delete_repo(self, key: str) -> SimRepo:
+        return self.dataset.delete(key)
+
+    def rename_repo(self, key: str, new_name: str) -> SimRepo:
+        return self.dataset.rename(key, new_name)
+
+    def update_repo(self, key: str, **fields: Any) -> SimRepo:
+        return self.dataset.update(key, **fields)
+
+    # -- requests ----------------------------------------------------------------------------
+
+    def handle(self, method: str, target: str, headers: dict[str, str], body: bytes) -> Response:
+        """Answer one HTTP request (called by the server's threads)."""
+        started = time.monotonic()
+        path, _, query_string = target.partition("?")
+        kind = "graphql" if path.rstrip("/") == "/graphql" else "rest"
+        with self._counter_lock:
+            self._seq += 1
+            seq = self._seq
+            if kind == "graphql":
+                self._graphql_count += 1
+                number = self._graphql_count
+            else:
+                self._rest_count += 1
+                number = self._rest_count
+        request_id = self._request_id(seq)
+        note = _Note()
+        if not self._gate.enter():
+            note.fault = "secondary_concurrency"
+            response = self._secondary_response(403, request_id, SECONDARY_RETRY_AFTER_S, kind)
+        else:
+            try:
+                if kind == "graphql":
+                    response = self._graphql(method, headers, body, number, seq, request_id, note)
+                else:
+                    response = self._rest_request(method, path, query_string, headers, number, seq,
+                                                  request_id, note)
+            except Exception:  # a simulator bug must not look like a hung GitHub
+                log.exception("simulator failed on %s %s", method, target)
+                response = Response.json(500, message_body("Server Error", REST_DOCS))
+            finally:
+                self._gate.leave()
+        response.headers.setdefault("x-github-request-id", request_id)
+        self._log.add(RequestRecord(kind, method, path, response.status, note.cost, note.repos, note.fault,
+                                    time.monotonic() - started, seq, note.query))
+        return response
+
+    def _request_id(self, seq: int) -> str:
+        digest = hashlib.sha1(f"{self.port}:{seq}".encode()).hexdigest().upper()
+        return f"{digest[:4]}:{digest[4:8]}:{digest[8:14]}:{digest[14:20]}:{int(self._clock()):08X}"
+
+    @staticmethod
+    def _sleep_ms(milliseconds: float) -> None:
+        if milliseconds > 0:
+            time.sleep(milliseconds / 1000)
+
+    def _common_headers(self, snapshot: RateSnapshot | None) -> dict[str, str]:
+        headers = {
+            "x-oauth-scopes": "repo, read:org",
+            "x-accepted-oauth-scopes": "repo",
+            "x-github-media-type": "github.v3; format=json",
+            "x-github-api-version-selected": "2022-11-28",
+        }
+        if snapshot is not None:
+            headers.update(snapshot.headers())
+        return headers
+
+    def _unauthorized(self, docs: str) -> Response:
+        return Response.json(401, {"message": BAD_CREDENTIALS, "documentation_url": docs})
+
+    def _secondary_response(self, status: int, request_id: str, retry_after: int | None, kind: str,
+                            snapshot: RateSnapshot | None = None) -> Response:
+        headers = self._common_headers(snapshot)
+        if retry_after is not None:
+            headers["retry-after"] = str(retry_after)
+        return Response.json(status, message_body(secondary_message(request_id), SECONDARY_DOCS), headers)
+
+    def _early_fault(self, fault: Fault | None, token: str, kind: str, request_id: str) -> Response | None:
+        """The response of a fault that answers before any work (None: carry on)."""
+        if fault is None:
+            return None
+        resource = GRAPHQL if kind == "graphql" else CORE
+        snapshot = self._limiter.snapshot(token, resource)
+        name = fault.kind
+        if name == "rate_limited" and kind == "graphql":
+            return Response.json(200, {"errors": [{"type": "RATE_LIMITED", "message": PRIMARY_GRAPHQL_MESSAGE}]},
+                                 self._common_headers(snapshot.exhausted()))
+        if name == "rate_limit_new":
+            # GitHub's newer shape; the headers are the real ones (remaining may be > 0).
+            return Response.json(200, {"errors": [{"type": "RATE_LIMIT", "code": "graphql_rate_limit",
+                                                   "message": PRIMARY_GRAPHQL_MESSAGE}]},
+                                 self._common_headers(snapshot))
+        if name in ("primary_rest", "rate_limited"):
+            body = message_body(primary_rest_message(request_id, iso(self._clock()) or ""), RATE_LIMIT_DOCS)
+            return Response.json(403, body, self._common_headers(snapshot.exhausted()))
+        if name in ("secondary_403", "secondary_429"):
+            return self._secondary_response(int(name[-3:]), request_id,
+                                            fault.retry_after if fault.retry_after is not None else SECONDARY_RETRY_AFTER_S,
+                                            kind, snapshot)
+        if name == "secondary_graphql":
+            headers = self._common_headers(snapshot)
+            if fault.retry_after is not None:
+                headers["retry-after"] = str(fault.retry_after)
+            return Response.json(200, {"errors": [{"message": secondary_message(request_id)}]}, headers)
+        if name == "unauthorized":
+            return self._unauthorized(GRAPHQL_DOCS if kind == "graphql" else REST_DOCS)
+        if name == "drop_connection":
+            return Response.dropped()
+        if name == "slow":
+            time.sleep(fault.delay_s if fault.delay_s is not None else DEFAULT_SLOW_S)
+        return None
+
+    @staticmethod
+    def _bad_gateway(fault: Fault, request_id: str) -> Response:
+        if fault.kind == "bad_gateway_html":
+            return Response.html(502, UNICORN_PAGE)
+        return Response.json(502, {"data": None, "errors": [{"message": server_failure_message(request_id)}]})
+
+    # -- GraphQL -----------------------------------------------------------------------------
+
+    def _graphql(self, method: str, headers: dict[str, str], body: bytes, number: int, seq: int,
+                 request_id: str, note: _Note) -> Response:
+        if method != "POST":
+            return Response.json(404, message_body("Not Found", GRAPHQL_DOCS))
+        auth = credential(headers.get("authorization"))
+        if auth is None or not self._tokens.valid(auth[1]):
+            return self._unauthorized(GRAPHQL_DOCS)
+        token = auth[1]
+        try:
+            payload = json.loads(body or b"null")
+        except ValueError:
+            return Response.json(400, message_body("Problems parsing JSON", GRAPHQL_DOCS))
+        query = payload.get("query") if isinstance(payload, dict) else None
+        if not isinstance(query, str):
+            return Response.json(200, {"errors": [{"message": "A query attribute must be specified and must be a string."}]},
+                                 self._common_headers(self._limiter.snapshot(token, GRAPHQL)))
+        note.query = query
+        variables = payload.get("variables") or {}
+        if isinstance(variables, str):
+            try:
+                variables = json.loads(variables) or {}
+            except ValueError:
+                variables = None
+        if not isinstance(variables, dict):
+            return Response.json(200, {"errors": [{"message": "Variables are invalid JSON."}]},
+                                 self._common_headers(self._limiter.snapshot(token, GRAPHQL)))
+        operation_name = payload.get("operationName") or None
+
+        prepared = graphql_api.prepare(query)
+        analysis = graphql_api.analyze_prepared(prepared, variables, operation_name) if prepared.document else None
+        targets = analysis.repo_targets if analysis else []
+        note.repos = len(targets)
+        repo_keys = {t.key.lower() for t in targets if t.owner and t.name}
+        fault = self._faults.pick("graphql", number, seq, repo_keys, alias_possible=bool(targets))
+        note.fault = fault.kind if fault else None
+        self._sleep_ms(self.latency.base_ms + self.latency.per_repo_ms * len(targets))
+
+        early = self._early_fault(fault, token, "graphql", request_id)
+        if early is not None:
+            return early
+        if analysis is None:
+            return Response.json(200, {"errors": prepared.errors},
+                                 self._common_headers(self._limiter.snapshot(token, GRAPHQL)))
+        if analysis.operation is None:
+            message = (f"No operation named \"{operation_name}\"" if operation_name
+                       else "An operation name is required")
+            return Response.json(200, {"errors": [{"message": message}]},
+                                 self._common_headers(self._limiter.snapshot(token, GRAPHQL)))
+        if analysis.errors:
+            return Response.json(200, {"data": None, "errors": analysis.errors},
+                                 self._common_headers(self._limiter.snapshot(token, GRAPHQL)))
+
+        cost = analysis.cost
+        if analysis.dry_run:
+            snapshot = self._limiter.snapshot(token, GRAPHQL)
+        else:
+            paid, snapshot = self._limiter.charge(token, GRAPHQL, cost)
+            if not paid:
+                return Response.json(200, {"errors": [{"type": "RATE_LIMITED", "message": PRIMARY_GRAPHQL_MESSAGE}]},
+                                     self._common_headers(snapshot.exhausted()))
+            note.cost = cost
+        if fault is not None and fault.kind.startswith("bad_gateway"):
+            return self._bad_gateway(fault, request_id)  # charged: timeouts count against the limit
+
+        faulted: dict[str, str] = {}
+        if fault is not None and fault.kind in ALIAS_KINDS:
+            chosen = [t for t in targets if fault.repo is None or t.key.lower() == fault.repo.lower()]
+            for target in chosen if fault.repo is not None else chosen[:1]:
+                faulted[target.alias] = fault.kind
+        context = graphql_api.ExecutionContext(
+            rate_limit={"cost": cost, "limit": snapshot.limit, "nodeCount": analysis.node_count,
+                        "remaining": snapshot.remaining, "resetAt": snapshot.reset_at, "used": snapshot.used},
+            viewer_login=self.viewer_login,
+            faulted_aliases=faulted,
+        )
+        result = graphql_api.execute_prepared(self._resolvers, prepared, variables, operation_name, context)
+        response = Response.json(200, result, self._common_headers(snapshot))
+        if fault is not None and fault.kind == "malformed_json":
+            response.body = response.body[: max(1, len(response.body) // 2)]
+        return response
+
+    # -- REST --------------------------------------------------------------------------------
+
+    def _rest_request(self, method: str, path: str, query_string: str, headers: dict[str, str], number: int,
+                      seq: int, request_id: str, note: _Note) -> Response:
+        app_token = _APP_TOKEN_PATH.match(path)
+        if app_token is not None and method == "POST":
+            return self._app_token(headers, app_token[1])
+        if method not in ("GET", "HEAD"):
+            return Response.json(404, message_body("Not Found", REST_DOCS, 404))
+        auth = credential(headers.get("authorization"))
+        if auth is None or not self._tokens.valid(auth[1]):
+            return self._unauthorized(REST_DOCS)
+        token = auth[1]
+        repo_key = repo_of_path(path)
+        fault = self._faults.pick("rest", number, seq, {repo_key.lower()} if repo_key else set())
+        note.fault = fault.kind if fault else None
+        self._sleep_ms(self.latency.rest_ms)
+        early = self._early_fault(fault, token, "rest", request_id)
+        if early is not None:
+            return early
+        if path.rstrip("/") == "/rate_limit":  # free, as on GitHub
+            return Response.json(200, self._rate_limit_body(token), self._common_headers(self._limiter.snapshot(token, CORE)))
+
+        query = parse_qs(query_string, keep_blank_values=True)
+        status, payload, extra = self._rest.get(path, query, self._tokens.is_installation_token(token))
+        if fault is not None and fault.kind == "not_found":
+            status, payload, extra = 404, message_body("Not Found", REST_DOCS, 404), {}
+        elif fault is not None and fault.kind == "forbidden":
+            status, payload, extra = 403, message_body("Resource not accessible by integration", REST_DOCS, 403), {}
+        body = json.dumps(payload, separators=(",", ":")).encode()
+        etag = 'W/"' + hashlib.sha256(body).hexdigest()[:40] + '"'
+        if status == 200 and headers.get("if-none-match") == etag:
+            # A conditional request that matches costs nothing.
+            return Response(304, b"", {**self._common_headers(self._limiter.snapshot(token, CORE)), "etag": etag})
+        paid, snapshot = self._limiter.charge(token, CORE, 1)
+        if not paid:
+            message = primary_rest_message(request_id, iso(self._clock()) or "")
+            return Response.json(403, message_body(message, RATE_LIMIT_DOCS), self._common_headers(snapshot.exhausted()))
+        if fault is not None and fault.kind.startswith("bad_gateway"):
+            return self._bad_gateway(fault, request_id)
+        response = Response.json(status, payload, {**self._common_headers(snapshot), **extra})
+        if status == 200:
+            response.headers["etag"] = etag
+            response.headers["cache-control"] = "private, max-age=60, s-maxage=60"
+        if fault is not None and fault.kind == "malformed_json":
+            response.body = response.body[: max(1, len(response.body) // 2)]
+        return response
+
+    def _rate_limit_body(self, token: str) -> dict[str, Any]:
+        core = self._limiter.snapshot(token, CORE).as_rest()
+        graphql = self._limiter.snapshot(token, GRAPHQL).as_rest()
+        reset = core["reset"]
+        search = {"limit": 30, "used": 0, "remaining": 30, "reset": reset}
+        return {"resources": {"core": core, "graphql": graphql, "search": search,
+                              "code_search": {"limit": 10, "used": 0, "remaining": 10, "reset": reset}},
+                "rate": core}
+
+    def _app_token(self, headers: dict[str, str], installation_id: str) -> Response:
+        auth = credential(headers.get("authorization"))
+        if auth is None or auth[0] != "bearer":
+            return Response.json(401, message_body("A JSON web token could not be decoded", REST_DOCS, 401))
+        try:
+            self._tokens.verify_app_jwt(auth[1])
+        except JWTRejected as rejected:
+            return Response.json(401, message_body(str(rejected), REST_DOCS, 401))
+        return Response.json(201, self._tokens.issue_installation_token(installation_id))
