@@ -517,7 +517,8 @@ def _resolve_type(value: Any, info: Any, abstract_type: Any) -> str | None:
     return None
 
 
-_VARIABLE_MESSAGE = re.compile(r"^Variable '\$([^']+)' (?:of (?:required |non-null )?type '([^']+)'|got invalid value)")
+_VARIABLE_MESSAGE = re.compile(r"^Variable '\$([^']+)' (?:has invalid value|got invalid value|of )")
+_VARIABLE_TYPE = re.compile(r"type '([^']+)'")
 
 
 def format_error(error: GraphQLError) -> dict[str, Any]:
@@ -536,8 +537,11 @@ def format_error(error: GraphQLError) -> dict[str, Any]:
     if error.path is None:
         match = _VARIABLE_MESSAGE.match(message)
         if match:
-            out["extensions"] = {"value": None, "problems": [{"path": [], "explanation": message}]}
-            message = f"Variable ${match[1]} of type {match[2] or 'unknown'} was provided invalid value"
+            type_match = _VARIABLE_TYPE.search(message)
+            explanation = message.split(": ", 1)[-1]
+            out["extensions"] = {"value": None, "problems": [{"path": [], "explanation": explanation}]}
+            message = (f"Variable ${match[1]} of type {type_match[1] if type_match else 'unknown'} "
+                       "was provided invalid value")
     if error.locations:
         out["locations"] = [{"line": loc.line, "column": loc.column} for loc in error.locations]
     out["message"] = message
