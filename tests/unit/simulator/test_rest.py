@@ -125,7 +125,7 @@ def test_pygithub_total_counts(sim):
     from github import Auth, Github
 
     truth = max(sim.dataset.repos("acme"), key=lambda r: r.pr_total)
-    gh = Github(base_url=sim.url, auth=Auth.Token(TOKEN), retry=None)
+    gh = Github(base_url=sim.url, auth=Auth.Token(TOKEN), retry=None, seconds_between_requests=0)
     repo = gh.get_repo(truth.name_with_owner)
     assert repo.full_name == truth.name_with_owner and repo.stargazers_count == truth.stargazers
     assert repo.subscribers_count == truth.watchers
