@@ -96,7 +96,7 @@ class GitHubSimulator:
         self._faults = FaultSet()
         self._log = RequestLog()
         self._resolvers = graphql_api.GraphQLResolvers(self.dataset)
-        self._rest = RestApi(self.dataset, lambda: self.url, viewer_login)
+        self._rest = RestApi(self.dataset, viewer_login)
         self._counter_lock = threading.Lock()
         self._seq = self._graphql_count = self._rest_count = 0
         self._server: SimulatorHTTPServer | None = None
@@ -118,6 +118,7 @@ class GitHubSimulator:
         if server is not None:
             server.shutdown()
             server.server_close()
+            server.close_connections()
         if thread is not None:
             thread.join(timeout=5)
 
@@ -135,6 +136,11 @@ class GitHubSimulator:
     @property
     def graphql_url(self) -> str:
         return self.url + "/graphql"
+
+    @property
+    def enterprise_url(self) -> str:
+        """The REST root as GitHub Enterprise Server spells it (GraphQL then at /api/graphql)."""
+        return self.url + "/api/v3"
 
     # -- what happened -----------------------------------------------------------------------
 
@@ -206,6 +212,11 @@ class GitHubSimulator:
         """Answer one HTTP request (called by the server's threads)."""
         started = time.monotonic()
         path, _, query_string = target.partition("?")
+        prefix = ""
+        if path.rstrip("/") == "/api/graphql":  # GitHub Enterprise Server's spelling
+            path = "/graphql"
+        elif path == "/api/v3" or path.startswith("/api/v3/"):
+            prefix, path = "/api/v3", path[len("/api/v3"):] or "/"
         kind = "graphql" if path.rstrip("/") == "/graphql" else "rest"
         with self._counter_lock:
             self._seq += 1
@@ -227,7 +238,7 @@ class GitHubSimulator:
                     response = self._graphql(method, headers, body, number, seq, request_id, note)
                 else:
                     response = self._rest_request(method, path, query_string, headers, number, seq,
-                                                  request_id, note)
+                                                  request_id, note, prefix)
             except Exception:  # a simulator bug must not look like a hung GitHub
                 log.exception("simulator failed on %s %s", method, target)
                 response = Response.json(500, message_body("Server Error", REST_DOCS))
@@ -395,7 +406,7 @@ class GitHubSimulator:
     # -- REST --------------------------------------------------------------------------------
 
     def _rest_request(self, method: str, path: str, query_string: str, headers: dict[str, str], number: int,
-                      seq: int, request_id: str, note: _Note) -> Response:
+                      seq: int, request_id: str, note: _Note, prefix: str = "") -> Response:
         app_token = _APP_TOKEN_PATH.match(path)
         if app_token is not None and method == "POST":
             return self._app_token(headers, app_token[1])
@@ -416,7 +427,8 @@ class GitHubSimulator:
             return Response.json(200, self._rate_limit_body(token), self._common_headers(self._limiter.snapshot(token, CORE)))
 
         query = parse_qs(query_string, keep_blank_values=True)
-        status, payload, extra = self._rest.get(path, query, self._tokens.is_installation_token(token))
+        status, payload, extra = self._rest.get(path, query, self._tokens.is_installation_token(token),
+                                                base=self.url + prefix)
         if fault is not None and fault.kind == "not_found":
             status, payload, extra = 404, message_body("Not Found", REST_DOCS, 404), {}
         elif fault is not None and fault.kind == "forbidden":

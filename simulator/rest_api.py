@@ -228,13 +228,13 @@ def repo_of_path(path: str) -> str | None:
 
 
 class RestApi:
-    def __init__(self, dataset: Dataset, base_url: Callable[[], str], viewer_login: str):
+    def __init__(self, dataset: Dataset, viewer_login: str):
         self.dataset = dataset
-        self._base_url = base_url
         self.viewer_login = viewer_login
 
-    def get(self, path: str, query: dict[str, list[str]], installation: bool = False) -> RestAnswer:
-        base = self._base_url()
+    def get(self, path: str, query: dict[str, list[str]], installation: bool = False, *,
+            base: str = "https://api.github.com") -> RestAnswer:
+        """(status, payload, headers) of GET `path`; `base` is the REST root for URLs and links."""
         if path in ("/user", "/user/"):
             if installation:
                 return 403, message_body("Resource not accessible by integration", REST_DOCS, 403), {}

@@ -200,3 +200,16 @@ def test_installation_token_expires(sim):
         assert gql(other, "{ viewer { login } }", token=token).status_code == 200
         clock.now += 3601
         assert gql(other, "{ viewer { login } }", token=token).status_code == 401
+
+
+def test_enterprise_server_paths(sim):
+    from github import Auth, Github
+
+    first = rest(sim, "/api/v3/orgs/acme/repos?per_page=50")
+    assert first.status_code == 200 and links(first)["next"].startswith(sim.enterprise_url + "/orgs/acme/repos?")
+    body = requests.post(sim.url + "/api/graphql", json={"query": "{ viewer { login } }"},
+                         headers={"Authorization": f"bearer {TOKEN}"}, timeout=5).json()
+    assert body == {"data": {"viewer": {"login": "sim-user"}}}
+    gh = Github(base_url=sim.enterprise_url, auth=Auth.Token(TOKEN), retry=None, seconds_between_requests=0)
+    assert gh.get_organization("acme").get_repos().totalCount == 75
+    gh.close()
