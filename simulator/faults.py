@@ -29,6 +29,9 @@ class Fault:
     - probability=p: each otherwise matching request with probability p (seeded RNG).
     `times` = how many requests it fires on (None = forever). `api` = "graphql" (default for
     every kind but primary_rest), "rest" or "any".
+    not_found / forbidden fail the alias of `repo` (every alias naming it), or without `repo`
+    the first repository() alias; they only match GraphQL requests that have such a field.
+    On REST they answer 404 / 403.
     """
 
     kind: str
