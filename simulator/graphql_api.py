@@ -25,7 +25,6 @@ from graphql import (
     OperationDefinitionNode,
     SelectionSetNode,
     execute,
-    get_named_type,
     is_abstract_type,
     parse,
     validate,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import threading
@@ -38,4 +39,10 @@ def github_schema() -> GraphQLSchema:
                     )
                 data = json.loads(path.read_text())
                 _schema = build_client_schema(data["data"] if "data" in data else data, assume_valid=True)
+                del data
+                # The schema is ~100k long-lived objects; every full collection (frequent: parsed
+                # queries are cyclic garbage) walked them all. Freezing what lives now moves it
+                # out of the collector's way: about a third off each request.
+                gc.collect()
+                gc.freeze()
     return _schema
