@@ -30,8 +30,14 @@ def _plain(value: Any) -> Any:
 
 
 def _conditional_failed(exc: ClientError) -> bool:
+    """True only when a condition said "already applied"; conflicts and throttling are not."""
     code = exc.response.get("Error", {}).get("Code")
-    return code in ("ConditionalCheckFailedException", "TransactionCanceledException")
+    if code == "ConditionalCheckFailedException":
+        return True
+    if code == "TransactionCanceledException":
+        reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
+        return "ConditionalCheckFailed" in reasons and all(r in ("None", "ConditionalCheckFailed", None) for r in reasons)
+    return False
 
 
 class Ledger:

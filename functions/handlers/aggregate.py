@@ -7,11 +7,10 @@ from typing import Any
 from ghstats.collect import steps
 from handlers import dependencies
 from handlers.errors import aws_errors_are_retryable
-from handlers.observability import logger, metrics, tracer
+from handlers.observability import logged_invocation, logger, tracer
 
 
-@logger.inject_lambda_context(correlation_id_path="run_id")
-@metrics.log_metrics
+@logged_invocation("run_id")
 @tracer.capture_lambda_handler
 @aws_errors_are_retryable
 def handler(event: dict[str, Any], context: Any, deps: dependencies.Dependencies | None = None) -> dict[str, Any]:

@@ -4,17 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.metrics import MetricUnit
-
 from ghstats import names
 from ghstats.collect import steps
 from handlers import dependencies
 from handlers.errors import aws_errors_are_retryable
-from handlers.observability import logger, metrics, tracer
+from handlers.observability import logged_invocation, logger, publish_metrics, tracer
 
 
-@logger.inject_lambda_context(correlation_id_path="run_id")
-@metrics.log_metrics
+@logged_invocation("run_id")
 @tracer.capture_lambda_handler
 @aws_errors_are_retryable
 def handler(event: dict[str, Any], context: Any, deps: dependencies.Dependencies | None = None) -> dict[str, Any]:
@@ -26,5 +23,5 @@ def handler(event: dict[str, Any], context: Any, deps: dependencies.Dependencies
     for warning in answer["warnings"]:
         logger.warning(warning)
     logger.info("planned run", extra={"batches": answer["batches_total"], "repos": answer["repos_total"]})
-    metrics.add_metric(name=names.METRIC_REPOS_LISTED, unit=MetricUnit.Count, value=answer["repos_total"])
+    publish_metrics({names.METRIC_REPOS_LISTED: answer["repos_total"]})
     return {k: answer[k] for k in ("run_id", "batch_ids", "batches_total", "repos_total", "max_concurrency")}

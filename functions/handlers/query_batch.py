@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.metrics import MetricUnit
-
 from ghstats import limits, names
 from ghstats.collect import steps
 from handlers import dependencies
 from handlers.errors import aws_errors_are_retryable
-from handlers.observability import logger, metrics, tracer
+from handlers.observability import logged_invocation, logger, publish_metrics, tracer
 
 
 def _time_left(context: Any):
@@ -19,8 +17,7 @@ def _time_left(context: Any):
     return lambda: context.get_remaining_time_in_millis() / 1000 - limits.QUERY_BATCH_SAFETY_MARGIN_S
 
 
-@logger.inject_lambda_context(correlation_id_path="run_id")
-@metrics.log_metrics
+@logged_invocation("run_id")
 @tracer.capture_lambda_handler
 @aws_errors_are_retryable
 def handler(event: dict[str, Any], context: Any, deps: dependencies.Dependencies | None = None) -> dict[str, Any]:
@@ -32,9 +29,9 @@ def handler(event: dict[str, Any], context: Any, deps: dependencies.Dependencies
     if answer["status"] == names.BATCH_ANSWER_RATE_LIMITED:
         logger.warning("rate limited", extra={"wait_seconds": answer["wait_seconds"], "waits": answer["rate_limit_waits"]})
     elif not answer.get("reused"):
-        metrics.add_metric(name=names.METRIC_REPOS_COLLECTED, unit=MetricUnit.Count, value=answer["repos_ok"])
-        metrics.add_metric(name=names.METRIC_REPOS_FAILED, unit=MetricUnit.Count, value=answer["repos_failed"])
-        metrics.add_metric(name=names.METRIC_POINTS_USED, unit=MetricUnit.Count, value=answer["points"])
+        counts = {names.METRIC_REPOS_COLLECTED: answer["repos_ok"], names.METRIC_REPOS_FAILED: answer["repos_failed"],
+                  names.METRIC_POINTS_USED: answer["points"]}
         if answer.get("remaining_points") is not None:
-            metrics.add_metric(name=names.METRIC_POINTS_REMAINING, unit=MetricUnit.Count, value=answer["remaining_points"])
+            counts[names.METRIC_POINTS_REMAINING] = answer["remaining_points"]
+        publish_metrics(counts)
     return {k: answer[k] for k in ("run_id", "batch_id", "status", "wait_seconds", "rate_limit_waits")}

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from handlers import dependencies
-from handlers.observability import logger, tracer
+from handlers.observability import logged_invocation, logger, tracer
 
 
 def run_id_of(detail: dict[str, Any]) -> str:
@@ -25,13 +25,13 @@ def _iso_ms(value: Any) -> str | None:
     return datetime.fromtimestamp(int(value) / 1000, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-@logger.inject_lambda_context
+@logged_invocation(None)
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: Any, deps: dependencies.Dependencies | None = None) -> dict[str, Any]:
     deps = deps or dependencies.from_environment()
     detail = event["detail"]
     run_id = run_id_of(detail)
-    logger.set_correlation_id(run_id)
+    logger.thread_safe_append_keys(correlation_id=run_id)
     status = detail["status"]
     at = _iso_ms(detail.get("stopDate")) if status != "RUNNING" else _iso_ms(detail.get("redriveDate") or detail.get("startDate"))
     applied = deps.ledger.apply_execution_status(

@@ -65,3 +65,17 @@ def test_last_runs_overall_and_per_org(ledger):
     assert [r["run_id"] for r in ledger.last_runs(10)] == ["r3", "r2", "r1"]
     assert [r["run_id"] for r in ledger.last_runs(2)] == ["r3", "r2"]
     assert [r["run_id"] for r in ledger.last_runs(10, org="ACME")] == ["r3", "r1"]
+
+
+def test_transaction_conflict_is_not_taken_for_already_done(ledger, monkeypatch):
+    from botocore.exceptions import ClientError
+
+    start(ledger, "r1", "2026-01-01T00:00:00Z")
+
+    def conflict(**_):
+        raise ClientError({"Error": {"Code": "TransactionCanceledException", "Message": "conflict"},
+                           "CancellationReasons": [{"Code": "TransactionConflict"}, {"Code": "None"}]}, "TransactWriteItems")
+
+    monkeypatch.setattr(ledger._client, "transact_write_items", conflict)
+    with pytest.raises(ClientError):
+        ledger.batch_done("r1", "00000", 1, 0, 1)
