@@ -123,6 +123,7 @@ class LocalAws:
             os.environ[key] = value
         from moto import mock_aws  # imported late: only local runs need moto
 
+        self._serialize_moto()
         self._mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
         self._mock.start()
         boto3.setup_default_session(region_name=REGION)
@@ -139,8 +140,27 @@ class LocalAws:
         )["stateMachineArn"]
         return self
 
+    def _serialize_moto(self) -> None:
+        """moto's backends are not thread-safe, and the Map runs our handlers as threads: one
+        AWS request at a time inside moto (GitHub calls and handler code still overlap)."""
+        from moto.core import botocore_stubber
+
+        stubber = botocore_stubber.BotocoreStubber
+        self._moto_call = stubber.__call__
+        lock = threading.RLock()
+        original = self._moto_call
+
+        def one_at_a_time(stub: Any, event_name: str, request: Any, **kwargs: Any) -> Any:
+            with lock:
+                return original(stub, event_name, request, **kwargs)
+
+        stubber.__call__ = one_at_a_time  # type: ignore[method-assign]
+
     def __exit__(self, *exc: Any) -> None:
         self._mock.stop()
+        from moto.core import botocore_stubber
+
+        botocore_stubber.BotocoreStubber.__call__ = self._moto_call  # type: ignore[method-assign]
         for key, value in self._saved_env.items():
             if value is None:
                 os.environ.pop(key, None)
