@@ -57,7 +57,7 @@ def _print_outcome(outcome: Any, summary: dict[str, Any] | None, out_dir: Path) 
     print(report.summary_table(summary))
     api = summary["api"]
     print(f"\nstatus {summary['status']}: {summary['repos_ok']} repositories collected, {summary['repos_failed']} in errors.json")
-    print(f"GitHub: {api['requests']} requests ({api['listing_requests']} listing, {api['batch_requests']} batches), "
+    print(f"GitHub: {api['requests']} requests ({api['listing_requests']} token check + listing, {api['batch_requests']} batches), "
           f"{api['points_used']} rate-limit points; {summary['duration_s']:.1f} s")
     print(f"files: {(out_dir / 's3' / 'runs' / outcome.run_id).resolve()}/ (repositories.json, errors.json, summary.json)")
     print(f"ledger: {(out_dir / 'ledger' / (outcome.run_id + '.json')).resolve()}")

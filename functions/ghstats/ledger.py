@@ -59,6 +59,7 @@ class Ledger:
         batch_sizes: dict[str, int],
         repos_total: int,
         warnings: list[str],
+        listing_points: int = 0,
     ) -> None:
         """The run's size, one PENDING item per batch, one pointer per org (for 'last runs of org')."""
         order = names.time_order(started_at, run_id)
@@ -67,10 +68,10 @@ class Ledger:
             UpdateExpression=(
                 "SET batches_total = :bt, repos_total = :rt, batches_done = if_not_exists(batches_done, :zero), "
                 "repos_ok = if_not_exists(repos_ok, :zero), repos_failed = if_not_exists(repos_failed, :zero), "
-                "points_used = if_not_exists(points_used, :zero), warnings = :warnings, orgs = :orgs, updated_at = :now"
+                "points_used = if_not_exists(points_used, :listing), warnings = :warnings, orgs = :orgs, updated_at = :now"
             ),
             ExpressionAttributeValues={
-                ":bt": len(batch_sizes), ":rt": repos_total, ":zero": 0, ":warnings": warnings,
+                ":bt": len(batch_sizes), ":rt": repos_total, ":zero": 0, ":listing": listing_points, ":warnings": warnings,
                 ":orgs": sorted(orgs), ":now": self._iso_now(),
             },
         )

@@ -82,7 +82,7 @@ def list_repos(
                   "batch_sizes": {b: len(k) for b, k in plan.batches.items()}}
         owners = list(config.orgs and [o.name for o in config.orgs]) + [k.split("/")[0] for k in config.repos]
         ledger.record_plan(run_id, started_at, sorted(set(owners), key=str.lower), stored["batch_sizes"],
-                           len(plan.repos), plan.warnings)
+                           len(plan.repos), plan.warnings, listing_points=plan.points)
         store.put_json(names.run_config_key(run_id), stored)  # last: its presence means "planned"
     return {
         "run_id": run_id,

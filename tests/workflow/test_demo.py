@@ -1,0 +1,19 @@
+"""`make demo`'s command end to end: a full simulated collection, exported, checked, looked up."""
+
+import json
+
+from ghstats_cli.main import main
+
+
+def test_demo_collects_exports_and_verifies(tmp_path, capsys, engine_delays):
+    assert main(["demo", "--orgs", "acme:70,globex:25", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "SUCCEEDED" in out and "checked against the simulator's ground truth: every count right" in out
+    [ledger_file] = (tmp_path / "ledger").glob("*.json")
+    run_id = ledger_file.stem
+    records = json.loads((tmp_path / "s3" / "runs" / run_id / "repositories.json").read_text())["repositories"]
+    assert len(records) == 70 - 2 + 25 + 1  # two acme repos excluded, one named user repo
+    assert (tmp_path / "s3" / "latest" / "repositories.json").exists()
+    assert list((tmp_path / "s3" / "datasets").rglob(f"{run_id}.jsonl"))
+    assert main(["status", run_id, "--data", str(tmp_path)]) == 0
+    assert "status: SUCCEEDED" in capsys.readouterr().out
