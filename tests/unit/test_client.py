@@ -163,3 +163,19 @@ def test_bad_token_is_an_auth_error_and_never_leaks(sim, caplog):
         client_for(sim, token=secret).preflight()
     assert secret not in str(caught.value) and secret not in repr(caught.value.failure.to_dict())
     assert secret not in caplog.text
+
+
+def test_rest_primary_limit_waits_until_reset(sim):
+    from simulator import Fault
+
+    sim.add_fault(Fault("primary_rest", on_request=1))
+    with pytest.raises(GitHubRateLimited) as caught:
+        client_for(sim).rest("GET", "/orgs/acme/repos", params={"per_page": 100})
+    assert caught.value.failure.headers.get("x-ratelimit-remaining") == "0"
+    assert 1 <= caught.value.wait_seconds <= 3601
+
+
+def test_rest_reads_json(sim):
+    repo = sim.dataset.repos("acme")[0]
+    body = client_for(sim).rest("GET", f"/repos/{repo.name_with_owner}")
+    assert body["full_name"] == repo.name_with_owner and body["subscribers_count"] == repo.watchers

@@ -115,7 +115,8 @@ def test_batch_failing_past_retries_fails_the_execution_then_rerun_fetches_only_
     assert outcome.status == "FAILED"
     assert outcome.error == "GitHubServerError"
     assert len(engine_delays.retries) == limits.QUERY_BATCH_RETRIES
-    assert engine_delays.retries == sorted(engine_delays.retries) or all(d <= 60 for d in engine_delays.retries)
+    # FULL jitter: attempt k waits a random time up to min(MaxDelaySeconds, 2 s * 2**k)
+    assert all(0 <= d <= min(60, 2 * 2 ** k) for k, d in enumerate(engine_delays.retries)), engine_delays.retries
     run = local_aws.ledger().get_run("run-under-test")
     assert run["status"] == "FAILED" and run["error"] == "GitHubServerError" and "502" in run["cause"]
     batches = {b["batch_id"]: b for b in local_aws.ledger().get_batches("run-under-test")}
