@@ -176,7 +176,9 @@ class LocalAws:
         deps = getattr(self._local, "deps", None)
         if deps is None:
             extra = {"timeout": self.client_timeout} if self.client_timeout else {}
-            deps = dependencies.build(os.environ, s3=boto3.client("s3"), dynamodb=boto3.resource("dynamodb"), **extra)
+            with self._lock:  # creating boto3 clients in parallel threads races (boto/boto3#2750)
+                s3, dynamodb = boto3.client("s3"), boto3.resource("dynamodb")
+            deps = dependencies.build(os.environ, s3=s3, dynamodb=dynamodb, **extra)
             self._local.deps = deps
         return deps
 
