@@ -17,3 +17,22 @@ def test_demo_collects_exports_and_verifies(tmp_path, capsys, engine_delays):
     assert list((tmp_path / "s3" / "datasets").rglob(f"{run_id}.jsonl"))
     assert main(["status", run_id, "--data", str(tmp_path)]) == 0
     assert "status: SUCCEEDED" in capsys.readouterr().out
+
+
+def test_run_command_against_any_base_url(make_sim, tmp_path, capsys, engine_delays, monkeypatch):
+    from tests.conftest import TOKEN
+
+    sim = make_sim({"acme": 12, "globex": 5})
+    monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
+    excluded = sim.dataset.repos("acme")[0].name_with_owner
+    code = main(["run", "--org", "acme", "--org", "globex", "--exclude", excluded, "--api-url", sim.url,
+                 "--batch-size", "5", "--out", str(tmp_path)])
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "status SUCCEEDED: 16 repositories collected" in out
+
+
+def test_run_command_needs_a_token(tmp_path, monkeypatch, capsys):
+    monkeypatch.delenv("GITHUB_TOKEN", raising=False)
+    assert main(["run", "--org", "acme", "--out", str(tmp_path)]) == 2
+    assert "GITHUB_TOKEN is not set" in capsys.readouterr().err
