@@ -1,23 +1,76 @@
 """Choose the token provider for this environment.
 
-Deployed: the Secrets Manager secret named by GHSTATS_SECRET_NAME (a token, or GitHub App
-credentials). Local: GITHUB_TOKEN.
+Deployed: the Secrets Manager secret named by GHSTATS_SECRET_NAME, read at run time through
+Powertools Parameters (cached), holding either {"token": "..."} or GitHub App credentials
+{"app_id", "installation_id", "private_key"}. Local: GITHUB_TOKEN.
 """
 
 from __future__ import annotations
 
-from typing import Mapping
+from typing import Any, Callable, Mapping
 
 import requests
 
 from ghstats import names
+from ghstats.github.app_auth import GitHubAppTokenProvider
 from ghstats.github.auth import EnvTokenProvider, TokenProvider
 from ghstats.github.endpoints import Endpoints
+from ghstats.github.errors import GitHubAuthError
+
+SECRET_CACHE_S = 300
+APP_KEYS = ("app_id", "installation_id", "private_key")
+
+SecretFetcher = Callable[[str], Any]
+
+
+def _powertools_secret(name: str) -> Any:
+    from aws_lambda_powertools.utilities import parameters
+
+    return parameters.get_secret(name, transform="json", max_age=SECRET_CACHE_S)
+
+
+class SecretTokenProvider:
+    """A PAT or GitHub App credentials from Secrets Manager; re-read when the cache expires."""
+
+    def __init__(self, secret_name: str, endpoints: Endpoints, session: requests.Session | None = None,
+                 fetch: SecretFetcher = _powertools_secret):
+        self._name = secret_name
+        self._endpoints = endpoints
+        self._session = session
+        self._fetch = fetch
+        self._app: GitHubAppTokenProvider | None = None
+        self._app_identity: tuple[str, str, str] | None = None
+
+    def token(self) -> str:
+        value = self._fetch(self._name)
+        if isinstance(value, dict) and isinstance(value.get("token"), str) and value["token"].strip():
+            return value["token"].strip()
+        if isinstance(value, dict) and all(value.get(k) for k in APP_KEYS):
+            identity = (str(value["app_id"]), str(value["installation_id"]), str(value["private_key"]))
+            if self._app is None or identity != self._app_identity:
+                self._app = GitHubAppTokenProvider(*identity, endpoints=self._endpoints, session=self._session)
+                self._app_identity = identity
+            return self._app.token()
+        raise GitHubAuthError(
+            f"secret {self._name} holds neither {{\"token\": ...}} nor GitHub App credentials "
+            f"({', '.join(APP_KEYS)}): put one of them into the secret (see README, Deploy)"
+        )
+
+    def refresh(self) -> None:
+        if self._app is not None:
+            self._app.refresh()
+
+    def __repr__(self) -> str:
+        return f"SecretTokenProvider({self._name})"
 
 
 def token_provider(
-    environ: Mapping[str, str], endpoints: Endpoints, session: requests.Session | None = None
+    environ: Mapping[str, str],
+    endpoints: Endpoints,
+    session: requests.Session | None = None,
+    fetch: SecretFetcher | None = None,
 ) -> TokenProvider:
-    if environ.get(names.ENV_SECRET_NAME):
-        raise NotImplementedError("Secrets Manager credentials arrive with the CDK stack")
+    secret_name = environ.get(names.ENV_SECRET_NAME)
+    if secret_name:
+        return SecretTokenProvider(secret_name, endpoints, session, fetch or _powertools_secret)
     return EnvTokenProvider(names.ENV_TOKEN, dict(environ))

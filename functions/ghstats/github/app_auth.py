@@ -1,0 +1,95 @@
+"""GitHub App installation tokens: a JWT signed with the App's key buys a one-hour token.
+
+The token is cached and renewed `limits.APP_TOKEN_RENEW_BEFORE_S` before it expires. Neither the
+key, the JWT nor the token ever reaches a message or a repr.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import datetime
+from typing import Callable
+
+import jwt
+import requests
+
+from ghstats import limits
+from ghstats.github.endpoints import Endpoints
+from ghstats.github.errors import FailedRequest, GitHubAuthError, GitHubServerError, raise_for_http_status
+
+USER_AGENT = "ghstats"
+JWT_BACKDATE_S = 60  # GitHub's advice: iat a minute in the past against clock drift
+JWT_LIFETIME_S = 540  # GitHub accepts at most 10 minutes
+
+
+class GitHubAppTokenProvider:
+    def __init__(
+        self,
+        app_id: str,
+        installation_id: str,
+        private_key_pem: str,
+        endpoints: Endpoints,
+        session: requests.Session | None = None,
+        now: Callable[[], float] = time.time,
+    ):
+        self._app_id = str(app_id)
+        self._installation_id = str(installation_id)
+        self._private_key = private_key_pem
+        self._endpoints = endpoints
+        self._session = session or requests.Session()
+        self._now = now
+        self._token: str | None = None
+        self._expires_at = 0.0
+        self._lock = threading.Lock()
+
+    def _app_jwt(self) -> str:
+        issued = int(self._now())
+        try:
+            return jwt.encode(
+                {"iat": issued - JWT_BACKDATE_S, "exp": issued + JWT_LIFETIME_S, "iss": self._app_id},
+                self._private_key,
+                algorithm="RS256",
+            )
+        except (ValueError, TypeError, jwt.PyJWTError) as exc:
+            raise GitHubAuthError(
+                f"the GitHub App private key in the secret cannot sign a JWT ({type(exc).__name__}): "
+                "store the App's PEM private key under 'private_key'"
+            ) from None
+
+    def _exchange(self) -> None:
+        url = f"{self._endpoints.rest_url}/app/installations/{self._installation_id}/access_tokens"
+        try:
+            response = self._session.post(
+                url,
+                headers={"Authorization": f"Bearer {self._app_jwt()}", "Accept": "application/vnd.github+json",
+                         "User-Agent": USER_AGENT},
+                timeout=(limits.HTTP_CONNECT_TIMEOUT_S, limits.HTTP_READ_TIMEOUT_S),
+            )
+        except requests.RequestException as exc:
+            raise GitHubServerError(f"GitHub App token request failed: {type(exc).__name__}") from None
+        failure = FailedRequest.from_response("rest", "POST", url, response.status_code, response.headers,
+                                              "" if response.ok else response.text)
+        if response.status_code == 404:
+            raise GitHubAuthError(
+                f"GitHub App {self._app_id} has no installation {self._installation_id}: check 'installation_id' in the secret",
+                failure=failure,
+            )
+        raise_for_http_status(response.status_code, response.headers, response.text, failure, now=self._now)
+        body = response.json()
+        self._token = body["token"]
+        self._expires_at = datetime.fromisoformat(body["expires_at"].replace("Z", "+00:00")).timestamp()
+
+    def token(self) -> str:
+        with self._lock:
+            if self._token is None or self._expires_at - self._now() <= limits.APP_TOKEN_RENEW_BEFORE_S:
+                self._exchange()
+            assert self._token is not None
+            return self._token
+
+    def refresh(self) -> None:
+        with self._lock:
+            self._token = None
+
+    def __repr__(self) -> str:
+        return f"GitHubAppTokenProvider(app_id={self._app_id}, installation_id={self._installation_id})"

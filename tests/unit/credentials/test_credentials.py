@@ -1,0 +1,133 @@
+"""Credentials: a PAT or a GitHub App installation token from the secret; never leaked."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from ghstats import limits
+from ghstats.github.app_auth import GitHubAppTokenProvider
+from ghstats.github.auth import EnvTokenProvider, MissingToken
+from ghstats.github.client import GitHubClient
+from ghstats.github.credentials import SecretTokenProvider, token_provider
+from ghstats.github.endpoints import Endpoints
+from ghstats.github.errors import GitHubAuthError
+
+APP_ID = "424242"
+
+
+@pytest.fixture(scope="module")
+def key_pair():
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption()).decode()
+    public = key.public_key().public_bytes(serialization.Encoding.PEM,
+                                           serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    return private, public
+
+
+@pytest.fixture
+def sim(make_sim, key_pair):
+    return make_sim({"acme": 3}, apps={APP_ID: key_pair[1]})
+
+
+class Clock:
+    def __init__(self, t):
+        self.t = t
+
+    def __call__(self):
+        return self.t
+
+
+def test_app_token_is_exchanged_once_and_works(sim, key_pair):
+    provider = GitHubAppTokenProvider(APP_ID, "99", key_pair[0], Endpoints.from_api_url(sim.url), requests.Session())
+    first = provider.token()
+    assert first and provider.token() == first
+    assert sim.count(kind="rest") == 1
+    client = GitHubClient(Endpoints.from_api_url(sim.url), provider)
+    assert len(client.list_org_repos("acme")) == 3
+    assert first not in repr(provider)
+
+
+class FakeExchange:
+    """Answers the installation-token endpoint with tokens that expire one hour after `clock`."""
+
+    def __init__(self, clock):
+        self.clock, self.calls = clock, []
+
+    def post(self, url, headers, timeout):
+        import jwt as pyjwt
+        from datetime import datetime, timezone
+
+        claims = pyjwt.decode(headers["Authorization"].split()[1], options={"verify_signature": False})
+        self.calls.append((url, claims))
+        response = requests.Response()
+        response.status_code = 201
+        expires = datetime.fromtimestamp(self.clock() + 3600, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        response._content = ('{"token": "ghs_%d", "expires_at": "%s"}' % (len(self.calls), expires)).encode()
+        return response
+
+
+def test_app_token_is_renewed_before_it_expires(key_pair):
+    clock = Clock(1_800_000_000.0)
+    exchange = FakeExchange(clock)
+    provider = GitHubAppTokenProvider(APP_ID, "99", key_pair[0], Endpoints.from_api_url("https://ghe.example.com/api/v3"),
+                                      exchange, now=clock)
+    assert provider.token() == "ghs_1"
+    url, claims = exchange.calls[0]
+    assert url == "https://ghe.example.com/api/v3/app/installations/99/access_tokens"
+    assert claims["iss"] == APP_ID and claims["iat"] == 1_800_000_000 - 60 and claims["exp"] - 1_800_000_000 <= 600
+    clock.t += 3600 - limits.APP_TOKEN_RENEW_BEFORE_S - 1
+    assert provider.token() == "ghs_1"  # still more than the margin left
+    clock.t += 2
+    assert provider.token() == "ghs_2"  # renewed before the hour is up
+
+
+def test_wrong_key_is_an_auth_error_without_secrets(sim):
+    other = rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()
+    provider = GitHubAppTokenProvider(APP_ID, "99", other, Endpoints.from_api_url(sim.url))
+    with pytest.raises(GitHubAuthError) as caught:
+        provider.token()
+    assert "BEGIN" not in str(caught.value) and "eyJ" not in str(caught.value)
+
+
+def test_garbage_key_names_the_fix(sim):
+    provider = GitHubAppTokenProvider(APP_ID, "99", "not a key", Endpoints.from_api_url(sim.url))
+    with pytest.raises(GitHubAuthError, match="private_key"):
+        provider.token()
+
+
+def test_secret_with_a_pat(sim):
+    from tests.conftest import TOKEN
+
+    reads = []
+    provider = token_provider({"GHSTATS_SECRET_NAME": "ghstats/github"}, Endpoints.from_api_url(sim.url),
+                              fetch=lambda name: reads.append(name) or {"token": TOKEN})
+    assert isinstance(provider, SecretTokenProvider) and provider.token() == TOKEN
+    assert reads == ["ghstats/github"]
+
+
+def test_secret_with_app_credentials(sim, key_pair):
+    secret = {"app_id": APP_ID, "installation_id": "7", "private_key": key_pair[0]}
+    provider = token_provider({"GHSTATS_SECRET_NAME": "s"}, Endpoints.from_api_url(sim.url), requests.Session(),
+                              fetch=lambda name: secret)
+    token = provider.token()
+    assert token.startswith("ghs_") and provider.token() == token
+    assert sim.count(kind="rest") == 1
+    assert key_pair[0] not in repr(provider)
+
+
+def test_secret_without_credentials_says_what_to_store(sim):
+    provider = token_provider({"GHSTATS_SECRET_NAME": "s"}, Endpoints.from_api_url(sim.url), fetch=lambda name: {"tokn": "x"})
+    with pytest.raises(GitHubAuthError, match="neither"):
+        provider.token()
+
+
+def test_local_runs_read_github_token():
+    provider = token_provider({"GITHUB_TOKEN": " abc "}, Endpoints.from_api_url())
+    assert isinstance(provider, EnvTokenProvider) and provider.token() == "abc"
+    with pytest.raises(MissingToken, match="GITHUB_TOKEN is not set"):
+        token_provider({}, Endpoints.from_api_url()).token()
