@@ -6,12 +6,17 @@ import json
 from typing import Any, Protocol
 
 
+# Objects written "transient" carry this tag; the bucket's lifecycle rule expires them
+# (per-batch work objects: batches and results). Outputs are kept.
+TRANSIENT_TAG = "ghstats-lifecycle=transient"
+
+
 class ObjectStore(Protocol):
     def get_json(self, key: str) -> Any | None: ...
 
-    def put_json(self, key: str, value: Any) -> None: ...
+    def put_json(self, key: str, value: Any, *, transient: bool = False) -> None: ...
 
-    def put_text(self, key: str, text: str, content_type: str = "text/plain") -> None: ...
+    def put_text(self, key: str, text: str, content_type: str = "text/plain", *, transient: bool = False) -> None: ...
 
     def list_keys(self, prefix: str) -> list[str]: ...
 
@@ -33,12 +38,13 @@ class S3ObjectStore:
             return None
         return json.loads(body)
 
-    def put_json(self, key: str, value: Any) -> None:
-        self.put_text(key, dumps(value), "application/json")
+    def put_json(self, key: str, value: Any, *, transient: bool = False) -> None:
+        self.put_text(key, dumps(value), "application/json", transient=transient)
 
-    def put_text(self, key: str, text: str, content_type: str = "text/plain") -> None:
+    def put_text(self, key: str, text: str, content_type: str = "text/plain", *, transient: bool = False) -> None:
+        extra = {"Tagging": TRANSIENT_TAG} if transient else {}
         self._s3.put_object(
-            Bucket=self._bucket, Key=key, Body=text.encode("utf-8"), ContentType=content_type
+            Bucket=self._bucket, Key=key, Body=text.encode("utf-8"), ContentType=content_type, **extra
         )
 
     def list_keys(self, prefix: str) -> list[str]:

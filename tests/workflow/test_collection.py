@@ -53,6 +53,11 @@ def test_full_collection_equals_ground_truth(make_sim, local_aws):
     # and the dashboard copy and the dataset are written
     assert local_aws.get_json(names.LATEST_REPOSITORIES_KEY) == out["repositories"]
     assert local_aws.invocations["QueryBatch"] == batches
+    # and per-batch work objects are tagged for the lifecycle rule, outputs are not
+    tags = lambda key: local_aws.s3.get_object_tagging(Bucket="ghstats-local", Key=key)["TagSet"]
+    assert tags(names.result_key(outcome.run_id, "00000")) == [{"Key": "ghstats-lifecycle", "Value": "transient"}]
+    assert tags(names.batch_key(outcome.run_id, "00000")) == [{"Key": "ghstats-lifecycle", "Value": "transient"}]
+    assert tags(names.repositories_key(outcome.run_id)) == []
 
 
 def test_rate_limited_batch_waits_as_long_as_asked_then_succeeds(make_sim, local_aws, engine_delays):

@@ -77,6 +77,7 @@ def list_repos(
             store.put_json(
                 names.batch_key(run_id, batch_id),
                 {"run_id": run_id, "batch_id": batch_id, "api_url": config.api_url, "keys": keys},
+                transient=True,
             )
         stored = {"run_id": run_id, "config": config.to_dict(), "started_at": started_at, **plan.to_dict(),
                   "batch_sizes": {b: len(k) for b, k in plan.batches.items()}}
@@ -144,7 +145,7 @@ def query_batch(
         "requests": client.requests_made, "points": client.points_used, "splits": outcome.splits,
         "remaining_points": outcome.remaining_points, "collected_at": _iso(now()),
     }
-    store.put_json(names.result_key(run_id, batch_id), result)
+    store.put_json(names.result_key(run_id, batch_id), result, transient=True)
     ledger.batch_done(run_id, batch_id, len(outcome.records), len(outcome.errors), client.points_used,
                       outcome.remaining_points)
     return {**answer, "repos_ok": len(outcome.records), "repos_failed": len(outcome.errors),

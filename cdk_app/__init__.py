@@ -1,0 +1,1 @@
+"""The ghstats CDK app: one stack that deploys the collection workflow."""

@@ -1,0 +1,72 @@
+"""Names, sizes and context defaults of the infrastructure, in one place."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ghstats.storage import TRANSIENT_TAG as TRANSIENT_TAG_TEXT
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+FUNCTIONS_DIR = REPO_ROOT / "functions"
+FUNCTION_REQUIREMENTS = FUNCTIONS_DIR / "requirements.txt"
+ASL_PATH = REPO_ROOT / "statemachine" / "collect.asl.json"
+FUNCTION_PACKAGES = ("ghstats", "handlers")  # what the Lambda code asset contains
+
+STACK_NAME = "ghstats"
+PYTHON_VERSION = "3.14"  # Lambda runtime and the bundling target
+LAMBDA_PLATFORM = "manylinux2014_x86_64"
+
+
+class Function:
+    """One Lambda: its handler, memory (MB) and timeout (s)."""
+
+    def __init__(self, handler: str, memory_mb: int, timeout_s: int, description: str):
+        self.handler, self.memory_mb, self.timeout_s, self.description = handler, memory_mb, timeout_s, description
+
+
+FUNCTIONS = {
+    # Listing 50,000 repositories is 500 sequential pages: give it Lambda's full 15 minutes.
+    "ListRepos": Function("handlers.list_repos.handler", 512, 900, "Validate the config, check the token, list and batch repositories"),
+    # One GraphQL request per batch (split on 502 inside): minutes, not 15.
+    "QueryBatch": Function("handlers.query_batch.handler", 512, 300, "Query one batch of repositories"),
+    # Merging 50,000 records: one full vCPU (1,769 MB).
+    "Aggregate": Function("handlers.aggregate.handler", 1769, 600, "Merge batch results into the run's outputs"),
+    "TrackRun": Function("handlers.track_run.handler", 256, 30, "Keep the run ledger true from execution status events"),
+}
+
+# Substitution name in the ASL -> function logical name.
+ASL_FUNCTIONS = {
+    "ListReposFunctionArn": "ListRepos",
+    "QueryBatchFunctionArn": "QueryBatch",
+    "AggregateFunctionArn": "Aggregate",
+}
+EVENT_BUS_NAME = "default"
+
+# S3 objects written with this tag (ghstats.storage.TRANSIENT_TAG: batches, results) expire
+# after `batchObjectRetentionDays`.
+TRANSIENT_TAG = tuple(TRANSIENT_TAG_TEXT.split("="))
+
+# cdk.json context keys and their defaults.
+CONTEXT_DEFAULTS = {
+    "ghstats:collection": {"orgs": ["my-org"], "repos": [], "batch_size": 50, "max_concurrency": 4},
+    "ghstats:schedule": "cron(0 2 ? * MON *)",  # weekly, Monday 02:00 UTC
+    "ghstats:notificationEmail": "",
+    "ghstats:existingSecretName": "",
+    "ghstats:batchObjectRetentionDays": 30,
+    "ghstats:logRetentionDays": 90,
+    "ghstats:pointsRemainingAlarmThreshold": 500,
+    "ghstats:retainData": True,
+}
+
+OUTPUT_BUCKET = "BucketName"
+OUTPUT_TABLE = "LedgerTableName"
+OUTPUT_STATE_MACHINE = "StateMachineArn"
+OUTPUT_SECRET = "SecretName"
+
+# CloudWatch Logs retention: the day counts CloudWatch accepts -> aws_logs.RetentionDays member.
+LOG_RETENTION = {
+    1: "ONE_DAY", 3: "THREE_DAYS", 5: "FIVE_DAYS", 7: "ONE_WEEK", 14: "TWO_WEEKS", 30: "ONE_MONTH",
+    60: "TWO_MONTHS", 90: "THREE_MONTHS", 120: "FOUR_MONTHS", 150: "FIVE_MONTHS", 180: "SIX_MONTHS",
+    365: "ONE_YEAR", 400: "THIRTEEN_MONTHS", 545: "EIGHTEEN_MONTHS", 731: "TWO_YEARS", 1827: "FIVE_YEARS",
+    3653: "TEN_YEARS",
+}

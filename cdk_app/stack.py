@@ -1,0 +1,265 @@
+"""The ghstats stack: storage, ledger, credentials, Lambdas, the state machine, its schedule,
+run tracking, notifications and alarms. Each part is built by one small method."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import aws_cdk as cdk
+from aws_cdk import (
+    aws_cloudwatch as cloudwatch,
+    aws_cloudwatch_actions as cw_actions,
+    aws_dynamodb as dynamodb,
+    aws_events as events,
+    aws_events_targets as targets,
+    aws_iam as iam,
+    aws_kms as kms,
+    aws_lambda as lambda_,
+    aws_logs as logs,
+    aws_s3 as s3,
+    aws_scheduler as scheduler,
+    aws_scheduler_targets as scheduler_targets,
+    aws_secretsmanager as secretsmanager,
+    aws_sns as sns,
+    aws_sns_subscriptions as subscriptions,
+    aws_stepfunctions as sfn,
+)
+from constructs import Construct
+
+from cdk_app import constants as c
+from cdk_app.bundling import PipLocalBundling
+from cdk_app.settings import Settings
+from ghstats import names
+
+
+class GhStatsStack(cdk.Stack):
+    def __init__(self, scope: Construct, construct_id: str, **kwargs) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        self.settings = Settings.from_context(self)
+        removal = cdk.RemovalPolicy.RETAIN if self.settings.retain_data else cdk.RemovalPolicy.DESTROY
+        self.bucket = self._build_bucket(removal)
+        self.table = self._build_ledger(removal)
+        self.secret = self._build_secret()
+        self.functions = self._build_functions()
+        self._grant_functions()
+        self.state_machine = self._build_state_machine()
+        self._build_schedule()
+        self._build_run_tracking()
+        self.topic = self._build_notifications()
+        self._build_alarms()
+        self._build_outputs()
+
+    # -- data ---------------------------------------------------------------------------------
+
+    def _build_bucket(self, removal: cdk.RemovalPolicy) -> s3.Bucket:
+        access_logs = s3.Bucket(
+            self, "AccessLogs", encryption=s3.BucketEncryption.S3_MANAGED,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL, enforce_ssl=True, removal_policy=removal,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
+            lifecycle_rules=[s3.LifecycleRule(expiration=cdk.Duration.days(365))],
+        )
+        key, value = c.TRANSIENT_TAG
+        return s3.Bucket(
+            self, "Data", encryption=s3.BucketEncryption.S3_MANAGED,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL, enforce_ssl=True, removal_policy=removal,
+            server_access_logs_bucket=access_logs, server_access_logs_prefix="data-bucket/",
+            lifecycle_rules=[s3.LifecycleRule(
+                id="ExpireBatchObjects", tag_filters={key: value},
+                expiration=cdk.Duration.days(self.settings.batch_object_retention_days),
+            )],
+        )
+
+    def _build_ledger(self, removal: cdk.RemovalPolicy) -> dynamodb.Table:
+        table = dynamodb.Table(
+            self, "Ledger",
+            partition_key=dynamodb.Attribute(name="pk", type=dynamodb.AttributeType.STRING),
+            sort_key=dynamodb.Attribute(name="sk", type=dynamodb.AttributeType.STRING),
+            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
+            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(point_in_time_recovery_enabled=True),
+            time_to_live_attribute="expires_at",
+            removal_policy=removal,
+        )
+        table.add_global_secondary_index(
+            index_name=names.RUNS_INDEX,
+            partition_key=dynamodb.Attribute(name="gsi1pk", type=dynamodb.AttributeType.STRING),
+            sort_key=dynamodb.Attribute(name="gsi1sk", type=dynamodb.AttributeType.STRING),
+        )
+        return table
+
+    def _build_secret(self) -> secretsmanager.ISecret:
+        if self.settings.existing_secret_name:
+            return secretsmanager.Secret.from_secret_name_v2(self, "GitHubCredentials", self.settings.existing_secret_name)
+        # Created empty of credentials: the operator puts a token or App credentials into it.
+        return secretsmanager.Secret(
+            self, "GitHubCredentials",
+            description="ghstats GitHub credentials: {\"token\": ...} or {\"app_id\", \"installation_id\", \"private_key\"}",
+            removal_policy=cdk.RemovalPolicy.RETAIN,
+        )
+
+    # -- Lambdas ------------------------------------------------------------------------------
+
+    def _code(self) -> lambda_.Code:
+        return lambda_.Code.from_asset(
+            str(c.FUNCTIONS_DIR),
+            exclude=["**/__pycache__", "**/*.pyc"],
+            bundling=cdk.BundlingOptions(
+                image=lambda_.Runtime.PYTHON_3_14.bundling_image,
+                local=PipLocalBundling(c.FUNCTIONS_DIR, c.FUNCTION_REQUIREMENTS),
+                command=["bash", "-c", "pip install -r requirements.txt -t /asset-output && cp -r ghstats handlers /asset-output"],
+            ),
+        )
+
+    def _build_functions(self) -> dict[str, lambda_.Function]:
+        code = self._code()
+        environment = {
+            names.ENV_BUCKET: self.bucket.bucket_name,
+            names.ENV_TABLE: self.table.table_name,
+            names.ENV_SECRET_NAME: self.secret.secret_name,
+            "POWERTOOLS_SERVICE_NAME": names.SERVICE,
+            "POWERTOOLS_METRICS_NAMESPACE": names.METRICS_NAMESPACE,
+        }
+        functions = {}
+        for name, spec in c.FUNCTIONS.items():
+            log_group = logs.LogGroup(
+                self, f"{name}Logs", retention=self._retention(),
+                removal_policy=cdk.RemovalPolicy.DESTROY,
+            )
+            functions[name] = lambda_.Function(
+                self, name, runtime=lambda_.Runtime.PYTHON_3_14, architecture=lambda_.Architecture.X86_64,
+                handler=spec.handler, code=code, memory_size=spec.memory_mb,
+                timeout=cdk.Duration.seconds(spec.timeout_s), description=spec.description,
+                environment=environment, tracing=lambda_.Tracing.ACTIVE, log_group=log_group,
+            )
+        return functions
+
+    def _retention(self) -> logs.RetentionDays:
+        return getattr(logs.RetentionDays, c.LOG_RETENTION[self.settings.log_retention_days])
+
+    def _grant_functions(self) -> None:
+        """Exactly the actions each function uses, on this bucket's prefixes and this table."""
+        f = self.functions
+        read, write = ["s3:GetObject"], ["s3:PutObject", "s3:PutObjectTagging"]
+        self._allow_s3(f["ListRepos"], read + write, ["runs/*"])
+        self._allow_s3(f["QueryBatch"], read + write, ["runs/*"])
+        self._allow_s3(f["Aggregate"], read, ["runs/*"])
+        self._allow_s3(f["Aggregate"], write, ["runs/*", "latest/*", "datasets/*"])
+        ledger_writes = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:BatchWriteItem"]
+        for name in ("ListRepos", "QueryBatch"):
+            f[name].add_to_role_policy(iam.PolicyStatement(actions=ledger_writes, resources=[self.table.table_arn]))
+            self.secret.grant_read(f[name])
+        f["TrackRun"].add_to_role_policy(iam.PolicyStatement(actions=["dynamodb:UpdateItem"], resources=[self.table.table_arn]))
+
+    def _allow_s3(self, function: lambda_.Function, actions: list[str], prefixes: list[str]) -> None:
+        function.add_to_role_policy(iam.PolicyStatement(
+            actions=actions, resources=[self.bucket.arn_for_objects(p) for p in prefixes]))
+        if "s3:GetObject" in actions:
+            # Without ListBucket S3 answers 403 instead of 404 for a missing key, and "no result
+            # stored yet" is a normal answer for QueryBatch and ListRepos.
+            function.add_to_role_policy(iam.PolicyStatement(
+                actions=["s3:ListBucket"], resources=[self.bucket.bucket_arn],
+                conditions={"StringLike": {"s3:prefix": [p for p in prefixes]}}))
+
+    # -- workflow -----------------------------------------------------------------------------
+
+    def _build_state_machine(self) -> sfn.StateMachine:
+        log_group = logs.LogGroup(self, "StateMachineLogs", retention=self._retention(),
+                                  removal_policy=cdk.RemovalPolicy.DESTROY)
+        substitutions = {key: self.functions[name].function_arn for key, name in c.ASL_FUNCTIONS.items()}
+        substitutions.update(LedgerTableName=self.table.table_name, EventBusName=c.EVENT_BUS_NAME)
+        machine = sfn.StateMachine(
+            self, "Collect", state_machine_type=sfn.StateMachineType.STANDARD,
+            definition_body=sfn.DefinitionBody.from_string(Path(c.ASL_PATH).read_text()),
+            definition_substitutions=substitutions,
+            tracing_enabled=True,
+            logs=sfn.LogOptions(destination=log_group, level=sfn.LogLevel.ALL, include_execution_data=False),
+        )
+        machine.add_to_role_policy(iam.PolicyStatement(
+            actions=["lambda:InvokeFunction"],
+            resources=[self.functions[name].function_arn for name in c.ASL_FUNCTIONS.values()]))
+        machine.add_to_role_policy(iam.PolicyStatement(actions=["dynamodb:UpdateItem"], resources=[self.table.table_arn]))
+        default_bus = events.EventBus.from_event_bus_name(self, "DefaultBus", c.EVENT_BUS_NAME)
+        default_bus.grant_put_events_to(machine)
+        return machine
+
+    def _build_schedule(self) -> None:
+        scheduler.Schedule(
+            self, "Weekly",
+            schedule=scheduler.ScheduleExpression.expression(self.settings.schedule, cdk.TimeZone.ETC_UTC),
+            target=scheduler_targets.StepFunctionsStartExecution(
+                self.state_machine, input=scheduler.ScheduleTargetInput.from_object(self.settings.collection),
+            ),
+            description="Start a ghstats collection with the configured orgs",
+        )
+
+    def _build_run_tracking(self) -> None:
+        events.Rule(
+            self, "TrackRuns",
+            description="Keep the run ledger true for failed, timed out, aborted and redriven executions",
+            event_pattern=events.EventPattern(
+                source=["aws.states"], detail_type=["Step Functions Execution Status Change"],
+                detail={"stateMachineArn": [self.state_machine.state_machine_arn]},
+            ),
+            targets=[targets.LambdaFunction(self.functions["TrackRun"], retry_attempts=8)],
+        )
+
+    # -- notifications and alarms -------------------------------------------------------------
+
+    def _build_notifications(self) -> sns.Topic:
+        key = kms.Key(self, "NotificationsKey", enable_key_rotation=True,
+                      description="ghstats notifications topic", removal_policy=cdk.RemovalPolicy.DESTROY)
+        key.grant(iam.ServicePrincipal("events.amazonaws.com"), "kms:Decrypt", "kms:GenerateDataKey*")
+        key.grant(iam.ServicePrincipal("cloudwatch.amazonaws.com"), "kms:Decrypt", "kms:GenerateDataKey*")
+        topic = sns.Topic(self, "Notifications", master_key=key, enforce_ssl=True, display_name="ghstats runs")
+        if self.settings.notification_email:
+            topic.add_subscription(subscriptions.EmailSubscription(self.settings.notification_email))
+        events.Rule(
+            self, "RunCompleted", description="A collection finished (SUCCEEDED or PARTIAL)",
+            event_pattern=events.EventPattern(source=["ghstats"], detail_type=["RunCompleted"]),
+            targets=[targets.SnsTopic(topic, message=events.RuleTargetInput.from_text(
+                f"ghstats run {events.EventField.from_path('$.detail.run_id')} finished "
+                f"{events.EventField.from_path('$.detail.status')}: {events.EventField.from_path('$.detail.repos_ok')} "
+                f"repositories, {events.EventField.from_path('$.detail.repos_failed')} in errors.json"))],
+        )
+        events.Rule(
+            self, "RunFailed", description="A collection failed, timed out or was aborted",
+            event_pattern=events.EventPattern(
+                source=["aws.states"], detail_type=["Step Functions Execution Status Change"],
+                detail={"stateMachineArn": [self.state_machine.state_machine_arn],
+                        "status": list(names.TERMINAL_FAILURES)},
+            ),
+            targets=[targets.SnsTopic(topic, message=events.RuleTargetInput.from_text(
+                f"ghstats run {events.EventField.from_path('$.detail.name')} "
+                f"{events.EventField.from_path('$.detail.status')}: {events.EventField.from_path('$.detail.error')}. "
+                "Read the run with `ghstats status RUN_ID --stack ghstats`, fix the cause, then redrive it (docs/operations.md)."))],
+        )
+        return topic
+
+    def _build_alarms(self) -> None:
+        action = cw_actions.SnsAction(self.topic)
+        machine = self.state_machine
+        period = cdk.Duration.hours(1)
+        alarms = {
+            "ExecutionsFailed": machine.metric_failed(period=period),
+            "ExecutionsTimedOut": machine.metric_timed_out(period=period),
+            "ExecutionsThrottled": machine.metric_throttled(period=period),
+        }
+        for name, metric in alarms.items():
+            alarm = cloudwatch.Alarm(self, name, metric=metric, threshold=1, evaluation_periods=1,
+                                     comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+                                     treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING)
+            alarm.add_alarm_action(action)
+        points = cloudwatch.Metric(namespace=names.METRICS_NAMESPACE, metric_name=names.METRIC_POINTS_REMAINING,
+                                   dimensions_map={"service": names.SERVICE}, statistic="Minimum",
+                                   period=cdk.Duration.minutes(5))
+        low = cloudwatch.Alarm(self, "GitHubPointsLow", metric=points,
+                               threshold=self.settings.points_remaining_alarm_threshold, evaluation_periods=1,
+                               comparison_operator=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+                               treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+                               alarm_description="GitHub rate-limit points remaining are low during a run")
+        low.add_alarm_action(action)
+
+    def _build_outputs(self) -> None:
+        cdk.CfnOutput(self, c.OUTPUT_BUCKET, value=self.bucket.bucket_name)
+        cdk.CfnOutput(self, c.OUTPUT_TABLE, value=self.table.table_name)
+        cdk.CfnOutput(self, c.OUTPUT_STATE_MACHINE, value=self.state_machine.state_machine_arn)
+        cdk.CfnOutput(self, c.OUTPUT_SECRET, value=self.secret.secret_name)

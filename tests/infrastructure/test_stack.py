@@ -1,0 +1,240 @@
+"""The CDK stack: synthesized offline (bundling skipped), checked on what matters."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
+
+from aws_cdk.assertions import Match, Template  # noqa: E402
+
+from cdk_app import constants as c  # noqa: E402
+from cdk_app.app import build_app  # noqa: E402
+from cdk_app.bundling import PipLocalBundling  # noqa: E402
+from ghstats import names  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[2]
+COLLECTION = {"orgs": [{"name": "acme", "exclude": ["acme/old"]}, "globex"], "repos": ["octo/hello"],
+              "batch_size": 40, "max_concurrency": 3}
+CONTEXT = {"aws:cdk:bundling-stacks": [], "ghstats:collection": COLLECTION,
+           "ghstats:notificationEmail": "ops@example.com", "ghstats:schedule": "cron(0 2 ? * MON *)"}
+# Actions that support no resource-level permissions.
+STAR_ONLY_ACTIONS = {"xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules",
+                     "xray:GetSamplingTargets", "logs:CreateLogDelivery", "logs:GetLogDelivery",
+                     "logs:UpdateLogDelivery", "logs:DeleteLogDelivery", "logs:ListLogDeliveries",
+                     "logs:PutResourcePolicy", "logs:DescribeResourcePolicies", "logs:DescribeLogGroups"}
+
+
+@pytest.fixture(scope="module")
+def synthesized():
+    app, stack = build_app(CONTEXT)
+    assembly = app.synth()  # raises ValidationFailed on any unacknowledged cdk-nag finding
+    return stack, Template.from_stack(stack), assembly
+
+
+@pytest.fixture(scope="module")
+def template(synthesized):
+    return synthesized[1]
+
+
+def resources(template, kind):
+    return template.find_resources(kind)
+
+
+def logical_id(synthesized, construct):
+    stack = synthesized[0]
+    return stack.get_logical_id(construct.node.default_child)
+
+
+def statements(template):
+    for policy_id, policy in resources(template, "AWS::IAM::Policy").items():
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+            actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+            res = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+            yield policy_id, set(actions), res, statement
+
+
+def test_cdk_nag_passes_with_reasoned_acknowledgments(synthesized):
+    from cdk_app.nag import acknowledgments
+
+    report = json.loads((Path(synthesized[2].directory) / "policy-validation-report.json").read_text()) \
+        if (Path(synthesized[2].directory) / "policy-validation-report.json").exists() else None
+    if report is not None:
+        assert all(r.get("status") != "failure" for r in report.get("pluginReports", []))
+    for finding, reason in acknowledgments(synthesized[0]).items():
+        assert finding.startswith("AwsSolutions::") and len(reason) > 60
+
+
+def test_definition_substitutions_resolve_to_the_right_functions(synthesized, template):
+    [machine] = resources(template, "AWS::StepFunctions::StateMachine").values()
+    props = machine["Properties"]
+    stack = synthesized[0]
+    subs = props["DefinitionSubstitutions"]
+    for key, name in c.ASL_FUNCTIONS.items():
+        assert subs[key] == {"Fn::GetAtt": [logical_id(synthesized, stack.functions[name]), "Arn"]}
+    assert subs["LedgerTableName"] == {"Ref": logical_id(synthesized, stack.table)}
+    assert subs["EventBusName"] == "default"
+    assert json.loads(props["DefinitionString"]) == json.loads(c.ASL_PATH.read_text())
+    assert props["StateMachineType"] == "STANDARD" and props["TracingConfiguration"] == {"Enabled": True}
+    assert props["LoggingConfiguration"]["Level"] == "ALL"
+
+
+def test_functions_run_the_handlers_with_their_sizes(synthesized, template):
+    stack = synthesized[0]
+    for name, spec in c.FUNCTIONS.items():
+        props = template.to_json()["Resources"][logical_id(synthesized, stack.functions[name])]["Properties"]
+        assert props["Handler"] == spec.handler and props["Runtime"] == "python3.14"
+        assert (props["MemorySize"], props["Timeout"]) == (spec.memory_mb, spec.timeout_s)
+        assert props["TracingConfig"] == {"Mode": "Active"}
+        env = props["Environment"]["Variables"]
+        assert set(env) == {names.ENV_BUCKET, names.ENV_TABLE, names.ENV_SECRET_NAME,
+                            "POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE"}
+        assert "GITHUB_TOKEN" not in json.dumps(env)
+    for group in resources(template, "AWS::Logs::LogGroup").values():
+        assert group["Properties"]["RetentionInDays"] == 90
+
+
+def test_no_star_resource_where_a_resource_can_be_named(template):
+    for policy_id, actions, res, _ in statements(template):
+        if "*" in res:
+            assert actions <= STAR_ONLY_ACTIONS, (policy_id, actions)
+        for action in actions:
+            assert not action.endswith(":*"), (policy_id, action)
+
+
+def test_state_machine_role_can_do_exactly_what_the_asl_uses(synthesized, template):
+    stack = synthesized[0]
+    role = logical_id(synthesized, stack.state_machine.role)
+    granted = {}
+    for policy in resources(template, "AWS::IAM::Policy").values():
+        if {"Ref": role} in policy["Properties"]["Roles"]:
+            for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+                actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+                for action in actions:
+                    granted.setdefault(action, []).append(statement["Resource"])
+    functions = sorted(logical_id(synthesized, stack.functions[n]) for n in c.ASL_FUNCTIONS.values())
+    assert sorted(r["Fn::GetAtt"][0] for r in granted["lambda:InvokeFunction"][0]) == functions
+    assert granted["dynamodb:UpdateItem"] == [{"Fn::GetAtt": [logical_id(synthesized, stack.table), "Arn"]}]
+    assert "event-bus/default" in json.dumps(granted["events:PutEvents"])
+    assert {a.split(":")[0] for a in granted} <= {"lambda", "dynamodb", "events", "logs", "xray"}
+
+
+def test_lambdas_touch_only_their_prefixes_and_the_table(synthesized, template):
+    stack = synthesized[0]
+    query_role = logical_id(synthesized, stack.functions["QueryBatch"].role)
+    actions = set()
+    for policy in resources(template, "AWS::IAM::Policy").values():
+        if {"Ref": query_role} in policy["Properties"]["Roles"]:
+            for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+                actions |= set(statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]])
+                if "s3:PutObject" in statement["Action"]:
+                    assert "/runs/*" in json.dumps(statement["Resource"])
+    assert "s3:DeleteObject" not in actions and "dynamodb:DeleteItem" not in actions and "dynamodb:Scan" not in actions
+    assert {"secretsmanager:GetSecretValue", "dynamodb:UpdateItem", "s3:GetObject", "s3:PutObject"} <= actions
+
+
+def test_schedule_starts_the_machine_with_the_context_config(template):
+    [schedule] = resources(template, "AWS::Scheduler::Schedule").values()
+    props = schedule["Properties"]
+    assert props["ScheduleExpression"] == "cron(0 2 ? * MON *)" and props["ScheduleExpressionTimezone"] == "Etc/UTC"
+    assert json.loads(props["Target"]["Input"]) == COLLECTION
+
+
+def test_bucket_denies_plain_http_and_blocks_public_access(synthesized, template):
+    stack = synthesized[0]
+    data = logical_id(synthesized, stack.bucket)
+    bucket = template.to_json()["Resources"][data]["Properties"]
+    assert bucket["PublicAccessBlockConfiguration"] == {"BlockPublicAcls": True, "BlockPublicPolicy": True,
+                                                        "IgnorePublicAcls": True, "RestrictPublicBuckets": True}
+    assert bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+    [rule] = bucket["LifecycleConfiguration"]["Rules"]
+    assert rule["TagFilters"] == [{"Key": "ghstats-lifecycle", "Value": "transient"}] and rule["ExpirationInDays"] == 30
+    policies = [p for p in resources(template, "AWS::S3::BucketPolicy").values() if p["Properties"]["Bucket"] == {"Ref": data}]
+    [deny] = [s for s in policies[0]["Properties"]["PolicyDocument"]["Statement"] if s["Effect"] == "Deny"]
+    assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    assert template.to_json()["Resources"][data]["DeletionPolicy"] == "Retain"
+
+
+def test_secret_is_read_at_run_time_not_embedded(synthesized, template):
+    [secret] = resources(template, "AWS::SecretsManager::Secret").values()
+    assert "SecretString" not in secret["Properties"]
+    text = json.dumps(template.to_json())
+    assert "ghp_" not in text and "private_key\":" not in text
+
+
+def test_ledger_table(template):
+    [table] = resources(template, "AWS::DynamoDB::Table").values()
+    props = table["Properties"]
+    assert props["BillingMode"] == "PAY_PER_REQUEST"
+    assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    assert props["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
+    [gsi] = props["GlobalSecondaryIndexes"]
+    assert gsi["IndexName"] == names.RUNS_INDEX
+    assert [k["AttributeName"] for k in gsi["KeySchema"]] == ["gsi1pk", "gsi1sk"]
+
+
+def test_run_tracking_notifications_and_alarms(synthesized, template):
+    stack = synthesized[0]
+    rules = resources(template, "AWS::Events::Rule").values()
+    patterns = [r["Properties"]["EventPattern"] for r in rules]
+    assert {"source": ["ghstats"], "detail-type": ["RunCompleted"]} in patterns
+    tracking = [r for r in rules if r["Properties"]["Targets"][0]["Arn"] == {"Fn::GetAtt": [logical_id(synthesized, stack.functions["TrackRun"]), "Arn"]}]
+    assert tracking and tracking[0]["Properties"]["EventPattern"]["detail-type"] == ["Step Functions Execution Status Change"]
+    template.has_resource_properties("AWS::SNS::Subscription", {"Protocol": "email", "Endpoint": "ops@example.com"})
+    template.has_resource_properties("AWS::SNS::Topic", {"KmsMasterKeyId": Match.any_value()})
+    metrics = {a["Properties"].get("MetricName") for a in resources(template, "AWS::CloudWatch::Alarm").values()}
+    assert {"ExecutionsFailed", "ExecutionsTimedOut", "ExecutionThrottled", names.METRIC_POINTS_REMAINING} <= metrics
+
+
+def test_outputs_name_what_the_cli_looks_up(template):
+    from ghstats_cli import deployed
+
+    outputs = template.to_json()["Outputs"]
+    assert {deployed.OUTPUT_TABLE, deployed.OUTPUT_STATE_MACHINE, c.OUTPUT_BUCKET, c.OUTPUT_SECRET} <= set(outputs)
+
+
+def test_cfn_lint_finds_no_errors(synthesized, tmp_path):
+    path = Path(synthesized[2].directory) / f"{c.STACK_NAME}.template.json"
+    result = subprocess.run([str(REPO / ".venv" / "bin" / "cfn-lint"), str(path)], capture_output=True, text=True)
+    assert result.returncode & 2 == 0, result.stdout  # bit 2 = errors (4 = warnings, 8 = informational)
+
+
+def test_asl_is_valid_for_step_functions():
+    result = subprocess.run(["npx", "--no-install", "asl-validator", "--json-path", str(c.ASL_PATH)],
+                            capture_output=True, text=True, cwd=REPO)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "is valid" in result.stdout
+
+
+def test_bad_context_config_fails_synth_naming_the_field():
+    with pytest.raises(ValueError, match="ghstats:collection.*batch_size"):
+        build_app({**CONTEXT, "ghstats:collection": {"orgs": ["acme"], "batch_size": 0}})
+
+
+def test_local_bundling_installs_lambda_wheels_and_copies_the_code(tmp_path):
+    calls = []
+
+    def fake_pip(command, **kwargs):
+        calls.append(command)
+        return subprocess.CompletedProcess(command, 0, "", "")
+
+    bundling = PipLocalBundling(c.FUNCTIONS_DIR, c.FUNCTION_REQUIREMENTS, run=fake_pip)
+    assert bundling.try_bundle(str(tmp_path), None) is True
+    [command] = calls
+    for flag, value in (("--platform", "manylinux2014_x86_64"), ("--python-version", "3.14"), ("--target", str(tmp_path)),
+                        ("-r", str(c.FUNCTION_REQUIREMENTS))):
+        assert command[command.index(flag) + 1] == value
+    assert "--only-binary=:all:" in command
+    assert (tmp_path / "handlers" / "query_batch.py").exists() and (tmp_path / "ghstats" / "github" / "queries").is_dir()
+    assert not list(tmp_path.rglob("__pycache__"))
+
+
+def test_bundling_failure_is_loud(tmp_path):
+    failing = lambda command, **kwargs: subprocess.CompletedProcess(command, 1, "", "No matching distribution")
+    with pytest.raises(RuntimeError, match="No matching distribution"):
+        PipLocalBundling(c.FUNCTIONS_DIR, c.FUNCTION_REQUIREMENTS, run=failing).try_bundle(str(tmp_path))
