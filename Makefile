@@ -22,7 +22,7 @@ $(NODE_STAMP): package.json package-lock.json
 setup: $(STAMP) $(NODE_STAMP)
 
 test: setup
-	$(PY) -m pytest -n 2 -q
+	JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION=1 $(PY) -m pytest -n 2 -q
 
 demo: setup
 	$(VENV)/bin/ghstats demo
@@ -31,7 +31,7 @@ bench: setup
 	$(PY) -m bench
 
 synth: setup
-	npx cdk synth --quiet
+	JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION=1 npx cdk synth --quiet
 
 clean:
 	rm -rf $(VENV) node_modules cdk.out ghstats-data .pytest_cache
