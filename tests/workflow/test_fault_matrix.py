@@ -138,11 +138,11 @@ def test_s3_write_failure_is_retried_and_nothing_doubles(sim, local_aws, engine_
     real_put = S3ObjectStore.put_json
     failed = []
 
-    def flaky_put(self, key, value):
+    def flaky_put(self, key, value, **kwargs):
         if "/results/" in key and not failed:
             failed.append(key)
             raise ClientError({"Error": {"Code": "SlowDown", "Message": "Please reduce your request rate."}}, "PutObject")
-        return real_put(self, key, value)
+        return real_put(self, key, value, **kwargs)
 
     monkeypatch.setattr(S3ObjectStore, "put_json", flaky_put)
     outcome = collect(local_aws, sim)
