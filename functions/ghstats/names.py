@@ -32,9 +32,9 @@ BATCH_RUNNING = "RUNNING"
 BATCH_DONE = "DONE"
 BATCH_FAILED = "FAILED"
 
-# QueryBatch answers (the state machine's Choice reads these)
-BATCH_ANSWER_DONE = "done"
-BATCH_ANSWER_RATE_LIMITED = "rate_limited"
+# ListRepos and QueryBatch answers (the state machine's Choice states read these)
+ANSWER_DONE = "done"
+ANSWER_RATE_LIMITED = "rate_limited"
 
 # -- S3 keys ---------------------------------------------------------------------------------
 

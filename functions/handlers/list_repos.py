@@ -11,6 +11,10 @@ from handlers.errors import aws_errors_are_retryable
 from handlers.observability import logged_invocation, logger, publish_metrics, tracer
 
 
+LISTING_FIELDS = ("run_id", "status", "wait_seconds", "rate_limit_waits", "batch_ids", "batches_total",
+                  "repos_total", "max_concurrency")
+
+
 @logged_invocation("run_id")
 @tracer.capture_lambda_handler
 @aws_errors_are_retryable
@@ -18,10 +22,13 @@ def handler(event: dict[str, Any], context: Any, deps: dependencies.Dependencies
     deps = deps or dependencies.from_environment()
     answer = steps.list_repos(
         event["run_id"], event.get("config"), event["started_at"], deps.store, deps.ledger, deps.make_client,
-        retry_count=int(event.get("retry_count", 0)),
+        retry_count=int(event.get("retry_count", 0)), rate_limit_waits=int(event.get("rate_limit_waits", 0)),
     )
+    if answer["status"] == names.ANSWER_RATE_LIMITED:
+        logger.warning("rate limited while listing", extra={"wait_seconds": answer["wait_seconds"]})
+        return {k: answer[k] for k in LISTING_FIELDS}
     for warning in answer["warnings"]:
         logger.warning(warning)
     logger.info("planned run", extra={"batches": answer["batches_total"], "repos": answer["repos_total"]})
     publish_metrics({names.METRIC_REPOS_LISTED: answer["repos_total"]})
-    return {k: answer[k] for k in ("run_id", "batch_ids", "batches_total", "repos_total", "max_concurrency")}
+    return {k: answer[k] for k in LISTING_FIELDS}

@@ -26,7 +26,7 @@ def handler(event: dict[str, Any], context: Any, deps: dependencies.Dependencies
         event["run_id"], event["batch_id"], int(event.get("rate_limit_waits", 0)), int(event.get("retry_count", 0)),
         deps.store, deps.ledger, deps.make_client, time_left=_time_left(context),
     )
-    if answer["status"] == names.BATCH_ANSWER_RATE_LIMITED:
+    if answer["status"] == names.ANSWER_RATE_LIMITED:
         logger.warning("rate limited", extra={"wait_seconds": answer["wait_seconds"], "waits": answer["rate_limit_waits"]})
     elif not answer.get("reused"):
         counts = {names.METRIC_REPOS_COLLECTED: answer["repos_ok"], names.METRIC_REPOS_FAILED: answer["repos_failed"],

@@ -60,6 +60,16 @@ def test_error_names_in_the_asl_are_real_exception_classes():
 def test_rate_limit_loop_waits_what_query_batch_returns():
     all_states = dict(states())
     choice = all_states["RateLimited?"]["Choices"][0]
-    assert choice["StringEquals"] == names.BATCH_ANSWER_RATE_LIMITED
+    assert choice["StringEquals"] == names.ANSWER_RATE_LIMITED
     assert all_states[choice["Next"]]["SecondsPath"] == "$.wait_seconds"
     assert all_states[choice["Next"]]["Next"] == "QueryBatch"
+
+
+def test_listing_rate_limit_loop_waits_what_list_repos_returns():
+    all_states = dict(states())
+    assert all_states["ListRepos"]["Next"] == "ListingRateLimited?"
+    choice = all_states["ListingRateLimited?"]["Choices"][0]
+    assert choice["StringEquals"] == names.ANSWER_RATE_LIMITED
+    wait = all_states[choice["Next"]]
+    assert wait["SecondsPath"] == "$.listing.wait_seconds" and wait["Next"] == "ListRepos"
+    assert not any("GitHubRateLimited" in r["ErrorEquals"] for r in all_states["ListRepos"]["Retry"])

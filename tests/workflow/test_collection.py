@@ -72,6 +72,20 @@ def test_rate_limited_batch_waits_as_long_as_asked_then_succeeds(make_sim, local
     assert sim.count(kind="graphql") == 4
 
 
+def test_rate_limit_while_listing_waits_as_asked_then_lists_again(make_sim, local_aws, engine_delays):
+    from simulator import Fault
+
+    sim = make_sim({"acme": 150})
+    sim.add_fault(Fault("secondary_429", on_request=3, retry_after=77))  # the second listing page
+    outcome = local_aws.run({"orgs": ["acme"], "api_url": sim.url})
+    assert outcome.status == "SUCCEEDED", outcome.cause
+    assert engine_delays.waits == [77] and engine_delays.retries == []
+    assert_every_repo_once(outputs(local_aws, outcome.run_id), org_keys(sim, "acme"))
+    assert local_aws.invocations["ListRepos"] == 2
+    # preflight + page 1 + the limited page 2, then preflight + 2 pages again, then 3 batches
+    assert sim.count(kind="graphql") == 3 + 3 + 3
+
+
 def test_primary_limit_waits_until_reset(make_sim, local_aws, engine_delays):
     from simulator import Fault
 

@@ -59,14 +59,28 @@ def list_repos(
     ledger: Ledger,
     make_client: ClientFactory,
     retry_count: int = 0,
+    rate_limit_waits: int = 0,
 ) -> dict[str, Any]:
-    """Plan the run once: a re-run of the same run id reuses the stored plan (no GitHub calls)."""
+    """Plan the run once: a re-run of the same run id reuses the stored plan (no GitHub calls).
+
+    Rate limited, it answers the wait GitHub asked for (the state machine waits and calls
+    again), up to limits.MAX_RATE_LIMIT_WAITS times.
+    """
     config = parse_config(raw_config)
     stored = store.get_json(names.run_config_key(run_id))
     if stored is None:
         client = make_client(config.api_url)
         try:
             plan = plan_collection(client, config)
+        except GitHubRateLimited as exc:
+            if rate_limit_waits < limits.MAX_RATE_LIMIT_WAITS:
+                return {"run_id": run_id, "status": names.ANSWER_RATE_LIMITED, "wait_seconds": exc.wait_seconds,
+                        "rate_limit_waits": rate_limit_waits + 1, "batch_ids": [], "batches_total": 0,
+                        "repos_total": 0, "max_concurrency": config.max_concurrency, "warnings": []}
+            key = _dead_letter(store, run_id, "listing", exc)
+            if key:
+                ledger.add_failure(run_id, key)
+            raise
         except GitHubError as exc:
             if not exc.retryable or retry_count >= limits.LIST_REPOS_RETRIES:
                 key = _dead_letter(store, run_id, "listing", exc)
@@ -87,6 +101,9 @@ def list_repos(
         store.put_json(names.run_config_key(run_id), stored)  # last: its presence means "planned"
     return {
         "run_id": run_id,
+        "status": names.ANSWER_DONE,
+        "wait_seconds": 0,
+        "rate_limit_waits": rate_limit_waits,
         "batch_ids": stored["batch_ids"],
         "batches_total": len(stored["batch_ids"]),
         "repos_total": stored["repos_total"],
@@ -112,7 +129,7 @@ def query_batch(
     batch = store.get_json(names.batch_key(run_id, batch_id))
     if batch is None:
         raise FileNotFoundError(f"batch {batch_id} of run {run_id} is not in the bucket")
-    answer = {"run_id": run_id, "batch_id": batch_id, "status": names.BATCH_ANSWER_DONE,
+    answer = {"run_id": run_id, "batch_id": batch_id, "status": names.ANSWER_DONE,
               "wait_seconds": 0, "rate_limit_waits": rate_limit_waits}
     existing = store.get_json(names.result_key(run_id, batch_id))
     if existing is not None and existing["keys"] == batch["keys"]:
@@ -128,7 +145,7 @@ def query_batch(
     except GitHubRateLimited as exc:
         waits = rate_limit_waits + 1
         if waits <= limits.MAX_RATE_LIMIT_WAITS:
-            return {**answer, "status": names.BATCH_ANSWER_RATE_LIMITED, "wait_seconds": exc.wait_seconds,
+            return {**answer, "status": names.ANSWER_RATE_LIMITED, "wait_seconds": exc.wait_seconds,
                     "rate_limit_waits": waits}
         ledger.batch_failed(run_id, batch_id, type(exc).__name__,
                             f"still rate limited after {rate_limit_waits} waits: {exc}",
