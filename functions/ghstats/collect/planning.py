@@ -39,7 +39,7 @@ def split_into_batches(keys: list[str], batch_size: int) -> dict[str, list[str]]
     if len(chunks) > limits.MAX_BATCHES:
         raise TooManyBatches(
             f"{len(keys)} repositories make {len(chunks)} batches of {batch_size}; one run holds at "
-            f"most {limits.MAX_BATCHES} batches (the execution's 25,000-event history): raise "
+            f"most {limits.MAX_BATCHES} batches (the execution's {limits.HISTORY_EVENT_LIMIT:,}-event history): raise "
             f"batch_size (at most {limits.MAX_BATCH_SIZE}) or split the orgs across configs"
         )
     return {names.batch_id(i): chunk for i, chunk in enumerate(chunks)}
