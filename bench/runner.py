@@ -1,0 +1,380 @@
+"""The benchmark's parent process: the simulator, the plan of jobs, the time budget, the counts
+GitHub saw, and the results file (rewritten after every job, so a partial run leaves a table)."""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import math
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bench import report
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+TOKEN = "ghs_bench_token_0123456789abcdef"
+UNLIMITED = 10**9  # the simulator's hourly budgets: measure the need, never throttle
+
+
+@dataclass
+class Settings:
+    scales: list[int]
+    base_ms: float
+    per_repo_ms: float
+    rest_ms: float
+    batch_size: int = 50
+    max_concurrency: int = 4
+    serial_batch_size: int = 65
+    pygithub_sample: int | None = 60
+    budget_s: float = 780.0
+    profile: bool = True
+    quick: bool = False
+    seed: int = 1
+    out: str | None = None
+    json_out: str | None = None
+    approaches: tuple[str, ...] = ("ghstats", "serial", "pygithub")
+    as_shipped: bool = True
+
+
+@dataclass
+class Job:
+    approach: str  # ghstats | serial | pygithub
+    scale: int
+    profile: bool = False
+    warm: bool = True  # False: LocalAws as shipped (clients built for every invocation)
+    result: dict[str, Any] | None = None
+    github: dict[str, Any] | None = None
+    skipped: str | None = None
+    elapsed_s: float | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        tags = (" (profiled)" if self.profile else "") + ("" if self.warm else " (LocalAws as shipped)")
+        if self.extra.get("max_batches"):
+            tags += f" (time-boxed: listing + {self.extra['max_batches']} batches)"
+        return f"{self.approach}{tags} @ {self.scale:,}"
+
+
+def org_name(scale: int) -> str:
+    return f"bench-{scale}"
+
+
+def parse_args(argv: list[str] | None) -> Settings:
+    p = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    p.add_argument("--scales", default=None, help="comma-separated repository counts (default 1000,10000,50000)")
+    p.add_argument("--latency-base-ms", type=float, default=None, help="GraphQL base latency (default 300)")
+    p.add_argument("--latency-per-repo-ms", type=float, default=None, help="GraphQL latency per repository in a batch (default 5)")
+    p.add_argument("--latency-rest-ms", type=float, default=None, help="latency of one REST call (default 120)")
+    p.add_argument("--batch-size", type=int, default=50)
+    p.add_argument("--max-concurrency", type=int, default=4)
+    p.add_argument("--serial-batch-size", type=int, default=65)
+    p.add_argument("--pygithub-sample", type=int, default=None,
+                   help="repositories the PyGithub collector reads per repo (default 60; --quick: all)")
+    p.add_argument("--budget-s", type=float, default=780.0,
+                   help="skip (or time-box) a job whose predicted duration would end the bench past this (default 780 s: with a fresh clone's set-up, under 15 minutes)")
+    p.add_argument("--approaches", default="ghstats,serial,pygithub",
+                   help="which approaches to run (default all: ghstats,serial,pygithub)")
+    p.add_argument("--no-profile", action="store_true", help="skip the profiled 1k workflow run")
+    p.add_argument("--no-as-shipped", action="store_true",
+                   help="skip the 1k workflow run with LocalAws as shipped (clients built per invocation)")
+    p.add_argument("--quick", action="store_true", help="smoke run: 120 repos, no latency, no profile")
+    p.add_argument("--out", default=None, help="results file (default bench/results.md; --quick: none)")
+    p.add_argument("--json", dest="json_out", default=None, help="also write the raw results as JSON")
+    a = p.parse_args(argv)
+    quick = a.quick
+    scales = [int(s.replace("_", "")) for s in a.scales.split(",")] if a.scales else ([120] if quick else [1000, 10000, 50000])
+    zero_or = (lambda v, d: v if v is not None else (0.0 if quick else d))
+    out = a.out if a.out is not None else (None if quick else str(REPO_ROOT / "bench" / "results.md"))
+    json_out = a.json_out if a.json_out is not None else (None if quick else str(REPO_ROOT / "bench" / "results.json"))
+    return Settings(
+        scales=scales,
+        base_ms=zero_or(a.latency_base_ms, 300.0),
+        per_repo_ms=zero_or(a.latency_per_repo_ms, 5.0),
+        rest_ms=zero_or(a.latency_rest_ms, 120.0),
+        batch_size=a.batch_size,
+        max_concurrency=a.max_concurrency,
+        serial_batch_size=a.serial_batch_size,
+        pygithub_sample=a.pygithub_sample if a.pygithub_sample is not None else (None if quick else 60),
+        budget_s=a.budget_s,
+        profile=not (quick or a.no_profile),
+        quick=quick,
+        out=out,
+        json_out=json_out,
+        approaches=tuple(x.strip() for x in a.approaches.split(",") if x.strip()),
+        as_shipped=not (quick or a.no_as_shipped),
+    )
+
+
+def plan_jobs(s: Settings) -> list[Job]:
+    """Smallest scale first with every approach (the comparison everyone reads) and the profiled
+    run, then the workflow at the larger scales, the LocalAws-as-shipped comparison, and the
+    serial reference at the larger scales in whatever time is left."""
+    scales = sorted(s.scales)
+    first = scales[0]
+    jobs = [Job("ghstats", first), Job("serial", first), Job("pygithub", first)]
+    if s.profile:
+        jobs.append(Job("ghstats", first, profile=True))
+    jobs += [Job("ghstats", n) for n in scales[1:]]
+    if s.as_shipped:
+        jobs.append(Job("ghstats", first, warm=False))
+    jobs += [Job("serial", n) for n in scales[1:]]  # time-boxed to what is left
+    return [j for j in jobs if j.approach in s.approaches]
+
+
+def predict_s(job: Job, done: list[Job], s: Settings) -> float:
+    """Linear in repositories from the largest finished run of the same approach; before any,
+    from the latency model (lower bound) times two."""
+    same = [j for j in done if j.approach == job.approach and j.result and j.result.get("status") == "SUCCEEDED"
+            and not j.profile and j.warm]
+    if same:
+        ref = max(same, key=lambda j: j.scale)
+        return (ref.elapsed_s or ref.result["wall_s"]) * job.scale / ref.scale
+    if job.approach == "pygithub":
+        return 1.3 * ideal_s("pygithub", job.scale, s, s.pygithub_sample) + 5
+    return 2 * ideal_s(job.approach, job.scale, s) + 10
+
+
+def time_box_serial(job: Job, done: list[Job], s: Settings, remaining_s: float) -> tuple[int, float] | None:
+    """Fit the serial reference into the time left: the whole listing plus the first N batches
+    (every batch is alike, so the rest scales linearly). None when fewer than 10 would fit."""
+    ref = next((j for j in done if j.approach == "serial" and j.result and j.result.get("status") == "SUCCEEDED"), None)
+    if ref is None:
+        return None
+    r = ref.result
+    page_s = r["listing_s"] / (1 + math.ceil(ref.scale / 100))
+    batch_s = r["batches_s"] / max(1, r.get("batches_run") or r["batches"])
+    listing = (1 + math.ceil(job.scale / 100)) * page_s
+    startup = (ref.elapsed_s or r["wall_s"]) - r["wall_s"]
+    n = int((remaining_s - listing - startup - 5) / batch_s)
+    if n < 10:
+        return None
+    n = min(n, math.ceil(job.scale / s.serial_batch_size))
+    return n, listing + startup + n * batch_s
+
+
+def ideal_s(approach: str, n: int, s: Settings, sample: int | None = None) -> float:
+    """Wall time if only the latency model cost anything (the floor for this approach)."""
+    pages = max(1, math.ceil(n / 100))
+    if approach == "ghstats":
+        batches = math.ceil(n / s.batch_size)
+        waves = math.ceil(batches / s.max_concurrency)
+        return ((1 + pages) * s.base_ms + waves * (s.base_ms + s.per_repo_ms * s.batch_size)) / 1000
+    if approach == "serial":
+        batches = math.ceil(n / s.serial_batch_size)
+        return ((1 + pages) * s.base_ms + batches * s.base_ms + n * s.per_repo_ms) / 1000
+    return ((1 + pages) + 5 * min(n, sample or n)) * s.rest_ms / 1000
+
+
+def github_counts(sim: Any, s: Settings) -> dict[str, Any]:
+    records = sim.requests
+    graphql = [r for r in records if r.kind == "graphql"]
+    rest = [r for r in records if r.kind == "rest"]
+    listing = [r for r in graphql if r.query and "ListOrgRepos" in r.query]
+    batches = [r for r in graphql if r.repos > 0]
+    other = [r for r in graphql if r not in listing and r not in batches]
+
+    def overhead(rs: list[Any], latency: Any) -> float | None:
+        if not rs:
+            return None
+        return round(sum(r.duration_s - latency(r) for r in rs) / len(rs) * 1000, 1)
+
+    return {
+        "graphql": len(graphql),
+        "rest": len(rest),
+        "requests": len(records),
+        "listing_pages": len(listing),
+        "batches": len(batches),
+        "other_graphql": len(other),
+        "batch_sizes": sorted({r.repos for r in batches}),
+        "non_200": sum(1 for r in records if r.status != 200),
+        "faults": sum(1 for r in records if r.fault),
+        "points": sum(r.cost for r in records),
+        "batch_points": sum(r.cost for r in batches),
+        "listing_points": sum(r.cost for r in listing),
+        "other_points": sum(r.cost for r in other),
+        "repos_asked": sum(r.repos for r in batches),
+        # Time the simulator spent per request beyond the injected latency (its own CPU).
+        "sim_overhead_ms": {
+            "graphql_batch": overhead(batches, lambda r: (s.base_ms + s.per_repo_ms * r.repos) / 1000),
+            "graphql_listing": overhead(listing, lambda r: s.base_ms / 1000),
+            "rest": overhead(rest, lambda r: s.rest_ms / 1000),
+        },
+    }
+
+
+def connections_per_repo() -> int:
+    """Connections one repository's fragment selects (each costs one request per repository in
+    GitHub's formula), from the simulator's cost analysis of a one-repository batch."""
+    try:
+        from ghstats.github import documents
+        from simulator import graphql_api
+
+        prepared = graphql_api.prepare(documents.batch_query(["o/r"]))
+        return graphql_api.analyze_prepared(prepared, {}, None).requests
+    except Exception:  # fall back to the fragment's documented count
+        return 8
+
+
+def run_job(job: Job, sim: Any, s: Settings) -> None:
+    spec: dict[str, Any] = {"approach": job.approach, "org": org_name(job.scale), "url": sim.url, "token": TOKEN,
+                            "profile": job.profile, "warm": job.warm}
+    if job.approach == "ghstats":
+        spec.update(batch_size=s.batch_size, max_concurrency=s.max_concurrency)
+    elif job.approach == "serial":
+        spec.update(batch_size=s.serial_batch_size, max_batches=job.extra.get("max_batches"))
+    else:
+        spec.update(sample=s.pygithub_sample)
+    sim.reset_records()
+    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as fh:
+        out_path = fh.name
+    started = time.perf_counter()
+    cpu = _cpu_s()
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    proc = subprocess.run([sys.executable, "-m", "bench.worker", json.dumps(spec), out_path], cwd=REPO_ROOT,
+                          env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    job.elapsed_s = round(time.perf_counter() - started, 2)
+    try:
+        with open(out_path) as fh:
+            job.result = json.load(fh)
+    except (OSError, ValueError):
+        job.result = {"status": "CRASHED", "error": f"worker exited {proc.returncode}", "traceback": proc.stdout[-3000:]}
+    finally:
+        try:
+            os.unlink(out_path)
+        except OSError:
+            pass
+    job.github = github_counts(sim, s)
+    job.github["sim_cpu_s"] = round(_cpu_s() - cpu, 2)  # the parent only serves GitHub meanwhile
+    if job.approach == "pygithub" and job.result.get("counts"):
+        job.extra["rest_trap"] = rest_trap(job.result.pop("counts"), sim)
+
+
+def _cpu_s() -> float:
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def rest_trap(counts: dict[str, dict[str, int]], sim: Any) -> dict[str, Any]:
+    """What the REST script gets right and wrong against the simulator's truth."""
+    naive_issues = fixed_issues = naive_watchers = fixed_closed = pulls_closed_mixed = 0
+    for full_name, c in counts.items():
+        truth = sim.dataset.get(full_name)
+        if truth is None:
+            continue
+        naive_issues += c["issues_open_incl_prs"] != truth.open_issues
+        fixed_issues += (c["issues_open_incl_prs"] - c["pulls_open"]) != truth.open_issues
+        fixed_closed += (c["issues_closed_incl_prs"] - c["pulls_closed_incl_merged"]) != truth.closed_issues
+        naive_watchers += c["stars"] != truth.watchers  # watchers_count would be the stars
+        pulls_closed_mixed += c["pulls_closed_incl_merged"] != truth.closed_prs
+    return {"repos": len(counts), "open_issues_wrong_if_not_subtracted": naive_issues,
+            "open_issues_wrong_after_subtracting_prs": fixed_issues,
+            "closed_issues_wrong_after_subtracting_prs": fixed_closed,
+            "watchers_wrong_if_watchers_count": naive_watchers,
+            "closed_prs_wrong_because_merged_mixed_in": pulls_closed_mixed}
+
+
+def machine() -> dict[str, Any]:
+    import platform
+    from importlib import metadata
+
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem_gib = None
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                mem_gib = round(int(line.split()[1]) / 1024 / 1024, 1)
+    except OSError:
+        pass
+
+    def version(name: str) -> str:
+        try:
+            return metadata.version(name)
+        except metadata.PackageNotFoundError:
+            return "?"
+
+    return {"cpu": cpu, "cores": os.cpu_count(), "mem_gib": mem_gib, "os": platform.platform(),
+            "python": platform.python_version(), "moto": version("moto"), "pygithub": version("PyGithub"),
+            "graphql-core": version("graphql-core"), "gql": version("gql"), "boto3": version("boto3")}
+
+
+def main(argv: list[str] | None = None) -> int:
+    s = parse_args(argv)
+    from simulator import GitHubSimulator, Latency
+
+    began = time.perf_counter()
+    orgs = {org_name(n): n for n in s.scales}
+    print(f"bench: simulator with {', '.join(f'{o} ({n:,} repos)' for o, n in orgs.items())}; latency "
+          f"GraphQL {s.base_ms:g} ms + {s.per_repo_ms:g} ms/repo, REST {s.rest_ms:g} ms", flush=True)
+    sim = GitHubSimulator(orgs=orgs, seed=s.seed, tokens=(TOKEN,),
+                          latency=Latency(base_ms=s.base_ms, per_repo_ms=s.per_repo_ms, rest_ms=s.rest_ms),
+                          graphql_points_per_hour=UNLIMITED, rest_requests_per_hour=UNLIMITED).start()
+    for n in s.scales:
+        sim.dataset.repos(org_name(n))  # build the dataset now, not inside a measured run
+    gc.collect()
+    gc.freeze()  # the dataset and GitHub's schema stay; keep them out of the collector's scans
+    context = {"settings": asdict(s), "machine": machine(), "connections_per_repo": connections_per_repo(),
+               "started": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())}
+    jobs = plan_jobs(s)
+    done: list[Job] = []
+    try:
+        for job in jobs:
+            elapsed = time.perf_counter() - began
+            predicted = predict_s(job, done, s)
+            if not s.quick and elapsed + predicted > s.budget_s and job.approach == "serial":
+                boxed = time_box_serial(job, done, s, s.budget_s - elapsed)
+                if boxed:
+                    job.extra["max_batches"], predicted = boxed
+            if not s.quick and elapsed + predicted > s.budget_s:
+                job.skipped = (f"predicted {predicted:.0f} s would end the bench at {elapsed + predicted:.0f} s, "
+                               f"past the {s.budget_s:.0f} s budget")
+                print(f"bench: skip {job.label}: {job.skipped}", flush=True)
+                done.append(job)
+                continue
+            print(f"bench: {job.label} (predicted ~{predicted:.0f} s) ...", flush=True)
+            run_job(job, sim, s)
+            done.append(job)
+            r = job.result or {}
+            g = job.github or {}
+            print(f"bench:   {r.get('status')} in {job.elapsed_s:.1f} s (wall {r.get('wall_s')} s): "
+                  f"{g.get('graphql')} GraphQL + {g.get('rest')} REST requests, {g.get('points')} points, "
+                  f"peak RSS {r.get('peak_rss_mb')} MB", flush=True)
+            if r.get("status") == "CRASHED":
+                print(r.get("traceback", r.get("error")), file=sys.stderr, flush=True)
+            write(done, jobs, context, s, time.perf_counter() - began, final=False)
+    finally:
+        sim.stop()
+    total = time.perf_counter() - began
+    text = write(done, jobs, context, s, total, final=True)
+    if not s.out:
+        print(text)
+    print(f"bench: done in {total:.0f} s" + (f"; wrote {s.out}" if s.out else ""), flush=True)
+    ok = all(j.skipped or (j.result or {}).get("status") == "SUCCEEDED" for j in done)
+    return 0 if ok else 1
+
+
+def write(done: list[Job], jobs: list[Job], context: dict[str, Any], s: Settings, total_s: float,
+          final: bool) -> str:
+    data = report.build(done, jobs, context, s, total_s, final)
+    text = report.render(data)
+    if s.out:
+        Path(s.out).write_text(text)
+    if s.json_out:
+        Path(s.json_out).write_text(json.dumps(data, indent=1, default=str))
+    return text

@@ -1,0 +1,51 @@
+"""`python -m bench --quick`: every approach runs and the request counts are exact.
+
+Counts, not times: 120 repositories, no latency. GitHub requests of the GraphQL collectors
+are 1 token check + listing pages + batches; the REST collector is 1 organisation read +
+listing pages + 5 calls per repository.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+from bench.runner import main
+from ghstats import limits
+
+REPOS = 120
+
+
+def test_quick_bench_counts(tmp_path):
+    out = tmp_path / "results.json"
+    assert main(["--quick", "--json", str(out)]) == 0
+    data = json.loads(out.read_text())
+    rows = {r["approach"]: r for r in data["rows"]}
+    assert set(rows) == {"ghstats", "serial", "pygithub"}
+    pages = math.ceil(REPOS / 100)
+
+    ours = rows["ghstats"]
+    g = ours["github"]
+    assert ours["status"] == "SUCCEEDED" and ours["result"]["repos_ok"] == REPOS
+    assert (g["graphql"], g["rest"]) == (1 + pages + math.ceil(REPOS / 50), 0)
+    assert (g["listing_pages"], g["batches"], g["repos_asked"], g["non_200"]) == (pages, 3, REPOS, 0)
+    assert g["points"] == 1 + pages + 4 + 4 + 2  # check + pages + round(50 × 8 / 100) × 2 + round(20 × 8 / 100)
+    history = ours["result"]["history"]
+    assert history["iterations"] == 3 and history["retries"] == 0
+    assert history["fixed_events"] + history["iteration_events"] == history["events"]
+    # The batch cap leaves a fifth of a Standard execution's history for retries and waits.
+    per_iteration = history["iteration_events"] / history["iterations"]
+    assert history["fixed_events"] + per_iteration * limits.MAX_BATCHES <= 0.8 * limits.HISTORY_EVENT_LIMIT
+    assert ours["result"]["invocations"] == {"ListRepos": 1, "QueryBatch": 3, "Aggregate": 1, "TrackRun": 1}
+
+    serial = rows["serial"]
+    assert serial["status"] == "SUCCEEDED" and serial["result"]["repos_ok"] == REPOS
+    assert serial["github"]["graphql"] == 1 + pages + math.ceil(REPOS / 65)
+    assert serial["github"]["batch_sizes"] == [55, 65]
+
+    rest = rows["pygithub"]
+    assert rest["status"] == "SUCCEEDED" and rest["result"]["sample"] == REPOS
+    assert (rest["github"]["graphql"], rest["github"]["rest"]) == (0, 1 + pages + 5 * REPOS)
+    trap = rest["extra"]["rest_trap"]
+    assert trap["open_issues_wrong_after_subtracting_prs"] == 0
+    assert trap["closed_issues_wrong_after_subtracting_prs"] == 0
