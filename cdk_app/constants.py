@@ -13,7 +13,7 @@ ASL_PATH = REPO_ROOT / "statemachine" / "collect.asl.json"
 FUNCTION_PACKAGES = ("ghstats", "handlers")  # what the Lambda code asset contains
 
 STACK_NAME = "ghstats"
-PYTHON_VERSION = "3.14"  # Lambda runtime and the bundling target
+PYTHON_VERSION = "3.14"  # Lambda runtime and the bundling target: the latest, as cdk-nag AwsSolutions-L1 requires
 LAMBDA_PLATFORM = "manylinux2014_x86_64"
 
 

@@ -98,12 +98,16 @@ class GhStatsStack(cdk.Stack):
 
     # -- Lambdas ------------------------------------------------------------------------------
 
+    @staticmethod
+    def _runtime() -> lambda_.Runtime:
+        return lambda_.Runtime(f"python{c.PYTHON_VERSION}", lambda_.RuntimeFamily.PYTHON)
+
     def _code(self) -> lambda_.Code:
         return lambda_.Code.from_asset(
             str(c.FUNCTIONS_DIR),
             exclude=["**/__pycache__", "**/*.pyc"],
             bundling=cdk.BundlingOptions(
-                image=lambda_.Runtime.PYTHON_3_14.bundling_image,
+                image=self._runtime().bundling_image,
                 local=PipLocalBundling(c.FUNCTIONS_DIR, c.FUNCTION_REQUIREMENTS),
                 command=["bash", "-c", "pip install -r requirements.txt -t /asset-output && cp -r ghstats handlers /asset-output"],
             ),
@@ -125,7 +129,7 @@ class GhStatsStack(cdk.Stack):
                 removal_policy=cdk.RemovalPolicy.DESTROY,
             )
             functions[name] = lambda_.Function(
-                self, name, runtime=lambda_.Runtime.PYTHON_3_14, architecture=lambda_.Architecture.X86_64,
+                self, name, runtime=self._runtime(), architecture=lambda_.Architecture.X86_64,
                 handler=spec.handler, code=code, memory_size=spec.memory_mb,
                 timeout=cdk.Duration.seconds(spec.timeout_s), description=spec.description,
                 environment=environment, tracing=lambda_.Tracing.ACTIVE, log_group=log_group,
