@@ -28,7 +28,7 @@ class PipLocalBundling:
         return [
             sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
             "--platform", self.platform, "--implementation", "cp", "--python-version", self.python_version,
-            "--only-binary=:all:", "--target", output_dir, "-r", str(self.requirements),
+            "--only-binary=:all:", "--no-compile", "--target", output_dir, "-r", str(self.requirements),
         ]
 
     def try_bundle(self, output_dir: str, *args: Any, **kwargs: Any) -> bool:  # options arrive positionally

@@ -229,7 +229,7 @@ def test_local_bundling_installs_lambda_wheels_and_copies_the_code(tmp_path):
     for flag, value in (("--platform", "manylinux2014_x86_64"), ("--python-version", "3.14"), ("--target", str(tmp_path)),
                         ("-r", str(c.FUNCTION_REQUIREMENTS))):
         assert command[command.index(flag) + 1] == value
-    assert "--only-binary=:all:" in command
+    assert "--only-binary=:all:" in command and "--no-compile" in command  # no .pyc of the build's Python
     assert (tmp_path / "handlers" / "query_batch.py").exists() and (tmp_path / "ghstats" / "github" / "queries").is_dir()
     assert not list(tmp_path.rglob("__pycache__"))
 
