@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Iterator
 
 from bench import costs
 
@@ -207,14 +207,19 @@ def render(data: dict[str, Any]) -> str:
     return "\n".join(out) + "\n"
 
 
+def ghstats_by_scale(data: dict[str, Any]) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(scale, ghstats' measured row) for every scale ghstats ran at, smallest first."""
+    for n in sorted({r["scale"] for r in data["rows"]}):
+        ours = measured(data, "ghstats", n)
+        if ours:
+            yield n, ours
+
+
 def headline(data: dict[str, Any]) -> list[str]:
     """One line per scale: the figures the README quotes."""
     s = data["settings"]
     lines = []
-    for n in sorted({r["scale"] for r in data["rows"]}):
-        ours = measured(data, "ghstats", n)
-        if not ours:
-            continue
+    for n, ours in ghstats_by_scale(data):
         g, r = ours["github"], ours["result"]
         parts = [f"**{n:,} repositories**: ghstats {g['requests']:,} requests ({g['points']:,} points), "
                  f"{_secs(r['wall_s'])}"]
@@ -439,10 +444,7 @@ def _results_table(data: dict[str, Any], w: Any) -> None:
 def _ratios(data: dict[str, Any], w: Any) -> None:
     s = data["settings"]
     lines = []
-    for n in sorted({r["scale"] for r in data["rows"]}):
-        ours = measured(data, "ghstats", n)
-        if not ours:
-            continue
+    for n, ours in ghstats_by_scale(data):
         og, orr = ours["github"], ours["result"]
         our_floor = floor_s("ghstats", n, s)
         sf = serial_figures(data, n)
