@@ -179,8 +179,13 @@ class Ledger:
 
         Events are unordered and at-least-once: an event applies only when its rank
         (redrive count, then RUNNING < terminal) is higher than the last applied one.
-        SUCCEEDED changes no status (the workflow wrote SUCCEEDED or PARTIAL itself).
+        SUCCEEDED changes no status (the workflow wrote SUCCEEDED or PARTIAL itself), and a
+        RUNNING that arrives after the workflow finished the run is stale: a finished run is
+        never redriven, so nothing later can make it run again. Other statuses (e.g.
+        PENDING_REDRIVE) say nothing the record keeps and are ignored.
         """
+        if status not in (names.RUNNING, names.SUCCEEDED, *names.TERMINAL_FAILURES):
+            return False
         rank = redrive_count * 10 + _STATUS_RANK.get(status, 1)
         values: dict[str, Any] = {":rank": rank, ":rc": redrive_count, ":now": self._iso_now()}
         sets = ["track_rank = :rank", "redrive_count = :rc", "updated_at = :now"]
@@ -196,13 +201,17 @@ class Ledger:
             sets += ["#s = :status", "#e = :error", "cause = :cause", "finished_at = :at"]
             values.update({":status": status, ":error": error or status, ":cause": (cause or "")[:4000],
                            ":at": at or self._iso_now()})
+        condition = "(attribute_not_exists(track_rank) OR track_rank < :rank)"
+        if status == names.RUNNING:
+            condition += " AND NOT (#s IN (:succeeded, :partial))"
+            values.update({":succeeded": names.SUCCEEDED, ":partial": names.PARTIAL})
         expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
-        attr_names = {k: v for k, v in (("#s", "status"), ("#e", "error")) if k in expression}
+        attr_names = {k: v for k, v in (("#s", "status"), ("#e", "error")) if k in expression + condition}
         try:
             self._table.update_item(
                 Key={"pk": names.run_pk(run_id), "sk": names.RUN_SK},
                 UpdateExpression=expression,
-                ConditionExpression="attribute_not_exists(track_rank) OR track_rank < :rank",
+                ConditionExpression=condition,
                 ExpressionAttributeValues=values,
                 **({"ExpressionAttributeNames": attr_names} if attr_names else {}),
             )

@@ -49,16 +49,43 @@ def test_failure_then_redrive_then_duplicate(deps):
     assert (run["status"], run["redrive_count"], "error" in run) == ("RUNNING", 1, False)
 
 
-def test_timed_out_and_aborted(deps):
-    assert call(deps, event("TIMED_OUT"))["applied"] is True
-    assert deps.ledger.get_run("weekly-7")["status"] == "TIMED_OUT"
+@pytest.mark.parametrize("status", ["TIMED_OUT", "ABORTED"])
+def test_timed_out_and_aborted(deps, status):
+    assert call(deps, event(status, cause="stopped by an operator"))["applied"] is True
+    run = deps.ledger.get_run("weekly-7")
+    assert (run["status"], run["error"], run["cause"]) == (status, status, "stopped by an operator")
+
+
+def finished_by_the_workflow(deps, status="PARTIAL"):
+    """What RecordFinish writes: the status, no track_rank."""
+    deps.ledger._table.update_item(Key={"pk": names.run_pk("weekly-7"), "sk": "RUN"},
+                                   UpdateExpression="SET #s = :p, finished_at = :f",
+                                   ExpressionAttributeNames={"#s": "status"},
+                                   ExpressionAttributeValues={":p": status, ":f": "2023-11-14T22:23:20Z"})
 
 
 def test_succeeded_keeps_partial(deps):
-    deps.ledger._table.update_item(Key={"pk": names.run_pk("weekly-7"), "sk": "RUN"}, UpdateExpression="SET #s = :p",
-                                   ExpressionAttributeNames={"#s": "status"}, ExpressionAttributeValues={":p": "PARTIAL"})
+    finished_by_the_workflow(deps)
     call(deps, event("SUCCEEDED"))
     assert deps.ledger.get_run("weekly-7")["status"] == "PARTIAL"
+
+
+@pytest.mark.parametrize("finished", ["PARTIAL", "SUCCEEDED"])
+@pytest.mark.parametrize("redrive_count", [0, 1])
+def test_running_that_arrives_after_the_finish_is_stale(deps, finished, redrive_count):
+    finished_by_the_workflow(deps, finished)
+    late = event("RUNNING", redrive_count=redrive_count, redriveDate=1_700_001_000_000)
+    assert call(deps, late)["applied"] is False
+    assert call(deps, event("SUCCEEDED", redrive_count=redrive_count))["applied"] is True
+    run = deps.ledger.get_run("weekly-7")
+    assert (run["status"], run["finished_at"], run["redrive_count"]) == (finished, "2023-11-14T22:23:20Z", redrive_count)
+
+
+def test_statuses_the_record_does_not_keep_are_ignored(deps):
+    call(deps, event("FAILED", error="GitHubServerError"))
+    assert call(deps, event("PENDING_REDRIVE"))["applied"] is False
+    assert call(deps, event("RUNNING", redrive_count=1))["applied"] is True
+    assert deps.ledger.get_run("weekly-7")["status"] == "RUNNING"
 
 
 def test_run_id_from_input_for_local_reruns():
