@@ -147,9 +147,11 @@ class GhStatsStack(cdk.Stack):
         self._allow_s3(f["QueryBatch"], read + write, ["runs/*"])
         self._allow_s3(f["Aggregate"], read, ["runs/*"])
         self._allow_s3(f["Aggregate"], write, ["runs/*", "latest/*", "datasets/*"])
-        ledger_writes = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:BatchWriteItem"]
-        for name in ("ListRepos", "QueryBatch"):
-            f[name].add_to_role_policy(iam.PolicyStatement(actions=ledger_writes, resources=[self.table.table_arn]))
+        # ListRepos records the plan (UpdateItem) and one item per batch (BatchWriteItem); QueryBatch
+        # and TrackRun only update items (TransactWriteItems of Updates needs UpdateItem alone).
+        ledger_writes = {"ListRepos": ["dynamodb:UpdateItem", "dynamodb:BatchWriteItem"], "QueryBatch": ["dynamodb:UpdateItem"]}
+        for name, actions in ledger_writes.items():
+            f[name].add_to_role_policy(iam.PolicyStatement(actions=actions, resources=[self.table.table_arn]))
             self.secret.grant_read(f[name])
         f["TrackRun"].add_to_role_policy(iam.PolicyStatement(actions=["dynamodb:UpdateItem"], resources=[self.table.table_arn]))
 
