@@ -34,6 +34,11 @@ MAX_RATE_LIMIT_WAIT_S = 3_600
 # How many times one batch may come back "rate limited" before its Task fails (ASL loop bound).
 MAX_RATE_LIMIT_WAITS = 6
 
+# The execution's TimeoutSeconds in statemachine/collect.asl.json (a test keeps them equal): a
+# run still going after a day is stuck, ends TIMED_OUT and raises the timed-out alarm. The
+# longest legitimate run waits out a few primary windows (1,800 batches need ~8,100 points).
+EXECUTION_TIMEOUT_S = 86_400
+
 # QueryBatch gives up (retryably) when less than this much Lambda time is left.
 QUERY_BATCH_SAFETY_MARGIN_S = 30.0
 

@@ -41,6 +41,13 @@ def test_retry_bounds_match_limits():
     assert list_transient[0]["MaxAttempts"] == limits.LIST_REPOS_RETRIES
 
 
+def test_a_stuck_execution_times_out_but_not_a_rate_limited_one():
+    timeout = definition()["TimeoutSeconds"]
+    assert timeout == limits.EXECUTION_TIMEOUT_S
+    # Listing and then one batch may each wait out every rate-limit wait they are allowed.
+    assert timeout > 2 * limits.MAX_RATE_LIMIT_WAITS * limits.MAX_RATE_LIMIT_WAIT_S
+
+
 def test_auth_and_query_errors_are_never_retried():
     for name, state in states():
         for retry in state.get("Retry", []):
