@@ -7,6 +7,7 @@ Powertools Parameters (cached), holding either {"token": "..."} or GitHub App cr
 
 from __future__ import annotations
 
+import json
 from typing import Any, Callable, Mapping
 
 import requests
@@ -24,9 +25,15 @@ SecretFetcher = Callable[[str], Any]
 
 
 def _powertools_secret(name: str) -> Any:
+    """The secret's JSON, or None when it holds something else (e.g. the random string a newly
+    created secret starts with): the caller then says what to store, without echoing the value."""
     from aws_lambda_powertools.utilities import parameters
 
-    return parameters.get_secret(name, transform="json", max_age=SECRET_CACHE_S)
+    raw = parameters.get_secret(name, max_age=SECRET_CACHE_S)
+    try:
+        return json.loads(raw)
+    except (TypeError, ValueError):
+        return None
 
 
 class SecretTokenProvider:

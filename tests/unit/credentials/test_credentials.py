@@ -126,6 +126,32 @@ def test_secret_without_credentials_says_what_to_store(sim):
         provider.token()
 
 
+@pytest.mark.parametrize("stored, works", [
+    ('{"token": "github_pat_from_the_secret"}', True),
+    ("x7#Qv!r-not-json-secret-value", False),  # what a secret created by the stack starts with
+    ('["token"]', False),
+])
+def test_the_deployed_secret_is_read_through_powertools(monkeypatch, stored, works):
+    import uuid
+
+    import boto3
+    from moto import mock_aws
+
+    for key, value in {"AWS_DEFAULT_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x"}.items():
+        monkeypatch.setenv(key, value)
+    name = f"ghstats/github-{uuid.uuid4().hex}"  # Powertools caches by name
+    with mock_aws():
+        boto3.client("secretsmanager").create_secret(Name=name, SecretString=stored)
+        provider = token_provider({"GHSTATS_SECRET_NAME": name}, Endpoints.from_api_url())
+        if works:
+            assert provider.token() == "github_pat_from_the_secret"
+        else:
+            with pytest.raises(GitHubAuthError) as raised:
+                provider.token()
+            assert name in str(raised.value) and "put one of them into the secret" in str(raised.value)
+            assert stored not in str(raised.value)
+
+
 def test_local_runs_read_github_token():
     provider = token_provider({"GITHUB_TOKEN": " abc "}, Endpoints.from_api_url())
     assert isinstance(provider, EnvTokenProvider) and provider.token() == "abc"
