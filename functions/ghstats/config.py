@@ -11,12 +11,16 @@ from typing import Any
 from urllib.parse import urlparse
 
 from ghstats import limits
-from ghstats.github.documents import OWNER_PATTERN, REPO_KEY
+from ghstats.github.documents import NAME_RULE, OWNER_PATTERN, OWNER_RULE, REPO_KEY
 from ghstats.github.endpoints import GITHUB_COM_API
 
 ORG_NAME = re.compile(rf"^{OWNER_PATTERN}$")
 RUN_ID = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+GITHUB_WEBSITE_HOSTS = ("github.com", "www.github.com")
+GITHUB_COM_API_HOST = "api.github.com"
+ENTERPRISE_API_PATH = "/api/v3"
+REPO_RULE = f"'owner/name' (owner: {OWNER_RULE}; name: {NAME_RULE})"
 
 TOP_LEVEL_KEYS = ("orgs", "repos", "batch_size", "max_concurrency", "api_url", "run_id")
 ORG_KEYS = ("name", "exclude", "include_archived", "include_forks")
@@ -94,10 +98,7 @@ def _parse_org(index: int, raw: Any, problems: list[str]) -> OrgSpec | None:
     problems.extend(_unknown_keys(raw, ORG_KEYS, f"{where}."))
     name = raw.get("name")
     if not isinstance(name, str) or not ORG_NAME.match(name):
-        problems.append(
-            f"{where}.name: {name!r} is not a GitHub organisation login (letters, digits and "
-            "single hyphens, at most 39 characters)"
-        )
+        problems.append(f"{where}.name: {name!r} is not a GitHub organisation login ({OWNER_RULE})")
         return None
     exclude_raw = raw.get("exclude", [])
     exclude: list[str] = []
@@ -108,7 +109,8 @@ def _parse_org(index: int, raw: Any, problems: list[str]) -> OrgSpec | None:
         key = item if isinstance(item, str) and "/" in item else f"{name}/{item}"
         match = REPO_KEY.match(key) if isinstance(item, str) else None
         if not match:
-            problems.append(f"{where}.exclude[{j}]: {item!r} is not a repository name ('name' or '{name}/name')")
+            problems.append(f"{where}.exclude[{j}]: {item!r} is not a repository name ('name' or '{name}/name'; "
+                            f"name: {NAME_RULE})")
         elif match.group(1).lower() != name.lower():
             problems.append(f"{where}.exclude[{j}]: {item!r} belongs to another owner; exclude only {name}'s repositories here")
         else:
@@ -135,7 +137,37 @@ def _check_api_url(value: Any, problems: list[str]) -> str:
         return GITHUB_COM_API
     if parsed.query or parsed.fragment or parsed.username or parsed.password:
         problems.append("api_url: remove the query, fragment or credentials from the URL")
+    path_problem = _api_url_path_problem(value, parsed.hostname, parsed.path.rstrip("/"), local)
+    if path_problem:
+        problems.append(path_problem)
     return value.rstrip("/")
+
+
+def _is_ghe_com_api(host: str) -> bool:
+    """GHE.com (data residency) serves REST like github.com: https://api.SUBDOMAIN.ghe.com."""
+    return host.startswith("api.") and host.endswith(".ghe.com")
+
+
+def _api_url_path_problem(value: str, host: str, path: str, local: bool) -> str | None:
+    """The REST base must be the API root: caught here, not as a 404 from the first request."""
+    if host in GITHUB_WEBSITE_HOSTS:
+        return f"api_url: {value!r} is the github.com website, not its API; use {GITHUB_COM_API}"
+    if path.endswith("/graphql"):
+        return (f"api_url: {value!r} is a GraphQL URL; give the REST base instead ({GITHUB_COM_API}, or "
+                f"https://HOST{ENTERPRISE_API_PATH} for GitHub Enterprise Server): the GraphQL URL is derived from it")
+    if host == GITHUB_COM_API_HOST or _is_ghe_com_api(host):
+        if path:
+            return f"api_url: {value!r} has a path; this API's REST base is https://{host} with no path"
+        return None
+    if local:
+        if path not in ("", ENTERPRISE_API_PATH):
+            return (f"api_url: {value!r} has an unexpected path; a local simulator is served at "
+                    f"http://127.0.0.1:PORT (or http://127.0.0.1:PORT{ENTERPRISE_API_PATH})")
+        return None
+    if path != ENTERPRISE_API_PATH:
+        return (f"api_url: {value!r} is not an API base URL; GitHub Enterprise Server's API is at "
+                f"https://HOST{ENTERPRISE_API_PATH} (github.com: {GITHUB_COM_API})")
+    return None
 
 
 def parse_config(raw: Any) -> CollectionConfig:
@@ -169,7 +201,7 @@ def parse_config(raw: Any) -> CollectionConfig:
     seen_repos: set[str] = set()
     for i, item in enumerate(repos_raw):
         if not isinstance(item, str) or not REPO_KEY.match(item):
-            problems.append(f"repos[{i}]: {item!r} is not 'owner/name'")
+            problems.append(f"repos[{i}]: {item!r} is not {REPO_RULE}")
         elif item.lower() in seen_repos:
             problems.append(f"repos[{i}]: '{item}' is listed twice; list each repository once")
         else:

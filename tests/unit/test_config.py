@@ -35,9 +35,27 @@ def test_defaults_and_normalisation():
     ({"orgs": ["acme"], "batch_size": 0}, "batch_size", "from 1 to 100"),
     ({"orgs": ["acme"], "batch_size": 101}, "batch_size", "from 1 to 100"),
     ({"orgs": ["acme"], "batch_size": True}, "batch_size", "from 1 to 100"),
+    ({"orgs": ["acme"], "max_concurrency": 0}, "max_concurrency", "from 1 to 40"),
     ({"orgs": ["acme"], "max_concurrency": 41}, "max_concurrency", "from 1 to 40"),
+    ({"orgs": ["-acme"]}, "orgs[0].name", "not starting with a hyphen"),
+    ({"orgs": ["ac_me"]}, "orgs[0].name", "letters, digits and hyphens"),
+    ({"orgs": ["a" * 40]}, "orgs[0].name", "at most 39 characters"),
+    ({"repos": ["-acme/x"]}, "repos[0]", "not starting with a hyphen"),
+    ({"repos": ["acme/."]}, "repos[0]", "not '.' or '..'"),
+    ({"repos": ["acme/.."]}, "repos[0]", "not '.' or '..'"),
+    ({"repos": ["acme/" + "x" * 101]}, "repos[0]", "at most 100"),
+    ({"orgs": [{"name": "acme", "exclude": [".."]}]}, "orgs[0].exclude[0]", "not '.' or '..'"),
     ({"orgs": ["acme"], "api_url": "http://github.example.com/api/v3"}, "api_url", "https"),
     ({"orgs": ["acme"], "api_url": "ftp://x"}, "api_url", "https://HOST/api/v3"),
+    ({"orgs": ["acme"], "api_url": "https://github.com"}, "api_url", "use https://api.github.com"),
+    ({"orgs": ["acme"], "api_url": "https://www.github.com/"}, "api_url", "use https://api.github.com"),
+    ({"orgs": ["acme"], "api_url": "https://api.github.com/graphql"}, "api_url", "the GraphQL URL is derived"),
+    ({"orgs": ["acme"], "api_url": "https://ghe.example.com/api/graphql"}, "api_url", "give the REST base"),
+    ({"orgs": ["acme"], "api_url": "http://127.0.0.1:8765/graphql"}, "api_url", "give the REST base"),
+    ({"orgs": ["acme"], "api_url": "https://ghe.example.com"}, "api_url", "API is at https://HOST/api/v3"),
+    ({"orgs": ["acme"], "api_url": "https://ghe.example.com/api"}, "api_url", "API is at https://HOST/api/v3"),
+    ({"orgs": ["acme"], "api_url": "https://api.github.com/api/v3"}, "api_url", "https://api.github.com with no path"),
+    ({"orgs": ["acme"], "api_url": "http://127.0.0.1:8765/other"}, "api_url", "http://127.0.0.1:PORT"),
     ({"orgs": [{"name": "acme", "exclude": ["other/x"]}]}, "orgs[0].exclude[0]", "another owner"),
     ({"orgs": [{"name": "acme", "include_forks": "no"}]}, "orgs[0].include_forks", "true or false"),
     ({"orgs": ["acme"], "run_id": "../x"}, "run_id", "letters, digits"),
@@ -56,6 +74,31 @@ def test_not_an_object():
     assert "JSON object" in problems(["acme"])[0]
 
 
-def test_enterprise_and_local_urls_accepted():
-    assert parse_config({"orgs": ["a"], "api_url": "https://ghe.example.com/api/v3/"}).api_url == "https://ghe.example.com/api/v3"
-    assert parse_config({"orgs": ["a"], "api_url": "http://127.0.0.1:8765"}).api_url == "http://127.0.0.1:8765"
+@pytest.mark.parametrize("url, normalised", [
+    ("https://api.github.com", "https://api.github.com"),
+    ("https://api.github.com/", "https://api.github.com"),
+    ("https://ghe.example.com/api/v3", "https://ghe.example.com/api/v3"),
+    ("https://ghe.example.com/api/v3/", "https://ghe.example.com/api/v3"),
+    ("https://ghe.example.com:8443/api/v3", "https://ghe.example.com:8443/api/v3"),
+    ("https://api.octocorp.ghe.com", "https://api.octocorp.ghe.com"),
+    ("http://127.0.0.1:8765", "http://127.0.0.1:8765"),
+    ("http://localhost:8765/", "http://localhost:8765"),
+    ("http://127.0.0.1:8765/api/v3", "http://127.0.0.1:8765/api/v3"),
+])
+def test_api_base_urls_accepted(url, normalised):
+    assert parse_config({"orgs": ["a"], "api_url": url}).api_url == normalised
+
+
+@pytest.mark.parametrize("name", ["a", "a-b", "a-b-c", "A1", "a" * 39, "legacy-", "old--org"])
+def test_logins_accepted(name):
+    assert parse_config({"orgs": [name]}).orgs[0].name == name
+
+
+@pytest.mark.parametrize("repo", ["acme/x", "acme/.github", "acme/...", "acme/.x", "acme/a.b_c-d", "acme/" + "x" * 100])
+def test_repository_names_accepted(repo):
+    assert parse_config({"repos": [repo]}).repos == (repo,)
+
+
+@pytest.mark.parametrize("key, value", [("batch_size", 1), ("batch_size", 100), ("max_concurrency", 1), ("max_concurrency", 40)])
+def test_bounds_are_inclusive(key, value):
+    assert getattr(parse_config({"orgs": ["acme"], key: value}), key) == value

@@ -14,8 +14,13 @@ _FRAGMENT_FILES = {
 }
 _SPREAD = re.compile(r"\.\.\.\s*([A-Za-z_][A-Za-z0-9_]*)")
 # GitHub owner and repository names (also what the config validator accepts).
-OWNER_PATTERN = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})"
-NAME_PATTERN = r"[A-Za-z0-9._-]{1,100}"
+# Login: 1-39 letters, digits and hyphens, not starting with a hyphen. GitHub gives new logins
+# single hyphens only, but older accounts and organisations keep double and trailing ones.
+OWNER_PATTERN = r"[A-Za-z0-9][A-Za-z0-9-]{0,38}"
+# Repository: 1-100 letters, digits, '.', '_' and '-', but not "." or ".." (path segments).
+NAME_PATTERN = r"(?!\.\.?(?![A-Za-z0-9._-]))[A-Za-z0-9._-]{1,100}"
+OWNER_RULE = "letters, digits and hyphens, not starting with a hyphen, at most 39 characters"
+NAME_RULE = "at most 100 letters, digits, '.', '_' or '-', and not '.' or '..'"
 REPO_KEY = re.compile(rf"^({OWNER_PATTERN})/({NAME_PATTERN})$")
 
 
