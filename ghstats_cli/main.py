@@ -3,7 +3,8 @@
   ghstats demo                      a full collection of simulated orgs, locally
   ghstats run --org acme ...        a collection against GitHub (GITHUB_TOKEN), locally
   ghstats status [RUN_ID]           one run in detail, or the last runs
-  ghstats start --stack ghstats     start a collection in the deployed stack
+  ghstats start --stack ghstats     start a collection in the deployed stack (cdk.json's config
+                                    unless --config, --org or --repo say otherwise)
 """
 
 from __future__ import annotations
@@ -21,8 +22,19 @@ from ghstats_cli.local_runs import DEFAULT_DATA_DIR, collect_locally, exported_r
 DEMO_ORGS = "acme:420,globex:150,initech:60"
 
 
+def _base_config(args: argparse.Namespace) -> dict[str, Any]:
+    """--config's file; for `start` without --config, --org or --repo, the schedule's config from cdk.json."""
+    if args.config:
+        return json.loads(Path(args.config).read_text())
+    if args.command == "start" and not args.org and not args.repo:
+        from ghstats_cli.context import context_collection
+
+        return context_collection()
+    return {}
+
+
 def _config_from_args(args: argparse.Namespace) -> dict[str, Any]:
-    config: dict[str, Any] = json.loads(Path(args.config).read_text()) if args.config else {}
+    config = _base_config(args)
     if args.org:
         config["orgs"] = [*config.get("orgs", []), *args.org]
     if args.repo:
@@ -173,7 +185,10 @@ def parser() -> argparse.ArgumentParser:
     status.add_argument("--region")
     status.set_defaults(func=cmd_status)
 
-    start = sub.add_parser("start", help="start a collection in the deployed stack")
+    start = sub.add_parser("start", help="start a collection in the deployed stack",
+                           description="Start a collection in the deployed stack. Without --config, --org or --repo "
+                                       "it collects the 'ghstats:collection' config of cdk.json context (what the "
+                                       "schedule starts); the other flags override its values.")
     _collection_flags(start)
     start.add_argument("--stack", default="ghstats")
     start.add_argument("--state-machine-arn", dest="state_machine_arn")

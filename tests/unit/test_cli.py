@@ -11,8 +11,9 @@ from moto import mock_aws
 from ghstats import names
 from ghstats.ledger import Ledger
 from ghstats_cli import deployed
+from ghstats_cli.context import CDK_JSON, context_collection
 from ghstats_cli.local_aws import TABLE, create_table
-from ghstats_cli.main import main, parser
+from ghstats_cli.main import _config_from_args, main, parser
 
 
 @pytest.fixture
@@ -42,6 +43,40 @@ def test_start_validates_then_starts_with_the_config_as_input(aws, capsys):
     described = session.client("stepfunctions").describe_execution(executionArn=executions[0]["executionArn"])
     assert json.loads(described["input"]) == {"orgs": ["acme"], "repos": ["octo/hello"], "batch_size": 25}
     assert "started run weekly-1" in capsys.readouterr().out
+
+
+def started_input(session, arn):
+    sfn = session.client("stepfunctions")
+    [execution] = sfn.list_executions(stateMachineArn=arn)["executions"]
+    return json.loads(sfn.describe_execution(executionArn=execution["executionArn"])["input"])
+
+
+def test_start_without_config_flags_collects_the_cdk_json_context_config(aws):
+    session, arn = aws
+    assert deployed.start(args("start", "--state-machine-arn", arn, "--name", "now"), session) == 0
+    assert started_input(session, arn) == json.loads(CDK_JSON.read_text())["context"]["ghstats:collection"]
+
+
+def test_start_flags_override_the_context_config(aws):
+    session, arn = aws
+    assert deployed.start(args("start", "--state-machine-arn", arn, "--batch-size", "25"), session) == 0
+    assert started_input(session, arn) == {**json.loads(CDK_JSON.read_text())["context"]["ghstats:collection"], "batch_size": 25}
+
+
+def test_run_does_not_fall_back_to_the_context_config():
+    assert _config_from_args(args("run")) == {}
+
+
+def test_context_config_without_cdk_json_names_the_flags(tmp_path):
+    with pytest.raises(SystemExit, match="--config FILE, --org or --repo"):
+        context_collection(tmp_path / "cdk.json")
+
+
+def test_context_config_is_checked_like_cdk_synth(tmp_path):
+    cdk_json = tmp_path / "cdk.json"
+    cdk_json.write_text(json.dumps({"context": {"ghstats:collection": {"orgs": ["-acme"]}}}))
+    with pytest.raises(SystemExit, match=r"'ghstats:collection'.*orgs\[0\]\.name"):
+        context_collection(cdk_json)
 
 
 def test_start_refuses_bad_config_before_starting(aws, capsys):
