@@ -145,7 +145,7 @@ class GhStatsStack(cdk.Stack):
         read, write = ["s3:GetObject"], ["s3:PutObject", "s3:PutObjectTagging"]
         self._allow_s3(f["ListRepos"], read + write, ["runs/*"])
         self._allow_s3(f["QueryBatch"], read + write, ["runs/*"])
-        self._allow_s3(f["Aggregate"], read, ["runs/*"])
+        self._allow_s3(f["Aggregate"], read, ["runs/*", "latest/*"])  # latest/: is this run newer?
         self._allow_s3(f["Aggregate"], write, ["runs/*", "latest/*", "datasets/*"])
         # ListRepos records the plan (UpdateItem) and one item per batch (BatchWriteItem); QueryBatch
         # and TrackRun only update items (TransactWriteItems of Updates needs UpdateItem alone).

@@ -2,7 +2,9 @@
 
 import pytest
 
+from ghstats import names
 from ghstats.collect.aggregate import IncompleteRun, grand_total, merge_results, owner_totals
+from ghstats.collect.steps import aggregate
 
 
 def record(key, **counts):
@@ -44,3 +46,39 @@ def test_repo_in_two_batches_is_caught():
 def test_result_for_other_repos_is_caught():
     with pytest.raises(IncompleteRun, match="other repositories"):
         merge_results({"0": ["a/x"]}, {"0": result(["a/y"], {})})
+
+
+class DictStore:
+    def __init__(self):
+        self.objects = {}
+
+    def get_json(self, key):
+        return self.objects.get(key)
+
+    def put_json(self, key, value, *, transient=False):
+        self.objects[key] = value
+
+    def put_text(self, key, text, content_type="text/plain", *, transient=False):
+        self.objects[key] = text
+
+
+def planned_run(store, run_id, key):
+    store.put_json(names.run_config_key(run_id), {"batch_ids": ["00000"], "config": {}, "requests": 1, "points": 1,
+                                                  "warnings": []})
+    store.put_json(names.batch_key(run_id, "00000"), {"keys": [key]})
+    store.put_json(names.result_key(run_id, "00000"), result([key], {}))
+
+
+def test_the_dashboard_copy_only_moves_forward():
+    store = DictStore()
+    planned_run(store, "older", "acme/old")
+    planned_run(store, "newer", "acme/new")
+    aggregate("newer", "2026-11-23T02:00:00Z", store, now=lambda: 1_795_000_000)
+    # Redriving the older run writes its own outputs but leaves the newer run's latest copy
+    aggregate("older", "2026-11-16T02:00:00Z", store, now=lambda: 1_795_000_000)
+    assert list(store.get_json(names.repositories_key("older"))["repositories"]) == ["acme/old"]
+    latest = store.get_json(names.LATEST_REPOSITORIES_KEY)
+    assert (latest["run_id"], list(latest["repositories"])) == ("newer", ["acme/new"])
+    # and a run that started later replaces it
+    aggregate("older", "2026-11-30T02:00:00Z", store, now=lambda: 1_795_000_000)
+    assert store.get_json(names.LATEST_REPOSITORIES_KEY)["run_id"] == "older"

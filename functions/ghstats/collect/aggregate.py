@@ -92,8 +92,9 @@ def dataset_lines(run_id: str, records: dict[str, dict[str, Any]]) -> str:
     return "".join(dumps({**record, "run_id": run_id}) + "\n" for record in records.values())
 
 
-def outputs_document(run_id: str, records: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    return {"schema_version": SCHEMA_VERSION, "run_id": run_id, "count": len(records), "repositories": records}
+def outputs_document(run_id: str, records: dict[str, dict[str, Any]], started_at: str) -> dict[str, Any]:
+    return {"schema_version": SCHEMA_VERSION, "run_id": run_id, "started_at": started_at, "count": len(records),
+            "repositories": records}
 
 
 def output_keys(run_id: str, date: str) -> dict[str, str]:

@@ -172,6 +172,11 @@ def query_batch(
 # -- Aggregate -------------------------------------------------------------------------------
 
 
+def _is_newest(latest: dict[str, Any] | None, started_at: str) -> bool:
+    """The dashboard copy moves only forward: redriving an older run leaves a newer run's copy."""
+    return latest is None or str(latest.get("started_at", "")) <= started_at
+
+
 def aggregate(
     run_id: str, started_at: str, store: ObjectStore, now: Callable[[], float] = time.time
 ) -> dict[str, Any]:
@@ -209,12 +214,13 @@ def aggregate(
         "config": plan["config"],
         "output_keys": keys,
     }
-    document = outputs_document(run_id, records)
+    document = outputs_document(run_id, records, started_at)
     store.put_json(keys["repositories"], document)
     store.put_json(keys["errors"], {"run_id": run_id, "count": len(errors), "errors": errors,
                                     "warnings": plan["warnings"] + warnings})
     store.put_json(keys["summary"], summary)
-    store.put_json(keys["latest"], document)
+    if _is_newest(store.get_json(keys["latest"]), started_at):
+        store.put_json(keys["latest"], document)
     store.put_text(keys["dataset"], dataset_lines(run_id, records), "application/x-ndjson")
     return {
         "run_id": run_id, "status": status, "repos_ok": len(records), "repos_failed": len(errors),
