@@ -40,6 +40,7 @@ from simulator.server import SimulatorHTTPServer, serve
 log = logging.getLogger(__name__)
 
 DEFAULT_TOKENS = ("ghs_simtoken",)
+DEFAULT_OAUTH_SCOPES = "repo, read:org"
 DEFAULT_SLOW_S = 2.0
 SECONDARY_RETRY_AFTER_S = 60
 _APP_TOKEN_PATH = re.compile(r"^/app/installations/(\d+)/access_tokens/?$")
@@ -82,11 +83,13 @@ class GitHubSimulator:
         host: str = "127.0.0.1",
         port: int = 0,
         viewer_login: str = "sim-user",
+        oauth_scopes: str | None = DEFAULT_OAUTH_SCOPES,
         clock: Callable[[], float] = time.time,
     ):
         self.dataset = Dataset(orgs or {}, seed)
         self.latency = latency or Latency()
         self.viewer_login = viewer_login
+        self.oauth_scopes = oauth_scopes  # X-OAuth-Scopes of a classic token; None: no header
         self.host = host
         self.port = port
         self._clock = clock
@@ -260,11 +263,12 @@ class GitHubSimulator:
 
     def _common_headers(self, snapshot: RateSnapshot | None) -> dict[str, str]:
         headers = {
-            "x-oauth-scopes": "repo, read:org",
             "x-accepted-oauth-scopes": "repo",
             "x-github-media-type": "github.v3; format=json",
             "x-github-api-version-selected": "2022-11-28",
         }
+        if self.oauth_scopes is not None:  # fine-grained and App tokens send no X-OAuth-Scopes
+            headers["x-oauth-scopes"] = self.oauth_scopes
         if snapshot is not None:
             headers.update(snapshot.headers())
         return headers

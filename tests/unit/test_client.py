@@ -53,8 +53,23 @@ def test_listing_filters_archived_and_forks(sim):
 
 
 def test_missing_org(sim):
-    with pytest.raises(OrgNotFound, match="'nope'"):
+    with pytest.raises(OrgNotFound, match="'nope'") as caught:
         client_for(sim).list_org_repos("nope")
+    # the dead letter says which org's listing failed, and GitHub's answer
+    failure = caught.value.failure
+    assert failure.variables == {"login": "nope", "after": None}
+    assert failure.status == 200 and "NOT_FOUND" in failure.body and "organization(login" in failure.query
+
+
+def test_listing_failure_names_the_org_and_the_cursor(sim):
+    from simulator import Fault
+
+    sim.add_fault(Fault("bad_gateway_json", on_request=2))  # the second page
+    with pytest.raises(GitHubServerError) as caught:
+        client_for(sim).list_org_repos("acme")
+    variables = caught.value.failure.variables
+    assert variables["login"] == "acme" and isinstance(variables["after"], str) and variables["after"]
+    assert caught.value.failure.status == 502
 
 
 def test_empty_org(sim):
@@ -163,6 +178,26 @@ def test_bad_token_is_an_auth_error_and_never_leaks(sim, caplog):
         client_for(sim, token=secret).preflight()
     assert secret not in str(caught.value) and secret not in repr(caught.value.failure.to_dict())
     assert secret not in caplog.text
+
+
+@pytest.mark.parametrize("scopes", ["read:org", "public_repo, read:org", ""])
+def test_classic_token_without_repo_scope_fails_the_preflight(make_sim, scopes, caplog):
+    caplog.set_level(logging.DEBUG)
+    sim = make_sim({"acme": 3}, oauth_scopes=scopes)
+    with pytest.raises(GitHubAuthError, match="lacks the 'repo' scope") as caught:
+        client_for(sim).preflight()
+    assert "private repositories would be missing" in str(caught.value)
+    assert caught.value.failure.headers["x-oauth-scopes"] == scopes
+    assert sim.count() == 1  # nothing after the preflight
+    assert TOKEN not in str(caught.value) + repr(caught.value.failure.to_dict()) + caplog.text
+
+
+@pytest.mark.parametrize("scopes", [None, "repo, read:org"])
+def test_fine_grained_app_or_repo_scoped_tokens_pass_the_preflight(make_sim, scopes):
+    sim = make_sim({"acme": 3}, oauth_scopes=scopes)  # None: fine-grained and App tokens send no scopes
+    client = client_for(sim)
+    client.preflight()  # does not raise
+    assert len(client.list_org_repos("acme")) == 3
 
 
 def test_rest_primary_limit_waits_until_reset(sim):

@@ -11,6 +11,7 @@ from ghstats.github.errors import (
     GitHubRateLimited,
     GitHubServerError,
     raise_for_http_status,
+    raise_for_missing_scope,
     split_graphql_errors,
 )
 
@@ -133,3 +134,28 @@ def test_dead_letter_keeps_no_authorization_header():
                                           {"Authorization": "bearer ghp_secret", "x-github-request-id": "AB:CD"}, "x" * 10_000)
     assert "Authorization" not in failure.headers and failure.headers["x-github-request-id"] == "AB:CD"
     assert len(failure.body) == 4000
+
+
+def test_dead_letter_keeps_the_graphql_variables_and_the_token_scopes():
+    failure = FailedRequest.from_response(
+        "graphql", "POST", "https://x/graphql", 200,
+        {"Authorization": "bearer ghp_secret", "X-OAuth-Scopes": "read:org"}, "{}", "query { organization }",
+        {"login": "acme", "after": "Y3Vyc29yOjEwMA=="},
+    )
+    assert failure.to_dict()["variables"] == {"login": "acme", "after": "Y3Vyc29yOjEwMA=="}
+    assert failure.headers == {"X-OAuth-Scopes": "read:org"}
+
+
+@pytest.mark.parametrize("scopes", ["read:org", "public_repo, read:org", ""])
+def test_classic_token_without_repo_scope_is_an_auth_error_naming_the_fix(scopes):
+    with pytest.raises(GitHubAuthError) as caught:
+        raise_for_missing_scope({"X-OAuth-Scopes": scopes}, FAILURE)
+    message = str(caught.value)
+    assert "lacks the 'repo' scope" in message and "private repositories would be missing" in message
+    assert "fine-grained token or GitHub App" in message
+    assert caught.value.failure is FAILURE
+
+
+@pytest.mark.parametrize("headers", [{"x-oauth-scopes": "repo, read:org"}, {"X-OAuth-Scopes": "admin:org,repo"}, {}])
+def test_token_with_repo_scope_or_without_scopes_header_passes(headers):
+    raise_for_missing_scope(headers, FAILURE)  # {}: fine-grained and App tokens send no scopes

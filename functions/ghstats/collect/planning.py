@@ -47,7 +47,8 @@ def split_into_batches(keys: list[str], batch_size: int) -> dict[str, list[str]]
 
 def plan_collection(client: GitHubClient, config: CollectionConfig) -> Plan:
     """Check the token, list every org, apply excludes and filters, add named repos, dedupe."""
-    warnings = client.preflight()  # a bad token fails here, before any real work
+    client.preflight()  # a bad or under-scoped token fails here, before any real work
+    warnings: list[str] = []
     chosen: dict[str, str] = {}  # lower-case key -> key as GitHub spells it
     orgs: dict[str, int] = {}
     for org in config.orgs:

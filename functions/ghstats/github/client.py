@@ -29,6 +29,7 @@ from ghstats.github.errors import (
     OrgNotFound,
     RepoError,
     raise_for_http_status,
+    raise_for_missing_scope,
     split_graphql_errors,
 )
 from ghstats.records import RateLimit, repository_record
@@ -114,13 +115,18 @@ class GitHubClient:
             "Accept": "application/json",
         }
 
-    def _failure(self, api: str, method: str, url: str, query: str | None) -> FailedRequest:
+    def _failure(
+        self, api: str, method: str, url: str, query: str | None, variables: dict[str, Any] | None = None
+    ) -> FailedRequest:
         response = self._last_response
         if response is None:
-            return FailedRequest.from_response(api, method, url, None, {}, "", query)
+            return FailedRequest.from_response(api, method, url, None, {}, "", query, variables)
         return FailedRequest.from_response(
-            api, method, url, response.status_code, response.headers, response.text, query
+            api, method, url, response.status_code, response.headers, response.text, query, variables
         )
+
+    def _graphql_failure(self, document: str, variables: dict[str, Any] | None) -> FailedRequest:
+        return self._failure("graphql", "POST", self.endpoints.graphql_url, document, variables)
 
     def _account(self, rate_limit: RateLimit | None) -> None:
         if rate_limit is not None:
@@ -131,7 +137,6 @@ class GitHubClient:
 
     def graphql(self, document: str, variables: dict[str, Any] | None = None) -> GraphQLAnswer:
         """Send one GraphQL request; raise a typed error or return data with per-alias errors."""
-        url = self.endpoints.graphql_url
         self._last_response = None
         self._transport.headers = self._headers()
         request = GraphQLRequest(document, variable_values=variables or None)
@@ -147,12 +152,12 @@ class GitHubClient:
             cause = exc.__cause__ or exc
             raise GitHubServerError(
                 f"request to GitHub failed: {type(cause).__name__}",
-                failure=self._failure("graphql", "POST", url, document),
+                failure=self._graphql_failure(document, variables),
             ) from None
         except TransportError:
             data = None  # not JSON or not GraphQL: the status check below names it
         response = self._last_response
-        failure = self._failure("graphql", "POST", url, document)
+        failure = self._graphql_failure(document, variables)
         if response is None:
             raise GitHubServerError("GitHub sent no response", failure=failure)
         raise_for_http_status(
@@ -167,25 +172,16 @@ class GitHubClient:
         self._account(rate_limit)
         return GraphQLAnswer(data or {}, alias_errors, partial, rate_limit)
 
-    def preflight(self) -> list[str]:
-        """A cheap query that proves the token works (raises GitHubAuthError if not).
+    def preflight(self) -> None:
+        """A cheap query that proves the token works and reaches private repositories.
 
-        Returns warnings about the token's reach: a classic token (GitHub reports its scopes
-        in X-OAuth-Scopes) without `repo` cannot see private repositories, which would make
-        an org look smaller than it is.
+        Raises GitHubAuthError for a bad token, and for a classic token without `repo` (it
+        cannot see private repositories: an org would look smaller than it is).
         """
-        self.graphql(documents.document("rate_limit"))
-        scopes_header = self._last_response.headers.get("x-oauth-scopes") if self._last_response is not None else None
-        if scopes_header is None:
-            return []  # fine-grained tokens, App tokens, GHES without scopes: nothing to check
-        scopes = {s.strip() for s in scopes_header.split(",") if s.strip()}
-        warnings = []
-        if "repo" not in scopes:
-            warnings.append(
-                f"token scopes are '{scopes_header}': without 'repo' private repositories are "
-                "invisible and are not counted; grant the token 'repo' (and 'read:org')"
-            )
-        return warnings
+        document = documents.document("rate_limit")
+        self.graphql(document)
+        if self._last_response is not None:  # graphql() raised when there was no answer
+            raise_for_missing_scope(self._last_response.headers, self._graphql_failure(document, None))
 
     def list_org_repos(
         self, org: str, *, include_archived: bool = True, include_forks: bool = True
@@ -200,14 +196,16 @@ class GitHubClient:
         repos: list[ListedRepo] = []
         after: str | None = None
         while True:
-            answer = self.graphql(document, {**variables, "after": after})
+            page_variables = {**variables, "after": after}
+            answer = self.graphql(document, page_variables)
             organization = answer.data.get("organization")
             if organization is None:
                 error = answer.alias_errors.get("organization")
                 raise OrgNotFound(
                     f"organisation '{org}' was not found or the token cannot see it"
                     + (f" ({error.message})" if error else "")
-                    + ": check the name in 'orgs' and the token's access"
+                    + ": check the name in 'orgs' and the token's access",
+                    failure=self._graphql_failure(document, page_variables),
                 )
             page = organization["repositories"]
             for node in page["nodes"] or []:

@@ -17,6 +17,9 @@ RATE_LIMIT_TYPES = frozenset({"RATE_LIMITED", "RATE_LIMIT"})
 RATE_LIMIT_CODES = frozenset({"graphql_rate_limit"})
 SECONDARY_LIMIT_MARKER = "secondary rate limit"
 SERVER_FAILURE_MARKER = "something went wrong while executing your query"
+# A classic token lists its scopes in X-OAuth-Scopes; without this one it cannot see private
+# repositories. Fine-grained and App tokens send no X-OAuth-Scopes.
+REQUIRED_CLASSIC_SCOPE = "repo"
 # Headers kept in dead letters; everything else (Authorization above all) is dropped.
 _KEPT_HEADERS = (
     "retry-after",
@@ -26,6 +29,8 @@ _KEPT_HEADERS = (
     "x-ratelimit-reset",
     "x-ratelimit-resource",
     "x-github-request-id",
+    "x-oauth-scopes",
+    "x-accepted-oauth-scopes",
     "content-type",
 )
 
@@ -41,6 +46,7 @@ class FailedRequest:
     headers: dict[str, str] = field(default_factory=dict)
     body: str = ""
     query: str | None = None
+    variables: dict[str, Any] | None = None  # the GraphQL variables (org login, cursor)
 
     @classmethod
     def from_response(
@@ -52,9 +58,11 @@ class FailedRequest:
         headers: Mapping[str, str] | None,
         body: str,
         query: str | None = None,
+        variables: Mapping[str, Any] | None = None,
     ) -> "FailedRequest":
         kept = {k: v for k, v in (headers or {}).items() if k.lower() in _KEPT_HEADERS}
-        return cls(api, method, url, status, kept, body[: limits.DEAD_LETTER_BODY_CHARS], query)
+        return cls(api, method, url, status, kept, body[: limits.DEAD_LETTER_BODY_CHARS], query,
+                   dict(variables) if variables else None)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -65,6 +73,7 @@ class FailedRequest:
             "headers": self.headers,
             "body": self.body,
             "query": self.query,
+            "variables": self.variables,
         }
 
 
@@ -117,8 +126,12 @@ class RepoError:
         return {"type": self.type, "message": self.message}
 
 
+def _header(headers: Mapping[str, str], name: str) -> str | None:
+    return next((v for k, v in headers.items() if k.lower() == name), None)
+
+
 def _int_header(headers: Mapping[str, str], name: str) -> int | None:
-    value = next((v for k, v in headers.items() if k.lower() == name), None)
+    value = _header(headers, name)
     if value is None:
         return None
     try:
@@ -206,6 +219,27 @@ def raise_for_http_status(
         return
     raise GitHubQueryError(
         f"GitHub answered {status}" + (f": {message[:200]}" if message else ""), failure=failure
+    )
+
+
+def raise_for_missing_scope(headers: Mapping[str, str], failure: FailedRequest) -> None:
+    """Fail on a classic token without `repo`: private repositories would silently be missing.
+
+    Fine-grained and App tokens send no X-OAuth-Scopes (their reach is their repository
+    selection): nothing to check.
+    """
+    value = _header(headers, "x-oauth-scopes")
+    if value is None:
+        return
+    scopes = {scope.strip() for scope in value.split(",") if scope.strip()}
+    if REQUIRED_CLASSIC_SCOPE in scopes:
+        return
+    raise GitHubAuthError(
+        f"the token lacks the '{REQUIRED_CLASSIC_SCOPE}' scope (its scopes: {', '.join(sorted(scopes)) or 'none'}): "
+        "private repositories would be missing from the listing; give it the "
+        f"'{REQUIRED_CLASSIC_SCOPE}' scope (classic token), or use a fine-grained token or GitHub App "
+        "with read access to the repositories' metadata, issues and pull requests",
+        failure=failure,
     )
 
 

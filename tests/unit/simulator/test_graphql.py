@@ -6,6 +6,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+import requests
 
 from simulator import GitHubSimulator, Latency
 from tests.unit.simulator.conftest import TOKEN, gql, repo_query
@@ -275,6 +276,16 @@ def test_headers_and_rate_limit_fields(sim):
     reset = int(response.headers["x-ratelimit-reset"])
     assert time.time() < reset <= time.time() + 3600
     assert limit["resetAt"] == time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(reset))
+
+
+@pytest.mark.parametrize("scopes", ["read:org", "", None])
+def test_oauth_scopes_are_a_setting(scopes):
+    with GitHubSimulator(orgs={"acme": 1}, tokens=(TOKEN,), oauth_scopes=scopes) as other:
+        graphql = gql(other, "{ viewer { login } }")
+        rest_answer = requests.get(other.url + "/rate_limit", headers={"Authorization": f"token {TOKEN}"}, timeout=10)
+    for response in (graphql, rest_answer):
+        assert response.status_code == 200
+        assert response.headers.get("x-oauth-scopes") == scopes  # None: no header at all
 
 
 def test_dry_run_is_not_charged(sim):
