@@ -59,8 +59,14 @@ def result_key(run_id: str, batch_id: str) -> str:
     return f"runs/{run_id}/results/{batch_id}.json"
 
 
-def failure_key(run_id: str, name: str) -> str:
-    return f"runs/{run_id}/failures/{name}.json"
+def failures_prefix(run_id: str) -> str:
+    return f"runs/{run_id}/failures/"
+
+
+def failure_key(run_id: str, name: str, attempt: int = 1) -> str:
+    """The dead letter of step `name`'s attempt-th failure: name.json, then name-2.json, …"""
+    suffix = "" if attempt == 1 else f"-{attempt}"
+    return f"{failures_prefix(run_id)}{name}{suffix}.json"
 
 
 def repositories_key(run_id: str) -> str:

@@ -38,11 +38,21 @@ def _parse_time(value: str) -> float:
     return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
 
 
+def _unused_failure_key(store: ObjectStore, run_id: str, step: str) -> str:
+    """The next free dead-letter key of `step`: a step that fails again (a re-run, a redrive)
+    adds a record next to the earlier ones, never over them."""
+    taken = set(store.list_keys(names.failures_prefix(run_id)))
+    attempt = 1
+    while names.failure_key(run_id, step, attempt) in taken:
+        attempt += 1
+    return names.failure_key(run_id, step, attempt)
+
+
 def _dead_letter(store: ObjectStore, run_id: str, step: str, exc: GitHubError) -> str | None:
     """Keep the request that failed for good (no Authorization header) for the operator."""
     if exc.failure is None:
         return None
-    key = names.failure_key(run_id, step)
+    key = _unused_failure_key(store, run_id, step)
     store.put_json(key, {"run_id": run_id, "step": step, "error": type(exc).__name__,
                          "message": str(exc), "request": exc.failure.to_dict()})
     return key
