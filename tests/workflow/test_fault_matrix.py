@@ -18,12 +18,14 @@ from botocore.exceptions import ClientError
 from ghstats import limits, names
 from ghstats.ledger import Ledger
 from ghstats.storage import S3ObjectStore
+from tests.conftest import TOKEN
 from tests.workflow.helpers import assert_every_repo_once, assert_matches_truth, org_keys, outputs
 
 ORG_SIZE = 120
 BATCH = 30
 BATCHES = ORG_SIZE // BATCH
 CLEAN_REQUESTS = 1 + 2 + BATCHES  # preflight + listing pages + batches
+RESET_IN = 900  # seconds from the start of a test to the token's budget reset (below the 3600 cap)
 
 
 def collect(aws, sim, **extra):
@@ -44,26 +46,67 @@ def assert_complete(aws, sim, outcome, *, errors=frozenset(), status="SUCCEEDED"
     return out, run
 
 
+def dead_letters(aws, run):
+    """The run record's failure_keys, each with its dead letter (which must exist)."""
+    letters = {key: aws.get_json(key) for key in run.get("failure_keys", [])}
+    assert None not in letters.values(), letters
+    return letters
+
+
+def time_rate_limited_batches(aws):
+    """(start, end) wall-clock times of each QueryBatch invocation that answered rate_limited."""
+    spans = []
+
+    def timed(handler):
+        def run(event, context, **kwargs):
+            start = time.time()
+            answer = handler(event, context, **kwargs)
+            if answer["status"] == names.ANSWER_RATE_LIMITED:
+                spans.append((start, time.time()))
+            return answer
+        return run
+
+    aws.wrappers["QueryBatch"] = timed
+    return spans
+
+
 @pytest.fixture
 def sim(make_sim):
     return make_sim({"acme": ORG_SIZE})
 
 
-@pytest.mark.parametrize("fault, waits", [
-    (dict(kind="rate_limited"), None),
-    (dict(kind="rate_limit_new"), None),
-    (dict(kind="secondary_403", retry_after=90), [90]),
-    (dict(kind="secondary_429", retry_after=15), [15]),
-    (dict(kind="secondary_graphql"), [60]),
+@pytest.mark.parametrize("fault", [
+    dict(kind="rate_limited"),  # GraphQL: 200 with a RATE_LIMITED error, remaining 0
+    dict(kind="rate_limit_new"),  # GraphQL's newer shape: the real headers, remaining > 0
+    dict(kind="primary_rest", api="graphql"),  # REST's shape: 403, remaining 0 and a reset time
 ])
-def test_rate_limits_mid_run_wait_then_complete(sim, local_aws, engine_delays, fault, waits):
+def test_primary_limit_mid_run_waits_until_the_reset_then_completes(sim, local_aws, engine_delays, fault):
+    from simulator import Fault
+
+    reset = sim.set_budget(TOKEN, reset_in=RESET_IN).reset
+    spans = time_rate_limited_batches(local_aws)
+    sim.add_fault(Fault(fault.pop("kind"), on_request=5, **fault))  # a batch request
+    outcome = collect(local_aws, sim)
+    assert_complete(local_aws, sim, outcome)
+    # one wait, of the time from GitHub's answer until the reset (+1 s: the reset second itself)
+    [(start, end)] = spans
+    [wait] = engine_delays.waits
+    assert int(reset - end) + 1 <= wait <= int(reset - start) + 1
+    assert sim.count(kind="graphql") == CLEAN_REQUESTS + 1
+
+
+@pytest.mark.parametrize("fault, wait", [
+    (dict(kind="secondary_403", retry_after=90), 90),
+    (dict(kind="secondary_429", retry_after=15), 15),
+    (dict(kind="secondary_graphql"), 60),  # no retry-after: GitHub's documented minute
+])
+def test_secondary_limit_mid_run_waits_retry_after_then_completes(sim, local_aws, engine_delays, fault, wait):
     from simulator import Fault
 
     sim.add_fault(Fault(fault.pop("kind"), on_request=5, **fault))  # a batch request
     outcome = collect(local_aws, sim)
     assert_complete(local_aws, sim, outcome)
-    assert len(engine_delays.waits) == 1 and (waits is None or engine_delays.waits == waits)
-    assert engine_delays.waits[0] >= 1
+    assert engine_delays.waits == [wait]
     assert sim.count(kind="graphql") == CLEAN_REQUESTS + 1
 
 
@@ -117,8 +160,10 @@ def test_repos_deleted_renamed_or_forbidden_after_listing(sim, local_aws):
     assert_every_repo_once(out, listed)
     assert {k: e["type"] for k, e in out["errors"]["errors"].items()} == {deleted: "NOT_FOUND", forbidden: "FORBIDDEN"}
     assert out["repositories"]["repositories"][renamed]["name_with_owner"] == "acme/renamed-meanwhile"
+    assert_matches_truth(out, sim)  # every other count (the renamed one's too) is GitHub's
     run = local_aws.ledger().get_run(outcome.run_id)
     assert (run["status"], run["repos_ok"], run["repos_failed"]) == ("PARTIAL", ORG_SIZE - 2, 2)
+    assert run["batches_done"] == run["batches_total"] == BATCHES
     assert sim.count(kind="graphql") == CLEAN_REQUESTS  # no batch loops on its bad repos
 
 
@@ -132,6 +177,11 @@ def test_token_revoked_mid_run_fails_fast(sim, local_aws, engine_delays):
     run = local_aws.ledger().get_run(outcome.run_id)
     assert run["status"] == "FAILED" and "revoked" in run["cause"]
     assert sim.count(kind="graphql") <= CLEAN_REQUESTS  # nothing hammered after the 401
+    # the batch that met the 401 is FAILED, and its dead letter is listed on the run
+    [failed] = [b for b in local_aws.ledger().get_batches(outcome.run_id) if b["status"] == "FAILED"]
+    assert (failed["batch_id"], failed["error"], failed["attempts"]) == ("00001", "GitHubAuthError", 1)
+    assert run["failure_keys"] == [failed["failure_key"]] == [names.failure_key(outcome.run_id, "batch-00001")]
+    assert dead_letters(local_aws, run)[failed["failure_key"]]["request"]["status"] == 401
 
 
 def test_s3_write_failure_is_retried_and_nothing_doubles(sim, local_aws, engine_delays, monkeypatch):
@@ -196,7 +246,38 @@ def test_org_that_does_not_exist_fails_with_its_name(sim, local_aws, engine_dela
     outcome = local_aws.run({"orgs": ["acme", "no-such-org"], "api_url": sim.url})
     assert (outcome.status, outcome.error) == ("FAILED", "OrgNotFound")
     assert "no-such-org" in outcome.cause and engine_delays.retries == []
-    assert local_aws.ledger().get_run(outcome.run_id)["status"] == "FAILED"
+    assert sim.count() == 1 + 2 + 1  # preflight, acme's two pages, the missing org: no retry, no batch
+    run = local_aws.ledger().get_run(outcome.run_id)
+    assert run["status"] == "FAILED"
+    # the dead letter names the org whose listing failed
+    letters = dead_letters(local_aws, run)
+    assert list(letters) == [names.failure_key(outcome.run_id, "listing")]
+    [letter] = letters.values()
+    assert letter["error"] == "OrgNotFound" and letter["request"]["variables"] == {"login": "no-such-org", "after": None}
+
+
+def last_state_entered(aws, outcome):
+    entered = [e["stateEnteredEventDetails"]["name"] for e in aws.history(outcome.execution_arn)
+               if "stateEnteredEventDetails" in e]
+    return entered[-1]
+
+
+def test_classic_token_without_repo_scope_fails_fast_before_any_batch(make_sim, local_aws, engine_delays):
+    # Given a classic token that lacks `repo`: private repositories would be missing from the listing
+    sim = make_sim({"acme": 10}, oauth_scopes="read:org")
+    outcome = local_aws.run({"orgs": ["acme"], "api_url": sim.url})
+    # Then the run fails in ListRepos at the preflight, saying what is wrong and how to fix it
+    assert (outcome.status, outcome.error) == ("FAILED", "GitHubAuthError")
+    assert last_state_entered(local_aws, outcome) == "ListRepos"
+    assert "lacks the 'repo' scope" in outcome.cause and "private repositories would be missing" in outcome.cause
+    assert TOKEN not in outcome.cause
+    # and nothing was listed or queried, nothing retried
+    assert sim.count() == 1 and engine_delays.retries == []
+    assert "QueryBatch" not in local_aws.invocations
+    run = local_aws.ledger().get_run(outcome.run_id)
+    assert (run["status"], run["error"]) == ("FAILED", "GitHubAuthError")
+    [letter] = dead_letters(local_aws, run).values()
+    assert letter["request"]["headers"]["x-oauth-scopes"] == "read:org"
 
 
 def test_empty_org_succeeds_with_nothing(make_sim, local_aws):
@@ -206,7 +287,9 @@ def test_empty_org_succeeds_with_nothing(make_sim, local_aws):
     out = outputs(local_aws, outcome.run_id)
     assert out["repositories"]["repositories"] == {} and out["errors"]["errors"] == {}
     run = local_aws.ledger().get_run(outcome.run_id)
-    assert (run["status"], run["batches_total"], run["repos_ok"]) == ("SUCCEEDED", 0, 0)
+    assert (run["status"], run["batches_total"], run["batches_done"], run["repos_ok"]) == ("SUCCEEDED", 0, 0, 0)
+    assert sim.count() == 2  # preflight + one empty listing page
+    assert local_aws.invocations.get("QueryBatch", 0) == 0
 
 
 def test_org_of_ten_thousand_repos(make_sim, local_aws):
@@ -218,7 +301,8 @@ def test_org_of_ten_thousand_repos(make_sim, local_aws):
     assert_matches_truth(out, sim)
     assert sim.count(kind="graphql") == 1 + 100 + 100
     run = local_aws.ledger().get_run(outcome.run_id)
-    assert (run["batches_done"], run["repos_ok"]) == (100, 10_000)
+    assert (run["status"], run["batches_done"], run["batches_total"], run["repos_ok"], run["repos_failed"]) == (
+        "SUCCEEDED", 100, 100, 10_000, 0)
 
 
 @pytest.fixture
@@ -243,17 +327,43 @@ def test_token_never_appears_in_logs_outputs_or_ledger(make_sim, engine_delays, 
 
     secret = "ghs_super_secret_token_value_0042"
     sim = make_sim({"acme": 60}, tokens=(secret,))
-    sim.add_fault(Fault("bad_gateway_json", on_request=4))
+    broken = sorted(org_keys(sim, "acme"))[25]
+    sim.add_fault(Fault("bad_gateway_json", on_request=4))  # absorbed by splitting the batch
+    sim.add_fault(Fault("bad_gateway_html", repo=broken, times=None))  # fails for good: a dead letter
     caplog.set_level(logging.DEBUG)
+    config = {"orgs": ["acme"], "repos": ["acme/ghost"], "batch_size": 20, "api_url": sim.url, "run_id": "leak-test"}
     with LocalAws({"GITHUB_TOKEN": secret}) as aws:
-        outcome = aws.run({"orgs": ["acme"], "repos": ["acme/ghost"], "batch_size": 20, "api_url": sim.url})
+        failed = aws.run(config, name="fails")
+        assert failed.status == "FAILED" and failed.error == "GitHubServerError"
+        sim.clear_faults()
+        outcome = aws.run(config, name="recovers")  # the same run id: the stand-in for a redrive
         assert outcome.status == "SUCCEEDED", outcome.cause
-        everything = [aws.s3.get_object(Bucket="ghstats-local", Key=k)["Body"].read().decode()
-                      for k in aws.dependencies().store.list_keys("")]
+        keys = aws.dependencies().store.list_keys("")
+        everything = [aws.s3.get_object(Bucket="ghstats-local", Key=k)["Body"].read().decode() for k in keys]
         everything.append(repr(aws.ledger()._table.scan()["Items"]))
-        everything.append(repr([e for e in aws.history(outcome.execution_arn)]))
+        for execution in (failed, outcome):
+            everything.append(repr([e for e in aws.history(execution.execution_arn)]))
+        assert [k for k in keys if "/failures/" in k] == aws.ledger().get_run("leak-test")["failure_keys"] != []
     captured = capfd.readouterr()
     logs = handler_logs.getvalue()
     assert "planned run" in logs and "run aggregated" in logs  # the handlers' logs were captured
     for text in everything + [captured.out, captured.err, caplog.text, logs]:
         assert secret not in text
+
+
+def test_a_step_failing_again_keeps_every_dead_letter(sim, local_aws):
+    from simulator import Fault
+
+    broken = sorted(org_keys(sim, "acme"))[BATCH + 3]  # in batch 00001
+    sim.add_fault(Fault("unauthorized", repo=broken, times=None))
+    config = {"run_id": "twice"}
+    first = collect(local_aws, sim, **config)
+    second = collect(local_aws, sim, **config)  # the same run id: the stand-in for a redrive
+    assert (first.status, first.error, second.status, second.error) == ("FAILED", "GitHubAuthError") * 2
+    run = local_aws.ledger().get_run("twice")
+    letters = dead_letters(local_aws, run)
+    assert set(letters) == {names.failure_key("twice", "batch-00001"), names.failure_key("twice", "batch-00001", 2)}
+    assert all(letter["request"]["status"] == 401 and broken.split("/")[1] in letter["request"]["query"]
+               for letter in letters.values())
+    batch = {b["batch_id"]: b for b in local_aws.ledger().get_batches("twice")}["00001"]
+    assert (batch["status"], batch["failure_key"]) == ("FAILED", names.failure_key("twice", "batch-00001", 2))
