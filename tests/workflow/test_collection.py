@@ -175,3 +175,15 @@ def test_bad_token_fails_fast_with_a_clear_cause(make_sim, local_aws, engine_del
     assert "invalid, expired or revoked" in outcome.cause
     assert sim.count() == 1 and engine_delays.retries == []
     assert "ghp_revoked" not in outcome.cause
+
+
+def test_bad_config_fails_before_any_github_call_and_names_every_field(make_sim, local_aws, engine_delays):
+    sim = make_sim({"acme": 10})
+    config = {"orgs": ["acme", "ACME"], "batch_size": 500, "colour": "blue", "api_url": sim.url}
+    outcome = local_aws.run(config)
+    assert outcome.status == "FAILED" and outcome.error == "InvalidConfig"
+    for field in ("orgs[1].name", "batch_size", "colour"):
+        assert field in outcome.cause
+    assert sim.count() == 0 and engine_delays.retries == []  # no GitHub call, no retry
+    run = local_aws.ledger().get_run(outcome.run_id)
+    assert run["status"] == "FAILED" and run["error"] == "InvalidConfig"
