@@ -23,6 +23,7 @@ import boto3
 from botocore.awsrequest import AWSResponse
 from botocore.response import StreamingBody
 
+from cdk_app.constants import ASL_FUNCTIONS, FUNCTIONS
 from ghstats import names
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -31,8 +32,6 @@ REGION = "us-east-1"
 BUCKET = "ghstats-local"
 TABLE = "ghstats-ledger"
 STATE_MACHINE = "ghstats-collect"
-FUNCTIONS = {"ListReposFunctionArn": "ListRepos", "QueryBatchFunctionArn": "QueryBatch",
-             "AggregateFunctionArn": "Aggregate"}
 
 # Local runs: no X-Ray daemon, metrics printed nowhere, quiet logs.
 LOCAL_ENVIRONMENT = {
@@ -134,7 +133,7 @@ class LocalAws:
         create_table(self.dynamodb)
         boto3._get_default_session().events.register("before-call.lambda.Invoke", self._on_invoke)
         role = "arn:aws:iam::123456789012:role/ghstats-local"
-        substitutions = {**FUNCTIONS, "LedgerTableName": TABLE, "EventBusName": "default"}
+        substitutions = {**ASL_FUNCTIONS, "LedgerTableName": TABLE, "EventBusName": "default"}
         self.state_machine_arn = self.sfn.create_state_machine(
             name=STATE_MACHINE, definition=definition(substitutions), roleArn=role, type="STANDARD"
         )["stateMachineArn"]
@@ -193,7 +192,7 @@ class LocalAws:
     def invoke(self, name: str, event: dict[str, Any]) -> Any:
         with self._lock:
             self.invocations[name] = self.invocations.get(name, 0) + 1
-        return self.handler(name)(event, LambdaContext(name), deps=self.dependencies())
+        return self.handler(name)(event, LambdaContext(name, FUNCTIONS[name].timeout_s), deps=self.dependencies())
 
     def _on_invoke(self, params: dict[str, Any], **_: Any) -> tuple[AWSResponse, dict[str, Any]]:
         function = unquote(params["url_path"].split("/functions/")[1].split("/")[0])
