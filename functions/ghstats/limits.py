@@ -39,6 +39,10 @@ MAX_RATE_LIMIT_WAITS = 6
 # longest legitimate run waits out a few primary windows (1,800 batches need ~8,100 points).
 EXECUTION_TIMEOUT_S = 86_400
 
+# ListRepos stops listing (and goes on in its next invocation) when less than this much Lambda
+# time is left: enough to store the progress, or to write 1,800 batches after the last page.
+LIST_REPOS_SAFETY_MARGIN_S = 120.0
+
 # QueryBatch gives up (retryably) when less than this much Lambda time is left.
 QUERY_BATCH_SAFETY_MARGIN_S = 30.0
 

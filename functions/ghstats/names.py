@@ -35,6 +35,7 @@ BATCH_FAILED = "FAILED"
 # ListRepos and QueryBatch answers (the state machine's Choice states read these)
 ANSWER_DONE = "done"
 ANSWER_RATE_LIMITED = "rate_limited"
+ANSWER_LISTING_CONTINUES = "listing_continues"  # ListRepos paused for time: invoke it again
 
 # -- S3 keys ---------------------------------------------------------------------------------
 
@@ -45,6 +46,10 @@ def run_prefix(run_id: str) -> str:
 
 def run_config_key(run_id: str) -> str:
     return f"runs/{run_id}/run.json"
+
+
+def listing_progress_key(run_id: str) -> str:
+    return f"runs/{run_id}/listing.json"
 
 
 def batch_key(run_id: str, batch_id: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ghstats import names
+from ghstats import limits, names
 from ghstats.collect import steps
 from handlers import dependencies
 from handlers.errors import aws_errors_are_retryable
@@ -15,6 +15,12 @@ LISTING_FIELDS = ("run_id", "status", "wait_seconds", "rate_limit_waits", "batch
                   "repos_total", "max_concurrency")
 
 
+def _time_left(context: Any):
+    if context is None or not hasattr(context, "get_remaining_time_in_millis"):
+        return None
+    return lambda: context.get_remaining_time_in_millis() / 1000 - limits.LIST_REPOS_SAFETY_MARGIN_S
+
+
 @logged_invocation("run_id")
 @tracer.capture_lambda_handler
 @aws_errors_are_retryable
@@ -23,9 +29,13 @@ def handler(event: dict[str, Any], context: Any, deps: dependencies.Dependencies
     answer = steps.list_repos(
         event["run_id"], event.get("config"), event["started_at"], deps.store, deps.ledger, deps.make_client,
         retry_count=int(event.get("retry_count", 0)), rate_limit_waits=int(event.get("rate_limit_waits", 0)),
+        time_left=_time_left(context),
     )
     if answer["status"] == names.ANSWER_RATE_LIMITED:
         logger.warning("rate limited while listing", extra={"wait_seconds": answer["wait_seconds"]})
+        return {k: answer[k] for k in LISTING_FIELDS}
+    if answer["status"] == names.ANSWER_LISTING_CONTINUES:
+        logger.info("listing goes on in the next invocation")
         return {k: answer[k] for k in LISTING_FIELDS}
     for warning in answer["warnings"]:
         logger.warning(warning)

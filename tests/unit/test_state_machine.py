@@ -82,3 +82,9 @@ def test_listing_rate_limit_loop_waits_what_list_repos_returns():
     wait = all_states[choice["Next"]]
     assert wait["SecondsPath"] == "$.listing.wait_seconds" and wait["Next"] == "ListRepos"
     assert not any("GitHubRateLimited" in r["ErrorEquals"] for r in all_states["ListRepos"]["Retry"])
+
+
+def test_a_listing_paused_for_time_goes_on_at_once():
+    all_states = dict(states())
+    [choice] = [c for c in all_states["ListingRateLimited?"]["Choices"] if c["StringEquals"] == names.ANSWER_LISTING_CONTINUES]
+    assert choice["Variable"] == "$.listing.status" and choice["Next"] == "ListRepos"

@@ -72,7 +72,7 @@ def test_rate_limited_batch_waits_as_long_as_asked_then_succeeds(make_sim, local
     assert sim.count(kind="graphql") == 4
 
 
-def test_rate_limit_while_listing_waits_as_asked_then_lists_again(make_sim, local_aws, engine_delays):
+def test_rate_limit_while_listing_waits_as_asked_then_lists_on_from_that_page(make_sim, local_aws, engine_delays):
     from simulator import Fault
 
     sim = make_sim({"acme": 150})
@@ -82,8 +82,31 @@ def test_rate_limit_while_listing_waits_as_asked_then_lists_again(make_sim, loca
     assert engine_delays.waits == [77] and engine_delays.retries == []
     assert_every_repo_once(outputs(local_aws, outcome.run_id), org_keys(sim, "acme"))
     assert local_aws.invocations["ListRepos"] == 2
-    # preflight + page 1 + the limited page 2, then preflight + 2 pages again, then 3 batches
-    assert sim.count(kind="graphql") == 3 + 3 + 3
+    # preflight + page 1 + the limited page 2, then page 2 again (no preflight, no page 1), then 3 batches
+    assert sim.count(kind="graphql") == 3 + 1 + 3
+    summary = outputs(local_aws, outcome.run_id)["summary"]
+    assert summary["api"]["listing_requests"] == 4  # every request of both invocations is accounted
+
+
+def test_listing_that_runs_short_of_lambda_time_goes_on_in_the_next_invocation(make_sim, local_aws, engine_delays,
+                                                                              monkeypatch):
+    from handlers import list_repos
+
+    # Given a ListRepos that is always short of time: it lists one page per invocation
+    monkeypatch.setattr(list_repos, "_time_left", lambda context: (lambda: -1.0))
+    sim = make_sim({"acme": 350, "globex": 120})
+    outcome = local_aws.run({"orgs": ["acme", "globex"], "batch_size": 50, "api_url": sim.url})
+    # Then the listing goes on page after page, without waiting and without fetching a page twice
+    assert outcome.status == "SUCCEEDED", outcome.cause
+    pages = listing_pages(350) + listing_pages(120)
+    assert local_aws.invocations["ListRepos"] == pages
+    assert engine_delays.waits == [] and engine_delays.retries == []
+    batches = -(-470 // 50)
+    assert sim.count(kind="graphql") == 1 + pages + batches
+    out = outputs(local_aws, outcome.run_id)
+    assert_every_repo_once(out, org_keys(sim, "acme") | org_keys(sim, "globex"))
+    assert_matches_truth(out, sim)
+    assert out["summary"]["api"]["requests"] == 1 + pages + batches
 
 
 def test_primary_limit_waits_until_reset(make_sim, local_aws, engine_delays):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from ghstats import limits, names
 from ghstats.config import CollectionConfig
@@ -34,6 +34,34 @@ class Plan:
         }
 
 
+@dataclass
+class ListingProgress:
+    """How far listing got, kept between ListRepos invocations: after a rate-limit wait, a
+    transient error or a pause for time, listing goes on from the next page instead of
+    starting again (no page is fetched twice, and a big org cannot outrun one invocation)."""
+
+    token_checked: bool = False
+    listed: dict[str, list[str]] = field(default_factory=dict)  # org -> keys listed so far
+    cursors: dict[str, str] = field(default_factory=dict)  # org -> cursor of its next page
+    finished: list[str] = field(default_factory=list)  # orgs listed to their last page
+    requests: int = 0  # GitHub requests of earlier invocations
+    points: int = 0
+
+    def to_dict(self, client: GitHubClient) -> dict[str, Any]:
+        """The progress to store, with this invocation's requests and points added."""
+        return {"token_checked": self.token_checked, "listed": self.listed, "cursors": self.cursors,
+                "finished": self.finished, "requests": self.requests + client.requests_made,
+                "points": self.points + client.points_used}
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any] | None) -> "ListingProgress":
+        return cls(**raw) if raw else cls()
+
+
+class ListingPaused(Exception):
+    """Listing stopped between two pages to finish inside the invocation; go on in the next."""
+
+
 def split_into_batches(keys: list[str], batch_size: int) -> dict[str, list[str]]:
     chunks = [keys[i : i + batch_size] for i in range(0, len(keys), batch_size)]
     if len(chunks) > limits.MAX_BATCHES:
@@ -45,22 +73,51 @@ def split_into_batches(keys: list[str], batch_size: int) -> dict[str, list[str]]
     return {names.batch_id(i): chunk for i, chunk in enumerate(chunks)}
 
 
-def plan_collection(client: GitHubClient, config: CollectionConfig) -> Plan:
-    """Check the token, list every org, apply excludes and filters, add named repos, dedupe."""
-    client.preflight()  # a bad or under-scoped token fails here, before any real work
+def plan_collection(
+    client: GitHubClient,
+    config: CollectionConfig,
+    progress: ListingProgress | None = None,
+    out_of_time: Callable[[], bool] = lambda: False,
+) -> Plan:
+    """Check the token, list every org, apply excludes and filters, add named repos, dedupe.
+
+    `progress` is advanced page by page (the caller stores it when this raises); `out_of_time`
+    is asked between pages, after at least one, and makes it raise ListingPaused.
+    """
+    progress = progress or ListingProgress()
+    if not progress.token_checked:
+        client.preflight()  # a bad or under-scoped token fails here, before any real work
+        progress.token_checked = True
+    pages = 0
+    for org in config.orgs:
+        while org.name not in progress.finished:
+            if pages and out_of_time():
+                raise ListingPaused(f"listing paused before {org.name}'s next page")
+            page, cursor = client.list_org_repos_page(
+                org.name, progress.cursors.get(org.name),
+                include_archived=org.include_archived, include_forks=org.include_forks,
+            )
+            pages += 1
+            progress.listed.setdefault(org.name, []).extend(repo.key for repo in page)
+            if cursor is None:
+                progress.finished.append(org.name)
+            else:
+                progress.cursors[org.name] = cursor
+    return _plan_from_listing(config, progress, client)
+
+
+def _plan_from_listing(config: CollectionConfig, progress: ListingProgress, client: GitHubClient) -> Plan:
     warnings: list[str] = []
     chosen: dict[str, str] = {}  # lower-case key -> key as GitHub spells it
     orgs: dict[str, int] = {}
     for org in config.orgs:
-        listed = client.list_org_repos(
-            org.name, include_archived=org.include_archived, include_forks=org.include_forks
-        )
-        listed_lower = {repo.key.lower() for repo in listed}
+        listed = progress.listed.get(org.name, [])
+        listed_lower = {key.lower() for key in listed}
         excluded = {key.lower() for key in org.exclude}
         for key in org.exclude:
             if key.lower() not in listed_lower:
                 warnings.append(f"orgs.{org.name}.exclude: '{key}' is not a repository of {org.name} (or was filtered out); nothing to exclude")
-        kept = [repo.key for repo in listed if repo.key.lower() not in excluded]
+        kept = [key for key in listed if key.lower() not in excluded]
         orgs[org.name] = len(kept)
         for key in kept:
             chosen.setdefault(key.lower(), key)
@@ -68,4 +125,5 @@ def plan_collection(client: GitHubClient, config: CollectionConfig) -> Plan:
         chosen.setdefault(key.lower(), key)
     repos = [chosen[k] for k in sorted(chosen)]
     batches = split_into_batches(repos, config.batch_size)
-    return Plan(repos, batches, orgs, warnings, client.requests_made, client.points_used)
+    return Plan(repos, batches, orgs, warnings, progress.requests + client.requests_made,
+                progress.points + client.points_used)

@@ -20,7 +20,7 @@ from ghstats.collect.aggregate import (
     owner_totals,
 )
 from ghstats.collect.batch import collect_batch
-from ghstats.collect.planning import plan_collection
+from ghstats.collect.planning import ListingPaused, ListingProgress, plan_collection
 from ghstats.config import parse_config
 from ghstats.github.client import GitHubClient
 from ghstats.github.errors import GitHubError, GitHubRateLimited
@@ -70,29 +70,37 @@ def list_repos(
     make_client: ClientFactory,
     retry_count: int = 0,
     rate_limit_waits: int = 0,
+    time_left: Callable[[], float] | None = None,
 ) -> dict[str, Any]:
     """Plan the run once: a re-run of the same run id reuses the stored plan (no GitHub calls).
 
     Rate limited, it answers the wait GitHub asked for (the state machine waits and calls
-    again), up to limits.MAX_RATE_LIMIT_WAITS times.
+    again), up to limits.MAX_RATE_LIMIT_WAITS times. Short of time (`time_left` in seconds,
+    the safety margin already taken off), it stops between two pages and answers "listing
+    continues". Either way, and on an error, the listing's progress is stored so that the next
+    invocation goes on from the next page.
     """
     config = parse_config(raw_config)
     stored = store.get_json(names.run_config_key(run_id))
     if stored is None:
         client = make_client(config.api_url)
+        progress_key = names.listing_progress_key(run_id)
+        progress = ListingProgress.from_dict(store.get_json(progress_key))
+        not_done = {"run_id": run_id, "wait_seconds": 0, "rate_limit_waits": rate_limit_waits, "batch_ids": [],
+                    "batches_total": 0, "repos_total": 0, "max_concurrency": config.max_concurrency, "warnings": []}
         try:
-            plan = plan_collection(client, config)
-        except GitHubRateLimited as exc:
-            if rate_limit_waits < limits.MAX_RATE_LIMIT_WAITS:
-                return {"run_id": run_id, "status": names.ANSWER_RATE_LIMITED, "wait_seconds": exc.wait_seconds,
-                        "rate_limit_waits": rate_limit_waits + 1, "batch_ids": [], "batches_total": 0,
-                        "repos_total": 0, "max_concurrency": config.max_concurrency, "warnings": []}
-            key = _dead_letter(store, run_id, "listing", exc)
-            if key:
-                ledger.add_failure(run_id, key)
-            raise
+            plan = plan_collection(client, config, progress,
+                                   out_of_time=(lambda: time_left() <= 0) if time_left else (lambda: False))
+        except ListingPaused:
+            store.put_json(progress_key, progress.to_dict(client), transient=True)
+            return {**not_done, "status": names.ANSWER_LISTING_CONTINUES}
         except GitHubError as exc:
-            if not exc.retryable or retry_count >= limits.LIST_REPOS_RETRIES:
+            store.put_json(progress_key, progress.to_dict(client), transient=True)
+            rate_limited = isinstance(exc, GitHubRateLimited)
+            if rate_limited and rate_limit_waits < limits.MAX_RATE_LIMIT_WAITS:
+                return {**not_done, "status": names.ANSWER_RATE_LIMITED, "wait_seconds": exc.wait_seconds,
+                        "rate_limit_waits": rate_limit_waits + 1}
+            if rate_limited or not exc.retryable or retry_count >= limits.LIST_REPOS_RETRIES:
                 key = _dead_letter(store, run_id, "listing", exc)
                 if key:
                     ledger.add_failure(run_id, key)

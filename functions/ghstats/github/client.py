@@ -187,33 +187,40 @@ class GitHubClient:
         self, org: str, *, include_archived: bool = True, include_forks: bool = True
     ) -> list[ListedRepo]:
         """All repositories of an organisation, 100 per page, following the cursor."""
+        repos: list[ListedRepo] = []
+        after: str | None = None
+        while True:
+            page, after = self.list_org_repos_page(
+                org, after, include_archived=include_archived, include_forks=include_forks
+            )
+            repos.extend(page)
+            if after is None:
+                return repos
+
+    def list_org_repos_page(
+        self, org: str, after: str | None, *, include_archived: bool = True, include_forks: bool = True
+    ) -> tuple[list[ListedRepo], str | None]:
+        """One page (100) of an organisation's repositories after `after`, and the next page's
+        cursor (None on the last page)."""
         document = documents.document("list_org_repos")
-        variables: dict[str, Any] = {"login": org}
+        variables: dict[str, Any] = {"login": org, "after": after}
         if not include_archived:
             variables["isArchived"] = False
         if not include_forks:
             variables["isFork"] = False
-        repos: list[ListedRepo] = []
-        after: str | None = None
-        while True:
-            page_variables = {**variables, "after": after}
-            answer = self.graphql(document, page_variables)
-            organization = answer.data.get("organization")
-            if organization is None:
-                error = answer.alias_errors.get("organization")
-                raise OrgNotFound(
-                    f"organisation '{org}' was not found or the token cannot see it"
-                    + (f" ({error.message})" if error else "")
-                    + ": check the name in 'orgs' and the token's access",
-                    failure=self._graphql_failure(document, page_variables),
-                )
-            page = organization["repositories"]
-            for node in page["nodes"] or []:
-                if node:
-                    repos.append(ListedRepo(node["nameWithOwner"], node["isArchived"], node["isFork"]))
-            if not page["pageInfo"]["hasNextPage"]:
-                return repos
-            after = page["pageInfo"]["endCursor"]
+        answer = self.graphql(document, variables)
+        organization = answer.data.get("organization")
+        if organization is None:
+            error = answer.alias_errors.get("organization")
+            raise OrgNotFound(
+                f"organisation '{org}' was not found or the token cannot see it"
+                + (f" ({error.message})" if error else "")
+                + ": check the name in 'orgs' and the token's access",
+                failure=self._graphql_failure(document, variables),
+            )
+        page = organization["repositories"]
+        repos = [ListedRepo(node["nameWithOwner"], node["isArchived"], node["isFork"]) for node in page["nodes"] or [] if node]
+        return repos, (page["pageInfo"]["endCursor"] if page["pageInfo"]["hasNextPage"] else None)
 
     def query_repositories(self, keys: list[str]) -> BatchAnswer:
         """One batched query for the statistics of `keys` (owner/name each)."""
