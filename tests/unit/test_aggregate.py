@@ -62,23 +62,26 @@ class DictStore:
         self.objects[key] = text
 
 
-def planned_run(store, run_id, key):
+def planned_run(store, run_id, key, started_at):
     store.put_json(names.run_config_key(run_id), {"batch_ids": ["00000"], "config": {}, "requests": 1, "points": 1,
-                                                  "warnings": []})
+                                                  "warnings": [], "started_at": started_at})
     store.put_json(names.batch_key(run_id, "00000"), {"keys": [key]})
     store.put_json(names.result_key(run_id, "00000"), result([key], {}))
 
 
 def test_the_dashboard_copy_only_moves_forward():
     store = DictStore()
-    planned_run(store, "older", "acme/old")
-    planned_run(store, "newer", "acme/new")
+    planned_run(store, "older", "acme/old", "2026-11-16T02:00:00Z")
+    planned_run(store, "newer", "acme/new", "2026-11-23T02:00:00Z")
     aggregate("newer", "2026-11-23T02:00:00Z", store, now=lambda: 1_795_000_000)
-    # Redriving the older run writes its own outputs but leaves the newer run's latest copy
-    aggregate("older", "2026-11-16T02:00:00Z", store, now=lambda: 1_795_000_000)
-    assert list(store.get_json(names.repositories_key("older"))["repositories"]) == ["acme/old"]
+    # Redriving (or re-running) the older run writes its own outputs but leaves the newer run's
+    # latest copy, even though this execution started after the newer run
+    aggregate("older", "2026-11-24T09:00:00Z", store, now=lambda: 1_795_000_000)
+    older = store.get_json(names.repositories_key("older"))
+    assert (list(older["repositories"]), older["started_at"]) == (["acme/old"], "2026-11-16T02:00:00Z")
     latest = store.get_json(names.LATEST_REPOSITORIES_KEY)
     assert (latest["run_id"], list(latest["repositories"])) == ("newer", ["acme/new"])
     # and a run that started later replaces it
-    aggregate("older", "2026-11-30T02:00:00Z", store, now=lambda: 1_795_000_000)
-    assert store.get_json(names.LATEST_REPOSITORIES_KEY)["run_id"] == "older"
+    planned_run(store, "newest", "acme/newest", "2026-11-30T02:00:00Z")
+    aggregate("newest", "2026-11-30T02:00:00Z", store, now=lambda: 1_795_000_000)
+    assert store.get_json(names.LATEST_REPOSITORIES_KEY)["run_id"] == "newest"

@@ -201,6 +201,9 @@ def aggregate(
     plan = store.get_json(names.run_config_key(run_id))
     if plan is None:
         raise FileNotFoundError(f"run {run_id} has no plan (runs/{run_id}/run.json)")
+    # The run started when it was planned, as the ledger says; a re-run of an old run id is not
+    # a newer run (and must not replace a newer run's latest/ copy).
+    started_at = plan.get("started_at", started_at)
     batch_keys = {b: store.get_json(names.batch_key(run_id, b))["keys"] for b in plan["batch_ids"]}
     results = {b: store.get_json(names.result_key(run_id, b)) for b in plan["batch_ids"]}
     records, errors, warnings, requests, points = merge_results(
