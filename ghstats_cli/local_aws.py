@@ -233,6 +233,7 @@ class LocalAws:
                                             "input": json.dumps(config), "redriveCount": 0,
                                             "startDate": int(described["startDate"].timestamp() * 1000),
                                             "stopDate": int(described["stopDate"].timestamp() * 1000),
+                                            "output": described.get("output"),
                                             "error": described.get("error"), "cause": described.get("cause")}})
         output = json.loads(described["output"]) if described.get("output") else None
         return ExecutionOutcome(run_id, arn, status, output, described.get("error"), described.get("cause"))

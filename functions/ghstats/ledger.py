@@ -174,14 +174,16 @@ class Ledger:
         error: str | None = None,
         cause: str | None = None,
         at: str | None = None,
+        run_status: str | None = None,
     ) -> bool:
         """Apply a "Step Functions Execution Status Change" event, ignoring stale or repeated ones.
 
         Events are unordered and at-least-once: an event applies only when its rank
         (redrive count, then RUNNING < terminal) is higher than the last applied one.
-        SUCCEEDED changes no status (the workflow wrote SUCCEEDED or PARTIAL itself), and a
-        RUNNING that arrives after the workflow finished the run is stale: a finished run is
-        never redriven, so nothing later can make it run again. Other statuses (e.g.
+        SUCCEEDED sets the run's status from the execution's output (`run_status`, SUCCEEDED or
+        PARTIAL, what RecordFinish wrote too): after a redrive that re-ran only the last step,
+        RecordFinish does not run again. A RUNNING that arrives after the workflow finished the
+        run is stale and never overwrites SUCCEEDED or PARTIAL. Other statuses (e.g.
         PENDING_REDRIVE) say nothing the record keeps and are ignored.
         """
         if status not in (names.RUNNING, names.SUCCEEDED, *names.TERMINAL_FAILURES):
@@ -197,6 +199,9 @@ class Ledger:
                 sets.append("redriven_at = :at")
                 values[":at"] = at or self._iso_now()
                 removes += ["#e", "cause", "finished_at"]
+        elif status == names.SUCCEEDED and run_status in (names.SUCCEEDED, names.PARTIAL):
+            sets += ["#s = :status", "finished_at = if_not_exists(finished_at, :at)"]
+            values.update({":status": run_status, ":at": at or self._iso_now()})
         elif status in names.TERMINAL_FAILURES:
             sets += ["#s = :status", "#e = :error", "cause = :cause", "finished_at = :at"]
             values.update({":status": status, ":error": error or status, ":cause": (cause or "")[:4000],

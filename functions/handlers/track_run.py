@@ -19,6 +19,15 @@ def run_id_of(detail: dict[str, Any]) -> str:
     return given or detail["name"]
 
 
+def run_status_of(detail: dict[str, Any]) -> str | None:
+    """The run's status in a succeeded execution's output (SUCCEEDED or PARTIAL), if given."""
+    try:
+        output = json.loads(detail.get("output") or "{}")
+    except (ValueError, TypeError):
+        return None
+    return output.get("status") if isinstance(output, dict) else None
+
+
 def _iso_ms(value: Any) -> str | None:
     if not value:
         return None
@@ -36,7 +45,7 @@ def handler(event: dict[str, Any], context: Any, deps: dependencies.Dependencies
     at = _iso_ms(detail.get("stopDate")) if status != "RUNNING" else _iso_ms(detail.get("redriveDate") or detail.get("startDate"))
     applied = deps.ledger.apply_execution_status(
         run_id, status, int(detail.get("redriveCount") or 0),
-        error=detail.get("error"), cause=detail.get("cause"), at=at,
+        error=detail.get("error"), cause=detail.get("cause"), at=at, run_status=run_status_of(detail),
     )
     logger.info("execution status", extra={"status": status, "applied": applied})
     return {"run_id": run_id, "status": status, "applied": applied}

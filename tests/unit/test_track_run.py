@@ -91,3 +91,23 @@ def test_statuses_the_record_does_not_keep_are_ignored(deps):
 def test_run_id_from_input_for_local_reruns():
     assert track_run.run_id_of({"name": "exec-2", "input": json.dumps({"run_id": "run-1"})}) == "run-1"
     assert track_run.run_id_of({"name": "exec-2", "input": "not json"}) == "exec-2"
+
+
+def test_redrive_that_reruns_only_the_announcement_ends_with_the_runs_status(deps):
+    # RecordFinish wrote PARTIAL, then AnnounceCompletion failed: the execution FAILED
+    finished_by_the_workflow(deps, "PARTIAL")
+    assert call(deps, event("FAILED", error="EventBridge.InternalException"))["applied"] is True
+    # The redrive re-runs only AnnounceCompletion; RecordFinish does not run again
+    assert call(deps, event("RUNNING", redrive_count=1, redriveDate=1_700_001_000_000))["applied"] is True
+    assert deps.ledger.get_run("weekly-7")["status"] == "RUNNING"
+    done = event("SUCCEEDED", redrive_count=1, output=json.dumps({"status": "PARTIAL", "repos_ok": 9}))
+    assert call(deps, done)["applied"] is True
+    run = deps.ledger.get_run("weekly-7")
+    assert (run["status"], run["redrive_count"], "error" in run, "cause" in run) == ("PARTIAL", 1, False, False)
+    assert run["finished_at"] == "2023-11-14T22:23:20Z"  # the execution's stop time
+
+
+def test_succeeded_without_a_readable_output_leaves_the_status(deps):
+    finished_by_the_workflow(deps, "PARTIAL")
+    assert call(deps, event("SUCCEEDED", output="not json"))["applied"] is True
+    assert deps.ledger.get_run("weekly-7")["status"] == "PARTIAL"
