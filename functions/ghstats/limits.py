@@ -31,7 +31,8 @@ DEAD_LETTER_BODY_CHARS = 4_000
 DEFAULT_RATE_LIMIT_WAIT_S = 60
 # Never wait longer than one primary window in one go.
 MAX_RATE_LIMIT_WAIT_S = 3_600
-# How many times one batch may come back "rate limited" before its Task fails (ASL loop bound).
+# How many times in a row one batch (or the listing, without listing a page in between) may come
+# back "rate limited" before its Task fails (the ASL loop bound).
 MAX_RATE_LIMIT_WAITS = 6
 
 # The execution's TimeoutSeconds in statemachine/collect.asl.json (a test keeps them equal): a

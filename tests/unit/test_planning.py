@@ -27,3 +27,43 @@ def test_the_batch_cap_is_allowed_and_one_more_is_refused_with_the_fix():
     assert f"{limits.MAX_BATCHES + 1} batches" in message
     assert "batch_size" in message and "split the orgs" in message
 
+
+
+def config_of(raw):
+    from ghstats.config import parse_config
+
+    return parse_config({"api_url": "https://api.github.com", **raw})
+
+
+def test_stored_listing_progress_is_reused_only_for_the_same_listing():
+    from ghstats.collect.planning import ListingProgress, listing_scope
+
+    config = config_of({"orgs": [{"name": "acme", "exclude": ["acme/x"]}]})
+    stored = {"scope": listing_scope(config), "token_checked": True, "listed": {"acme": ["acme/a"]},
+              "cursors": {"acme": "Y3Vyc29y"}, "finished": [], "pages": 1, "requests": 2, "points": 2}
+    assert ListingProgress.resume(stored, config).cursors == {"acme": "Y3Vyc29y"}
+    # excludes and batch size are applied after listing: the pages still hold
+    same_pages = config_of({"orgs": ["acme"], "batch_size": 10})
+    assert ListingProgress.resume(stored, same_pages).pages == 1
+    # another filter, org or API lists other pages: start again
+    for other in ({"orgs": [{"name": "acme", "include_forks": False}]}, {"orgs": ["globex"]},
+                  {"orgs": ["acme"], "api_url": "https://ghe.example.com/api/v3"}):
+        fresh = ListingProgress.resume(stored, config_of(other))
+        assert (fresh.token_checked, fresh.listed, fresh.cursors, fresh.pages) == (False, {}, {}, 0)
+
+
+def test_a_repository_listed_twice_across_a_pause_counts_once():
+    from ghstats.collect.planning import ListingProgress, listing_scope, plan_collection
+
+    class NoGitHub:  # everything is listed already: planning must not call GitHub
+        requests_made = points_used = 0
+
+        def __getattr__(self, name):
+            raise AssertionError(f"GitHub called: {name}")
+
+    config = config_of({"orgs": ["acme"], "repos": ["acme/b"]})
+    progress = ListingProgress(listing_scope(config), token_checked=True, finished=["acme"], pages=2,
+                               listed={"acme": ["acme/a", "acme/b", "acme/B"]}, requests=3, points=3)
+    plan = plan_collection(NoGitHub(), config, progress)
+    assert plan.repos == ["acme/a", "acme/b"] and plan.orgs == {"acme": 2}
+    assert (plan.requests, plan.points) == (3, 3)

@@ -210,3 +210,20 @@ def test_bad_config_fails_before_any_github_call_and_names_every_field(make_sim,
     assert sim.count() == 0 and engine_delays.retries == []  # no GitHub call, no retry
     run = local_aws.ledger().get_run(outcome.run_id)
     assert run["status"] == "FAILED" and run["error"] == "InvalidConfig"
+
+
+def test_a_long_listing_may_be_rate_limited_more_often_than_the_bound_while_it_moves_on(make_sim, local_aws,
+                                                                                      engine_delays):
+    from simulator import Fault
+
+    # Given an org of 9 pages whose pages 2..8 are each rate limited once
+    sim = make_sim({"acme": 900})
+    for request in range(3, 17, 2):  # 1 preflight, 2 page 1, 3 page 2 (limited), 4 page 2, 5 page 3 (limited), ...
+        sim.add_fault(Fault("secondary_429", on_request=request, retry_after=30))
+    outcome = local_aws.run({"orgs": ["acme"], "batch_size": 50, "api_url": sim.url})
+    # Then 7 waits (more than limits.MAX_RATE_LIMIT_WAITS in all, never in a row) and a complete run
+    assert limits.MAX_RATE_LIMIT_WAITS < 7
+    assert outcome.status == "SUCCEEDED", outcome.cause
+    assert engine_delays.waits == [30] * 7
+    assert_every_repo_once(outputs(local_aws, outcome.run_id), org_keys(sim, "acme"))
+    assert sim.count(kind="graphql") == 1 + 9 + 7 + 18  # every page once, plus the 7 refused tries

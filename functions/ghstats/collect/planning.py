@@ -34,28 +34,41 @@ class Plan:
         }
 
 
+def listing_scope(config: CollectionConfig) -> dict[str, Any]:
+    """What a listing's pages depend on: stored progress is only valid for the same scope."""
+    return {"api_url": config.api_url,
+            "orgs": [[o.name, o.include_archived, o.include_forks] for o in config.orgs]}
+
+
 @dataclass
 class ListingProgress:
     """How far listing got, kept between ListRepos invocations: after a rate-limit wait, a
     transient error or a pause for time, listing goes on from the next page instead of
     starting again (no page is fetched twice, and a big org cannot outrun one invocation)."""
 
+    scope: dict[str, Any]  # listing_scope() of the config it was made for
     token_checked: bool = False
     listed: dict[str, list[str]] = field(default_factory=dict)  # org -> keys listed so far
     cursors: dict[str, str] = field(default_factory=dict)  # org -> cursor of its next page
     finished: list[str] = field(default_factory=list)  # orgs listed to their last page
+    pages: int = 0  # listing pages fetched so far, all invocations
     requests: int = 0  # GitHub requests of earlier invocations
     points: int = 0
 
     def to_dict(self, client: GitHubClient) -> dict[str, Any]:
         """The progress to store, with this invocation's requests and points added."""
-        return {"token_checked": self.token_checked, "listed": self.listed, "cursors": self.cursors,
-                "finished": self.finished, "requests": self.requests + client.requests_made,
-                "points": self.points + client.points_used}
+        return {"scope": self.scope, "token_checked": self.token_checked, "listed": self.listed,
+                "cursors": self.cursors, "finished": self.finished, "pages": self.pages,
+                "requests": self.requests + client.requests_made, "points": self.points + client.points_used}
 
     @classmethod
-    def from_dict(cls, raw: dict[str, Any] | None) -> "ListingProgress":
-        return cls(**raw) if raw else cls()
+    def resume(cls, stored: dict[str, Any] | None, config: CollectionConfig) -> "ListingProgress":
+        """The stored progress if it was made for this config's listing, else a fresh start
+        (a re-run with other orgs, filters or API must not reuse other pages)."""
+        scope = listing_scope(config)
+        if stored and stored.get("scope") == scope:
+            return cls(**stored)
+        return cls(scope)
 
 
 class ListingPaused(Exception):
@@ -84,7 +97,7 @@ def plan_collection(
     `progress` is advanced page by page (the caller stores it when this raises); `out_of_time`
     is asked between pages, after at least one, and makes it raise ListingPaused.
     """
-    progress = progress or ListingProgress()
+    progress = progress or ListingProgress(listing_scope(config))
     if not progress.token_checked:
         client.preflight()  # a bad or under-scoped token fails here, before any real work
         progress.token_checked = True
@@ -98,6 +111,7 @@ def plan_collection(
                 include_archived=org.include_archived, include_forks=org.include_forks,
             )
             pages += 1
+            progress.pages += 1
             progress.listed.setdefault(org.name, []).extend(repo.key for repo in page)
             if cursor is None:
                 progress.finished.append(org.name)
@@ -117,10 +131,13 @@ def _plan_from_listing(config: CollectionConfig, progress: ListingProgress, clie
         for key in org.exclude:
             if key.lower() not in listed_lower:
                 warnings.append(f"orgs.{org.name}.exclude: '{key}' is not a repository of {org.name} (or was filtered out); nothing to exclude")
-        kept = [key for key in listed if key.lower() not in excluded]
+        kept: dict[str, str] = {}  # once each: a rename while listing paused can list a repo twice
+        for key in listed:
+            if key.lower() not in excluded:
+                kept.setdefault(key.lower(), key)
         orgs[org.name] = len(kept)
-        for key in kept:
-            chosen.setdefault(key.lower(), key)
+        for lower, key in kept.items():
+            chosen.setdefault(lower, key)
     for key in config.repos:  # named repositories: added unless an org already brought them
         chosen.setdefault(key.lower(), key)
     repos = [chosen[k] for k in sorted(chosen)]

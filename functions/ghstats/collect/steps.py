@@ -75,7 +75,7 @@ def list_repos(
     """Plan the run once: a re-run of the same run id reuses the stored plan (no GitHub calls).
 
     Rate limited, it answers the wait GitHub asked for (the state machine waits and calls
-    again), up to limits.MAX_RATE_LIMIT_WAITS times. Short of time (`time_left` in seconds,
+    again), up to limits.MAX_RATE_LIMIT_WAITS waits in a row without a page listed. Short of time (`time_left` in seconds,
     the safety margin already taken off), it stops between two pages and answers "listing
     continues". Either way, and on an error, the listing's progress is stored so that the next
     invocation goes on from the next page.
@@ -85,7 +85,8 @@ def list_repos(
     if stored is None:
         client = make_client(config.api_url)
         progress_key = names.listing_progress_key(run_id)
-        progress = ListingProgress.from_dict(store.get_json(progress_key))
+        progress = ListingProgress.resume(store.get_json(progress_key), config)
+        pages_before = progress.pages
         not_done = {"run_id": run_id, "wait_seconds": 0, "rate_limit_waits": rate_limit_waits, "batch_ids": [],
                     "batches_total": 0, "repos_total": 0, "max_concurrency": config.max_concurrency, "warnings": []}
         try:
@@ -97,14 +98,19 @@ def list_repos(
         except GitHubError as exc:
             store.put_json(progress_key, progress.to_dict(client), transient=True)
             rate_limited = isinstance(exc, GitHubRateLimited)
-            if rate_limited and rate_limit_waits < limits.MAX_RATE_LIMIT_WAITS:
+            # The bound is on waits in a row without a page listed (a redrive starts with the
+            # count it failed with, and a long listing may be limited many times while moving on).
+            waits = 1 if progress.pages > pages_before else rate_limit_waits + 1
+            if rate_limited and waits <= limits.MAX_RATE_LIMIT_WAITS:
                 return {**not_done, "status": names.ANSWER_RATE_LIMITED, "wait_seconds": exc.wait_seconds,
-                        "rate_limit_waits": rate_limit_waits + 1}
+                        "rate_limit_waits": waits}
             if rate_limited or not exc.retryable or retry_count >= limits.LIST_REPOS_RETRIES:
                 key = _dead_letter(store, run_id, "listing", exc)
                 if key:
                     ledger.add_failure(run_id, key)
             raise
+        if progress.pages > pages_before:  # a retry after a timeout below need not list again
+            store.put_json(progress_key, progress.to_dict(client), transient=True)
         for batch_id, keys in plan.batches.items():
             store.put_json(
                 names.batch_key(run_id, batch_id),
