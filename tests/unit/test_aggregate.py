@@ -33,6 +33,18 @@ def test_merge_sorts_and_sums():
     assert grand_total(per_owner)["stars"] == 7
 
 
+def test_a_repository_renamed_while_listing_counts_once_under_its_new_name():
+    # Listed as acme/old before a pause and as acme/new after it; GitHub answers both with acme/new
+    batches = {"00000": ["acme/old", "acme/x"], "00001": ["acme/new"]}
+    renamed = {"name_with_owner": "acme/new", "stars": 7}
+    results = {"00000": result(["acme/old", "acme/x"], {"acme/old": renamed, "acme/x": {"stars": 1}}),
+               "00001": result(["acme/new"], {"acme/new": renamed})}
+    records, errors, *_ = merge_results(batches, results)
+    assert list(records) == ["acme/new", "acme/x"] and grand_total(owner_totals(records, errors))["stars"] == 8
+    assert errors == {"acme/old": {"type": "RENAMED", "message": "acme/old was renamed to acme/new, counted under acme/new",
+                                   "batch_id": "00000"}}
+
+
 def test_missing_result_fails_loudly():
     with pytest.raises(IncompleteRun, match="00001 has no result"):
         merge_results({"00000": ["a/x"], "00001": ["a/y"]}, {"00000": result(["a/x"], {})})

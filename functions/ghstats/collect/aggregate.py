@@ -35,6 +35,7 @@ def merge_results(batch_keys: dict[str, list[str]], results: dict[str, dict[str,
     """
     records: dict[str, dict[str, Any]] = {}
     errors: dict[str, dict[str, Any]] = {}
+    batch_of: dict[str, str] = {}
     warnings: list[str] = []
     requests = points = 0
     for batch_id, keys in batch_keys.items():
@@ -47,6 +48,7 @@ def merge_results(batch_keys: dict[str, list[str]], results: dict[str, dict[str,
             in_records, in_errors = key in result["records"], key in result["errors"]
             if in_records == in_errors or key in records or key in errors:
                 raise IncompleteRun(f"repository {key} is missing or counted twice in batch {batch_id}")
+            batch_of[key] = batch_id
             if in_records:
                 records[key] = result["records"][key]
             else:
@@ -54,6 +56,7 @@ def merge_results(batch_keys: dict[str, list[str]], results: dict[str, dict[str,
         warnings.extend(result.get("warnings", []))
         requests += int(result.get("requests", 0))
         points += int(result.get("points", 0))
+    _count_renamed_once(records, errors, batch_of)
     return (
         dict(sorted(records.items(), key=lambda kv: kv[0].lower())),
         dict(sorted(errors.items(), key=lambda kv: kv[0].lower())),
@@ -61,6 +64,25 @@ def merge_results(batch_keys: dict[str, list[str]], results: dict[str, dict[str,
         requests,
         points,
     )
+
+
+def _count_renamed_once(records: dict[str, dict[str, Any]], errors: dict[str, dict[str, Any]],
+                        batch_of: dict[str, str]) -> None:
+    """Two keys GitHub answered with the same repository (renamed from one to the other while
+    the run listed; GitHub follows renames) count once: under the key that is its name now,
+    the other goes to the errors as RENAMED."""
+    keys_of: dict[str, list[str]] = defaultdict(list)
+    for key, record in records.items():
+        keys_of[str(record.get("name_with_owner") or key).lower()].append(key)
+    for current, keys in keys_of.items():
+        if len(keys) < 2:
+            continue
+        kept = next((k for k in keys if k.lower() == current), keys[0])
+        for key in keys:
+            if key != kept:
+                now = records.pop(key).get("name_with_owner")
+                errors[key] = {"type": "RENAMED", "message": f"{key} was renamed to {now}, counted under {kept}",
+                               "batch_id": batch_of[key]}
 
 
 def owner_totals(records: dict[str, dict[str, Any]], errors: dict[str, dict[str, Any]]) -> dict[str, dict[str, int]]:
