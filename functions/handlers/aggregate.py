@@ -15,6 +15,6 @@ from handlers.observability import logged_invocation, logger, tracer
 @aws_errors_are_retryable
 def handler(event: dict[str, Any], context: Any, deps: dependencies.Dependencies | None = None) -> dict[str, Any]:
     deps = deps or dependencies.from_environment()
-    answer = steps.aggregate(event["run_id"], event["started_at"], deps.store)
+    answer = steps.aggregate(event["run_id"], deps.store)
     logger.info("run aggregated", extra={k: answer[k] for k in ("status", "repos_ok", "repos_failed", "points_used")})
     return answer

@@ -201,15 +201,13 @@ def _is_newest(latest: dict[str, Any] | None, started_at: str) -> bool:
     return latest is None or str(latest.get("started_at", "")) <= started_at
 
 
-def aggregate(
-    run_id: str, started_at: str, store: ObjectStore, now: Callable[[], float] = time.time
-) -> dict[str, Any]:
+def aggregate(run_id: str, store: ObjectStore, now: Callable[[], float] = time.time) -> dict[str, Any]:
     plan = store.get_json(names.run_config_key(run_id))
     if plan is None:
         raise FileNotFoundError(f"run {run_id} has no plan (runs/{run_id}/run.json)")
     # The run started when it was planned, as the ledger says; a re-run of an old run id is not
     # a newer run (and must not replace a newer run's latest/ copy).
-    started_at = plan.get("started_at", started_at)
+    started_at = plan["started_at"]
     batch_keys = {b: store.get_json(names.batch_key(run_id, b))["keys"] for b in plan["batch_ids"]}
     results = {b: store.get_json(names.result_key(run_id, b)) for b in plan["batch_ids"]}
     records, errors, warnings, requests, points = merge_results(
