@@ -87,6 +87,7 @@ def summary_key(run_id: str) -> str:
 
 
 LATEST_REPOSITORIES_KEY = "latest/repositories.json"
+LATEST_RUN_KEY = "latest/run.json"  # {"run_id", "started_at"} of the run in latest/repositories.json
 
 
 def dataset_key(date: str, run_id: str) -> str:

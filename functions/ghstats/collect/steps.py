@@ -196,9 +196,14 @@ def query_batch(
 # -- Aggregate -------------------------------------------------------------------------------
 
 
-def _is_newest(latest: dict[str, Any] | None, started_at: str) -> bool:
-    """The dashboard copy moves only forward: redriving an older run leaves a newer run's copy."""
-    return latest is None or str(latest.get("started_at", "")) <= started_at
+def _write_latest(store: ObjectStore, document: dict[str, Any]) -> None:
+    """The dashboard copy moves only forward: redriving an older run leaves a newer run's copy.
+    A small pointer says which run the copy is, so the copy itself is never read back."""
+    latest = store.get_json(names.LATEST_RUN_KEY)
+    if latest is not None and str(latest.get("started_at", "")) > document["started_at"]:
+        return
+    store.put_json(names.LATEST_REPOSITORIES_KEY, document)
+    store.put_json(names.LATEST_RUN_KEY, {"run_id": document["run_id"], "started_at": document["started_at"]})
 
 
 def aggregate(run_id: str, store: ObjectStore, now: Callable[[], float] = time.time) -> dict[str, Any]:
@@ -244,8 +249,7 @@ def aggregate(run_id: str, store: ObjectStore, now: Callable[[], float] = time.t
     store.put_json(keys["errors"], {"run_id": run_id, "count": len(errors), "errors": errors,
                                     "warnings": plan["warnings"] + warnings})
     store.put_json(keys["summary"], summary)
-    if _is_newest(store.get_json(keys["latest"]), started_at):
-        store.put_json(keys["latest"], document)
+    _write_latest(store, document)
     store.put_text(keys["dataset"], dataset_lines(run_id, records), "application/x-ndjson")
     return {
         "run_id": run_id, "status": status, "repos_ok": len(records), "repos_failed": len(errors),
