@@ -55,11 +55,16 @@ class ListingProgress:
     requests: int = 0  # GitHub requests of earlier invocations
     points: int = 0
 
+    def spent(self, client: GitHubClient) -> tuple[int, int]:
+        """GitHub requests and points of the whole listing: earlier invocations' and this one's."""
+        return self.requests + client.requests_made, self.points + client.points_used
+
     def to_dict(self, client: GitHubClient) -> dict[str, Any]:
         """The progress to store, with this invocation's requests and points added."""
+        requests, points = self.spent(client)
         return {"scope": self.scope, "token_checked": self.token_checked, "listed": self.listed,
                 "cursors": self.cursors, "finished": self.finished, "pages": self.pages,
-                "requests": self.requests + client.requests_made, "points": self.points + client.points_used}
+                "requests": requests, "points": points}
 
     @classmethod
     def resume(cls, stored: dict[str, Any] | None, config: CollectionConfig) -> "ListingProgress":
@@ -101,16 +106,15 @@ def plan_collection(
     if not progress.token_checked:
         client.preflight()  # a bad or under-scoped token fails here, before any real work
         progress.token_checked = True
-    pages = 0
+    pages_before = progress.pages
     for org in config.orgs:
         while org.name not in progress.finished:
-            if pages and out_of_time():
+            if progress.pages > pages_before and out_of_time():
                 raise ListingPaused(f"listing paused before {org.name}'s next page")
             page, cursor = client.list_org_repos_page(
                 org.name, progress.cursors.get(org.name),
                 include_archived=org.include_archived, include_forks=org.include_forks,
             )
-            pages += 1
             progress.pages += 1
             progress.listed.setdefault(org.name, []).extend(repo.key for repo in page)
             if cursor is None:
@@ -131,7 +135,7 @@ def _plan_from_listing(config: CollectionConfig, progress: ListingProgress, clie
         for key in org.exclude:
             if key.lower() not in listed_lower:
                 warnings.append(f"orgs.{org.name}.exclude: '{key}' is not a repository of {org.name} (or was filtered out); nothing to exclude")
-        kept: dict[str, str] = {}  # once each: a rename while listing paused can list a repo twice
+        kept: dict[str, str] = {}  # once each: a case-only rename while listing paused lists a repo twice
         for key in listed:
             if key.lower() not in excluded:
                 kept.setdefault(key.lower(), key)
@@ -142,5 +146,4 @@ def _plan_from_listing(config: CollectionConfig, progress: ListingProgress, clie
         chosen.setdefault(key.lower(), key)
     repos = [chosen[k] for k in sorted(chosen)]
     batches = split_into_batches(repos, config.batch_size)
-    return Plan(repos, batches, orgs, warnings, progress.requests + client.requests_made,
-                progress.points + client.points_used)
+    return Plan(repos, batches, orgs, warnings, *progress.spent(client))

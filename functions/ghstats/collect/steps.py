@@ -93,10 +93,8 @@ def list_repos(
             plan = plan_collection(client, config, progress,
                                    out_of_time=(lambda: time_left() <= 0) if time_left else (lambda: False))
         except ListingPaused:
-            store.put_json(progress_key, progress.to_dict(client), transient=True)
             return {**not_done, "status": names.ANSWER_LISTING_CONTINUES}
         except GitHubError as exc:
-            store.put_json(progress_key, progress.to_dict(client), transient=True)
             rate_limited = isinstance(exc, GitHubRateLimited)
             # The bound is on waits in a row without a page listed (a redrive starts with the
             # count it failed with, and a long listing may be limited many times while moving on).
@@ -109,8 +107,9 @@ def list_repos(
                 if key:
                     ledger.add_failure(run_id, key)
             raise
-        if progress.pages > pages_before:  # a retry after a timeout below need not list again
-            store.put_json(progress_key, progress.to_dict(client), transient=True)
+        finally:  # paused, failed or listed: the next invocation (or a retry of this one) goes on from here
+            if client.requests_made:
+                store.put_json(progress_key, progress.to_dict(client), transient=True)
         for batch_id, keys in plan.batches.items():
             store.put_json(
                 names.batch_key(run_id, batch_id),
