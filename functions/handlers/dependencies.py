@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 import boto3
 import requests
@@ -75,3 +75,11 @@ def from_environment() -> Dependencies:
     if _cached is None:
         _cached = build(os.environ)
     return _cached
+
+
+def time_left(context: Any, margin_s: float) -> Callable[[], float] | None:
+    """Seconds this invocation has left after `margin_s`, asked anew on each call (None without
+    a Lambda context)."""
+    if context is None or not hasattr(context, "get_remaining_time_in_millis"):
+        return None
+    return lambda: context.get_remaining_time_in_millis() / 1000 - margin_s

@@ -15,12 +15,6 @@ LISTING_FIELDS = ("run_id", "status", "wait_seconds", "rate_limit_waits", "batch
                   "repos_total", "max_concurrency")
 
 
-def _time_left(context: Any):
-    if context is None or not hasattr(context, "get_remaining_time_in_millis"):
-        return None
-    return lambda: context.get_remaining_time_in_millis() / 1000 - limits.LIST_REPOS_SAFETY_MARGIN_S
-
-
 @logged_invocation("run_id")
 @tracer.capture_lambda_handler
 @aws_errors_are_retryable
@@ -29,7 +23,7 @@ def handler(event: dict[str, Any], context: Any, deps: dependencies.Dependencies
     answer = steps.list_repos(
         event["run_id"], event.get("config"), event["started_at"], deps.store, deps.ledger, deps.make_client,
         retry_count=int(event.get("retry_count", 0)), rate_limit_waits=int(event.get("rate_limit_waits", 0)),
-        time_left=_time_left(context),
+        time_left=dependencies.time_left(context, limits.LIST_REPOS_SAFETY_MARGIN_S),
     )
     if answer["status"] == names.ANSWER_RATE_LIMITED:
         logger.warning("rate limited while listing", extra={"wait_seconds": answer["wait_seconds"]})

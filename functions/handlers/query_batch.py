@@ -11,12 +11,6 @@ from handlers.errors import aws_errors_are_retryable
 from handlers.observability import logged_invocation, logger, publish_metrics, tracer
 
 
-def _time_left(context: Any):
-    if context is None or not hasattr(context, "get_remaining_time_in_millis"):
-        return None
-    return lambda: context.get_remaining_time_in_millis() / 1000 - limits.QUERY_BATCH_SAFETY_MARGIN_S
-
-
 @logged_invocation("run_id")
 @tracer.capture_lambda_handler
 @aws_errors_are_retryable
@@ -24,7 +18,7 @@ def handler(event: dict[str, Any], context: Any, deps: dependencies.Dependencies
     deps = deps or dependencies.from_environment()
     answer = steps.query_batch(
         event["run_id"], event["batch_id"], int(event.get("rate_limit_waits", 0)), int(event.get("retry_count", 0)),
-        deps.store, deps.ledger, deps.make_client, time_left=_time_left(context),
+        deps.store, deps.ledger, deps.make_client, time_left=dependencies.time_left(context, limits.QUERY_BATCH_SAFETY_MARGIN_S),
     )
     if answer["status"] == names.ANSWER_RATE_LIMITED:
         logger.warning("rate limited", extra={"wait_seconds": answer["wait_seconds"], "waits": answer["rate_limit_waits"]})

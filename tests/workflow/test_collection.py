@@ -90,10 +90,9 @@ def test_rate_limit_while_listing_waits_as_asked_then_lists_on_from_that_page(ma
 
 def test_listing_that_runs_short_of_lambda_time_goes_on_in_the_next_invocation(make_sim, local_aws, engine_delays,
                                                                               monkeypatch):
-    from handlers import list_repos
-
-    # Given a ListRepos that is always short of time: it lists one page per invocation
-    monkeypatch.setattr(list_repos, "_time_left", lambda context: (lambda: -1.0))
+    # Given a ListRepos that is always short of time (its Lambda context never has the margin
+    # left): it lists one page per invocation
+    monkeypatch.setattr(limits, "LIST_REPOS_SAFETY_MARGIN_S", limits.EXECUTION_TIMEOUT_S)
     sim = make_sim({"acme": 350, "globex": 120})
     outcome = local_aws.run({"orgs": ["acme", "globex"], "batch_size": 50, "api_url": sim.url})
     # Then the listing goes on page after page, without waiting and without fetching a page twice
