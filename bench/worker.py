@@ -320,7 +320,7 @@ def analyse_history(events: list[dict[str, Any]]) -> dict[str, Any]:
             map_start = e["id"]
         if e["type"] == "MapStateSucceeded":
             map_end = e["id"]
-        if name in ("ListRepos", "CollectBatches", "Aggregate", "RecordStart", "RecordFinish", "AnnounceCompletion"):
+        if name in ("StartRun", "ListRepos", "CollectBatches", "Aggregate", "RecordFinish", "ReleaseLock", "AnnounceCompletion"):
             if e["type"].endswith("StateEntered"):
                 opened[name] = at(e)
             elif e["type"].endswith("StateExited") and name in opened:

@@ -25,6 +25,7 @@ from botocore.response import StreamingBody
 
 from cdk_app.constants import ASL_FUNCTIONS, FUNCTIONS
 from ghstats import names
+from ghstats.github.endpoints import GITHUB_COM_API
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ASL_PATH = REPO_ROOT / "statemachine" / "collect.asl.json"
@@ -106,6 +107,10 @@ class LocalAws:
 
     def __init__(self, environ: dict[str, str] | None = None, *, client_timeout: tuple[float, float] | None = None):
         self.environ = {**LOCAL_ENVIRONMENT, **(environ or {})}
+        # Deployed, the GitHub hosts are the stack's setting. Locally the user owns the token,
+        # so a run may go to the api_url its config names, unless the environ fixes the hosts
+        # as a deployment does (the tests of the host check do).
+        self._hosts_fixed = names.ENV_GITHUB_API_URLS in self.environ
         self.client_timeout = client_timeout
         self.invocations: dict[str, int] = {}
         self.wrappers: dict[str, Callable[[Callable[..., Any]], Callable[..., Any]]] = {}
@@ -120,6 +125,8 @@ class LocalAws:
         for key, value in self.environ.items():
             self._saved_env[key] = os.environ.get(key)
             os.environ[key] = value
+        if not self._hosts_fixed:  # run() sets it per run; put back what was there
+            self._saved_env[names.ENV_GITHUB_API_URLS] = os.environ.pop(names.ENV_GITHUB_API_URLS, None)
         from moto import mock_aws  # imported late: only local runs need moto
 
         self._serialize_moto()
@@ -173,18 +180,19 @@ class LocalAws:
         from handlers import dependencies
 
         deps = getattr(self._local, "deps", None)
-        if deps is None:
+        hosts = os.environ.get(names.ENV_GITHUB_API_URLS)
+        if deps is None or getattr(self._local, "hosts", None) != hosts:
             extra = {"timeout": self.client_timeout} if self.client_timeout else {}
             with self._lock:  # creating boto3 clients in parallel threads races (boto/boto3#2750)
                 s3, dynamodb = boto3.client("s3"), boto3.resource("dynamodb")
             deps = dependencies.build(os.environ, s3=s3, dynamodb=dynamodb, **extra)
-            self._local.deps = deps
+            self._local.deps, self._local.hosts = deps, hosts
         return deps
 
     def handler(self, name: str) -> Callable[..., Any]:
-        from handlers import aggregate, list_repos, query_batch, track_run
+        from handlers import aggregate, list_repos, query_batch, start_run, track_run
 
-        handler = {"ListRepos": list_repos.handler, "QueryBatch": query_batch.handler,
+        handler = {"StartRun": start_run.handler, "ListRepos": list_repos.handler, "QueryBatch": query_batch.handler,
                    "Aggregate": aggregate.handler, "TrackRun": track_run.handler}[name]
         wrap = self.wrappers.get(name)
         return wrap(handler) if wrap else handler
@@ -216,6 +224,9 @@ class LocalAws:
         EventBridge would in AWS."""
         name = name or time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + "-" + uuid.uuid4().hex[:8]
         run_id = config.get("run_id") or name
+        if not self._hosts_fixed:  # the local user's own token goes where their config says
+            api_url = config.get("api_url") if isinstance(config, dict) else None
+            os.environ[names.ENV_GITHUB_API_URLS] = json.dumps([api_url if isinstance(api_url, str) else GITHUB_COM_API])
         arn = self.sfn.start_execution(stateMachineArn=self.state_machine_arn, name=name,
                                        input=json.dumps(config))["executionArn"]
         while True:

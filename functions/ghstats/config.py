@@ -5,6 +5,8 @@ Every problem names the field and the fix; all problems are reported at once.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -16,13 +18,15 @@ from ghstats.github.endpoints import GITHUB_COM_API
 
 ORG_NAME = re.compile(rf"^{OWNER_PATTERN}$")
 RUN_ID = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
+COLLECTION_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+DEFAULT_COLLECTION_NAME = "default"
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 GITHUB_WEBSITE_HOSTS = ("github.com", "www.github.com")
 GITHUB_COM_API_HOST = "api.github.com"
 ENTERPRISE_API_PATH = "/api/v3"
 REPO_RULE = f"'owner/name' (owner: {OWNER_RULE}; name: {NAME_RULE})"
 
-TOP_LEVEL_KEYS = ("orgs", "repos", "batch_size", "max_concurrency", "api_url", "run_id")
+TOP_LEVEL_KEYS = ("name", "orgs", "repos", "batch_size", "max_concurrency", "api_url", "run_id")
 ORG_KEYS = ("name", "exclude", "include_archived", "include_forks")
 
 
@@ -50,6 +54,8 @@ class CollectionConfig:
     max_concurrency: int = limits.DEFAULT_MAX_CONCURRENCY
     api_url: str = GITHUB_COM_API
     run_id: str | None = None
+    # One collection of this name runs at a time (the schedule's runs and manual starts of it).
+    name: str = DEFAULT_COLLECTION_NAME
     warnings: tuple[str, ...] = field(default=(), compare=False)
 
     def to_dict(self) -> dict[str, Any]:
@@ -62,6 +68,18 @@ class CollectionConfig:
         if self.run_id is None:
             data.pop("run_id")
         return data
+
+    def fingerprint(self) -> str:
+        """A hash of what the run collects (everything but run_id): a run id means one config."""
+        data = self.to_dict()
+        data.pop("run_id", None)
+        return hashlib.sha256(json.dumps(data, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def config_differences(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    """What changed between two configs' to_dict(), one 'key: old -> new' each (run_id aside)."""
+    keys = sorted((set(before) | set(after)) - {"run_id"})
+    return [f"{k}: {json.dumps(before.get(k))} -> {json.dumps(after.get(k))}" for k in keys if before.get(k) != after.get(k)]
 
 
 def _unknown_keys(obj: dict[str, Any], allowed: tuple[str, ...], where: str) -> list[str]:
@@ -223,6 +241,11 @@ def parse_config(raw: Any) -> CollectionConfig:
     if run_id is not None and (not isinstance(run_id, str) or not RUN_ID.match(run_id)):
         problems.append("run_id: use 1-80 letters, digits, '-' or '_' (it names the run's S3 folder)")
 
+    name = raw.get("name", DEFAULT_COLLECTION_NAME)
+    if not isinstance(name, str) or not COLLECTION_NAME.match(name):
+        problems.append(f"name: {name!r} is not a collection name; use 1-64 letters, digits, '-' or '_' "
+                        f"(default '{DEFAULT_COLLECTION_NAME}'; one collection of a name runs at a time)")
+
     if problems:
         raise InvalidConfig(problems)
-    return CollectionConfig(tuple(orgs), tuple(repos), batch_size, concurrency, api_url, run_id, tuple(warnings))
+    return CollectionConfig(tuple(orgs), tuple(repos), batch_size, concurrency, api_url, run_id, name, tuple(warnings))

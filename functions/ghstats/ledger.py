@@ -6,6 +6,7 @@ a repeat never counts twice.
 
 from __future__ import annotations
 
+import json
 import time
 from decimal import Decimal
 from typing import Any, Callable, Iterable
@@ -40,6 +41,16 @@ def _conditional_failed(exc: ClientError) -> bool:
     return False
 
 
+# record_start's outcomes
+STARTED = "started"
+LOCKED = "locked"  # another execution holds the collection's lock
+CONFIG_CHANGED = "config_changed"  # the run id was planned with another config
+
+
+def _cancel_reasons(exc: ClientError) -> list[str | None]:
+    return [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
+
+
 class Ledger:
     def __init__(self, table: Any, now: Callable[[], float] = time.time):
         self._table = table
@@ -48,6 +59,94 @@ class Ledger:
 
     def _iso_now(self) -> str:
         return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self._now()))
+
+    # -- StartRun and the collection lock ---------------------------------------------------
+
+    def _lock_update(self, collection: str, run_id: str, execution_arn: str, since: str) -> dict[str, Any]:
+        """Take the collection's lock unless another execution holds a lock that has not expired."""
+        now = int(self._now())
+        return {
+            "Key": {"pk": names.lock_pk(collection), "sk": names.LOCK_SK},
+            "UpdateExpression": "SET run_id = :run, execution_arn = :arn, since = :since, expires_at = :expires, "
+                                "collection_name = :name, updated_at = :iso",
+            "ConditionExpression": "attribute_not_exists(pk) OR execution_arn = :arn OR expires_at < :now",
+            "ExpressionAttributeValues": {":run": run_id, ":arn": execution_arn, ":since": since, ":name": collection,
+                                          ":expires": now + limits.EXECUTION_TIMEOUT_S, ":now": now,
+                                          ":iso": self._iso_now()},
+        }
+
+    def record_start(self, run_id: str, execution_arn: str, started_at: str, config: dict[str, Any],
+                     fingerprint: str, collection: str) -> str:
+        """Take the collection's lock and mark the run RUNNING, both or neither (a transaction).
+
+        The lock is free, expired (a run never released it: it outlived the execution timeout) or
+        already this execution's (a retry, a redrive). The run id must not have been started
+        with another config. Returns STARTED, LOCKED or CONFIG_CHANGED; nothing is written
+        unless STARTED.
+        """
+        run_update = {
+            "Key": {"pk": names.run_pk(run_id), "sk": names.RUN_SK},
+            "UpdateExpression": (
+                "SET #s = :running, run_id = :run, execution_arn = :arn, config = :config, config_hash = :hash, "
+                "collection_name = :name, started_at = if_not_exists(started_at, :started), gsi1pk = :runs, "
+                "gsi1sk = if_not_exists(gsi1sk, :order), redrive_count = if_not_exists(redrive_count, :zero), "
+                "updated_at = :started REMOVE #e, cause, track_rank, finished_at"
+            ),
+            "ConditionExpression": "attribute_not_exists(config_hash) OR config_hash = :hash",
+            "ExpressionAttributeNames": {"#s": "status", "#e": "error"},
+            "ExpressionAttributeValues": {
+                ":running": names.RUNNING, ":run": run_id, ":arn": execution_arn,
+                ":config": json.dumps(config, sort_keys=True), ":hash": fingerprint, ":name": collection,
+                ":started": started_at, ":runs": names.RUNS_GSI_PK, ":order": names.time_order(started_at, run_id),
+                ":zero": 0,
+            },
+        }
+        table = self._table.name
+        lock_update = self._lock_update(collection, run_id, execution_arn, started_at)
+        try:
+            self._client.transact_write_items(TransactItems=[
+                {"Update": {"TableName": table, **lock_update}},
+                {"Update": {"TableName": table, **run_update}},
+            ])
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != "TransactionCanceledException":
+                raise
+            reasons = _cancel_reasons(exc)
+            if reasons[:1] == ["ConditionalCheckFailed"]:
+                return LOCKED
+            if reasons[1:2] == ["ConditionalCheckFailed"]:
+                return CONFIG_CHANGED
+            raise
+        return STARTED
+
+    def take_lock(self, collection: str, run_id: str, execution_arn: str, since: str) -> bool:
+        """Take the lock alone (a redriven execution takes it back); False when another holds it."""
+        try:
+            self._table.update_item(**self._lock_update(collection, run_id, execution_arn, since))
+        except ClientError as exc:
+            if _conditional_failed(exc):
+                return False
+            raise
+        return True
+
+    def release_lock(self, collection: str, execution_arn: str) -> bool:
+        """Free the lock if this execution holds it (it expires at once); False otherwise."""
+        try:
+            self._table.update_item(
+                Key={"pk": names.lock_pk(collection), "sk": names.LOCK_SK},
+                UpdateExpression="SET expires_at = :zero, released_at = :iso",
+                ConditionExpression="execution_arn = :arn",
+                ExpressionAttributeValues={":zero": 0, ":arn": execution_arn, ":iso": self._iso_now()},
+            )
+        except ClientError as exc:
+            if _conditional_failed(exc):
+                return False
+            raise
+        return True
+
+    def get_lock(self, collection: str) -> dict[str, Any] | None:
+        item = self._table.get_item(Key={"pk": names.lock_pk(collection), "sk": names.LOCK_SK}).get("Item")
+        return _plain(item) if item else None
 
     # -- ListRepos --------------------------------------------------------------------------
 
@@ -60,6 +159,7 @@ class Ledger:
         repos_total: int,
         warnings: list[str],
         listing_points: int = 0,
+        orgs_failed: list[str] | None = None,
     ) -> None:
         """The run's size, one PENDING item per batch, one pointer per org (for 'last runs of org')."""
         order = names.time_order(started_at, run_id)
@@ -68,26 +168,38 @@ class Ledger:
             UpdateExpression=(
                 "SET batches_total = :bt, repos_total = :rt, batches_done = if_not_exists(batches_done, :zero), "
                 "repos_ok = if_not_exists(repos_ok, :zero), repos_failed = if_not_exists(repos_failed, :zero), "
-                "points_used = if_not_exists(points_used, :listing), warnings = :warnings, orgs = :orgs, updated_at = :now"
+                "points_used = if_not_exists(points_used, :listing), warnings = :warnings, orgs = :orgs, "
+                "orgs_failed = :orgs_failed, updated_at = :now"
             ),
             ExpressionAttributeValues={
                 ":bt": len(batch_sizes), ":rt": repos_total, ":zero": 0, ":listing": listing_points, ":warnings": warnings,
-                ":orgs": sorted(orgs), ":now": self._iso_now(),
+                ":orgs": sorted(orgs), ":orgs_failed": list(orgs_failed or []), ":now": self._iso_now(),
             },
         )
         expires = int(self._now()) + limits.BATCH_ITEM_TTL_DAYS * 86_400
-        with self._table.batch_writer() as writer:
-            for batch_id, size in batch_sizes.items():
-                writer.put_item(Item={
-                    "pk": names.run_pk(run_id), "sk": names.batch_sk(batch_id), "run_id": run_id,
-                    "batch_id": batch_id, "status": names.BATCH_PENDING, "repos": size,
-                    "attempts": 0, "expires_at": expires,
-                })
-            for org in orgs:
-                writer.put_item(Item={
-                    "pk": names.run_pk(run_id), "sk": names.org_sk(org), "run_id": run_id, "org": org,
-                    "gsi1pk": names.org_gsi_pk(org), "gsi1sk": order,
-                })
+        for batch_id, size in batch_sizes.items():
+            # Conditional: a batch item that exists already (a plan written again after a crash)
+            # keeps its status and counts, so a batch done before is never done and counted twice.
+            self._put_new({
+                "pk": names.run_pk(run_id), "sk": names.batch_sk(batch_id), "run_id": run_id,
+                "batch_id": batch_id, "status": names.BATCH_PENDING, "repos": size,
+                "attempts": 0, "expires_at": expires,
+            })
+        for org in orgs:
+            self._put_new({
+                "pk": names.run_pk(run_id), "sk": names.org_sk(org), "run_id": run_id, "org": org,
+                "gsi1pk": names.org_gsi_pk(org), "gsi1sk": order,
+            })
+
+    def _put_new(self, item: dict[str, Any]) -> bool:
+        """Put an item that does not exist yet; False (and nothing written) when it does."""
+        try:
+            self._table.put_item(Item=item, ConditionExpression="attribute_not_exists(pk)")
+        except ClientError as exc:
+            if _conditional_failed(exc):
+                return False
+            raise
+        return True
 
     # -- QueryBatch -------------------------------------------------------------------------
 
@@ -175,6 +287,7 @@ class Ledger:
         cause: str | None = None,
         at: str | None = None,
         run_status: str | None = None,
+        execution_arn: str | None = None,
     ) -> bool:
         """Apply a "Step Functions Execution Status Change" event, ignoring stale or repeated ones.
 
@@ -184,7 +297,9 @@ class Ledger:
         PARTIAL, what RecordFinish wrote too): after a redrive that re-ran only the last step,
         RecordFinish does not run again. A RUNNING that arrives after the workflow finished the
         run is stale and never overwrites SUCCEEDED or PARTIAL. Other statuses (e.g.
-        PENDING_REDRIVE) say nothing the record keeps and are ignored.
+        PENDING_REDRIVE) say nothing the record keeps and are ignored. An event of another
+        execution than the one that started the run (one refused because the run id was in use)
+        never touches the run's record.
         """
         if status not in (names.RUNNING, names.SUCCEEDED, *names.TERMINAL_FAILURES):
             return False
@@ -207,6 +322,9 @@ class Ledger:
             values.update({":status": status, ":error": error or status, ":cause": (cause or "")[:4000],
                            ":at": at or self._iso_now()})
         condition = "(attribute_not_exists(track_rank) OR track_rank < :rank)"
+        if execution_arn:
+            condition += " AND (attribute_not_exists(execution_arn) OR execution_arn = :arn)"
+            values[":arn"] = execution_arn
         if status == names.RUNNING:
             condition += " AND NOT (#s IN (:succeeded, :partial))"
             values.update({":succeeded": names.SUCCEEDED, ":partial": names.PARTIAL})

@@ -7,6 +7,7 @@ ENV_BUCKET = "GHSTATS_BUCKET"
 ENV_TABLE = "GHSTATS_TABLE"
 ENV_SECRET_NAME = "GHSTATS_SECRET_NAME"
 ENV_TOKEN = "GITHUB_TOKEN"  # local runs only
+ENV_GITHUB_API_URLS = "GHSTATS_GITHUB_API_URLS"  # JSON list: the only hosts the credential is sent to
 
 # -- Powertools ------------------------------------------------------------------------------
 SERVICE = "ghstats"
@@ -54,6 +55,11 @@ def listing_progress_key(run_id: str) -> str:
 
 def batch_key(run_id: str, batch_id: str) -> str:
     return f"runs/{run_id}/batches/{batch_id}.json"
+
+
+def partial_key(run_id: str, batch_id: str) -> str:
+    """What a batch fetched before it stopped (rate limited, failed): kept, not fetched again."""
+    return f"runs/{run_id}/partial/{batch_id}.json"
 
 
 def results_prefix(run_id: str) -> str:
@@ -119,6 +125,14 @@ def org_sk(org: str) -> str:
 
 def org_gsi_pk(org: str) -> str:
     return f"ORG#{org.lower()}"
+
+
+LOCK_SK = "LOCK"
+
+
+def lock_pk(collection: str) -> str:
+    """The lock item of a collection name: at most one RUNNING execution per name."""
+    return f"LOCK#{collection}"
 
 
 def time_order(started_at: str, run_id: str) -> str:

@@ -6,7 +6,7 @@ Tests and the local runner pass their own Dependencies to the handlers instead.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
 import boto3
@@ -17,6 +17,7 @@ from ghstats.collect.steps import ClientFactory
 from ghstats.github.client import GitHubClient
 from ghstats.github.credentials import token_provider
 from ghstats.github.endpoints import Endpoints
+from ghstats.github.hosts import allowed_api_urls, check_allowed
 from ghstats.ledger import Ledger
 from ghstats.storage import ObjectStore, S3ObjectStore
 
@@ -30,7 +31,7 @@ class Dependencies:
     store: ObjectStore
     ledger: Ledger
     make_client: ClientFactory
-    environ: Mapping[str, str] = field(default_factory=dict)
+    allowed_api_urls: tuple[str, ...] = ()  # the GitHub APIs the credential may be sent to
 
 
 def _require(environ: Mapping[str, str], name: str) -> str:
@@ -49,10 +50,12 @@ def build(
 ) -> Dependencies:
     bucket = _require(environ, names.ENV_BUCKET)
     table_name = _require(environ, names.ENV_TABLE)
+    allowed = allowed_api_urls(environ)
     session = requests.Session()
     providers: dict[str, Any] = {}  # api_url -> token provider (App tokens are cached inside)
 
     def make_client(api_url: str) -> GitHubClient:
+        check_allowed(api_url, allowed)  # before any credential is read or any request is sent
         endpoints = Endpoints.from_api_url(api_url)
         if api_url not in providers:
             providers[api_url] = token_provider(environ, endpoints, session)
@@ -63,7 +66,7 @@ def build(
         store=S3ObjectStore(s3 or boto3.client("s3"), bucket),
         ledger=Ledger(table),
         make_client=make_client,
-        environ=environ,
+        allowed_api_urls=allowed,
     )
 
 

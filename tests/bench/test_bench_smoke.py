@@ -36,7 +36,7 @@ def test_quick_bench_counts(tmp_path):
     # The batch cap leaves a fifth of a Standard execution's history for retries and waits.
     per_iteration = history["iteration_events"] / history["iterations"]
     assert history["fixed_events"] + per_iteration * limits.MAX_BATCHES <= 0.8 * limits.HISTORY_EVENT_LIMIT
-    assert ours["result"]["invocations"] == {"ListRepos": 1, "QueryBatch": 3, "Aggregate": 1, "TrackRun": 1}
+    assert ours["result"]["invocations"] == {"StartRun": 1, "ListRepos": 1, "QueryBatch": 3, "Aggregate": 1, "TrackRun": 1}
 
     serial = rows["serial"]
     assert serial["status"] == "SUCCEEDED" and serial["result"]["repos_ok"] == REPOS

@@ -101,3 +101,20 @@ def test_the_dashboard_copy_only_moves_forward():
     aggregate("newest", store, now=lambda: 1_795_000_000)
     assert names.LATEST_REPOSITORIES_KEY not in store.reads  # the (large) copy is never read back to decide
     assert store.get_json(names.LATEST_REPOSITORIES_KEY)["run_id"] == "newest"
+
+
+def test_list_repos_refuses_a_stored_plan_made_for_another_config():
+    from ghstats.collect import steps
+    from ghstats.collect.start import RunConfigMismatch
+    from ghstats.config import parse_config
+
+    store = DictStore()
+    planned = parse_config({"orgs": ["acme"], "batch_size": 50})
+    store.put_json(names.run_config_key("r1"), {"config": planned.to_dict(), "config_hash": planned.fingerprint(),
+                                                "batch_ids": [], "repos_total": 0, "warnings": []})
+    calls = []
+    with pytest.raises(RunConfigMismatch, match="batch_size: 50 -> 40"):
+        steps.list_repos("r1", {"orgs": ["acme"], "batch_size": 40}, "2026-01-01T00:00:00Z", store, None, calls.append)
+    assert calls == []  # no GitHub client was even made
+    answer = steps.list_repos("r1", {"orgs": ["acme"], "batch_size": 50}, "2026-01-01T00:00:00Z", store, None, calls.append)
+    assert answer["status"] == "done" and calls == []

@@ -102,3 +102,31 @@ def test_repository_names_accepted(repo):
 @pytest.mark.parametrize("key, value", [("batch_size", 1), ("batch_size", 100), ("max_concurrency", 1), ("max_concurrency", 40)])
 def test_bounds_are_inclusive(key, value):
     assert getattr(parse_config({"orgs": ["acme"], key: value}), key) == value
+
+
+def test_a_collection_has_a_name_and_a_fingerprint_of_what_it_collects():
+    config = parse_config({"orgs": ["acme"]})
+    assert config.name == "default" and config.to_dict()["name"] == "default"
+    same = parse_config({"orgs": ["acme"], "run_id": "weekly-1", "name": "default"})
+    assert same.fingerprint() == config.fingerprint()  # run_id is not part of what is collected
+    assert parse_config({"orgs": ["acme"], "batch_size": 40}).fingerprint() != config.fingerprint()
+    assert parse_config({"orgs": ["acme"], "name": "traffic"}).fingerprint() != config.fingerprint()
+
+
+@pytest.mark.parametrize("name", ["", "two words", "a" * 65, 7])
+def test_a_bad_collection_name_names_the_rule(name):
+    [problem] = problems({"orgs": ["acme"], "name": name})
+    assert problem.startswith("name: ") and "one collection of a name runs at a time" in problem
+
+
+def test_config_differences_name_each_changed_key():
+    from ghstats.config import config_differences
+
+    before = parse_config({"orgs": ["acme"], "batch_size": 50}).to_dict()
+    after = parse_config({"orgs": ["acme", "globex"], "batch_size": 40, "run_id": "x"}).to_dict()
+    assert config_differences(before, after) == [
+        "batch_size: 50 -> 40",
+        'orgs: [{"name": "acme", "exclude": [], "include_archived": true, "include_forks": true}] -> '
+        '[{"name": "acme", "exclude": [], "include_archived": true, "include_forks": true}, '
+        '{"name": "globex", "exclude": [], "include_archived": true, "include_forks": true}]',
+    ]

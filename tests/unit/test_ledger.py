@@ -79,3 +79,51 @@ def test_transaction_conflict_is_not_taken_for_already_done(ledger, monkeypatch)
     monkeypatch.setattr(ledger._client, "transact_write_items", conflict)
     with pytest.raises(ClientError):
         ledger.batch_done("r1", "00000", 1, 0, 1)
+
+
+def test_planning_again_never_reopens_or_recounts_a_done_batch(ledger):
+    # Given a run whose first batch is done (measured before: a re-plan put it back to PENDING and
+    # the reused result was counted again: "2/2 batches done" with one batch done)
+    start(ledger, "r1", "2026-01-01T00:00:00Z")
+    ledger.batch_started("r1", "00000")
+    ledger.batch_done("r1", "00000", 50, 0, 1)
+    # When the plan is written again and the reused result reported again
+    ledger.record_plan("r1", "2026-01-01T00:00:00Z", ["acme"], {"00000": 50, "00001": 7}, 57, [])
+    assert ledger.batch_done("r1", "00000", 50, 0, 1) is False
+    # Then the batch stays DONE and is counted once
+    batches = {b["batch_id"]: b for b in ledger.get_batches("r1")}
+    assert batches["00000"]["status"] == "DONE" and batches["00001"]["status"] == "PENDING"
+    assert ledger.get_run("r1")["batches_done"] == 1
+
+
+ARN_A = "arn:aws:states:us-east-1:1:execution:sm:a"
+ARN_B = "arn:aws:states:us-east-1:1:execution:sm:b"
+
+
+def test_record_start_takes_the_lock_once_per_collection(ledger):
+    assert ledger.record_start("a", ARN_A, "2026-01-01T00:00:00Z", {"orgs": []}, "h1", "default") == "started"
+    assert ledger.record_start("a", ARN_A, "2026-01-01T00:00:00Z", {"orgs": []}, "h1", "default") == "started"  # a retry
+    assert ledger.record_start("b", ARN_B, "2026-01-01T00:01:00Z", {"orgs": []}, "h1", "default") == "locked"
+    assert ledger.get_run("b") is None  # refused: nothing written
+    assert ledger.record_start("b", ARN_B, "2026-01-01T00:01:00Z", {"orgs": []}, "h1", "other") == "started"
+    lock = ledger.get_lock("default")
+    assert (lock["run_id"], lock["since"], lock["expires_at"]) == ("a", "2026-01-01T00:00:00Z", 1_700_000_000 + 86_400)
+    assert ledger.release_lock("default", ARN_B) is False  # only its holder frees it
+    assert ledger.release_lock("default", ARN_A) is True
+    assert ledger.record_start("c", ARN_B, "2026-01-01T00:02:00Z", {"orgs": []}, "h1", "default") == "started"
+
+
+def test_record_start_refuses_a_run_id_with_another_config(ledger):
+    assert ledger.record_start("a", ARN_A, "2026-01-01T00:00:00Z", {"batch_size": 50}, "h1", "default") == "started"
+    ledger.release_lock("default", ARN_A)
+    assert ledger.record_start("a", ARN_B, "2026-01-01T00:05:00Z", {"batch_size": 40}, "h2", "default") == "config_changed"
+    run = ledger.get_run("a")
+    assert (run["execution_arn"], run["config_hash"]) == (ARN_A, "h1")
+    assert ledger.get_lock("default")["expires_at"] == 0  # the lock was not taken either
+
+
+def test_events_of_another_execution_never_touch_the_run(ledger):
+    ledger.record_start("a", ARN_A, "2026-01-01T00:00:00Z", {}, "h1", "default")
+    assert ledger.apply_execution_status("a", "FAILED", 0, error="RunInProgress", execution_arn=ARN_B) is False
+    assert ledger.get_run("a")["status"] == "RUNNING"
+    assert ledger.apply_execution_status("a", "FAILED", 0, error="GitHubServerError", execution_arn=ARN_A) is True

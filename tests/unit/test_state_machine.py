@@ -25,11 +25,28 @@ def states(asl=None):
 
 def test_substitutions_are_exactly_the_documented_ones():
     found = set(re.findall(r"\$\{(\w+)\}", ASL.read_text()))
-    assert found == {"ListReposFunctionArn", "QueryBatchFunctionArn", "AggregateFunctionArn", "LedgerTableName", "EventBusName"}
+    assert found == {"StartRunFunctionArn", "ListReposFunctionArn", "QueryBatchFunctionArn", "AggregateFunctionArn",
+                     "LedgerTableName", "EventBusName"}
 
 
-def test_no_catch_anywhere_so_redrive_reruns_failed_tasks():
-    assert [name for name, state in states() if "Catch" in state] == []
+def test_no_catch_but_the_lock_release_so_redrive_reruns_failed_tasks():
+    # A Catch into a Fail state would make a redrive fail again without rerunning the Task.
+    # The one Catch: ReleaseLock's "another execution holds the lock now", which goes on.
+    caught = {name: state["Catch"] for name, state in states() if "Catch" in state}
+    assert caught == {"ReleaseLock": [{"ErrorEquals": ["DynamoDB.ConditionalCheckFailedException"], "ResultPath": None,
+                                       "Next": "AnnounceCompletion"}]}
+    assert dict(states())["ReleaseLock"]["Next"] == "AnnounceCompletion"
+
+
+def test_the_first_step_checks_and_locks_before_anything_else():
+    all_states = dict(states())
+    for resolve in ("UseGivenRunId", "UseExecutionName"):
+        assert all_states[resolve]["Next"] == "StartRun"
+    assert all_states["StartRun"]["Next"] == "ListRepos"
+    assert all_states["StartRun"]["Parameters"]["Payload"]["execution_arn.$"] == "$$.Execution.Id"
+    # refusals (RunInProgress, ApiUrlNotAllowed, InvalidConfig) are never retried
+    retried = {e for r in all_states["StartRun"]["Retry"] for e in r["ErrorEquals"]}
+    assert not retried & {"RunInProgress", "RunConfigMismatch", "ApiUrlNotAllowed", "InvalidConfig", "States.ALL", "States.TaskFailed"}
 
 
 def test_retry_bounds_match_limits():

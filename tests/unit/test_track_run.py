@@ -111,3 +111,42 @@ def test_succeeded_without_a_readable_output_leaves_the_status(deps):
     finished_by_the_workflow(deps, "PARTIAL")
     assert call(deps, event("SUCCEEDED", output="not json"))["applied"] is True
     assert deps.ledger.get_run("weekly-7")["status"] == "PARTIAL"
+
+
+LOCKED_ARN = "arn:aws:states:us-east-1:1:execution:sm:weekly-7"
+
+
+def hold_lock(deps, arn=LOCKED_ARN, collection="default"):
+    deps.ledger._table.put_item(Item={"pk": names.lock_pk(collection), "sk": names.LOCK_SK, "run_id": "weekly-7",
+                                      "execution_arn": arn, "since": "2023-11-14T22:13:20Z", "expires_at": 2_000_000_000})
+
+
+@pytest.mark.parametrize("status", ["FAILED", "TIMED_OUT", "ABORTED", "SUCCEEDED"])
+def test_an_execution_that_ended_frees_its_collections_lock(deps, status):
+    hold_lock(deps)
+    assert call(deps, event(status, output=json.dumps({"status": "SUCCEEDED"})))["lock"] == "released"
+    assert deps.ledger.get_lock("default")["expires_at"] == 0
+
+
+def test_the_lock_of_another_execution_is_left_alone(deps):
+    hold_lock(deps, arn="arn:aws:states:us-east-1:1:execution:sm:other")
+    assert call(deps, event("FAILED", error="RunInProgress"))["lock"] is None
+    assert deps.ledger.get_lock("default")["expires_at"] == 2_000_000_000
+
+
+def test_the_collection_name_comes_from_the_input(deps):
+    hold_lock(deps, collection="traffic")
+    answer = call(deps, event("FAILED", input=json.dumps({"name": "traffic", "orgs": ["acme"]})))
+    assert answer["lock"] == "released" and deps.ledger.get_lock("traffic")["expires_at"] == 0
+
+
+def test_a_redriven_execution_takes_its_lock_back_unless_another_run_holds_it(deps):
+    hold_lock(deps)
+    call(deps, event("FAILED", error="GitHubServerError"))
+    assert call(deps, event("RUNNING", redrive_count=1, redriveDate=1_700_001_000_000))["lock"] == "taken"
+    lock = deps.ledger.get_lock("default")
+    assert lock["execution_arn"] == LOCKED_ARN and lock["expires_at"] > 0
+    # another run took the lock while this one waited for its redrive
+    hold_lock(deps, arn="arn:aws:states:us-east-1:1:execution:sm:other")
+    assert call(deps, event("RUNNING", redrive_count=2, redriveDate=1_700_002_000_000))["lock"] == "held_by_another"
+    assert deps.ledger.get_lock("default")["execution_arn"].endswith(":other")

@@ -21,7 +21,8 @@ from ghstats.collect.aggregate import (
 )
 from ghstats.collect.batch import collect_batch
 from ghstats.collect.planning import ListingPaused, ListingProgress, plan_collection
-from ghstats.config import parse_config
+from ghstats.collect.start import RunConfigMismatch
+from ghstats.config import config_differences, parse_config
 from ghstats.github.client import GitHubClient
 from ghstats.github.errors import GitHubError, GitHubRateLimited
 from ghstats.ledger import Ledger
@@ -82,6 +83,11 @@ def list_repos(
     """
     config = parse_config(raw_config)
     stored = store.get_json(names.run_config_key(run_id))
+    if stored is not None and stored.get("config_hash") not in (None, config.fingerprint()):
+        # StartRun checked the ledger; the plan in S3 is checked too (a run id means one config).
+        raise RunConfigMismatch(f"run {run_id} was planned with another config "
+                                f"({'; '.join(config_differences(stored['config'], config.to_dict()))}): "
+                                "start it with that config, or start a new run")
     if stored is None:
         client = make_client(config.api_url)
         progress_key = names.listing_progress_key(run_id)
@@ -116,8 +122,8 @@ def list_repos(
                 {"run_id": run_id, "batch_id": batch_id, "api_url": config.api_url, "keys": keys},
                 transient=True,
             )
-        stored = {"run_id": run_id, "config": config.to_dict(), "started_at": started_at, **plan.to_dict(),
-                  "batch_sizes": {b: len(k) for b, k in plan.batches.items()}}
+        stored = {"run_id": run_id, "config": config.to_dict(), "config_hash": config.fingerprint(),
+                  "started_at": started_at, **plan.to_dict(), "batch_sizes": {b: len(k) for b, k in plan.batches.items()}}
         owners = list(config.orgs and [o.name for o in config.orgs]) + [k.split("/")[0] for k in config.repos]
         ledger.record_plan(run_id, started_at, sorted(set(owners), key=str.lower), stored["batch_sizes"],
                            len(plan.repos), plan.warnings, listing_points=plan.points)
@@ -162,7 +168,7 @@ def query_batch(
         return {**answer, "reused": True}
 
     ledger.batch_started(run_id, batch_id)
-    client = make_client(batch["api_url"])
+    client = make_client(batch["api_url"])  # the host is checked against the deployment's, not trusted from S3
     try:
         outcome = collect_batch(client, batch["keys"], time_left=time_left)
     except GitHubRateLimited as exc:

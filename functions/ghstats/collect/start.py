@@ -1,0 +1,60 @@
+"""StartRun: the first step of every execution, before any credential is read.
+
+It checks the config and its GitHub host, then takes the collection's lock and records the
+run as RUNNING in one ledger transaction. A second execution of the same collection name, or
+a run id started again with another config, is refused with the ledger untouched.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ghstats import ledger as ledger_outcomes
+from ghstats import names
+from ghstats.config import config_differences, parse_config
+from ghstats.github.hosts import check_allowed
+from ghstats.ledger import Ledger
+
+
+class RunInProgress(Exception):
+    """Another execution of this collection is RUNNING: one run at a time per collection name."""
+
+
+class RunConfigMismatch(Exception):
+    """The run id was started with another config: a run id means one config."""
+
+
+def _refuse_other_config(run_id: str, stored_run: dict[str, Any] | None, config: dict[str, Any], fingerprint: str) -> None:
+    if not stored_run or stored_run.get("config_hash") in (None, fingerprint):
+        return
+    try:
+        before = json.loads(stored_run.get("config") or "{}")
+    except (TypeError, ValueError):
+        before = {}
+    differences = config_differences(before, config) or ["the config's hash differs"]
+    raise RunConfigMismatch(
+        f"run {run_id} was started with another config ({'; '.join(differences)}): a run id means one config. "
+        f"Start it again with its first config, or start a new run (without run_id) for this one"
+    )
+
+
+def start_run(run_id: str, raw_config: Any, started_at: str, execution_arn: str, ledger: Ledger,
+              allowed_api_urls: tuple[str, ...]) -> dict[str, Any]:
+    """Check, lock and record; returns the lock's key for the state machine to release it."""
+    config = parse_config(raw_config)  # InvalidConfig names every field and its fix
+    check_allowed(config.api_url, allowed_api_urls)  # ApiUrlNotAllowed: nothing sent anywhere
+    normalised, fingerprint = config.to_dict(), config.fingerprint()
+    _refuse_other_config(run_id, ledger.get_run(run_id), normalised, fingerprint)
+    outcome = ledger.record_start(run_id, execution_arn, started_at, normalised, fingerprint, config.name)
+    if outcome == ledger_outcomes.LOCKED:
+        holder = ledger.get_lock(config.name) or {}
+        raise RunInProgress(
+            f"run {holder.get('run_id', '?')} is in progress since {holder.get('since', '?')} "
+            f"(collection '{config.name}', execution {holder.get('execution_arn', '?')}): one run of a collection at a "
+            "time. Wait for it to end (ghstats status), or stop that execution, then start this one again"
+        )
+    if outcome == ledger_outcomes.CONFIG_CHANGED:  # another start got in between the check and the write
+        _refuse_other_config(run_id, ledger.get_run(run_id), normalised, fingerprint)
+    return {"run_id": run_id, "collection": config.name,
+            "lock": {"pk": names.lock_pk(config.name), "sk": names.LOCK_SK}}

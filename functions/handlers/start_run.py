@@ -1,0 +1,21 @@
+"""StartRun: check the config and the GitHub host, take the collection's lock, record the run."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ghstats.collect.start import start_run
+from handlers import dependencies
+from handlers.errors import aws_errors_are_retryable
+from handlers.observability import logged_invocation, logger, tracer
+
+
+@logged_invocation("run_id")
+@tracer.capture_lambda_handler
+@aws_errors_are_retryable
+def handler(event: dict[str, Any], context: Any, deps: dependencies.Dependencies | None = None) -> dict[str, Any]:
+    deps = deps or dependencies.from_environment()
+    answer = start_run(event["run_id"], event.get("config"), event["started_at"], event["execution_arn"],
+                       deps.ledger, deps.allowed_api_urls)
+    logger.info("run started", extra={"collection": answer["collection"]})
+    return answer
