@@ -43,6 +43,8 @@ def assert_complete(aws, sim, outcome, *, errors=frozenset(), status="SUCCEEDED"
     assert run["status"] == (names.PARTIAL if errors else status)
     assert (run["batches_done"], run["batches_total"]) == (run["batches_total"], -(-total // BATCH))
     assert (run["repos_ok"], run["repos_failed"]) == (total - len(errors), len(errors))
+    # every request GitHub saw is counted once, rate limited and failed ones too
+    assert out["summary"]["api"]["requests"] == run["requests"] == sim.count(kind="graphql")
     return out, run
 
 
@@ -130,10 +132,10 @@ def test_query_slower_than_the_client_timeout(make_sim, engine_delays):
     sim.add_fault(Fault("slow", on_request=5, delay_s=2.0))
     with LocalAws({"GITHUB_TOKEN": TOKEN}, client_timeout=(2.0, 0.5)) as aws:
         outcome = collect(aws, sim)
+        deadline = time.monotonic() + 5  # the slow answer is recorded when the simulator finishes it
+        while sim.count(kind="graphql") < CLEAN_REQUESTS + 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
         assert_complete(aws, sim, outcome)
-    deadline = time.monotonic() + 5  # the slow answer is recorded when the simulator finishes it
-    while sim.count(kind="graphql") < CLEAN_REQUESTS + 2 and time.monotonic() < deadline:
-        time.sleep(0.1)
     assert sim.count(kind="graphql") == CLEAN_REQUESTS + 2
 
 
@@ -198,7 +200,8 @@ def test_s3_write_failure_is_retried_and_nothing_doubles(sim, local_aws, engine_
     outcome = collect(local_aws, sim)
     assert_complete(local_aws, sim, outcome)
     assert len(failed) == 1 and len(engine_delays.retries) == 1
-    assert sim.count(kind="graphql") == CLEAN_REQUESTS + 1  # the batch whose write failed asked again
+    # the batch whose result S3 refused kept what it fetched: its retry asks GitHub nothing
+    assert sim.count(kind="graphql") == CLEAN_REQUESTS
 
 
 def test_dynamodb_throttling_is_retried_and_counted_once(sim, local_aws, engine_delays, monkeypatch):
@@ -242,18 +245,46 @@ def test_lambda_dying_after_writing_its_result_is_not_double_counted(sim, local_
     assert (batch["status"], batch["attempts"]) == ("DONE", 1)
 
 
-def test_org_that_does_not_exist_fails_with_its_name(sim, local_aws, engine_delays):
-    outcome = local_aws.run({"orgs": ["acme", "no-such-org"], "api_url": sim.url})
-    assert (outcome.status, outcome.error) == ("FAILED", "OrgNotFound")
-    assert "no-such-org" in outcome.cause and engine_delays.retries == []
-    assert sim.count() == 1 + 2 + 1  # preflight, acme's two pages, the missing org: no retry, no batch
+def test_an_org_that_does_not_exist_costs_only_itself(sim, local_aws, engine_delays):
+    # Given a config whose second org was renamed or mistyped
+    outcome = local_aws.run({"orgs": ["acme", "no-such-org"], "batch_size": BATCH, "api_url": sim.url})
+    # Then the other org is collected and the run ends PARTIAL, naming the org and the fix
+    assert outcome.status == "SUCCEEDED" and outcome.output["status"] == "PARTIAL", outcome.cause
+    out = outputs(local_aws, outcome.run_id)
+    assert_every_repo_once(out, org_keys(sim, "acme"))
+    assert_matches_truth(out, sim)
+    [entry] = out["errors"]["orgs"]
+    assert entry["org"] == "no-such-org" and entry["type"] == "ORG_NOT_FOUND"
+    assert entry["github"] == "Could not resolve to an Organization with the login of 'no-such-org'."
+    assert "'no-such-org' in 'orgs'" in entry["fix"]
+    assert out["summary"]["orgs_failed"] == 1 and out["summary"]["status"] == "PARTIAL"
     run = local_aws.ledger().get_run(outcome.run_id)
-    assert run["status"] == "FAILED"
-    # the dead letter names the org whose listing failed
-    letters = dead_letters(local_aws, run)
-    assert list(letters) == [names.failure_key(outcome.run_id, "listing")]
-    [letter] = letters.values()
-    assert letter["error"] == "OrgNotFound" and letter["request"]["variables"] == {"login": "no-such-org", "after": None}
+    assert (run["status"], run["orgs_failed"], run["repos_ok"]) == ("PARTIAL", ["no-such-org"], ORG_SIZE)
+    # and GitHub saw: preflight, acme's two pages, the missing org once (no retry), the batches
+    assert sim.count() == 1 + 2 + 1 + BATCHES and engine_delays.retries == []
+    assert out["summary"]["api"]["requests"] == sim.count()
+
+
+def test_a_bad_token_still_fails_the_run_at_once(make_sim, local_aws, engine_delays):
+    sim = make_sim({"acme": 10}, tokens=("ghs_another_token",))
+    outcome = local_aws.run({"orgs": ["acme", "no-such-org"], "api_url": sim.url})
+    assert (outcome.status, outcome.error) == ("FAILED", "GitHubAuthError")
+    assert sim.count() == 1 and local_aws.invocations["ListRepos"] == 1
+
+
+def test_a_rate_limit_while_splitting_keeps_the_half_already_fetched(sim, local_aws, engine_delays):
+    from simulator import Fault
+
+    # Given a batch that times out (split in halves) and whose second half is rate limited
+    sim.add_fault(Fault("bad_gateway_json", on_request=4))  # 1 preflight, 2-3 listing, 4 the first batch
+    sim.add_fault(Fault("secondary_403", on_request=6, retry_after=30))  # 5 first half, 6 second half
+    outcome = collect(local_aws, sim, max_concurrency=1)
+    out, _ = assert_complete(local_aws, sim, outcome)
+    assert engine_delays.waits == [30]
+    # Then after the wait only the second half is asked for again, never the whole batch
+    first_batch = [r for r in sim.requests if r.kind == "graphql"][3:7]
+    assert [(r.repos, r.fault) for r in first_batch] == [(30, "bad_gateway_json"), (15, None), (15, "secondary_403"), (15, None)]
+    assert sim.count(kind="graphql") == CLEAN_REQUESTS + 3
 
 
 def last_state_entered(aws, outcome):

@@ -16,18 +16,35 @@ class BatchOutcome:
     warnings: list[str] = field(default_factory=list)
     splits: int = 0
     remaining_points: int | None = None
+    requests: int = 0  # GitHub requests and points of earlier attempts at this batch
+    points: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"records": self.records, "errors": self.errors, "warnings": self.warnings, "splits": self.splits,
+                "remaining_points": self.remaining_points, "requests": self.requests, "points": self.points}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "BatchOutcome":
+        return cls(**data)
+
+    def spent(self, client: GitHubClient) -> tuple[int, int]:
+        """Every request sent for this batch (rate limited ones too) and its points, all attempts."""
+        return self.requests + client.requests_made, self.points + client.points_used
 
 
 def collect_batch(
-    client: GitHubClient, keys: list[str], *, time_left: Callable[[], float] | None = None
+    client: GitHubClient, keys: list[str], *, time_left: Callable[[], float] | None = None,
+    outcome: BatchOutcome | None = None,
 ) -> BatchOutcome:
     """Every key ends in `records` or `errors`, or the call raises.
 
     A GitHubServerError (502, timeout, dropped connection) on a group of repositories splits
     the group in halves and tries each, down to single repositories; a single repository
     that still fails raises, and so does running short of time (the caller retries later).
+    `outcome` holds what an earlier attempt fetched: those keys are not asked for again, and
+    what this call fetches is added to it as it arrives, so the caller keeps it when this raises.
     """
-    outcome = BatchOutcome()
+    outcome = outcome if outcome is not None else BatchOutcome()
 
     def run(group: list[str]) -> None:
         try:
@@ -46,5 +63,7 @@ def collect_batch(
         if answer.rate_limit is not None:
             outcome.remaining_points = answer.rate_limit.remaining
 
-    run(list(keys))
+    remaining = [k for k in keys if k not in outcome.records and k not in outcome.errors]
+    if remaining:
+        run(remaining)
     return outcome

@@ -8,6 +8,7 @@ from typing import Any, Callable
 from ghstats import limits, names
 from ghstats.config import CollectionConfig
 from ghstats.github.client import GitHubClient
+from ghstats.github.errors import OrgNotFound
 
 
 class TooManyBatches(Exception):
@@ -22,12 +23,14 @@ class Plan:
     warnings: list[str] = field(default_factory=list)
     requests: int = 0  # GitHub requests spent on preflight and listing
     points: int = 0
+    org_errors: dict[str, dict[str, str]] = field(default_factory=dict)  # org -> why it was not listed
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "repos_total": len(self.repos),
             "batch_ids": list(self.batches),
             "orgs": self.orgs,
+            "org_errors": self.org_errors,
             "warnings": self.warnings,
             "requests": self.requests,
             "points": self.points,
@@ -51,6 +54,7 @@ class ListingProgress:
     listed: dict[str, list[str]] = field(default_factory=dict)  # org -> keys listed so far
     cursors: dict[str, str] = field(default_factory=dict)  # org -> cursor of its next page
     finished: list[str] = field(default_factory=list)  # orgs listed to their last page
+    missing: dict[str, dict[str, str]] = field(default_factory=dict)  # orgs GitHub did not find: why
     pages: int = 0  # listing pages fetched so far, all invocations
     requests: int = 0  # GitHub requests of earlier invocations
     points: int = 0
@@ -63,7 +67,7 @@ class ListingProgress:
         """The progress to store, with this invocation's requests and points added."""
         requests, points = self.spent(client)
         return {"scope": self.scope, "token_checked": self.token_checked, "listed": self.listed,
-                "cursors": self.cursors, "finished": self.finished, "pages": self.pages,
+                "cursors": self.cursors, "finished": self.finished, "missing": self.missing, "pages": self.pages,
                 "requests": requests, "points": points}
 
     @classmethod
@@ -111,10 +115,18 @@ def plan_collection(
         while org.name not in progress.finished:
             if progress.pages > pages_before and out_of_time():
                 raise ListingPaused(f"listing paused before {org.name}'s next page")
-            page, cursor = client.list_org_repos_page(
-                org.name, progress.cursors.get(org.name),
-                include_archived=org.include_archived, include_forks=org.include_forks,
-            )
+            try:
+                page, cursor = client.list_org_repos_page(
+                    org.name, progress.cursors.get(org.name),
+                    include_archived=org.include_archived, include_forks=org.include_forks,
+                )
+            except OrgNotFound as exc:
+                # One org renamed or mistyped must not cost the others: they are collected and
+                # the run ends PARTIAL with this org in errors.json. (A bad token already failed
+                # the preflight.)
+                progress.missing[org.name] = org_error(org.name, exc)
+                progress.finished.append(org.name)
+                continue
             progress.pages += 1
             progress.listed.setdefault(org.name, []).extend(repo.key for repo in page)
             if cursor is None:
@@ -124,11 +136,20 @@ def plan_collection(
     return _plan_from_listing(config, progress, client)
 
 
+def org_error(org: str, exc: OrgNotFound) -> dict[str, str]:
+    """errors.json's entry for an organisation that could not be listed: name, GitHub's answer, the fix."""
+    return {"org": org, "type": "ORG_NOT_FOUND", "github": exc.github_message or str(exc),
+            "fix": f"check the spelling of '{org}' in 'orgs' (renamed? it is then listed under its new name), "
+                   "and that the token's owner or GitHub App can see that organisation"}
+
+
 def _plan_from_listing(config: CollectionConfig, progress: ListingProgress, client: GitHubClient) -> Plan:
     warnings: list[str] = []
     chosen: dict[str, str] = {}  # lower-case key -> key as GitHub spells it
     orgs: dict[str, int] = {}
     for org in config.orgs:
+        if org.name in progress.missing:
+            continue
         listed = progress.listed.get(org.name, [])
         listed_lower = {key.lower() for key in listed}
         excluded = {key.lower() for key in org.exclude}
@@ -146,4 +167,4 @@ def _plan_from_listing(config: CollectionConfig, progress: ListingProgress, clie
         chosen.setdefault(key.lower(), key)
     repos = [chosen[k] for k in sorted(chosen)]
     batches = split_into_batches(repos, config.batch_size)
-    return Plan(repos, batches, orgs, warnings, *progress.spent(client))
+    return Plan(repos, batches, orgs, warnings, *progress.spent(client), org_errors=dict(progress.missing))

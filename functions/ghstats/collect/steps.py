@@ -19,7 +19,7 @@ from ghstats.collect.aggregate import (
     outputs_document,
     owner_totals,
 )
-from ghstats.collect.batch import collect_batch
+from ghstats.collect.batch import BatchOutcome, collect_batch
 from ghstats.collect.planning import ListingPaused, ListingProgress, plan_collection
 from ghstats.collect.start import RunConfigMismatch
 from ghstats.config import config_differences, parse_config
@@ -126,7 +126,7 @@ def list_repos(
                   "started_at": started_at, **plan.to_dict(), "batch_sizes": {b: len(k) for b, k in plan.batches.items()}}
         owners = list(config.orgs and [o.name for o in config.orgs]) + [k.split("/")[0] for k in config.repos]
         ledger.record_plan(run_id, started_at, sorted(set(owners), key=str.lower), stored["batch_sizes"],
-                           len(plan.repos), plan.warnings, listing_points=plan.points)
+                           len(plan.repos), plan.warnings, listing_points=plan.points, orgs_failed=sorted(plan.org_errors))
         store.put_json(names.run_config_key(run_id), stored)  # last: its presence means "planned"
     return {
         "run_id": run_id,
@@ -169,33 +169,54 @@ def query_batch(
 
     ledger.batch_started(run_id, batch_id)
     client = make_client(batch["api_url"])  # the host is checked against the deployment's, not trusted from S3
+    partial_key = names.partial_key(run_id, batch_id)
+    stored = store.get_json(partial_key)
+    outcome = BatchOutcome.from_dict(stored["outcome"]) if stored and stored["keys"] == batch["keys"] else BatchOutcome()
     try:
-        outcome = collect_batch(client, batch["keys"], time_left=time_left)
-    except GitHubRateLimited as exc:
-        waits = rate_limit_waits + 1
-        if waits <= limits.MAX_RATE_LIMIT_WAITS:
-            return {**answer, "status": names.ANSWER_RATE_LIMITED, "wait_seconds": exc.wait_seconds,
-                    "rate_limit_waits": waits}
-        ledger.batch_failed(run_id, batch_id, type(exc).__name__,
-                            f"still rate limited after {rate_limit_waits} waits: {exc}",
-                            _dead_letter(store, run_id, f"batch-{batch_id}", exc))
-        raise
+        collect_batch(client, batch["keys"], time_left=time_left, outcome=outcome)
+        requests, points = outcome.spent(client)
+        result = {
+            "run_id": run_id, "batch_id": batch_id, "keys": batch["keys"],
+            "records": outcome.records, "errors": outcome.errors, "warnings": outcome.warnings,
+            "requests": requests, "points": points, "splits": outcome.splits,
+            "remaining_points": outcome.remaining_points, "collected_at": _iso(now()),
+        }
+        store.put_json(names.result_key(run_id, batch_id), result, transient=True)
     except GitHubError as exc:
+        _keep_partial(store, partial_key, batch["keys"], outcome, client)
+        if isinstance(exc, GitHubRateLimited):
+            waits = rate_limit_waits + 1
+            if waits <= limits.MAX_RATE_LIMIT_WAITS:
+                return {**answer, "status": names.ANSWER_RATE_LIMITED, "wait_seconds": exc.wait_seconds,
+                        "rate_limit_waits": waits}
+            ledger.batch_failed(run_id, batch_id, type(exc).__name__,
+                                f"still rate limited after {rate_limit_waits} waits: {exc}",
+                                _dead_letter(store, run_id, f"batch-{batch_id}", exc))
+            raise
         final = not exc.retryable or retry_count >= limits.QUERY_BATCH_RETRIES
         ledger.batch_failed(run_id, batch_id, type(exc).__name__, str(exc),
                             _dead_letter(store, run_id, f"batch-{batch_id}", exc) if final else None)
         raise
-    result = {
-        "run_id": run_id, "batch_id": batch_id, "keys": batch["keys"],
-        "records": outcome.records, "errors": outcome.errors, "warnings": outcome.warnings,
-        "requests": client.requests_made, "points": client.points_used, "splits": outcome.splits,
-        "remaining_points": outcome.remaining_points, "collected_at": _iso(now()),
-    }
-    store.put_json(names.result_key(run_id, batch_id), result, transient=True)
-    ledger.batch_done(run_id, batch_id, len(outcome.records), len(outcome.errors), client.points_used,
-                      outcome.remaining_points)
+    except Exception:  # e.g. S3 failed to take the result: the retry must not fetch (or count) it again
+        try:
+            _keep_partial(store, partial_key, batch["keys"], outcome, client)
+        except Exception:  # noqa: BLE001 - the store is what failed; the original error says why
+            pass
+        raise
+    ledger.batch_done(run_id, batch_id, len(outcome.records), len(outcome.errors), points, outcome.remaining_points)
     return {**answer, "repos_ok": len(outcome.records), "repos_failed": len(outcome.errors),
             "points": client.points_used, "remaining_points": outcome.remaining_points}
+
+
+def _keep_partial(store: ObjectStore, key: str, keys: list[str], outcome: BatchOutcome, client: GitHubClient) -> None:
+    """Keep what this attempt fetched and every request it sent (rate limited ones too): the next
+    attempt asks only for the rest, and the run's request count is what GitHub saw."""
+    if not client.requests_made:
+        return
+    requests, points = outcome.spent(client)
+    kept = BatchOutcome(outcome.records, outcome.errors, outcome.warnings, outcome.splits, outcome.remaining_points,
+                        requests, points)
+    store.put_json(key, {"keys": keys, "outcome": kept.to_dict()}, transient=True)
 
 
 # -- Aggregate -------------------------------------------------------------------------------
@@ -225,7 +246,8 @@ def aggregate(run_id: str, store: ObjectStore, now: Callable[[], float] = time.t
     )
     finished = now()
     duration = round(max(0.0, finished - _parse_time(started_at)), 3)
-    status = names.PARTIAL if errors else names.SUCCEEDED
+    org_errors = plan.get("org_errors", {})
+    status = names.PARTIAL if errors or org_errors else names.SUCCEEDED
     keys = output_keys(run_id, _iso(finished)[:10])
     per_owner = owner_totals(records, errors)
     summary = {
@@ -238,6 +260,7 @@ def aggregate(run_id: str, store: ObjectStore, now: Callable[[], float] = time.t
         "repos_total": len(records) + len(errors),
         "repos_ok": len(records),
         "repos_failed": len(errors),
+        "orgs_failed": len(org_errors),
         "totals": grand_total(per_owner),
         "owners": per_owner,
         "api": {
@@ -252,7 +275,7 @@ def aggregate(run_id: str, store: ObjectStore, now: Callable[[], float] = time.t
     document = outputs_document(run_id, records, started_at)
     store.put_json(keys["repositories"], document)
     store.put_json(keys["errors"], {"run_id": run_id, "count": len(errors), "errors": errors,
-                                    "warnings": plan["warnings"] + warnings})
+                                    "orgs": list(org_errors.values()), "warnings": plan["warnings"] + warnings})
     store.put_json(keys["summary"], summary)
     _write_latest(store, document)
     store.put_text(keys["dataset"], dataset_lines(run_id, records), "application/x-ndjson")

@@ -217,6 +217,7 @@ class GitHubClient:
                 + (f" ({error.message})" if error else "")
                 + ": check the name in 'orgs' and the token's access",
                 failure=self._graphql_failure(document, variables),
+                github_message=error.message if error else None,
             )
         page = organization["repositories"]
         repos = [ListedRepo(node["nameWithOwner"], node["isArchived"], node["isFork"]) for node in page["nodes"] or [] if node]

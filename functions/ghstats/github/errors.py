@@ -114,6 +114,10 @@ class GitHubQueryError(GitHubError):
 class OrgNotFound(GitHubError):
     """The organisation does not exist or the token cannot see it."""
 
+    def __init__(self, message: str, *, failure: FailedRequest | None = None, github_message: str | None = None):
+        super().__init__(message, failure=failure)
+        self.github_message = github_message  # GitHub's own words, e.g. "Could not resolve to an Organization ..."
+
 
 @dataclass(frozen=True)
 class RepoError:
