@@ -17,9 +17,13 @@ from pathlib import Path
 from typing import Any
 
 from ghstats_cli import report
-from ghstats_cli.local_runs import DEFAULT_DATA_DIR, collect_locally, exported_runs
+from ghstats_cli.local_runs import DEFAULT_DATA_DIR, collect_locally, earlier_run, exported_runs
 
 DEMO_ORGS = "acme:420,globex:150,initech:60"
+
+
+class UserError(Exception):
+    """A mistake the user can fix: main() prints the message (problem and fix) and exits 2."""
 
 
 def _base_config(args: argparse.Namespace) -> dict[str, Any]:
@@ -111,11 +115,62 @@ def cmd_demo(args: argparse.Namespace) -> int:
         return code
 
 
+COLLECTION_FLAGS = ("config", "org", "repo", "exclude", "batch_size", "max_concurrency", "api_url")
+
+
+def _config_keys_that_differ(given: dict[str, Any], planned: dict[str, Any]) -> list[str] | None:
+    """The keys in which two configs differ once normalised (None when either is invalid)."""
+    from ghstats.config import InvalidConfig, parse_config
+
+    try:
+        a, b = parse_config({**given, "run_id": None}).to_dict(), parse_config({**planned, "run_id": None}).to_dict()
+    except InvalidConfig:
+        return None
+    return [key for key in sorted(set(a) | set(b)) if a.get(key) != b.get(key)]
+
+
+def _rerun_config(args: argparse.Namespace, config: dict[str, Any]) -> dict[str, Any]:
+    """The config of `run --run-id ID`: the run's own when no collection flag is given."""
+    from ghstats.config import RUN_ID
+
+    if not RUN_ID.match(args.run_id):
+        raise UserError(f"--run-id {args.run_id!r}: use 1-80 letters, digits, '-' or '_' (the id of a run in --out)")
+    earlier = earlier_run(args.out, args.run_id)
+    given = any(getattr(args, flag, None) not in (None, []) for flag in COLLECTION_FLAGS)
+    where = args.out.resolve()
+    if earlier is None:
+        if not given:
+            raise UserError(f"run {args.run_id} is not in {where}, so there is nothing to re-run: pick its folder "
+                            "with --out, or say what to collect with --config FILE, --org or --repo")
+        print(f"run {args.run_id} is not in {where}: collecting it from the start", file=sys.stderr)
+        return config
+    if not given:
+        stored = earlier.planned or earlier.input
+        if stored is None:
+            raise UserError(f"run {args.run_id} in {where} has no stored config: say what to collect with "
+                            "--config FILE, --org or --repo")
+        return {**stored, "run_id": args.run_id}
+    if earlier.planned is not None:
+        differ = _config_keys_that_differ(config, earlier.planned)
+        if differ:
+            raise UserError(f"run {args.run_id} was planned with another {', '.join(differ)} and a re-run collects "
+                            "its stored plan: leave out the collection flags to re-run it as planned, or leave out "
+                            "--run-id to start a new run")
+    return config
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     config = _config_from_args(args)
+    if args.run_id:
+        config = _rerun_config(args, config)
     if not os.environ.get("GITHUB_TOKEN"):
         print("GITHUB_TOKEN is not set: export a token with read access to the organisations", file=sys.stderr)
         return 2
+    earlier = earlier_run(args.out, args.run_id) if args.run_id else None
+    if earlier is not None and earlier.batches_total:
+        print(f"re-running run {args.run_id} from {args.out.resolve()}: its plan and {earlier.batches_stored} of "
+              f"{earlier.batches_total} batches are stored, GitHub is asked for the other "
+              f"{earlier.batches_total - earlier.batches_stored}", file=sys.stderr)
     outcome, summary = collect_locally(config, {"GITHUB_TOKEN": os.environ["GITHUB_TOKEN"]}, args.out,
                                        name=args.run_id)
     return _print_outcome(outcome, summary, args.out)
@@ -171,7 +226,9 @@ def parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="collect from GitHub (token in GITHUB_TOKEN) with the workflow, locally")
     _collection_flags(run)
-    run.add_argument("--run-id", dest="run_id", help="re-run this run id: finished batches are not fetched again")
+    run.add_argument("--run-id", dest="run_id",
+                     help="resume this run of --out: its plan and finished batches are reused "
+                          "(without collection flags, its config too)")
     run.add_argument("--out", type=Path, default=DEFAULT_DATA_DIR)
     run.set_defaults(func=cmd_run)
 
@@ -202,7 +259,11 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except UserError as exc:
+        print(f"ghstats {args.command}: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -143,3 +143,15 @@ def test_local_status_reads_exported_runs(tmp_path, capsys):
     assert main(["status", "r9", "--data", str(tmp_path)]) == 0
     assert "status: PARTIAL" in capsys.readouterr().out
     assert main(["status", "zzz", "--data", str(tmp_path)]) == 1
+
+
+def test_run_id_that_is_not_a_run_id_is_refused(tmp_path, capsys):
+    assert main(["run", "--run-id", "../../etc", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "--run-id '../../etc': use 1-80 letters, digits" in err and "Traceback" not in err
+
+
+def test_run_id_not_in_the_folder_without_flags_says_what_to_do(tmp_path, capsys):
+    assert main(["run", "--run-id", "r1", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert f"run r1 is not in {tmp_path.resolve()}, so there is nothing to re-run" in err and "--out" in err
