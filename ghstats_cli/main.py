@@ -17,24 +17,42 @@ from pathlib import Path
 from typing import Any
 
 from ghstats_cli import report
+from ghstats_cli.errors import UserError
 from ghstats_cli.local_runs import DEFAULT_DATA_DIR, collect_locally, earlier_run, exported_runs
 
 DEMO_ORGS = "acme:420,globex:150,initech:60"
 
 
-class UserError(Exception):
-    """A mistake the user can fix: main() prints the message (problem and fix) and exits 2."""
-
-
 def _base_config(args: argparse.Namespace) -> dict[str, Any]:
     """--config's file; for `start` without --config, --org or --repo, the schedule's config from cdk.json."""
     if args.config:
-        return json.loads(Path(args.config).read_text())
+        return _config_file(Path(args.config))
     if args.command == "start" and not args.org and not args.repo:
         from ghstats_cli.context import context_collection
 
         return context_collection()
     return {}
+
+
+def _config_file(path: Path) -> dict[str, Any]:
+    fix = "give the path of a JSON file with 'orgs' and/or 'repos' (README: The collection config)"
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UserError(f"--config {path}: no such file; {fix}") from None
+    except IsADirectoryError:
+        raise UserError(f"--config {path}: is a folder; {fix}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserError(f"--config {path}: cannot be read ({getattr(exc, 'strerror', None) or exc}); {fix}") from None
+    try:
+        config = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UserError(f"--config {path}: not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno}); "
+                        "fix the file (README: The collection config)") from None
+    if not isinstance(config, dict):
+        kind = {list: "an array", str: "a string", bool: "true or false", type(None): "null"}.get(type(config), "a number")
+        raise UserError(f"--config {path}: holds {kind}, not a JSON object; {fix}")
+    return config
 
 
 def _config_from_args(args: argparse.Namespace) -> dict[str, Any]:
@@ -55,7 +73,8 @@ def _config_from_args(args: argparse.Namespace) -> dict[str, Any]:
                 spec["exclude"] = [*spec.get("exclude", []), *extra]
             orgs.append(spec)
         if by_org:
-            raise SystemExit(f"--exclude names repositories of orgs not in the config: {', '.join(by_org)}")
+            raise UserError(f"--exclude names repositories of orgs not in the config ({', '.join(sorted(by_org))}): "
+                            "add the org with --org, or exclude only repositories of the orgs collected")
         config["orgs"] = orgs
     for key in ("batch_size", "max_concurrency", "api_url", "run_id"):
         value = getattr(args, key, None)

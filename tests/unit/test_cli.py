@@ -12,6 +12,7 @@ from ghstats import names
 from ghstats.ledger import Ledger
 from ghstats_cli import deployed
 from ghstats_cli.context import CDK_JSON, context_collection
+from ghstats_cli.errors import UserError
 from ghstats_cli.local_aws import TABLE, create_table
 from ghstats_cli.main import _config_from_args, main, parser
 
@@ -68,14 +69,14 @@ def test_run_does_not_fall_back_to_the_context_config():
 
 
 def test_context_config_without_cdk_json_names_the_flags(tmp_path):
-    with pytest.raises(SystemExit, match="--config FILE, --org or --repo"):
+    with pytest.raises(UserError, match="--config FILE, --org or --repo"):
         context_collection(tmp_path / "cdk.json")
 
 
 def test_context_config_is_checked_like_cdk_synth(tmp_path):
     cdk_json = tmp_path / "cdk.json"
     cdk_json.write_text(json.dumps({"context": {"ghstats:collection": {"orgs": ["-acme"]}}}))
-    with pytest.raises(SystemExit, match=r"'ghstats:collection'.*orgs\[0\]\.name"):
+    with pytest.raises(UserError, match=r"'ghstats:collection'.*orgs\[0\]\.name"):
         context_collection(cdk_json)
 
 
@@ -155,3 +156,43 @@ def test_run_id_not_in_the_folder_without_flags_says_what_to_do(tmp_path, capsys
     assert main(["run", "--run-id", "r1", "--out", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert f"run r1 is not in {tmp_path.resolve()}, so there is nothing to re-run" in err and "--out" in err
+
+
+# -- messages a user reads: one line naming the problem and the fix, exit 2, no traceback ---------
+
+
+def one_line_error(capsys, command):
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert err.startswith(f"ghstats {command}: ") and err.count("\n") == 1, err
+    return err
+
+
+@pytest.mark.parametrize("command", ["run", "start"])
+def test_missing_config_file_is_one_line_with_the_fix(tmp_path, capsys, command):
+    assert main([command, "--config", str(tmp_path / "nope.json")]) == 2
+    err = one_line_error(capsys, command)
+    assert f"--config {tmp_path / 'nope.json'}: no such file; give the path of a JSON file" in err
+
+
+@pytest.mark.parametrize("text, says", [
+    ('{"orgs": ["acme",]}', "not valid JSON (Expecting value at line 1, column 18); fix the file"),
+    ('["acme"]', "holds an array, not a JSON object"),
+    ("", "not valid JSON (Expecting value at line 1, column 1)"),
+])
+def test_broken_config_file_is_one_line_with_the_fix(tmp_path, capsys, text, says):
+    path = tmp_path / "collection.json"
+    path.write_text(text)
+    assert main(["run", "--config", str(path), "--out", str(tmp_path)]) == 2
+    assert f"--config {path}: {says}" in one_line_error(capsys, "run")
+    assert not (tmp_path / "ledger").exists()
+
+
+def test_config_folder_is_one_line(tmp_path, capsys):
+    assert main(["run", "--config", str(tmp_path)]) == 2
+    assert "is a folder" in one_line_error(capsys, "run")
+
+
+def test_exclude_of_an_org_not_collected_is_one_line(capsys):
+    assert main(["run", "--org", "acme", "--exclude", "globex/x"]) == 2
+    assert "--exclude names repositories of orgs not in the config (globex): add the org with --org" in one_line_error(capsys, "run")
