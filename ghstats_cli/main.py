@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ghstats_cli import report
-from ghstats_cli.errors import UserError
+from ghstats_cli.errors import UserError, aws_problem
 from ghstats_cli.local_runs import DEFAULT_DATA_DIR, collect_locally, earlier_run, exported_runs
 
 DEMO_ORGS = "acme:420,globex:150,initech:60"
@@ -195,11 +195,25 @@ def cmd_run(args: argparse.Namespace) -> int:
     return _print_outcome(outcome, summary, args.out)
 
 
+def _deployed(call: Any, args: argparse.Namespace) -> int:
+    """Run a command against the deployed stack; AWS set-up problems become one-line errors."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        return call(args)
+    except (BotoCoreError, ClientError) as exc:
+        region = args.region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+        problem = aws_problem(exc, region=region, stack=args.stack)
+        if problem is None:
+            raise
+        raise UserError(problem) from None
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     if args.stack or args.table:
         from ghstats_cli import deployed
 
-        return deployed.status(args)
+        return _deployed(deployed.status, args)
     runs = exported_runs(args.data)
     if not runs:
         print(f"no runs in {args.data.resolve()} (run `make demo` or `ghstats run` first)", file=sys.stderr)
@@ -218,7 +232,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 def cmd_start(args: argparse.Namespace) -> int:
     from ghstats_cli import deployed
 
-    return deployed.start(args)
+    return _deployed(deployed.start, args)
 
 
 def _collection_flags(parser: argparse.ArgumentParser) -> None:

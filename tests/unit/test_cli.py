@@ -196,3 +196,48 @@ def test_config_folder_is_one_line(tmp_path, capsys):
 def test_exclude_of_an_org_not_collected_is_one_line(capsys):
     assert main(["run", "--org", "acme", "--exclude", "globex/x"]) == 2
     assert "--exclude names repositories of orgs not in the config (globex): add the org with --org" in one_line_error(capsys, "run")
+
+
+@pytest.fixture
+def no_aws_setup(monkeypatch, tmp_path):
+    """No region, no credentials, no profile, no instance metadata: a laptop without AWS set up."""
+    for key in ("AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ACCESS_KEY_ID",
+                "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+                "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_ARN"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+
+
+@pytest.mark.parametrize("argv", [["status", "--stack", "ghstats"], ["status", "r1", "--table", "t"],
+                                  ["start", "--stack", "ghstats", "--org", "acme"]])
+def test_deployed_commands_without_a_region_say_how_to_give_one(no_aws_setup, capsys, argv):
+    assert main(argv) == 2
+    assert "no AWS region is set: pass --region REGION" in one_line_error(capsys, argv[0])
+
+
+@pytest.mark.parametrize("argv", [["status", "--stack", "ghstats"], ["start", "--stack", "ghstats", "--org", "acme"],
+                                  ["start", "--state-machine-arn", "arn:aws:states:us-east-1:1:stateMachine:x", "--org", "a"]])
+def test_deployed_commands_without_credentials_say_how_to_give_them(no_aws_setup, capsys, argv):
+    assert main([*argv, "--region", "us-east-1"]) == 2
+    assert "no AWS credentials found: set AWS_PROFILE" in one_line_error(capsys, argv[0])
+
+
+def test_deployed_commands_with_an_unknown_profile_name_it(no_aws_setup, monkeypatch, capsys):
+    monkeypatch.setenv("AWS_PROFILE", "nosuch")
+    assert main(["status", "--stack", "ghstats", "--region", "us-east-1"]) == 2
+    err = one_line_error(capsys, "status")
+    assert "nosuch" in err and "set AWS_PROFILE to one of `aws configure list-profiles`" in err
+
+
+def test_a_stack_that_does_not_exist_is_named(monkeypatch, capsys):
+    from botocore.exceptions import ClientError
+
+    def no_such_stack(cloudformation, stack):  # what CloudFormation answers (moto's needs openapi_spec_validator)
+        raise ClientError({"Error": {"Code": "ValidationError", "Message": f"Stack with id {stack} does not exist"}},
+                          "DescribeStacks")
+
+    monkeypatch.setattr(deployed, "stack_outputs", no_such_stack)
+    assert main(["status", "--stack", "nope", "--region", "us-east-1"]) == 2
+    assert "stack nope was not found in us-east-1: pass --stack NAME" in one_line_error(capsys, "status")
