@@ -100,11 +100,21 @@ def _print_outcome(outcome: Any, summary: dict[str, Any] | None, out_dir: Path) 
     return 0
 
 
+def _demo_orgs(text: str) -> dict[str, int]:
+    orgs: dict[str, int] = {}
+    for item in text.split(","):
+        name, _, count = item.strip().partition(":")
+        if not name or not count.isdigit() or int(count) < 1:
+            raise UserError(f"--orgs {text!r}: {item.strip()!r} is not ORG:REPOS; write e.g. --orgs {DEMO_ORGS}")
+        orgs[name] = int(count)
+    return orgs
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from ghstats_cli.verify import mismatches
     from simulator import GitHubSimulator
 
-    orgs = {name: int(count) for name, count in (item.split(":") for item in args.orgs.split(","))}
+    orgs = _demo_orgs(args.orgs)
     token = "ghs_demo_token_not_a_secret"
     with GitHubSimulator(orgs=orgs, seed=args.seed, tokens=(token,)) as sim:
         sim.add_repo("octo-user", "dotfiles")
@@ -118,6 +128,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             "api_url": sim.url,
         }
         print(f"GitHub simulator at {sim.url}: {', '.join(f'{o} ({n} repos)' for o, n in orgs.items())} + octo-user/dotfiles")
+        _checked(config)
         print(f"collecting with the real state machine in moto's engine: {json.dumps(config)}")
         outcome, summary = collect_locally(config, {"GITHUB_TOKEN": token}, args.out)
         code = _print_outcome(outcome, summary, args.out)
@@ -178,10 +189,23 @@ def _rerun_config(args: argparse.Namespace, config: dict[str, Any]) -> dict[str,
     return config
 
 
+def _checked(config: dict[str, Any]) -> dict[str, Any]:
+    """The config as given, once ListRepos' own check passes: a bad config is reported before
+    the engine starts (and leaves no FAILED run behind)."""
+    from ghstats.config import InvalidConfig, parse_config
+
+    try:
+        parse_config(config)
+    except InvalidConfig as exc:
+        raise UserError(report.config_problems(exc.problems)) from None
+    return config
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     config = _config_from_args(args)
     if args.run_id:
         config = _rerun_config(args, config)
+    _checked(config)
     if not os.environ.get("GITHUB_TOKEN"):
         print("GITHUB_TOKEN is not set: export a token with read access to the organisations", file=sys.stderr)
         return 2

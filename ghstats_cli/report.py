@@ -49,3 +49,9 @@ def run_detail(run: dict[str, Any], batches: list[dict[str, Any]]) -> str:
         lines.append(table(["batch", "status", "attempts", "repos", "error"],
                            [[b["batch_id"], b["status"], b.get("attempts", 0), b.get("repos", 0), b.get("error", "")] for b in failed]))
     return "\n".join(lines)
+
+
+def config_problems(problems: Sequence[str]) -> str:
+    """An invalid config: a heading, then each problem (field, what is wrong, the fix) on its own line."""
+    count = f"{len(problems)} problem" + ("s" if len(problems) != 1 else "")
+    return f"invalid collection config ({count}), nothing was started:\n" + "\n".join(f"  {p}" for p in problems)

@@ -241,3 +241,46 @@ def test_a_stack_that_does_not_exist_is_named(monkeypatch, capsys):
     monkeypatch.setattr(deployed, "stack_outputs", no_such_stack)
     assert main(["status", "--stack", "nope", "--region", "us-east-1"]) == 2
     assert "stack nope was not found in us-east-1: pass --stack NAME" in one_line_error(capsys, "status")
+
+
+def test_a_bad_config_is_reported_before_the_engine_starts_one_problem_a_line(tmp_path, capsys, monkeypatch):
+    import time
+
+    from ghstats_cli import local_runs
+
+    def engine(*_, **__):
+        raise AssertionError("the engine was started")
+
+    monkeypatch.setattr(local_runs, "LocalAws", engine)
+    monkeypatch.setenv("GITHUB_TOKEN", "ghp_x")
+    started = time.monotonic()
+    code = main(["run", "--org", "acme", "--org", "ACME", "--batch-size", "500", "--api-url", "ftp://x", "--out", str(tmp_path)])
+    assert time.monotonic() - started < 1
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err
+    lines = err.splitlines()
+    assert lines[0] == "ghstats run: invalid collection config (3 problems), nothing was started:"
+    assert [line.split(":")[0].strip() for line in lines[1:]] == ["orgs[1].name", "batch_size", "api_url"]
+    assert all("; " in line for line in lines[1:])  # each names the fix
+    assert list(tmp_path.iterdir()) == []  # no FAILED run left behind
+
+
+def test_start_reports_each_config_problem_on_its_own_line(aws, capsys):
+    session, arn = aws
+    assert deployed.start(args("start", "--state-machine-arn", arn, "--org=-x", "--max-concurrency", "0"), session) == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[0] == "ghstats start: invalid collection config (2 problems), nothing was started:"
+    assert [line.split(":")[0].strip() for line in lines[1:]] == ["orgs[0].name", "max_concurrency"]
+
+
+@pytest.mark.parametrize("orgs", ["acme", "acme:many", "acme:0,", ":3"])
+def test_demo_orgs_that_are_not_org_count_pairs_are_one_line(capsys, orgs):
+    assert main(["demo", "--orgs", orgs]) == 2
+    assert "is not ORG:REPOS; write e.g. --orgs acme:420" in one_line_error(capsys, "demo")
+
+
+def test_demo_checks_its_config_before_the_engine_starts(tmp_path, capsys):
+    assert main(["demo", "--orgs", "acme:5", "--batch-size", "500", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "ghstats demo: invalid collection config (1 problem), nothing was started:\n  batch_size: 500" in err
+    assert "Traceback" not in err and not (tmp_path / "ledger").exists()
