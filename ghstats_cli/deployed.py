@@ -89,6 +89,8 @@ def start(args: argparse.Namespace, session: Any = None) -> int:
 
     run = follow(ledger, name, show=progress_printer(sys.stdout))
     print(f"run {name}: {run.get('status') if run else 'unknown'}")
+    if run and (run.get("error") or run.get("cause")):
+        print(report.failure_text(run.get("error"), run.get("cause")), file=sys.stderr)
     return 0 if run and run.get("status") in (names.SUCCEEDED, names.PARTIAL) else 1
 
 

@@ -86,7 +86,7 @@ def _config_from_args(args: argparse.Namespace) -> dict[str, Any]:
 def _print_outcome(outcome: Any, summary: dict[str, Any] | None, out_dir: Path) -> int:
     print(f"\nrun {outcome.run_id}: {outcome.status}")
     if summary is None:
-        print(f"error: {outcome.error}\ncause: {outcome.cause}", file=sys.stderr)
+        print(report.failure_text(outcome.error, outcome.cause, local=True), file=sys.stderr)
         print(f"ledger and partial data: {out_dir.resolve()}")
         return 1
     print(report.summary_table(summary))
@@ -245,7 +245,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     if args.run_id:
         for items in runs:
             if items["run"]["run_id"] == args.run_id:
-                print(report.run_detail(items["run"], items["batches"]))
+                print(report.run_detail(items["run"], items["batches"], local=True))
                 return 0
         print(f"run {args.run_id} is not in {args.data.resolve()}", file=sys.stderr)
         return 1

@@ -284,3 +284,72 @@ def test_demo_checks_its_config_before_the_engine_starts(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "ghstats demo: invalid collection config (1 problem), nothing was started:\n  batch_size: 500" in err
     assert "Traceback" not in err and not (tmp_path / "ledger").exists()
+
+
+# -- failure causes print as text -----------------------------------------------------------------
+
+AUTH_CAUSE = json.dumps({"errorType": "GitHubAuthError", "errorMessage": "GitHub answered 401 (Bad credentials): the "
+                         "token is invalid, expired or revoked; put a valid token or GitHub App credentials into the secret"})
+
+
+@pytest.mark.parametrize("error, cause, local, text", [
+    ("GitHubAuthError", AUTH_CAUSE, False, "error: GitHubAuthError: GitHub answered 401 (Bad credentials): the token is "
+     "invalid, expired or revoked; put a valid token or GitHub App credentials into the secret"),
+    ("GitHubAuthError", AUTH_CAUSE, True, "error: GitHubAuthError: GitHub answered 401 (Bad credentials): the token is "
+     "invalid, expired or revoked; set GITHUB_TOKEN to a valid token (export GITHUB_TOKEN=...)"),
+    ("States.TaskFailed", '{"errorType": "KeyError", "errorMessage": "\'keys\'", "stackTrace": ["..."]}', False,
+     "error: States.TaskFailed (KeyError): 'keys'"),
+    ("States.Timeout", "The execution timed out", False, "error: States.Timeout: The execution timed out"),
+    ("ABORTED", None, False, "error: ABORTED"),
+    ("GitHubAuthError", '{"errorType": "GitHubAuthError", "errorMess', False, 'error: GitHubAuthError: {"errorType": "GitHubAuthError", "errorMess'),
+    ("GitHubAuthError", '{"errorMessage": "the secret is gone"}', True,
+     "error: GitHubAuthError: the secret is gone; locally, set GITHUB_TOKEN to a valid token (export GITHUB_TOKEN=...)"),
+])
+def test_failure_text_prints_the_cause_as_text(error, cause, local, text):
+    from ghstats_cli.report import failure_text
+
+    assert failure_text(error, cause, local=local) == text
+
+
+def test_a_local_run_with_a_bad_token_says_to_set_github_token(make_sim, tmp_path, monkeypatch, capsys, engine_delays):
+    sim = make_sim({"acme": 5})
+    monkeypatch.setenv("GITHUB_TOKEN", "ghp_revoked")
+    assert main(["run", "--org", "acme", "--api-url", sim.url, "--out", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert ("error: GitHubAuthError: GitHub answered 401 (Bad credentials): the token is invalid, expired or revoked; "
+            "set GITHUB_TOKEN to a valid token (export GITHUB_TOKEN=...)\n") in err
+    assert "secret" not in err and "errorType" not in err and "Traceback" not in err and "ghp_revoked" not in err
+    # and the local status detail says the same, as text
+    [ledger_file] = (tmp_path / "ledger").glob("*.json")
+    assert main(["status", ledger_file.stem, "--data", str(tmp_path)]) == 0
+    detail = capsys.readouterr().out
+    assert "\nerror: GitHubAuthError: GitHub answered 401 (Bad credentials)" in detail and "set GITHUB_TOKEN" in detail
+    assert "errorType" not in detail and "\ncause:" not in detail
+
+
+def failed_run_in_ledger(session, run_id):
+    ledger = Ledger(session.resource("dynamodb").Table(TABLE))
+    ledger._table.put_item(Item={"pk": names.run_pk(run_id), "sk": "RUN", "run_id": run_id, "status": "FAILED",
+                                 "started_at": "2026-01-01T00:00:00Z", "error": "GitHubAuthError", "cause": AUTH_CAUSE})
+    return ledger
+
+
+def test_deployed_status_prints_the_cause_as_text(aws, capsys):
+    session, _ = aws
+    failed_run_in_ledger(session, "r1")
+    assert deployed.status(args("status", "r1", "--table", TABLE), session) == 0
+    out = capsys.readouterr().out
+    assert "\nerror: GitHubAuthError: GitHub answered 401 (Bad credentials): the token is invalid" in out
+    assert "into the secret" in out  # deployed, the token is in the secret
+    assert "errorType" not in out and "\ncause:" not in out
+
+
+def test_start_wait_prints_the_cause_of_a_failed_run_as_text(aws, capsys):
+    session, arn = aws
+    failed_run_in_ledger(session, "weekly-1")
+    code = deployed.start(args("start", "--state-machine-arn", arn, "--table", TABLE, "--org", "acme", "--name", "weekly-1",
+                               "--wait"), session)
+    captured = capsys.readouterr()
+    assert code == 1 and "run weekly-1: FAILED" in captured.out
+    assert captured.err == ("error: GitHubAuthError: GitHub answered 401 (Bad credentials): the token is invalid, expired "
+                            "or revoked; put a valid token or GitHub App credentials into the secret\n")
