@@ -353,3 +353,44 @@ def test_start_wait_prints_the_cause_of_a_failed_run_as_text(aws, capsys):
     assert code == 1 and "run weekly-1: FAILED" in captured.out
     assert captured.err == ("error: GitHubAuthError: GitHub answered 401 (Bad credentials): the token is invalid, expired "
                             "or revoked; put a valid token or GitHub App credentials into the secret\n")
+
+
+# -- a connection failure names the URL it tried -------------------------------------------------
+
+
+def closed_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_a_connection_failure_names_the_url_and_never_the_token():
+    import requests
+
+    from ghstats.github.auth import StaticTokenProvider
+    from ghstats.github.client import GitHubClient
+    from ghstats.github.endpoints import Endpoints
+    from ghstats.github.errors import GitHubServerError
+
+    port = closed_port()
+    client = GitHubClient(Endpoints.from_api_url(f"http://127.0.0.1:{port}"), StaticTokenProvider("ghp_secret_value"),
+                          session=requests.Session(), timeout=(2.0, 2.0))
+    for call, url in ((client.preflight, f"http://127.0.0.1:{port}/graphql"),
+                      (lambda: client.rest("GET", "rate_limit"), f"http://127.0.0.1:{port}/rate_limit")):
+        with pytest.raises(GitHubServerError) as caught:
+            call()
+        assert str(caught.value) == f"request to {url} failed: ConnectionError; check api_url and that the host is reachable"
+        assert "ghp_secret_value" not in str(caught.value) and "Authorization" not in str(caught.value)
+        assert "ghp_secret_value" not in json.dumps(caught.value.failure.to_dict())
+
+
+def test_a_local_run_that_cannot_reach_github_names_the_url(tmp_path, monkeypatch, capsys, engine_delays):
+    port = closed_port()
+    monkeypatch.setenv("GITHUB_TOKEN", "ghp_secret_value")
+    assert main(["run", "--org", "acme", "--api-url", f"http://127.0.0.1:{port}", "--out", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert (f"error: GitHubServerError: request to http://127.0.0.1:{port}/graphql failed: ConnectionError; "
+            "check api_url and that the host is reachable\n") in err
+    assert "ghp_secret_value" not in err and "Traceback" not in err
