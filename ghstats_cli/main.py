@@ -83,11 +83,13 @@ def _config_from_args(args: argparse.Namespace) -> dict[str, Any]:
     return config
 
 
-def _print_outcome(outcome: Any, summary: dict[str, Any] | None, out_dir: Path) -> int:
+def _print_outcome(outcome: Any, summary: dict[str, Any] | None, out_dir: Path, *, resumable: bool = False) -> int:
     print(f"\nrun {outcome.run_id}: {outcome.status}")
     if summary is None:
         print(report.failure_text(outcome.error, outcome.cause, local=True), file=sys.stderr)
         print(f"ledger and partial data: {out_dir.resolve()}")
+        if resumable:
+            print(f"fix the cause, then resume it: ghstats run --run-id {outcome.run_id} --out {out_dir}")
         return 1
     print(report.summary_table(summary))
     api = summary["api"]
@@ -216,7 +218,7 @@ def cmd_run(args: argparse.Namespace) -> int:
               f"{earlier.batches_total - earlier.batches_stored}", file=sys.stderr)
     outcome, summary = collect_locally(config, {"GITHUB_TOKEN": os.environ["GITHUB_TOKEN"]}, args.out,
                                        name=args.run_id)
-    return _print_outcome(outcome, summary, args.out)
+    return _print_outcome(outcome, summary, args.out, resumable=True)
 
 
 def _deployed(call: Any, args: argparse.Namespace) -> int:

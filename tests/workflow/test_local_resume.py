@@ -49,9 +49,11 @@ def test_a_run_id_rerun_in_a_new_process_fetches_only_batches_without_a_stored_r
     first = ghstats("run", *flags)
     assert first.returncode == 1, first.stderr
     assert "Traceback" not in first.stderr
+    assert "error: GitHubAuthError: GitHub answered 401 (Bad credentials)" in first.stderr
     assert sim.count(kind="graphql") == 6 and sim.count(kind="rest") == 0
     [ledger_file] = (tmp_path / "ledger").glob("*.json")
     run_id = ledger_file.stem
+    assert f"fix the cause, then resume it: ghstats run --run-id {run_id} --out {tmp_path}" in first.stdout
     first_ledger = read(ledger_file)
     assert first_ledger["run"]["status"] == "FAILED"
     assert {b["batch_id"]: b["status"] for b in first_ledger["batches"]} == {
@@ -71,6 +73,7 @@ def test_a_run_id_rerun_in_a_new_process_fetches_only_batches_without_a_stored_r
     # Then it succeeds, and GitHub saw exactly the four batches that had no stored result:
     # no token check, no listing, no query for 00000 or 00001
     assert second.returncode == 0, second.stderr
+    assert f"re-running run {run_id} from {tmp_path}: its plan and 2 of 6 batches are stored" in second.stderr
     assert sim.count(kind="rest") == 0
     assert sorted(repos_asked(r.query) for r in sim.requests) == sorted(sorted(keys[b]) for b in keys if b not in stored)
     assert sim.count(kind="graphql") == 4
