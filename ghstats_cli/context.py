@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from cdk_app.constants import REPO_ROOT
+from ghstats_cli.errors import UserError
 
 CDK_JSON = REPO_ROOT / "cdk.json"
 
@@ -20,7 +21,7 @@ def context_collection(cdk_json: Path = CDK_JSON) -> dict[str, Any]:
     try:
         context = json.loads(cdk_json.read_text()).get("context", {})
     except FileNotFoundError:
-        raise SystemExit(f"{cdk_json} not found, so there is no context config: "
+        raise UserError(f"{cdk_json} not found, so there is no context config: "
                          "say what to collect with --config FILE, --org or --repo") from None
     import aws_cdk as cdk
 
@@ -29,4 +30,4 @@ def context_collection(cdk_json: Path = CDK_JSON) -> dict[str, Any]:
     try:
         return dict(Settings.from_context(cdk.App(context=context)).collection)
     except ValueError as exc:
-        raise SystemExit(f"{cdk_json}: {exc}") from None
+        raise UserError(f"{cdk_json}: {exc}") from None

@@ -71,7 +71,7 @@ def start(args: argparse.Namespace, session: Any = None) -> int:
     try:
         parse_config(config)  # the same check as ListRepos, before anything starts
     except InvalidConfig as exc:
-        print(str(exc), file=sys.stderr)
+        print(f"ghstats start: {report.config_problems(exc.problems)}", file=sys.stderr)
         return 2
     resources = _resolve(args, session, (OUTPUT_STATE_MACHINE, OUTPUT_TABLE) if args.wait else (OUTPUT_STATE_MACHINE,))
     if OUTPUT_STATE_MACHINE not in resources:
@@ -89,6 +89,8 @@ def start(args: argparse.Namespace, session: Any = None) -> int:
 
     run = follow(ledger, name, show=progress_printer(sys.stdout))
     print(f"run {name}: {run.get('status') if run else 'unknown'}")
+    if run and (run.get("error") or run.get("cause")):
+        print(report.failure_text(run.get("error"), run.get("cause")), file=sys.stderr)
     return 0 if run and run.get("status") in (names.SUCCEEDED, names.PARTIAL) else 1
 
 

@@ -14,9 +14,10 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable, Iterator
-from urllib.parse import unquote
+from urllib.parse import unquote, urlencode
 from contextlib import contextmanager
 
 import boto3
@@ -267,19 +268,34 @@ class LocalAws:
     def get_json(self, key: str) -> Any:
         return self.dependencies().store.get_json(key)
 
+    # -- state across processes: a folder written by export, read back by import_run ------------
+
     def export(self, run_id: str, folder: Path) -> list[Path]:
-        """Copy the run's S3 objects (and latest/, its dataset) and ledger items to a folder."""
+        """Copy the run's S3 objects (and latest/, its dataset) and ledger items to a folder.
+
+        The tags of the run's objects (transient work objects) go to s3-tags/<run_id>.json,
+        so that import_run can put them back.
+        """
         written: list[Path] = []
         store = self.dependencies().store
         keys = store.list_keys(names.run_prefix(run_id)) + store.list_keys("latest/") + [
             k for k in store.list_keys("datasets/") if k.endswith(f"/{run_id}.jsonl")
         ]
+        tags: dict[str, dict[str, str]] = {}
         for key in keys:
             target = folder / "s3" / key
             target.parent.mkdir(parents=True, exist_ok=True)
             body = self.s3.get_object(Bucket=BUCKET, Key=key)["Body"].read()
             target.write_bytes(body)
             written.append(target)
+            if key.startswith(names.run_prefix(run_id)):
+                tag_set = self.s3.get_object_tagging(Bucket=BUCKET, Key=key)["TagSet"]
+                if tag_set:
+                    tags[key] = {t["Key"]: t["Value"] for t in tag_set}
+        target = folder / "s3-tags" / f"{run_id}.json"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps(tags, indent=2, sort_keys=True))
+        written.append(target)
         ledger = self.ledger()
         items = {"run": ledger.get_run(run_id), "batches": ledger.get_batches(run_id)}
         target = folder / "ledger" / f"{run_id}.json"
@@ -287,6 +303,74 @@ class LocalAws:
         target.write_text(json.dumps(items, indent=2, default=str, sort_keys=True))
         written.append(target)
         return written
+
+    def import_run(self, run_id: str, folder: Path) -> int:
+        """The inverse of export for one run: its S3 objects (with their tags) and its ledger
+        items go back into moto, so that a new execution over the same run id reuses the stored
+        plan and the finished batches. Returns how many objects and items were loaded (0: the
+        folder does not have the run)."""
+        loaded = 0
+        root = folder / "s3"
+        tags_file = folder / "s3-tags" / f"{run_id}.json"
+        tags = json.loads(tags_file.read_text()) if tags_file.exists() else {}
+        for path in sorted((root / names.run_prefix(run_id)).rglob("*")):
+            if path.is_file():
+                key = path.relative_to(root).as_posix()
+                extra = {"Tagging": urlencode(tags[key])} if tags.get(key) else {}
+                self.s3.put_object(Bucket=BUCKET, Key=key, Body=path.read_bytes(),
+                                   ContentType=_content_type(key), **extra)
+                loaded += 1
+        ledger_file = folder / "ledger" / f"{run_id}.json"
+        if ledger_file.exists():
+            items = json.loads(ledger_file.read_text())
+            table = self.dynamodb.Table(TABLE)
+            for item in ([items["run"]] if items.get("run") else []) + list(items.get("batches") or []):
+                table.put_item(Item=_ledger_item(item))
+                loaded += 1
+        return loaded
+
+    def import_latest(self, folder: Path) -> bool:
+        """Load latest/run.json, the pointer Aggregate decides on: locally too, latest/ only
+        moves forward (a re-run of an older run id leaves a newer run's copy in the folder).
+        The copy itself (latest/repositories.json, large) is not needed for that."""
+        path = folder / "s3" / names.LATEST_RUN_KEY
+        if not path.is_file():
+            return False
+        self.s3.put_object(Bucket=BUCKET, Key=names.LATEST_RUN_KEY, Body=path.read_bytes(),
+                           ContentType="application/json")
+        return True
+
+
+# Ledger attributes that are string sets in DynamoDB (the export writes them as lists).
+LEDGER_STRING_SETS = frozenset({"failure_keys"})
+
+
+def _dynamo_value(value: Any) -> Any:
+    """A JSON value as boto3's DynamoDB resource takes it: numbers that are not whole as Decimal."""
+    if isinstance(value, float):
+        return Decimal(str(value))
+    if isinstance(value, dict):
+        return {k: _dynamo_value(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_dynamo_value(v) for v in value]
+    return value
+
+
+def _ledger_item(exported: dict[str, Any]) -> dict[str, Any]:
+    """An exported ledger item as DynamoDB held it (sets were written as lists; an empty set
+    cannot be stored, so it is left out as DynamoDB would have it)."""
+    item = {}
+    for name, value in exported.items():
+        if name in LEDGER_STRING_SETS and isinstance(value, list):
+            if value:
+                item[name] = set(value)
+            continue
+        item[name] = _dynamo_value(value)
+    return item
+
+
+def _content_type(key: str) -> str:
+    return "application/x-ndjson" if key.endswith(".jsonl") else "application/json" if key.endswith(".json") else "text/plain"
 
 
 @contextmanager

@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from ghstats_cli import report
-from ghstats_cli.local_runs import DEFAULT_DATA_DIR, collect_locally, exported_runs
+from ghstats_cli.errors import UserError, aws_problem
+from ghstats_cli.local_runs import DEFAULT_DATA_DIR, collect_locally, earlier_run, exported_runs
 
 DEMO_ORGS = "acme:420,globex:150,initech:60"
 
@@ -25,12 +26,33 @@ DEMO_ORGS = "acme:420,globex:150,initech:60"
 def _base_config(args: argparse.Namespace) -> dict[str, Any]:
     """--config's file; for `start` without --config, --org or --repo, the schedule's config from cdk.json."""
     if args.config:
-        return json.loads(Path(args.config).read_text())
+        return _config_file(Path(args.config))
     if args.command == "start" and not args.org and not args.repo:
         from ghstats_cli.context import context_collection
 
         return context_collection()
     return {}
+
+
+def _config_file(path: Path) -> dict[str, Any]:
+    fix = "give the path of a JSON file with 'orgs' and/or 'repos' (README: The collection config)"
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UserError(f"--config {path}: no such file; {fix}") from None
+    except IsADirectoryError:
+        raise UserError(f"--config {path}: is a folder; {fix}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserError(f"--config {path}: cannot be read ({getattr(exc, 'strerror', None) or exc}); {fix}") from None
+    try:
+        config = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UserError(f"--config {path}: not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno}); "
+                        "fix the file (README: The collection config)") from None
+    if not isinstance(config, dict):
+        kind = {list: "an array", str: "a string", bool: "true or false", type(None): "null"}.get(type(config), "a number")
+        raise UserError(f"--config {path}: holds {kind}, not a JSON object; {fix}")
+    return config
 
 
 def _config_from_args(args: argparse.Namespace) -> dict[str, Any]:
@@ -51,7 +73,8 @@ def _config_from_args(args: argparse.Namespace) -> dict[str, Any]:
                 spec["exclude"] = [*spec.get("exclude", []), *extra]
             orgs.append(spec)
         if by_org:
-            raise SystemExit(f"--exclude names repositories of orgs not in the config: {', '.join(by_org)}")
+            raise UserError(f"--exclude names repositories of orgs not in the config ({', '.join(sorted(by_org))}): "
+                            "add the org with --org, or exclude only repositories of the orgs collected")
         config["orgs"] = orgs
     for key in ("batch_size", "max_concurrency", "api_url", "run_id"):
         value = getattr(args, key, None)
@@ -60,11 +83,13 @@ def _config_from_args(args: argparse.Namespace) -> dict[str, Any]:
     return config
 
 
-def _print_outcome(outcome: Any, summary: dict[str, Any] | None, out_dir: Path) -> int:
+def _print_outcome(outcome: Any, summary: dict[str, Any] | None, out_dir: Path, *, resumable: bool = False) -> int:
     print(f"\nrun {outcome.run_id}: {outcome.status}")
     if summary is None:
-        print(f"error: {outcome.error}\ncause: {outcome.cause}", file=sys.stderr)
+        print(report.failure_text(outcome.error, outcome.cause, local=True), file=sys.stderr)
         print(f"ledger and partial data: {out_dir.resolve()}")
+        if resumable:
+            print(f"fix the cause, then resume it: ghstats run --run-id {outcome.run_id} --out {out_dir}")
         return 1
     print(report.summary_table(summary))
     api = summary["api"]
@@ -77,11 +102,21 @@ def _print_outcome(outcome: Any, summary: dict[str, Any] | None, out_dir: Path) 
     return 0
 
 
+def _demo_orgs(text: str) -> dict[str, int]:
+    orgs: dict[str, int] = {}
+    for item in text.split(","):
+        name, _, count = item.strip().partition(":")
+        if not name or not count.isdigit() or int(count) < 1:
+            raise UserError(f"--orgs {text!r}: {item.strip()!r} is not ORG:REPOS; write e.g. --orgs {DEMO_ORGS}")
+        orgs[name] = int(count)
+    return orgs
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from ghstats_cli.verify import mismatches
     from simulator import GitHubSimulator
 
-    orgs = {name: int(count) for name, count in (item.split(":") for item in args.orgs.split(","))}
+    orgs = _demo_orgs(args.orgs)
     token = "ghs_demo_token_not_a_secret"
     with GitHubSimulator(orgs=orgs, seed=args.seed, tokens=(token,)) as sim:
         sim.add_repo("octo-user", "dotfiles")
@@ -95,6 +130,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             "api_url": sim.url,
         }
         print(f"GitHub simulator at {sim.url}: {', '.join(f'{o} ({n} repos)' for o, n in orgs.items())} + octo-user/dotfiles")
+        _checked(config)
         print(f"collecting with the real state machine in moto's engine: {json.dumps(config)}")
         outcome, summary = collect_locally(config, {"GITHUB_TOKEN": token}, args.out)
         code = _print_outcome(outcome, summary, args.out)
@@ -111,21 +147,99 @@ def cmd_demo(args: argparse.Namespace) -> int:
         return code
 
 
+COLLECTION_FLAGS = ("config", "org", "repo", "exclude", "batch_size", "max_concurrency", "api_url")
+
+
+def _config_keys_that_differ(given: dict[str, Any], planned: dict[str, Any]) -> list[str] | None:
+    """The keys in which two configs differ once normalised (None when either is invalid)."""
+    from ghstats.config import InvalidConfig, parse_config
+
+    try:
+        a, b = parse_config({**given, "run_id": None}).to_dict(), parse_config({**planned, "run_id": None}).to_dict()
+    except InvalidConfig:
+        return None
+    return [key for key in sorted(set(a) | set(b)) if a.get(key) != b.get(key)]
+
+
+def _rerun_config(args: argparse.Namespace, config: dict[str, Any]) -> dict[str, Any]:
+    """The config of `run --run-id ID`: the run's own when no collection flag is given."""
+    from ghstats.config import RUN_ID
+
+    if not RUN_ID.match(args.run_id):
+        raise UserError(f"--run-id {args.run_id!r}: use 1-80 letters, digits, '-' or '_' (the id of a run in --out)")
+    earlier = earlier_run(args.out, args.run_id)
+    given = any(getattr(args, flag, None) not in (None, []) for flag in COLLECTION_FLAGS)
+    where = args.out.resolve()
+    if earlier is None:
+        if not given:
+            raise UserError(f"run {args.run_id} is not in {where}, so there is nothing to re-run: pick its folder "
+                            "with --out, or say what to collect with --config FILE, --org or --repo")
+        print(f"run {args.run_id} is not in {where}: collecting it from the start", file=sys.stderr)
+        return config
+    if not given:
+        stored = earlier.planned or earlier.input
+        if stored is None:
+            raise UserError(f"run {args.run_id} in {where} has no stored config: say what to collect with "
+                            "--config FILE, --org or --repo")
+        return {**stored, "run_id": args.run_id}
+    if earlier.planned is not None:
+        differ = _config_keys_that_differ(config, earlier.planned)
+        if differ:
+            raise UserError(f"run {args.run_id} was planned with another {', '.join(differ)} and a re-run collects "
+                            "its stored plan: leave out the collection flags to re-run it as planned, or leave out "
+                            "--run-id to start a new run")
+    return config
+
+
+def _checked(config: dict[str, Any]) -> dict[str, Any]:
+    """The config as given, once ListRepos' own check passes: a bad config is reported before
+    the engine starts (and leaves no FAILED run behind)."""
+    from ghstats.config import InvalidConfig, parse_config
+
+    try:
+        parse_config(config)
+    except InvalidConfig as exc:
+        raise UserError(report.config_problems(exc.problems)) from None
+    return config
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     config = _config_from_args(args)
+    if args.run_id:
+        config = _rerun_config(args, config)
+    _checked(config)
     if not os.environ.get("GITHUB_TOKEN"):
         print("GITHUB_TOKEN is not set: export a token with read access to the organisations", file=sys.stderr)
         return 2
+    earlier = earlier_run(args.out, args.run_id) if args.run_id else None
+    if earlier is not None and earlier.batches_total:
+        print(f"re-running run {args.run_id} from {args.out.resolve()}: its plan and {earlier.batches_stored} of "
+              f"{earlier.batches_total} batches are stored, GitHub is asked for the other "
+              f"{earlier.batches_total - earlier.batches_stored}", file=sys.stderr)
     outcome, summary = collect_locally(config, {"GITHUB_TOKEN": os.environ["GITHUB_TOKEN"]}, args.out,
                                        name=args.run_id)
-    return _print_outcome(outcome, summary, args.out)
+    return _print_outcome(outcome, summary, args.out, resumable=True)
+
+
+def _deployed(call: Any, args: argparse.Namespace) -> int:
+    """Run a command against the deployed stack; AWS set-up problems become one-line errors."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        return call(args)
+    except (BotoCoreError, ClientError) as exc:
+        region = args.region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+        problem = aws_problem(exc, region=region, stack=args.stack)
+        if problem is None:
+            raise
+        raise UserError(problem) from None
 
 
 def cmd_status(args: argparse.Namespace) -> int:
     if args.stack or args.table:
         from ghstats_cli import deployed
 
-        return deployed.status(args)
+        return _deployed(deployed.status, args)
     runs = exported_runs(args.data)
     if not runs:
         print(f"no runs in {args.data.resolve()} (run `make demo` or `ghstats run` first)", file=sys.stderr)
@@ -133,7 +247,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     if args.run_id:
         for items in runs:
             if items["run"]["run_id"] == args.run_id:
-                print(report.run_detail(items["run"], items["batches"]))
+                print(report.run_detail(items["run"], items["batches"], local=True))
                 return 0
         print(f"run {args.run_id} is not in {args.data.resolve()}", file=sys.stderr)
         return 1
@@ -144,7 +258,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 def cmd_start(args: argparse.Namespace) -> int:
     from ghstats_cli import deployed
 
-    return deployed.start(args)
+    return _deployed(deployed.start, args)
 
 
 def _collection_flags(parser: argparse.ArgumentParser) -> None:
@@ -171,7 +285,9 @@ def parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="collect from GitHub (token in GITHUB_TOKEN) with the workflow, locally")
     _collection_flags(run)
-    run.add_argument("--run-id", dest="run_id", help="re-run this run id: finished batches are not fetched again")
+    run.add_argument("--run-id", dest="run_id",
+                     help="resume this run of --out: its plan and finished batches are reused "
+                          "(without collection flags, its config too)")
     run.add_argument("--out", type=Path, default=DEFAULT_DATA_DIR)
     run.set_defaults(func=cmd_run)
 
@@ -202,7 +318,11 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except UserError as exc:
+        print(f"ghstats {args.command}: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -1,7 +1,9 @@
-"""Plain-text tables for the terminal."""
+"""Plain text for the terminal: tables, a run in detail, failures and config problems."""
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any, Sequence
 
 SUMMARY_COLUMNS = (
@@ -40,12 +42,49 @@ def run_line(run: dict[str, Any]) -> list[Any]:
 RUN_HEADERS = ["run", "status", "started", "batches", "repos ok", "failed", "points"]
 
 
-def run_detail(run: dict[str, Any], batches: list[dict[str, Any]]) -> str:
-    lines = [f"{k}: {run[k]}" for k in sorted(run) if k not in ("pk", "sk", "gsi1pk", "gsi1sk", "config")]
+def run_detail(run: dict[str, Any], batches: list[dict[str, Any]], *, local: bool = False) -> str:
+    hidden = ("pk", "sk", "gsi1pk", "gsi1sk", "config", "error", "cause")
+    lines = [f"{k}: {run[k]}" for k in sorted(run) if k not in hidden]
     lines.append(f"config: {run.get('config')}")
+    if run.get("error") or run.get("cause"):
+        lines.append(failure_text(run.get("error"), run.get("cause"), local=local))
     failed = [b for b in batches if b.get("status") != "DONE"]
     if failed:
         lines.append("")
         lines.append(table(["batch", "status", "attempts", "repos", "error"],
                            [[b["batch_id"], b["status"], b.get("attempts", 0), b.get("repos", 0), b.get("error", "")] for b in failed]))
     return "\n".join(lines)
+
+
+def config_problems(problems: Sequence[str]) -> str:
+    """An invalid config: a heading, then each problem (field, what is wrong, the fix) on its own line."""
+    count = f"{len(problems)} problem" + ("s" if len(problems) != 1 else "")
+    return f"invalid collection config ({count}), nothing was started:\n" + "\n".join(f"  {p}" for p in problems)
+
+
+# The deployed advice in GitHubAuthError's message; a local run's token is GITHUB_TOKEN.
+_SECRET_ADVICE = re.compile(r"put [^;:]*? into the secret(?: \(see [^)]*\))?")
+LOCAL_TOKEN_ADVICE = "set GITHUB_TOKEN to a valid token (export GITHUB_TOKEN=...)"
+
+
+def failure_text(error: str | None, cause: str | None, *, local: bool = False) -> str:
+    """'error: <type>: <message>' from a Step Functions error and cause.
+
+    The cause of a failed Lambda task is often a JSON string {"errorType", "errorMessage", ...}:
+    its message is printed as text. `local`: a token problem names GITHUB_TOKEN, not the secret.
+    """
+    kind, message = error or "", (cause or "").strip()
+    try:
+        parsed = json.loads(message) if message.startswith("{") else None
+    except ValueError:
+        parsed = None
+    if isinstance(parsed, dict) and ("errorMessage" in parsed or "errorType" in parsed):
+        inner = str(parsed.get("errorType") or "")
+        kind = kind if not inner or inner == kind else (f"{kind} ({inner})" if kind else inner)
+        message = str(parsed.get("errorMessage") or "").strip()
+    if local and "secret" in message:
+        message, replaced = _SECRET_ADVICE.subn(LOCAL_TOKEN_ADVICE, message)
+        if not replaced:
+            message += f"; locally, {LOCAL_TOKEN_ADVICE}"
+    kind = kind or "unknown error"
+    return f"error: {kind}: {message}" if message else f"error: {kind}"

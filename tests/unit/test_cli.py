@@ -12,6 +12,7 @@ from ghstats import names
 from ghstats.ledger import Ledger
 from ghstats_cli import deployed
 from ghstats_cli.context import CDK_JSON, context_collection
+from ghstats_cli.errors import UserError
 from ghstats_cli.local_aws import TABLE, create_table
 from ghstats_cli.main import _config_from_args, main, parser
 
@@ -68,14 +69,14 @@ def test_run_does_not_fall_back_to_the_context_config():
 
 
 def test_context_config_without_cdk_json_names_the_flags(tmp_path):
-    with pytest.raises(SystemExit, match="--config FILE, --org or --repo"):
+    with pytest.raises(UserError, match="--config FILE, --org or --repo"):
         context_collection(tmp_path / "cdk.json")
 
 
 def test_context_config_is_checked_like_cdk_synth(tmp_path):
     cdk_json = tmp_path / "cdk.json"
     cdk_json.write_text(json.dumps({"context": {"ghstats:collection": {"orgs": ["-acme"]}}}))
-    with pytest.raises(SystemExit, match=r"'ghstats:collection'.*orgs\[0\]\.name"):
+    with pytest.raises(UserError, match=r"'ghstats:collection'.*orgs\[0\]\.name"):
         context_collection(cdk_json)
 
 
@@ -143,3 +144,253 @@ def test_local_status_reads_exported_runs(tmp_path, capsys):
     assert main(["status", "r9", "--data", str(tmp_path)]) == 0
     assert "status: PARTIAL" in capsys.readouterr().out
     assert main(["status", "zzz", "--data", str(tmp_path)]) == 1
+
+
+def test_run_id_that_is_not_a_run_id_is_refused(tmp_path, capsys):
+    assert main(["run", "--run-id", "../../etc", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "--run-id '../../etc': use 1-80 letters, digits" in err and "Traceback" not in err
+
+
+def test_run_id_not_in_the_folder_without_flags_says_what_to_do(tmp_path, capsys):
+    assert main(["run", "--run-id", "r1", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert f"run r1 is not in {tmp_path.resolve()}, so there is nothing to re-run" in err and "--out" in err
+
+
+# -- messages a user reads: one line naming the problem and the fix, exit 2, no traceback ---------
+
+
+def one_line_error(capsys, command):
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert err.startswith(f"ghstats {command}: ") and err.count("\n") == 1, err
+    return err
+
+
+@pytest.mark.parametrize("command", ["run", "start"])
+def test_missing_config_file_is_one_line_with_the_fix(tmp_path, capsys, command):
+    assert main([command, "--config", str(tmp_path / "nope.json")]) == 2
+    err = one_line_error(capsys, command)
+    assert f"--config {tmp_path / 'nope.json'}: no such file; give the path of a JSON file" in err
+
+
+@pytest.mark.parametrize("text, says", [
+    ('{"orgs": ["acme",]}', "not valid JSON (Expecting value at line 1, column 18); fix the file"),
+    ('["acme"]', "holds an array, not a JSON object"),
+    ("", "not valid JSON (Expecting value at line 1, column 1)"),
+])
+def test_broken_config_file_is_one_line_with_the_fix(tmp_path, capsys, text, says):
+    path = tmp_path / "collection.json"
+    path.write_text(text)
+    assert main(["run", "--config", str(path), "--out", str(tmp_path)]) == 2
+    assert f"--config {path}: {says}" in one_line_error(capsys, "run")
+    assert not (tmp_path / "ledger").exists()
+
+
+def test_config_folder_is_one_line(tmp_path, capsys):
+    assert main(["run", "--config", str(tmp_path)]) == 2
+    assert "is a folder" in one_line_error(capsys, "run")
+
+
+def test_exclude_of_an_org_not_collected_is_one_line(capsys):
+    assert main(["run", "--org", "acme", "--exclude", "globex/x"]) == 2
+    assert "--exclude names repositories of orgs not in the config (globex): add the org with --org" in one_line_error(capsys, "run")
+
+
+@pytest.fixture
+def no_aws_setup(monkeypatch, tmp_path):
+    """No region, no credentials, no profile, no instance metadata: a laptop without AWS set up."""
+    for key in ("AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ACCESS_KEY_ID",
+                "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+                "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_ARN"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+
+
+@pytest.mark.parametrize("argv", [["status", "--stack", "ghstats"], ["status", "r1", "--table", "t"],
+                                  ["start", "--stack", "ghstats", "--org", "acme"]])
+def test_deployed_commands_without_a_region_say_how_to_give_one(no_aws_setup, capsys, argv):
+    assert main(argv) == 2
+    assert "no AWS region is set: pass --region REGION" in one_line_error(capsys, argv[0])
+
+
+@pytest.mark.parametrize("argv", [["status", "--stack", "ghstats"], ["start", "--stack", "ghstats", "--org", "acme"],
+                                  ["start", "--state-machine-arn", "arn:aws:states:us-east-1:1:stateMachine:x", "--org", "a"]])
+def test_deployed_commands_without_credentials_say_how_to_give_them(no_aws_setup, capsys, argv):
+    assert main([*argv, "--region", "us-east-1"]) == 2
+    assert "no AWS credentials found: set AWS_PROFILE" in one_line_error(capsys, argv[0])
+
+
+def test_deployed_commands_with_an_unknown_profile_name_it(no_aws_setup, monkeypatch, capsys):
+    monkeypatch.setenv("AWS_PROFILE", "nosuch")
+    assert main(["status", "--stack", "ghstats", "--region", "us-east-1"]) == 2
+    err = one_line_error(capsys, "status")
+    assert "nosuch" in err and "set AWS_PROFILE to one of `aws configure list-profiles`" in err
+
+
+def test_a_stack_that_does_not_exist_is_named(monkeypatch, capsys):
+    from botocore.exceptions import ClientError
+
+    def no_such_stack(cloudformation, stack):  # what CloudFormation answers (moto's needs openapi_spec_validator)
+        raise ClientError({"Error": {"Code": "ValidationError", "Message": f"Stack with id {stack} does not exist"}},
+                          "DescribeStacks")
+
+    monkeypatch.setattr(deployed, "stack_outputs", no_such_stack)
+    assert main(["status", "--stack", "nope", "--region", "us-east-1"]) == 2
+    assert "stack nope was not found in us-east-1: pass --stack NAME" in one_line_error(capsys, "status")
+
+
+def test_a_bad_config_is_reported_before_the_engine_starts_one_problem_a_line(tmp_path, capsys, monkeypatch):
+    import time
+
+    from ghstats_cli import local_runs
+
+    def engine(*_, **__):
+        raise AssertionError("the engine was started")
+
+    monkeypatch.setattr(local_runs, "LocalAws", engine)
+    monkeypatch.setenv("GITHUB_TOKEN", "ghp_x")
+    started = time.monotonic()
+    code = main(["run", "--org", "acme", "--org", "ACME", "--batch-size", "500", "--api-url", "ftp://x", "--out", str(tmp_path)])
+    assert time.monotonic() - started < 1
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err
+    lines = err.splitlines()
+    assert lines[0] == "ghstats run: invalid collection config (3 problems), nothing was started:"
+    assert [line.split(":")[0].strip() for line in lines[1:]] == ["orgs[1].name", "batch_size", "api_url"]
+    assert all("; " in line for line in lines[1:])  # each names the fix
+    assert list(tmp_path.iterdir()) == []  # no FAILED run left behind
+
+
+def test_start_reports_each_config_problem_on_its_own_line(aws, capsys):
+    session, arn = aws
+    assert deployed.start(args("start", "--state-machine-arn", arn, "--org=-x", "--max-concurrency", "0"), session) == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[0] == "ghstats start: invalid collection config (2 problems), nothing was started:"
+    assert [line.split(":")[0].strip() for line in lines[1:]] == ["orgs[0].name", "max_concurrency"]
+
+
+@pytest.mark.parametrize("orgs", ["acme", "acme:many", "acme:0,", ":3"])
+def test_demo_orgs_that_are_not_org_count_pairs_are_one_line(capsys, orgs):
+    assert main(["demo", "--orgs", orgs]) == 2
+    assert "is not ORG:REPOS; write e.g. --orgs acme:420" in one_line_error(capsys, "demo")
+
+
+def test_demo_checks_its_config_before_the_engine_starts(tmp_path, capsys):
+    assert main(["demo", "--orgs", "acme:5", "--batch-size", "500", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "ghstats demo: invalid collection config (1 problem), nothing was started:\n  batch_size: 500" in err
+    assert "Traceback" not in err and not (tmp_path / "ledger").exists()
+
+
+# -- failure causes print as text -----------------------------------------------------------------
+
+AUTH_CAUSE = json.dumps({"errorType": "GitHubAuthError", "errorMessage": "GitHub answered 401 (Bad credentials): the "
+                         "token is invalid, expired or revoked; put a valid token or GitHub App credentials into the secret"})
+
+
+@pytest.mark.parametrize("error, cause, local, text", [
+    ("GitHubAuthError", AUTH_CAUSE, False, "error: GitHubAuthError: GitHub answered 401 (Bad credentials): the token is "
+     "invalid, expired or revoked; put a valid token or GitHub App credentials into the secret"),
+    ("GitHubAuthError", AUTH_CAUSE, True, "error: GitHubAuthError: GitHub answered 401 (Bad credentials): the token is "
+     "invalid, expired or revoked; set GITHUB_TOKEN to a valid token (export GITHUB_TOKEN=...)"),
+    ("States.TaskFailed", '{"errorType": "KeyError", "errorMessage": "\'keys\'", "stackTrace": ["..."]}', False,
+     "error: States.TaskFailed (KeyError): 'keys'"),
+    ("States.Timeout", "The execution timed out", False, "error: States.Timeout: The execution timed out"),
+    ("ABORTED", None, False, "error: ABORTED"),
+    ("GitHubAuthError", '{"errorType": "GitHubAuthError", "errorMess', False, 'error: GitHubAuthError: {"errorType": "GitHubAuthError", "errorMess'),
+    ("GitHubAuthError", '{"errorMessage": "the secret is gone"}', True,
+     "error: GitHubAuthError: the secret is gone; locally, set GITHUB_TOKEN to a valid token (export GITHUB_TOKEN=...)"),
+])
+def test_failure_text_prints_the_cause_as_text(error, cause, local, text):
+    from ghstats_cli.report import failure_text
+
+    assert failure_text(error, cause, local=local) == text
+
+
+def test_a_local_run_with_a_bad_token_says_to_set_github_token(make_sim, tmp_path, monkeypatch, capsys, engine_delays):
+    sim = make_sim({"acme": 5})
+    monkeypatch.setenv("GITHUB_TOKEN", "ghp_revoked")
+    assert main(["run", "--org", "acme", "--api-url", sim.url, "--out", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert ("error: GitHubAuthError: GitHub answered 401 (Bad credentials): the token is invalid, expired or revoked; "
+            "set GITHUB_TOKEN to a valid token (export GITHUB_TOKEN=...)\n") in err
+    assert "secret" not in err and "errorType" not in err and "Traceback" not in err and "ghp_revoked" not in err
+    # and the local status detail says the same, as text
+    [ledger_file] = (tmp_path / "ledger").glob("*.json")
+    assert main(["status", ledger_file.stem, "--data", str(tmp_path)]) == 0
+    detail = capsys.readouterr().out
+    assert "\nerror: GitHubAuthError: GitHub answered 401 (Bad credentials)" in detail and "set GITHUB_TOKEN" in detail
+    assert "errorType" not in detail and "\ncause:" not in detail
+
+
+def failed_run_in_ledger(session, run_id):
+    ledger = Ledger(session.resource("dynamodb").Table(TABLE))
+    ledger._table.put_item(Item={"pk": names.run_pk(run_id), "sk": "RUN", "run_id": run_id, "status": "FAILED",
+                                 "started_at": "2026-01-01T00:00:00Z", "error": "GitHubAuthError", "cause": AUTH_CAUSE})
+    return ledger
+
+
+def test_deployed_status_prints_the_cause_as_text(aws, capsys):
+    session, _ = aws
+    failed_run_in_ledger(session, "r1")
+    assert deployed.status(args("status", "r1", "--table", TABLE), session) == 0
+    out = capsys.readouterr().out
+    assert "\nerror: GitHubAuthError: GitHub answered 401 (Bad credentials): the token is invalid" in out
+    assert "into the secret" in out  # deployed, the token is in the secret
+    assert "errorType" not in out and "\ncause:" not in out
+
+
+def test_start_wait_prints_the_cause_of_a_failed_run_as_text(aws, capsys):
+    session, arn = aws
+    failed_run_in_ledger(session, "weekly-1")
+    code = deployed.start(args("start", "--state-machine-arn", arn, "--table", TABLE, "--org", "acme", "--name", "weekly-1",
+                               "--wait"), session)
+    captured = capsys.readouterr()
+    assert code == 1 and "run weekly-1: FAILED" in captured.out
+    assert captured.err == ("error: GitHubAuthError: GitHub answered 401 (Bad credentials): the token is invalid, expired "
+                            "or revoked; put a valid token or GitHub App credentials into the secret\n")
+
+
+# -- a connection failure names the URL it tried -------------------------------------------------
+
+
+def closed_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_a_connection_failure_names_the_url_and_never_the_token():
+    import requests
+
+    from ghstats.github.auth import StaticTokenProvider
+    from ghstats.github.client import GitHubClient
+    from ghstats.github.endpoints import Endpoints
+    from ghstats.github.errors import GitHubServerError
+
+    port = closed_port()
+    client = GitHubClient(Endpoints.from_api_url(f"http://127.0.0.1:{port}"), StaticTokenProvider("ghp_secret_value"),
+                          session=requests.Session(), timeout=(2.0, 2.0))
+    for call, url in ((client.preflight, f"http://127.0.0.1:{port}/graphql"),
+                      (lambda: client.rest("GET", "rate_limit"), f"http://127.0.0.1:{port}/rate_limit")):
+        with pytest.raises(GitHubServerError) as caught:
+            call()
+        assert str(caught.value) == f"request to {url} failed: ConnectionError; check api_url and that the host is reachable"
+        assert "ghp_secret_value" not in str(caught.value) and "Authorization" not in str(caught.value)
+        assert "ghp_secret_value" not in json.dumps(caught.value.failure.to_dict())
+
+
+def test_a_local_run_that_cannot_reach_github_names_the_url(tmp_path, monkeypatch, capsys, engine_delays):
+    port = closed_port()
+    monkeypatch.setenv("GITHUB_TOKEN", "ghp_secret_value")
+    assert main(["run", "--org", "acme", "--api-url", f"http://127.0.0.1:{port}", "--out", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert (f"error: GitHubServerError: request to http://127.0.0.1:{port}/graphql failed: ConnectionError; "
+            "check api_url and that the host is reachable\n") in err
+    assert "ghp_secret_value" not in err and "Traceback" not in err

@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
+from urllib.parse import urlsplit
 
 import requests
 from gql import Client, GraphQLRequest
@@ -35,6 +36,15 @@ from ghstats.github.errors import (
 from ghstats.records import RateLimit, repository_record
 
 USER_AGENT = "ghstats"
+
+
+def _connection_failed(url: str, exc: BaseException) -> str:
+    """Where the request went and how it failed: the URL without credentials or query, never
+    the headers (the token is in Authorization)."""
+    parts = urlsplit(url)
+    host = f"[{parts.hostname}]" if parts.hostname and ":" in parts.hostname else parts.hostname
+    where = f"{parts.scheme}://{host}{f':{parts.port}' if parts.port else ''}{parts.path}" if host else "GitHub"
+    return f"request to {where} failed: {type(exc).__name__}; check api_url and that the host is reachable"
 
 
 class _SharedSessionTransport(RequestsHTTPTransport):
@@ -151,7 +161,7 @@ class GitHubClient:
         except TransportConnectionFailed as exc:
             cause = exc.__cause__ or exc
             raise GitHubServerError(
-                f"request to GitHub failed: {type(cause).__name__}",
+                _connection_failed(self.endpoints.graphql_url, cause),
                 failure=self._graphql_failure(document, variables),
             ) from None
         except TransportError:
@@ -265,7 +275,7 @@ class GitHubClient:
             )
         except requests.RequestException as exc:
             raise GitHubServerError(
-                f"request to GitHub failed: {type(exc).__name__}",
+                _connection_failed(url, exc),
                 failure=self._failure("rest", method, url, None),
             ) from None
         raise_for_http_status(
