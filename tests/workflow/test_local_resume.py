@@ -111,6 +111,7 @@ def failed_first_run(make_sim, tmp_path, monkeypatch, *, repos=60):
     flags = ["--org", "acme", "--api-url", sim.url, "--batch-size", "20", "--max-concurrency", "1", "--out", str(tmp_path)]
     assert main(["run", *flags]) == 1
     [ledger_file] = (tmp_path / "ledger").glob("*.json")
+    first_started_at = json.loads(ledger_file.read_text())["run"]["started_at"]
     sim.clear_faults()
     sim.reset_records()
     return sim, flags, ledger_file.stem
@@ -222,6 +223,7 @@ def test_a_rerun_of_a_run_that_failed_while_listing_lists_on_from_the_page_it_st
     flags = ["--org", "acme", "--api-url", sim.url, "--out", str(tmp_path)]
     assert main(["run", *flags]) == 1
     [ledger_file] = (tmp_path / "ledger").glob("*.json")
+    first_started_at = json.loads(ledger_file.read_text())["run"]["started_at"]
     sim.clear_faults()
     sim.reset_records()
     assert main(["run", "--run-id", ledger_file.stem, *flags]) == 0
@@ -229,3 +231,5 @@ def test_a_rerun_of_a_run_that_failed_while_listing_lists_on_from_the_page_it_st
     summary = json.loads((tmp_path / "s3" / "runs" / ledger_file.stem / "summary.json").read_text())
     # the listing's requests of both processes: token check, page 1, the 401, pages 2 and 3
     assert summary["repos_ok"] == 250 and summary["api"]["listing_requests"] == 5
+    # and the run is dated by its first start, not the re-run's (StartRun answers the ledger's)
+    assert summary["started_at"] == first_started_at

@@ -41,7 +41,7 @@ def _refuse_other_config(run_id: str, stored_run: dict[str, Any] | None, config:
 
 def start_run(run_id: str, raw_config: Any, started_at: str, execution_arn: str, ledger: Ledger,
               allowed_api_urls: tuple[str, ...]) -> dict[str, Any]:
-    """Check, lock and record; returns the lock's key for the state machine to release it."""
+    """Check, lock and record; returns the run's first start and the lock's key (for ReleaseLock)."""
     config = parse_config(raw_config)  # InvalidConfig names every field and its fix
     check_allowed(config.api_url, allowed_api_urls)  # ApiUrlNotAllowed: nothing sent anywhere
     normalised, fingerprint = config.to_dict(), config.fingerprint()
@@ -56,5 +56,8 @@ def start_run(run_id: str, raw_config: Any, started_at: str, execution_arn: str,
         )
     if outcome == ledger_outcomes.CONFIG_CHANGED:  # another start got in between the check and the write
         _refuse_other_config(run_id, ledger.get_run(run_id), normalised, fingerprint)
-    return {"run_id": run_id, "collection": config.name,
+    recorded = ledger.get_run(run_id) or {}
+    # A run started before (a re-run of its id) keeps the time it first started: the plan, the
+    # outputs and latest/'s "newer run" check all date it by that.
+    return {"run_id": run_id, "collection": config.name, "started_at": recorded.get("started_at", started_at),
             "lock": {"pk": names.lock_pk(config.name), "sk": names.LOCK_SK}}
