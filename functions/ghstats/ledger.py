@@ -288,6 +288,7 @@ class Ledger:
         at: str | None = None,
         run_status: str | None = None,
         execution_arn: str | None = None,
+        started_at: str | None = None,
     ) -> bool:
         """Apply a "Step Functions Execution Status Change" event, ignoring stale or repeated ones.
 
@@ -321,6 +322,11 @@ class Ledger:
             sets += ["#s = :status", "#e = :error", "cause = :cause", "finished_at = :at"]
             values.update({":status": status, ":error": error or status, ":cause": (cause or "")[:4000],
                            ":at": at or self._iso_now()})
+            if started_at:  # a run refused before StartRun recorded it is listed among the last runs too
+                sets += ["run_id = if_not_exists(run_id, :run)", "started_at = if_not_exists(started_at, :started)",
+                         "gsi1pk = if_not_exists(gsi1pk, :runs)", "gsi1sk = if_not_exists(gsi1sk, :order)"]
+                values.update({":run": run_id, ":started": started_at, ":runs": names.RUNS_GSI_PK,
+                               ":order": names.time_order(started_at, run_id)})
         condition = "(attribute_not_exists(track_rank) OR track_rank < :rank)"
         if execution_arn:
             condition += " AND (attribute_not_exists(execution_arn) OR execution_arn = :arn)"

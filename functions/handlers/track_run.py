@@ -60,7 +60,7 @@ def handler(event: dict[str, Any], context: Any, deps: dependencies.Dependencies
     arn = detail.get("executionArn")
     applied = deps.ledger.apply_execution_status(
         run_id, status, redrive_count, error=detail.get("error"), cause=detail.get("cause"), at=at,
-        run_status=run_status_of(detail), execution_arn=arn,
+        run_status=run_status_of(detail), execution_arn=arn, started_at=_iso_ms(detail.get("startDate")),
     )
     lock = _keep_lock(deps, detail, run_id, status, redrive_count, at)
     logger.info("execution status", extra={"status": status, "applied": applied, "lock": lock})

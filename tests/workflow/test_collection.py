@@ -209,6 +209,8 @@ def test_bad_config_fails_before_any_github_call_and_names_every_field(make_sim,
     assert sim.count() == 0 and engine_delays.retries == []  # no GitHub call, no retry
     run = local_aws.ledger().get_run(outcome.run_id)
     assert run["status"] == "FAILED" and run["error"] == "InvalidConfig"
+    # refused in its first step, it is still among the last runs (`ghstats status`)
+    assert [r["run_id"] for r in local_aws.ledger().last_runs()] == [outcome.run_id]
 
 
 def test_a_long_listing_may_be_rate_limited_more_often_than_the_bound_while_it_moves_on(make_sim, local_aws,
