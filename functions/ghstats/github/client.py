@@ -1,4 +1,4 @@
-"""GitHubClient: GraphQL through gql (requests transport) and REST through requests.
+"""GitHubClient: GitHub's GraphQL API through gql (requests transport).
 
 Every answer goes through errors.py, the one place that maps GitHub's responses onto typed
 errors. The client counts the requests it sends and the rate-limit points they cost.
@@ -183,20 +183,6 @@ class GitHubClient:
         if self._last_response is not None:  # graphql() raised when there was no answer
             raise_for_missing_scope(self._last_response.headers, self._graphql_failure(document, None))
 
-    def list_org_repos(
-        self, org: str, *, include_archived: bool = True, include_forks: bool = True
-    ) -> list[ListedRepo]:
-        """All repositories of an organisation, 100 per page, following the cursor."""
-        repos: list[ListedRepo] = []
-        after: str | None = None
-        while True:
-            page, after = self.list_org_repos_page(
-                org, after, include_archived=include_archived, include_forks=include_forks
-            )
-            repos.extend(page)
-            if after is None:
-                return repos
-
     def list_org_repos_page(
         self, org: str, after: str | None, *, include_archived: bool = True, include_forks: bool = True
     ) -> tuple[list[ListedRepo], str | None]:
@@ -237,38 +223,3 @@ class GitHubClient:
                 )
         batch.warnings = [e.message for e in answer.partial_errors]
         return batch
-
-    # -- REST -------------------------------------------------------------------------------
-
-    def rest(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: dict[str, Any] | None = None,
-        json_body: Any = None,
-        authorization: str | None = None,
-    ) -> Any:
-        """One REST call (path relative to the REST base URL); returns the JSON body."""
-        url = f"{self.endpoints.rest_url}/{path.lstrip('/')}"
-        headers = self._headers() if authorization is None else {
-            "Authorization": authorization, "User-Agent": USER_AGENT,
-        }
-        headers["Accept"] = "application/vnd.github+json"
-        self._last_response = None
-        self.requests_made += 1
-        try:
-            response = self._session.request(
-                method, url, params=params, json=json_body, headers=headers, timeout=self._timeout,
-                hooks={"response": [self._remember_response]},
-            )
-        except requests.RequestException as exc:
-            raise GitHubServerError(
-                f"request to GitHub failed: {type(exc).__name__}",
-                failure=self._failure("rest", method, url, None),
-            ) from None
-        raise_for_http_status(
-            response.status_code, response.headers, response.text,
-            self._failure("rest", method, url, None), now=self._now,
-        )
-        return response.json()

@@ -53,7 +53,8 @@ def test_app_token_is_exchanged_once_and_works(sim, key_pair):
     assert first and provider.token() == first
     assert sim.count(kind="rest") == 1
     client = GitHubClient(Endpoints.from_api_url(sim.url), provider)
-    assert len(client.list_org_repos("acme")) == 3
+    repos, after = client.list_org_repos_page("acme", None)
+    assert len(repos) == 3 and after is None
     assert first not in repr(provider)
 
 
