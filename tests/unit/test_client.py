@@ -190,6 +190,19 @@ def test_bad_token_is_an_auth_error_and_never_leaks(sim, caplog):
     assert secret not in caplog.text
 
 
+def test_a_revoked_pat_raises_without_sending_the_request_again(sim):
+    # A PAT's provider cannot refresh it: the same token would be refused again
+    from ghstats.github.auth import EnvTokenProvider
+
+    client = GitHubClient(Endpoints.from_api_url(sim.url), EnvTokenProvider(environ={"GITHUB_TOKEN": TOKEN}))
+    client.preflight()
+    sim.revoke_token(TOKEN)
+    with pytest.raises(GitHubAuthError, match="401"):
+        client.list_org_repos_page("acme", None)
+    assert client.requests_made == sim.count(kind="graphql") == 2
+    assert sim.count(kind="graphql", status=401) == 1
+
+
 @pytest.mark.parametrize("scopes", ["read:org", "public_repo, read:org", ""])
 def test_classic_token_without_repo_scope_fails_the_preflight(make_sim, scopes, caplog):
     caplog.set_level(logging.DEBUG)

@@ -25,6 +25,7 @@ from ghstats.github.auth import TokenProvider
 from ghstats.github.endpoints import Endpoints
 from ghstats.github.errors import (
     FailedRequest,
+    GitHubAuthError,
     GitHubServerError,
     OrgNotFound,
     RepoError,
@@ -108,9 +109,9 @@ class GitHubClient:
     def _remember_response(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
         self._last_response = response
 
-    def _headers(self) -> dict[str, str]:
+    def _headers(self, token: str) -> dict[str, str]:
         return {
-            "Authorization": f"bearer {self._tokens.token()}",
+            "Authorization": f"bearer {token}",
             "User-Agent": USER_AGENT,
             "Accept": "application/json",
         }
@@ -136,9 +137,27 @@ class GitHubClient:
     # -- GraphQL ----------------------------------------------------------------------------
 
     def graphql(self, document: str, variables: dict[str, Any] | None = None) -> GraphQLAnswer:
-        """Send one GraphQL request; raise a typed error or return data with per-alias errors."""
+        """Send one GraphQL request; raise a typed error or return data with per-alias errors.
+
+        A 401 asks the token provider for a fresh token (an App installation token lives one
+        hour, a run may outlive it) and sends the request once more with it; a second 401, or a
+        token that refresh cannot change (a PAT), raises GitHubAuthError.
+        """
+        token = self._tokens.token()
+        try:
+            return self._send_graphql(document, variables, token)
+        except GitHubAuthError as exc:
+            if exc.failure is None or exc.failure.status != 401:
+                raise
+            self._tokens.refresh()
+            fresh = self._tokens.token()
+            if fresh == token:
+                raise  # the same credentials would be refused again
+        return self._send_graphql(document, variables, fresh)
+
+    def _send_graphql(self, document: str, variables: dict[str, Any] | None, token: str) -> GraphQLAnswer:
         self._last_response = None
-        self._transport.headers = self._headers()
+        self._transport.headers = self._headers(token)
         request = GraphQLRequest(document, variable_values=variables or None)
         self.requests_made += 1
         data: dict[str, Any] | None

@@ -58,6 +58,43 @@ def test_app_token_is_exchanged_once_and_works(sim, key_pair):
     assert first not in repr(provider)
 
 
+@pytest.mark.parametrize("lost", ["expired", "revoked"])
+def test_a_run_goes_on_when_github_stops_accepting_the_installation_token(make_sim, key_pair, lost):
+    # Given an App installation token that GitHub stops accepting while ours still looks valid
+    # (GitHub's clock ran past its hour, or the token was revoked)
+    github_clock = Clock(time.time())
+    sim = make_sim({"acme": 250}, apps={APP_ID: key_pair[1]}, clock=github_clock, oauth_scopes=None)
+    provider = GitHubAppTokenProvider(APP_ID, "99", key_pair[0], Endpoints.from_api_url(sim.url), requests.Session())
+    client = GitHubClient(Endpoints.from_api_url(sim.url), provider)
+    first, after = client.list_org_repos_page("acme", None)
+    if lost == "expired":
+        github_clock.t += 3600 + 1
+    else:
+        sim.revoke_token(provider.token())
+    # When the listing goes on
+    second, after = client.list_org_repos_page("acme", after)
+    third, after = client.list_org_repos_page("acme", after)
+    # Then the 401 bought one new installation token and the page was sent once more with it
+    assert after is None
+    assert sorted(r.key for r in first + second + third) == sorted(r.name_with_owner for r in sim.dataset.repos("acme"))
+    assert sim.count(kind="rest") == 2
+    assert sim.count(kind="graphql", status=401) == 1
+    assert client.requests_made == sim.count(kind="graphql") == 3 + 1
+
+
+def test_a_second_401_after_a_fresh_installation_token_raises(make_sim, key_pair):
+    from simulator import Fault
+
+    sim = make_sim({"acme": 3}, apps={APP_ID: key_pair[1]}, oauth_scopes=None)
+    sim.add_fault(Fault("unauthorized", on_request=1, times=2))
+    provider = GitHubAppTokenProvider(APP_ID, "99", key_pair[0], Endpoints.from_api_url(sim.url), requests.Session())
+    client = GitHubClient(Endpoints.from_api_url(sim.url), provider)
+    with pytest.raises(GitHubAuthError, match="401"):
+        client.list_org_repos_page("acme", None)
+    assert client.requests_made == sim.count(kind="graphql", status=401) == sim.count(kind="graphql") == 2
+    assert sim.count(kind="rest") == 2  # the first installation token and the fresh one, no more
+
+
 class FakeExchange:
     """Answers the installation-token endpoint with tokens that expire one hour after `clock`."""
 
