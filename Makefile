@@ -24,6 +24,9 @@ setup: $(STAMP) $(NODE_STAMP)
 test: setup
 	JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION=1 $(PY) -m pytest -n 2 -q
 
+lint: setup
+	$(VENV)/bin/ruff check .
+
 demo: setup
 	$(VENV)/bin/ghstats demo
 

@@ -161,10 +161,10 @@ def render(data: dict[str, Any]) -> str:
     w("")
     w(f"- Machine: {m['cores']} cores ({m['cpu']}), {m['mem_gib']} GiB RAM, {m['os']}; Python {m['python']}, "
       f"moto {m['moto']}, boto3 {m['boto3']}, gql {m['gql']}, graphql-core {m['graphql-core']}, PyGithub {m['pygithub']}.")
-    w(f"- GitHub: the bundled simulator (`simulator/`, graphql-core over GitHub's published schema, GitHub's "
-      f"point formula, REST with `link` pagination), in the parent process; each approach and scale runs in a "
-      f"child process of its own (`python -m bench.worker`), so on 2 cores the simulator's CPU and the "
-      f"collector's CPU are separate processes and each peak-memory figure is one approach's alone.")
+    w("- GitHub: the bundled simulator (`simulator/`, graphql-core over GitHub's published schema, GitHub's "
+      "point formula, REST with `link` pagination), in the parent process; each approach and scale runs in a "
+      "child process of its own (`python -m bench.worker`), so on 2 cores the simulator's CPU and the "
+      "collector's CPU are separate processes and each peak-memory figure is one approach's alone.")
     w(f"- Latency model: every GraphQL request waits **{s['base_ms']:g} ms + {s['per_repo_ms']:g} ms per "
       f"`repository()` in the query**; every REST call waits **{s['rest_ms']:g} ms**. The simulator's own CPU "
       f"time comes on top (shown below as overhead). Waits run in parallel threads, as GitHub's servers would.")

@@ -17,11 +17,6 @@ MAX_MAX_CONCURRENCY = 40
 MAX_BATCHES = 1_800
 HISTORY_EVENT_LIMIT = 25_000
 
-# Listing: GitHub's page size maximum.
-LIST_PAGE_SIZE = 100
-# Topics per repository (GitHub allows at most 20).
-TOPICS_PER_REPO = 20
-
 # HTTP.
 HTTP_CONNECT_TIMEOUT_S = 5.0
 HTTP_READ_TIMEOUT_S = 20.0  # GitHub terminates queries at 10 s; leave room for the transfer.

@@ -62,10 +62,6 @@ def partial_key(run_id: str, batch_id: str) -> str:
     return f"runs/{run_id}/partial/{batch_id}.json"
 
 
-def results_prefix(run_id: str) -> str:
-    return f"runs/{run_id}/results/"
-
-
 def result_key(run_id: str, batch_id: str) -> str:
     return f"runs/{run_id}/results/{batch_id}.json"
 

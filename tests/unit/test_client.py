@@ -33,6 +33,16 @@ def client_for(sim, token=TOKEN, timeout=(2.0, 2.0)):
     return GitHubClient(Endpoints.from_api_url(sim.url), StaticTokenProvider(token), session=requests.Session(), timeout=timeout)
 
 
+def list_all(client, org, **filters):
+    """Every repository of `org`, page after page (ListRepos does the same across invocations)."""
+    repos, after = [], None
+    while True:
+        page, after = client.list_org_repos_page(org, after, **filters)
+        repos.extend(page)
+        if after is None:
+            return repos
+
+
 def test_endpoints_for_github_com_and_enterprise_server():
     assert Endpoints.from_api_url() == Endpoints("https://api.github.com", "https://api.github.com/graphql")
     assert Endpoints.from_api_url("https://ghe.example.com/api/v3/") == Endpoints(
@@ -41,20 +51,20 @@ def test_endpoints_for_github_com_and_enterprise_server():
 
 def test_listing_paginates_every_repo_once(sim):
     client = client_for(sim)
-    listed = client.list_org_repos("acme")
+    listed = list_all(client, "acme")
     assert sorted(r.key for r in listed) == sorted(r.name_with_owner for r in sim.dataset.repos("acme"))
     assert client.requests_made == 3
 
 
 def test_listing_filters_archived_and_forks(sim):
-    listed = client_for(sim).list_org_repos("acme", include_archived=False, include_forks=False)
+    listed = list_all(client_for(sim), "acme", include_archived=False, include_forks=False)
     truth = {r.name_with_owner for r in sim.dataset.repos("acme") if not r.is_archived and not r.is_fork}
     assert {r.key for r in listed} == truth and len(truth) < 250
 
 
 def test_missing_org(sim):
     with pytest.raises(OrgNotFound, match="'nope'") as caught:
-        client_for(sim).list_org_repos("nope")
+        client_for(sim).list_org_repos_page("nope", None)
     # the dead letter says which org's listing failed, and GitHub's answer
     failure = caught.value.failure
     assert failure.variables == {"login": "nope", "after": None}
@@ -66,14 +76,14 @@ def test_listing_failure_names_the_org_and_the_cursor(sim):
 
     sim.add_fault(Fault("bad_gateway_json", on_request=2))  # the second page
     with pytest.raises(GitHubServerError) as caught:
-        client_for(sim).list_org_repos("acme")
+        list_all(client_for(sim), "acme")
     variables = caught.value.failure.variables
     assert variables["login"] == "acme" and isinstance(variables["after"], str) and variables["after"]
     assert caught.value.failure.status == 502
 
 
 def test_empty_org(sim):
-    assert client_for(sim).list_org_repos("empty-co") == []
+    assert client_for(sim).list_org_repos_page("empty-co", None) == ([], None)
 
 
 def test_thousand_repos_cost_exactly_pages_plus_batches(sim):
@@ -180,6 +190,19 @@ def test_bad_token_is_an_auth_error_and_never_leaks(sim, caplog):
     assert secret not in caplog.text
 
 
+def test_a_revoked_pat_raises_without_sending_the_request_again(sim):
+    # A PAT's provider cannot refresh it: the same token would be refused again
+    from ghstats.github.auth import EnvTokenProvider
+
+    client = GitHubClient(Endpoints.from_api_url(sim.url), EnvTokenProvider(environ={"GITHUB_TOKEN": TOKEN}))
+    client.preflight()
+    sim.revoke_token(TOKEN)
+    with pytest.raises(GitHubAuthError, match="401"):
+        client.list_org_repos_page("acme", None)
+    assert client.requests_made == sim.count(kind="graphql") == 2
+    assert sim.count(kind="graphql", status=401) == 1
+
+
 @pytest.mark.parametrize("scopes", ["read:org", "public_repo, read:org", ""])
 def test_classic_token_without_repo_scope_fails_the_preflight(make_sim, scopes, caplog):
     caplog.set_level(logging.DEBUG)
@@ -197,20 +220,4 @@ def test_fine_grained_app_or_repo_scoped_tokens_pass_the_preflight(make_sim, sco
     sim = make_sim({"acme": 3}, oauth_scopes=scopes)  # None: fine-grained and App tokens send no scopes
     client = client_for(sim)
     client.preflight()  # does not raise
-    assert len(client.list_org_repos("acme")) == 3
-
-
-def test_rest_primary_limit_waits_until_reset(sim):
-    from simulator import Fault
-
-    sim.add_fault(Fault("primary_rest", on_request=1))
-    with pytest.raises(GitHubRateLimited) as caught:
-        client_for(sim).rest("GET", "/orgs/acme/repos", params={"per_page": 100})
-    assert caught.value.failure.headers.get("x-ratelimit-remaining") == "0"
-    assert 1 <= caught.value.wait_seconds <= 3601
-
-
-def test_rest_reads_json(sim):
-    repo = sim.dataset.repos("acme")[0]
-    body = client_for(sim).rest("GET", f"/repos/{repo.name_with_owner}")
-    assert body["full_name"] == repo.name_with_owner and body["subscribers_count"] == repo.watchers
+    assert len(list_all(client, "acme")) == 3

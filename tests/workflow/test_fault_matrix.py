@@ -15,7 +15,7 @@ import time
 import pytest
 from botocore.exceptions import ClientError
 
-from ghstats import limits, names
+from ghstats import names
 from ghstats.ledger import Ledger
 from ghstats.storage import S3ObjectStore
 from tests.conftest import TOKEN

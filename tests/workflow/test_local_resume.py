@@ -111,7 +111,6 @@ def failed_first_run(make_sim, tmp_path, monkeypatch, *, repos=60):
     flags = ["--org", "acme", "--api-url", sim.url, "--batch-size", "20", "--max-concurrency", "1", "--out", str(tmp_path)]
     assert main(["run", *flags]) == 1
     [ledger_file] = (tmp_path / "ledger").glob("*.json")
-    first_started_at = json.loads(ledger_file.read_text())["run"]["started_at"]
     sim.clear_faults()
     sim.reset_records()
     return sim, flags, ledger_file.stem

@@ -7,7 +7,7 @@ from typing import Protocol
 
 
 class TokenProvider(Protocol):
-    """Gives the current token; `refresh` drops a cached one (e.g. after a 401)."""
+    """Gives the current token; `refresh` drops a cached one (GitHubClient calls it after a 401)."""
 
     def token(self) -> str: ...
 

@@ -1,4 +1,4 @@
-"""GitHubClient: GraphQL through gql (requests transport) and REST through requests.
+"""GitHubClient: GitHub's GraphQL API through gql (requests transport).
 
 Every answer goes through errors.py, the one place that maps GitHub's responses onto typed
 errors. The client counts the requests it sends and the rate-limit points they cost.
@@ -26,6 +26,7 @@ from ghstats.github.auth import TokenProvider
 from ghstats.github.endpoints import Endpoints
 from ghstats.github.errors import (
     FailedRequest,
+    GitHubAuthError,
     GitHubServerError,
     OrgNotFound,
     RepoError,
@@ -118,9 +119,9 @@ class GitHubClient:
     def _remember_response(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
         self._last_response = response
 
-    def _headers(self) -> dict[str, str]:
+    def _headers(self, token: str) -> dict[str, str]:
         return {
-            "Authorization": f"bearer {self._tokens.token()}",
+            "Authorization": f"bearer {token}",
             "User-Agent": USER_AGENT,
             "Accept": "application/json",
         }
@@ -146,9 +147,27 @@ class GitHubClient:
     # -- GraphQL ----------------------------------------------------------------------------
 
     def graphql(self, document: str, variables: dict[str, Any] | None = None) -> GraphQLAnswer:
-        """Send one GraphQL request; raise a typed error or return data with per-alias errors."""
+        """Send one GraphQL request; raise a typed error or return data with per-alias errors.
+
+        A 401 asks the token provider for a fresh token (an App installation token lives one
+        hour, a run may outlive it) and sends the request once more with it; a second 401, or a
+        token that refresh cannot change (a PAT), raises GitHubAuthError.
+        """
+        token = self._tokens.token()
+        try:
+            return self._send_graphql(document, variables, token)
+        except GitHubAuthError as exc:
+            if exc.failure is None or exc.failure.status != 401:
+                raise
+            self._tokens.refresh()
+            fresh = self._tokens.token()
+            if fresh == token:
+                raise  # the same credentials would be refused again
+        return self._send_graphql(document, variables, fresh)
+
+    def _send_graphql(self, document: str, variables: dict[str, Any] | None, token: str) -> GraphQLAnswer:
         self._last_response = None
-        self._transport.headers = self._headers()
+        self._transport.headers = self._headers(token)
         request = GraphQLRequest(document, variable_values=variables or None)
         self.requests_made += 1
         data: dict[str, Any] | None
@@ -193,20 +212,6 @@ class GitHubClient:
         if self._last_response is not None:  # graphql() raised when there was no answer
             raise_for_missing_scope(self._last_response.headers, self._graphql_failure(document, None))
 
-    def list_org_repos(
-        self, org: str, *, include_archived: bool = True, include_forks: bool = True
-    ) -> list[ListedRepo]:
-        """All repositories of an organisation, 100 per page, following the cursor."""
-        repos: list[ListedRepo] = []
-        after: str | None = None
-        while True:
-            page, after = self.list_org_repos_page(
-                org, after, include_archived=include_archived, include_forks=include_forks
-            )
-            repos.extend(page)
-            if after is None:
-                return repos
-
     def list_org_repos_page(
         self, org: str, after: str | None, *, include_archived: bool = True, include_forks: bool = True
     ) -> tuple[list[ListedRepo], str | None]:
@@ -248,38 +253,3 @@ class GitHubClient:
                 )
         batch.warnings = [e.message for e in answer.partial_errors]
         return batch
-
-    # -- REST -------------------------------------------------------------------------------
-
-    def rest(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: dict[str, Any] | None = None,
-        json_body: Any = None,
-        authorization: str | None = None,
-    ) -> Any:
-        """One REST call (path relative to the REST base URL); returns the JSON body."""
-        url = f"{self.endpoints.rest_url}/{path.lstrip('/')}"
-        headers = self._headers() if authorization is None else {
-            "Authorization": authorization, "User-Agent": USER_AGENT,
-        }
-        headers["Accept"] = "application/vnd.github+json"
-        self._last_response = None
-        self.requests_made += 1
-        try:
-            response = self._session.request(
-                method, url, params=params, json=json_body, headers=headers, timeout=self._timeout,
-                hooks={"response": [self._remember_response]},
-            )
-        except requests.RequestException as exc:
-            raise GitHubServerError(
-                _connection_failed(url, exc),
-                failure=self._failure("rest", method, url, None),
-            ) from None
-        raise_for_http_status(
-            response.status_code, response.headers, response.text,
-            self._failure("rest", method, url, None), now=self._now,
-        )
-        return response.json()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 import requests
 from cryptography.hazmat.primitives import serialization
@@ -18,14 +20,18 @@ from ghstats.github.errors import GitHubAuthError
 APP_ID = "424242"
 
 
-@pytest.fixture(scope="module")
-def key_pair():
+def _new_key_pair():
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     private = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                 serialization.NoEncryption()).decode()
     public = key.public_key().public_bytes(serialization.Encoding.PEM,
                                            serialization.PublicFormat.SubjectPublicKeyInfo).decode()
     return private, public
+
+
+@pytest.fixture(scope="module")
+def key_pair():
+    return _new_key_pair()
 
 
 @pytest.fixture
@@ -47,22 +53,62 @@ def test_app_token_is_exchanged_once_and_works(sim, key_pair):
     assert first and provider.token() == first
     assert sim.count(kind="rest") == 1
     client = GitHubClient(Endpoints.from_api_url(sim.url), provider)
-    assert len(client.list_org_repos("acme")) == 3
+    repos, after = client.list_org_repos_page("acme", None)
+    assert len(repos) == 3 and after is None
     assert first not in repr(provider)
+
+
+@pytest.mark.parametrize("lost", ["expired", "revoked"])
+def test_a_run_goes_on_when_github_stops_accepting_the_installation_token(make_sim, key_pair, lost):
+    # Given an App installation token that GitHub stops accepting while ours still looks valid
+    # (GitHub's clock ran past its hour, or the token was revoked)
+    github_clock = Clock(time.time())
+    sim = make_sim({"acme": 250}, apps={APP_ID: key_pair[1]}, clock=github_clock, oauth_scopes=None)
+    provider = GitHubAppTokenProvider(APP_ID, "99", key_pair[0], Endpoints.from_api_url(sim.url), requests.Session())
+    client = GitHubClient(Endpoints.from_api_url(sim.url), provider)
+    first, after = client.list_org_repos_page("acme", None)
+    if lost == "expired":
+        github_clock.t += 3600 + 1
+    else:
+        sim.revoke_token(provider.token())
+    # When the listing goes on
+    second, after = client.list_org_repos_page("acme", after)
+    third, after = client.list_org_repos_page("acme", after)
+    # Then the 401 bought one new installation token and the page was sent once more with it
+    assert after is None
+    assert sorted(r.key for r in first + second + third) == sorted(r.name_with_owner for r in sim.dataset.repos("acme"))
+    assert sim.count(kind="rest") == 2
+    assert sim.count(kind="graphql", status=401) == 1
+    assert client.requests_made == sim.count(kind="graphql") == 3 + 1
+
+
+def test_a_second_401_after_a_fresh_installation_token_raises(make_sim, key_pair):
+    from simulator import Fault
+
+    sim = make_sim({"acme": 3}, apps={APP_ID: key_pair[1]}, oauth_scopes=None)
+    sim.add_fault(Fault("unauthorized", on_request=1, times=2))
+    provider = GitHubAppTokenProvider(APP_ID, "99", key_pair[0], Endpoints.from_api_url(sim.url), requests.Session())
+    client = GitHubClient(Endpoints.from_api_url(sim.url), provider)
+    with pytest.raises(GitHubAuthError, match="401"):
+        client.list_org_repos_page("acme", None)
+    assert client.requests_made == sim.count(kind="graphql", status=401) == sim.count(kind="graphql") == 2
+    assert sim.count(kind="rest") == 2  # the first installation token and the fresh one, no more
 
 
 class FakeExchange:
     """Answers the installation-token endpoint with tokens that expire one hour after `clock`."""
 
     def __init__(self, clock):
-        self.clock, self.calls = clock, []
+        self.clock, self.calls, self.jwts = clock, [], []
 
     def post(self, url, headers, timeout):
         import jwt as pyjwt
         from datetime import datetime, timezone
 
-        claims = pyjwt.decode(headers["Authorization"].split()[1], options={"verify_signature": False})
+        app_jwt = headers["Authorization"].split()[1]
+        claims = pyjwt.decode(app_jwt, options={"verify_signature": False})
         self.calls.append((url, claims))
+        self.jwts.append(app_jwt)
         response = requests.Response()
         response.status_code = 201
         expires = datetime.fromtimestamp(self.clock() + 3600, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -86,8 +132,7 @@ def test_app_token_is_renewed_before_it_expires(key_pair):
 
 
 def test_wrong_key_is_an_auth_error_without_secrets(sim):
-    other = rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()
+    other, _ = _new_key_pair()
     provider = GitHubAppTokenProvider(APP_ID, "99", other, Endpoints.from_api_url(sim.url))
     with pytest.raises(GitHubAuthError) as caught:
         provider.token()
@@ -118,6 +163,38 @@ def test_secret_with_app_credentials(sim, key_pair):
     assert token.startswith("ghs_") and provider.token() == token
     assert sim.count(kind="rest") == 1
     assert key_pair[0] not in repr(provider)
+
+
+def test_secret_app_provider_is_rebuilt_when_the_app_identity_changes(key_pair):
+    import jwt as pyjwt
+
+    rotated_private, rotated_public = _new_key_pair()
+    exchange = FakeExchange(Clock(time.time()))
+    secret = {"app_id": APP_ID, "installation_id": "7", "private_key": key_pair[0]}
+    provider = SecretTokenProvider("s", Endpoints.from_api_url("https://ghe.example.com/api/v3"), exchange,
+                                   fetch=lambda name: dict(secret))
+
+    def last_exchange(public_key):
+        url, _ = exchange.calls[-1]
+        return url.split("/installations/")[1].split("/")[0], pyjwt.decode(
+            exchange.jwts[-1], public_key, algorithms=["RS256"])["iss"]
+
+    # The first token is bought with the secret's App identity
+    assert provider.token() == "ghs_1" and last_exchange(key_pair[1]) == ("7", APP_ID)
+    # An unchanged secret (read again each time; the app id may be a number) keeps the cached token
+    secret["app_id"] = int(APP_ID)
+    assert provider.token() == "ghs_1" and len(exchange.calls) == 1
+    # A rotated private key signs a new JWT for a new token
+    secret["private_key"] = rotated_private
+    assert provider.token() == "ghs_2" and last_exchange(rotated_public) == ("7", APP_ID)
+    with pytest.raises(pyjwt.InvalidSignatureError):
+        pyjwt.decode(exchange.jwts[-1], key_pair[1], algorithms=["RS256"])
+    # Another installation, then another App, each buy their own token
+    secret["installation_id"] = "8"
+    assert provider.token() == "ghs_3" and last_exchange(rotated_public) == ("8", APP_ID)
+    secret["app_id"] = "555"
+    assert provider.token() == "ghs_4" and last_exchange(rotated_public) == ("8", "555")
+    assert provider.token() == "ghs_4" and len(exchange.calls) == 4
 
 
 def test_secret_without_credentials_says_what_to_store(sim):
