@@ -52,6 +52,24 @@ def local_aws(engine_delays):
         yield aws
 
 
+def new_key_pair() -> tuple[str, str]:
+    """A GitHub App's RSA key pair: (private key PEM, public key PEM)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption()).decode()
+    public = key.public_key().public_bytes(serialization.Encoding.PEM,
+                                           serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    return private, public
+
+
+@pytest.fixture(scope="session")
+def key_pair():
+    return new_key_pair()
+
+
 @pytest.fixture
 def make_sim():
     from simulator import GitHubSimulator

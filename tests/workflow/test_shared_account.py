@@ -10,8 +10,6 @@ import uuid
 
 import boto3
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 
 from ghstats import names
 from ghstats.github import credentials
@@ -20,16 +18,6 @@ from tests.conftest import TOKEN
 from tests.workflow.helpers import assert_every_repo_once, org_keys, outputs
 
 APP_ID = "31337"
-
-
-@pytest.fixture(scope="module")
-def app_key():
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption()).decode()
-    public = key.public_key().public_bytes(serialization.Encoding.PEM,
-                                           serialization.PublicFormat.SubjectPublicKeyInfo).decode()
-    return private, public
 
 
 @pytest.fixture
@@ -69,11 +57,11 @@ def deployed(engine_delays, secret_reads):
 
 @pytest.mark.parametrize("credential", ["pat", "app"])
 def test_a_foreign_api_url_gets_no_request_and_the_credential_is_never_read(make_sim, deployed, secret_reads,
-                                                                             app_key, credential):
+                                                                             key_pair, credential):
     # Given a deployment for one GitHub, holding a PAT or App credentials, and an attacker's host
-    github = make_sim({"acme": 30}, apps={APP_ID: app_key[1]})
-    attacker = make_sim({"acme": 30}, apps={APP_ID: app_key[1]})
-    secret = {"token": TOKEN} if credential == "pat" else {"app_id": APP_ID, "installation_id": "7", "private_key": app_key[0]}
+    github = make_sim({"acme": 30}, apps={APP_ID: key_pair[1]})
+    attacker = make_sim({"acme": 30}, apps={APP_ID: key_pair[1]})
+    secret = {"token": TOKEN} if credential == "pat" else {"app_id": APP_ID, "installation_id": "7", "private_key": key_pair[0]}
     aws = deployed(github.url, secret)
     # When an execution's input names the attacker's host
     outcome = aws.run({"orgs": ["acme"], "api_url": attacker.url})
@@ -88,10 +76,10 @@ def test_a_foreign_api_url_gets_no_request_and_the_credential_is_never_read(make
 
 
 @pytest.mark.parametrize("credential", ["pat", "app"])
-def test_the_deployments_own_github_is_collected_with_the_secret(make_sim, deployed, secret_reads, app_key, credential):
+def test_the_deployments_own_github_is_collected_with_the_secret(make_sim, deployed, secret_reads, key_pair, credential):
     # The control for the test above: the same set-up collects from the allowed host.
-    github = make_sim({"acme": 30}, apps={APP_ID: app_key[1]}, tokens=(TOKEN,))
-    secret = {"token": TOKEN} if credential == "pat" else {"app_id": APP_ID, "installation_id": "7", "private_key": app_key[0]}
+    github = make_sim({"acme": 30}, apps={APP_ID: key_pair[1]}, tokens=(TOKEN,))
+    secret = {"token": TOKEN} if credential == "pat" else {"app_id": APP_ID, "installation_id": "7", "private_key": key_pair[0]}
     aws = deployed(github.url + "/", secret)  # spelled with a trailing slash in the setting
     outcome = aws.run({"orgs": ["acme"], "api_url": github.url})
     assert outcome.status == "SUCCEEDED", outcome.cause

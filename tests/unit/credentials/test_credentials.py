@@ -6,8 +6,6 @@ import time
 
 import pytest
 import requests
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 
 from ghstats import limits
 from ghstats.github.app_auth import GitHubAppTokenProvider
@@ -16,22 +14,9 @@ from ghstats.github.client import GitHubClient
 from ghstats.github.credentials import SecretTokenProvider, token_provider
 from ghstats.github.endpoints import Endpoints
 from ghstats.github.errors import GitHubAuthError
+from tests.conftest import new_key_pair
 
 APP_ID = "424242"
-
-
-def _new_key_pair():
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption()).decode()
-    public = key.public_key().public_bytes(serialization.Encoding.PEM,
-                                           serialization.PublicFormat.SubjectPublicKeyInfo).decode()
-    return private, public
-
-
-@pytest.fixture(scope="module")
-def key_pair():
-    return _new_key_pair()
 
 
 @pytest.fixture
@@ -132,7 +117,7 @@ def test_app_token_is_renewed_before_it_expires(key_pair):
 
 
 def test_wrong_key_is_an_auth_error_without_secrets(sim):
-    other, _ = _new_key_pair()
+    other, _ = new_key_pair()
     provider = GitHubAppTokenProvider(APP_ID, "99", other, Endpoints.from_api_url(sim.url))
     with pytest.raises(GitHubAuthError) as caught:
         provider.token()
@@ -168,7 +153,7 @@ def test_secret_with_app_credentials(sim, key_pair):
 def test_secret_app_provider_is_rebuilt_when_the_app_identity_changes(key_pair):
     import jwt as pyjwt
 
-    rotated_private, rotated_public = _new_key_pair()
+    rotated_private, rotated_public = new_key_pair()
     exchange = FakeExchange(Clock(time.time()))
     secret = {"app_id": APP_ID, "installation_id": "7", "private_key": key_pair[0]}
     provider = SecretTokenProvider("s", Endpoints.from_api_url("https://ghe.example.com/api/v3"), exchange,
