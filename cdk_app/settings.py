@@ -1,7 +1,12 @@
-"""Read and check the stack's settings from cdk.json context."""
+"""Read and check the stack's settings from cdk.json context.
+
+`-c key=value` on the command line arrives as a string ("false", "30"); cdk.json gives JSON
+values. Both are parsed strictly: anything else fails synth naming the key and what it accepts.
+"""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -9,6 +14,40 @@ from constructs import Construct
 
 from cdk_app.constants import CONTEXT_DEFAULTS, LOG_RETENTION
 from ghstats.config import InvalidConfig, parse_config
+
+WHOLE_NUMBER = re.compile(r"^[0-9]+$")
+
+
+def context_error(key: str, message: str) -> ValueError:
+    return ValueError(f"cdk.json context '{key}': {message}")
+
+
+def parse_bool(key: str, value: Any) -> bool:
+    """true/false in cdk.json, or the strings "true"/"false" from `-c key=value`."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value in ("true", "false"):
+        return value == "true"
+    raise context_error(key, f"{value!r} is not a boolean; use true or false (e.g. -c {key}=false)")
+
+
+def parse_int(key: str, value: Any, low: int, high: int | None = None) -> int:
+    """A whole number in cdk.json, or its digits from `-c key=value`, within [low, high]."""
+    number: int | None = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, str) and WHOLE_NUMBER.match(value):
+        number = int(value)
+    accepted = f"a whole number from {low} to {high}" if high is not None else f"a whole number, {low} or more"
+    if number is None or number < low or (high is not None and number > high):
+        raise context_error(key, f"{value!r} is not {accepted}; use {accepted} (e.g. -c {key}={low})")
+    return number
+
+
+def parse_str(key: str, value: Any) -> str:
+    if not isinstance(value, str):
+        raise context_error(key, f"{value!r} is not a string; use a string (\"\" for none)")
+    return value
 
 
 @dataclass(frozen=True)
@@ -32,21 +71,22 @@ class Settings:
         try:
             parse_config(collection)  # the same check ListRepos makes, at synth time
         except InvalidConfig as exc:
-            raise ValueError(f"cdk.json context 'ghstats:collection': {exc}") from None
-        schedule = str(get("ghstats:schedule"))
+            raise context_error("ghstats:collection", str(exc)) from None
+        schedule = parse_str("ghstats:schedule", get("ghstats:schedule"))
         if not schedule.startswith(("cron(", "rate(")):
-            raise ValueError("cdk.json context 'ghstats:schedule': use cron(...) or rate(...), e.g. cron(0 2 ? * MON *)")
-        retention = int(get("ghstats:logRetentionDays"))
+            raise context_error("ghstats:schedule", "use cron(...) or rate(...), e.g. cron(0 2 ? * MON *)")
+        retention_key = "ghstats:logRetentionDays"
+        retention = parse_int(retention_key, get(retention_key), 1)
         if retention not in LOG_RETENTION:
-            raise ValueError(f"cdk.json context 'ghstats:logRetentionDays': {retention} is not a CloudWatch retention; "
-                             f"use one of {sorted(LOG_RETENTION)}")
+            raise context_error(retention_key, f"{retention} is not a CloudWatch retention; use one of {sorted(LOG_RETENTION)}")
         return cls(
             collection=collection,
             schedule=schedule,
-            notification_email=str(get("ghstats:notificationEmail")),
-            existing_secret_name=str(get("ghstats:existingSecretName")),
-            batch_object_retention_days=int(get("ghstats:batchObjectRetentionDays")),
+            notification_email=parse_str("ghstats:notificationEmail", get("ghstats:notificationEmail")),
+            existing_secret_name=parse_str("ghstats:existingSecretName", get("ghstats:existingSecretName")),
+            batch_object_retention_days=parse_int("ghstats:batchObjectRetentionDays", get("ghstats:batchObjectRetentionDays"), 1),
             log_retention_days=retention,
-            points_remaining_alarm_threshold=int(get("ghstats:pointsRemainingAlarmThreshold")),
-            retain_data=bool(get("ghstats:retainData")),
+            points_remaining_alarm_threshold=parse_int(
+                "ghstats:pointsRemainingAlarmThreshold", get("ghstats:pointsRemainingAlarmThreshold"), 1),
+            retain_data=parse_bool("ghstats:retainData", get("ghstats:retainData")),
         )

@@ -230,6 +230,54 @@ def test_asl_is_valid_for_step_functions():
     assert "is valid" in result.stdout
 
 
+def settings(**context):
+    import aws_cdk as cdk
+
+    from cdk_app.settings import Settings
+
+    return Settings.from_context(cdk.App(context={**CONTEXT, **context}))
+
+
+@pytest.mark.parametrize("given, expected", [(True, True), (False, False), ("true", True), ("false", False)])
+def test_retain_data_is_read_as_a_boolean_from_json_and_from_the_command_line(given, expected):
+    assert settings(**{"ghstats:retainData": given}).retain_data is expected
+
+
+@pytest.mark.parametrize("given", ["False", "no", "0", 0, 1, "", "yes"])
+def test_retain_data_refuses_anything_but_true_or_false(given):
+    with pytest.raises(ValueError, match=r"'ghstats:retainData': .* use true or false"):
+        settings(**{"ghstats:retainData": given})
+
+
+@pytest.mark.parametrize("key", ["ghstats:batchObjectRetentionDays", "ghstats:logRetentionDays",
+                                 "ghstats:pointsRemainingAlarmThreshold"])
+def test_numbers_are_read_from_json_and_from_the_command_line(key):
+    attribute = {"ghstats:batchObjectRetentionDays": "batch_object_retention_days",
+                 "ghstats:logRetentionDays": "log_retention_days",
+                 "ghstats:pointsRemainingAlarmThreshold": "points_remaining_alarm_threshold"}[key]
+    assert getattr(settings(**{key: "30"}), attribute) == 30
+    assert getattr(settings(**{key: 30}), attribute) == 30
+
+
+@pytest.mark.parametrize("key", ["ghstats:batchObjectRetentionDays", "ghstats:logRetentionDays",
+                                 "ghstats:pointsRemainingAlarmThreshold"])
+@pytest.mark.parametrize("given", ["30.5", "-1", "thirty", 30.5, True, 0, [30]])
+def test_numbers_refuse_anything_but_a_whole_number_in_range(key, given):
+    with pytest.raises(ValueError, match=rf"'{key}': .*whole number"):
+        settings(**{key: given})
+
+
+def test_log_retention_must_be_a_cloudwatch_value():
+    with pytest.raises(ValueError, match=r"'ghstats:logRetentionDays': 31 is not a CloudWatch retention; use one of \[1, 3,"):
+        settings(**{"ghstats:logRetentionDays": "31"})
+
+
+@pytest.mark.parametrize("key", ["ghstats:notificationEmail", "ghstats:existingSecretName", "ghstats:schedule"])
+def test_strings_refuse_other_types(key):
+    with pytest.raises(ValueError, match=rf"'{key}': .* is not a string"):
+        settings(**{key: 5})
+
+
 def test_bad_context_config_fails_synth_naming_the_field():
     with pytest.raises(ValueError, match="ghstats:collection.*batch_size"):
         build_app({**CONTEXT, "ghstats:collection": {"orgs": ["acme"], "batch_size": 0}})
