@@ -10,6 +10,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 FUNCTIONS_DIR = REPO_ROOT / "functions"
 FUNCTION_REQUIREMENTS = FUNCTIONS_DIR / "requirements.txt"
 ASL_PATH = REPO_ROOT / "statemachine" / "collect.asl.json"
+CDK_JSON = REPO_ROOT / "cdk.json"  # its "context" holds the CDK feature flags the app is built with
 FUNCTION_PACKAGES = ("ghstats", "handlers")  # what the Lambda code asset contains
 
 STACK_NAME = "ghstats"

@@ -55,7 +55,8 @@ class GhStatsStack(cdk.Stack):
         access_logs = s3.Bucket(
             self, "AccessLogs", encryption=s3.BucketEncryption.S3_MANAGED,
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL, enforce_ssl=True, removal_policy=removal,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,  # no ACLs: log delivery is granted by the
+            # bucket policy (feature flag @aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy in cdk.json)
             lifecycle_rules=[s3.LifecycleRule(expiration=cdk.Duration.days(365))],
         )
         key, value = c.TRANSIENT_TAG

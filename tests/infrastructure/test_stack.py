@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import warnings
 from pathlib import Path
 
 import pytest
@@ -177,6 +178,53 @@ def test_bucket_denies_plain_http_and_blocks_public_access(synthesized, template
     [deny] = [s for s in policies[0]["Properties"]["PolicyDocument"]["Statement"] if s["Effect"] == "Deny"]
     assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
     assert template.to_json()["Resources"][data]["DeletionPolicy"] == "Retain"
+
+
+def installed_recommended_feature_flags() -> tuple[str, dict]:
+    """What `cdk init` writes for the installed aws-cdk-lib: its recommended-feature-flags.json."""
+    import tarfile
+
+    import aws_cdk
+
+    [package] = (Path(aws_cdk.__file__).parent / "_jsii").glob("aws-cdk-lib@*.jsii.tgz")
+    with tarfile.open(package) as archive:
+        return package.name, json.load(archive.extractfile("package/recommended-feature-flags.json"))
+
+
+def test_cdk_json_sets_the_feature_flags_a_new_app_gets():
+    from cdk_app.app import feature_flags
+
+    package, recommended = installed_recommended_feature_flags()
+    flags = feature_flags()
+    assert flags, "cdk.json sets no feature flags"
+    assert flags == {key: recommended.get(key, "<not a flag of this version>") for key in flags}, package
+    missing = sorted(set(recommended) - set(flags))
+    if missing:  # a newer aws-cdk-lib: its new flags are off until cdk.json sets them
+        warnings.warn(f"{package} recommends flags cdk.json does not set yet: {missing}")
+
+
+def test_tests_build_the_app_with_the_flags_in_cdk_json(synthesized):
+    import aws_cdk as cdk
+
+    from cdk_app.app import feature_flags
+
+    stack = synthesized[0]
+    assert {key: stack.node.try_get_context(key) for key in feature_flags()} == feature_flags()
+    assert cdk.FeatureFlags.of(stack).is_enabled("@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy")
+
+
+def test_access_log_bucket_needs_no_acl_log_delivery_goes_through_its_policy(synthesized, template):
+    stack = synthesized[0]
+    data = logical_id(synthesized, stack.bucket)
+    buckets = resources(template, "AWS::S3::Bucket")
+    logs_id = buckets[data]["Properties"]["LoggingConfiguration"]["DestinationBucketName"]["Ref"]
+    access_logs = buckets[logs_id]["Properties"]
+    assert "AccessControl" not in access_logs
+    assert access_logs["OwnershipControls"] == {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
+    [policy] = [p for p in resources(template, "AWS::S3::BucketPolicy").values() if p["Properties"]["Bucket"] == {"Ref": logs_id}]
+    [delivery] = [s for s in policy["Properties"]["PolicyDocument"]["Statement"] if s["Effect"] == "Allow"]
+    assert delivery["Principal"] == {"Service": "logging.s3.amazonaws.com"} and delivery["Action"] == "s3:PutObject"
+    assert delivery["Condition"]["ArnLike"] == {"aws:SourceArn": {"Fn::GetAtt": [data, "Arn"]}}
 
 
 def test_secret_is_read_at_run_time_not_embedded(synthesized, template):
