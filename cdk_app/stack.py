@@ -41,6 +41,7 @@ class GhStatsStack(cdk.Stack):
         self.table = self._build_ledger(removal)
         self.secret = self._build_secret()
         self.functions = self._build_functions()
+        self.s3_prefixes: dict[str, set[str]] = {}  # function name -> bucket prefixes it may use
         self._grant_functions()
         self.state_machine = self._build_state_machine()
         self._build_schedule()
@@ -144,10 +145,10 @@ class GhStatsStack(cdk.Stack):
         """Exactly the actions each function uses, on this bucket's prefixes and this table."""
         f = self.functions
         read, write = ["s3:GetObject"], ["s3:PutObject", "s3:PutObjectTagging"]
-        self._allow_s3(f["ListRepos"], read + write, ["runs/*"])
-        self._allow_s3(f["QueryBatch"], read + write, ["runs/*"])
-        self._allow_s3(f["Aggregate"], read, ["runs/*", "latest/*"])  # latest/: is this run newer?
-        self._allow_s3(f["Aggregate"], write, ["runs/*", "latest/*", "datasets/*"])
+        self._allow_s3("ListRepos", read + write, ["runs"])
+        self._allow_s3("QueryBatch", read + write, ["runs"])
+        self._allow_s3("Aggregate", read, ["runs", "latest"])  # latest/: is this run newer?
+        self._allow_s3("Aggregate", write, ["runs", "latest", "datasets"])
         # ListRepos records the plan (UpdateItem) and one item per batch (BatchWriteItem); QueryBatch
         # and TrackRun only update items (TransactWriteItems of Updates needs UpdateItem alone).
         ledger_writes = {"ListRepos": ["dynamodb:UpdateItem", "dynamodb:BatchWriteItem"], "QueryBatch": ["dynamodb:UpdateItem"]}
@@ -156,15 +157,18 @@ class GhStatsStack(cdk.Stack):
             self.secret.grant_read(f[name])
         f["TrackRun"].add_to_role_policy(iam.PolicyStatement(actions=["dynamodb:UpdateItem"], resources=[self.table.table_arn]))
 
-    def _allow_s3(self, function: lambda_.Function, actions: list[str], prefixes: list[str]) -> None:
+    def _allow_s3(self, name: str, actions: list[str], prefixes: list[str]) -> None:
+        """Object actions under bucket prefixes (recorded in s3_prefixes for cdk_app.nag)."""
+        function = self.functions[name]
+        self.s3_prefixes.setdefault(name, set()).update(prefixes)
         function.add_to_role_policy(iam.PolicyStatement(
-            actions=actions, resources=[self.bucket.arn_for_objects(p) for p in prefixes]))
+            actions=actions, resources=[self.bucket.arn_for_objects(f"{p}/*") for p in prefixes]))
         if "s3:GetObject" in actions:
             # Without ListBucket S3 answers 403 instead of 404 for a missing key, and "no result
             # stored yet" is a normal answer for QueryBatch and ListRepos.
             function.add_to_role_policy(iam.PolicyStatement(
                 actions=["s3:ListBucket"], resources=[self.bucket.bucket_arn],
-                conditions={"StringLike": {"s3:prefix": [p for p in prefixes]}}))
+                conditions={"StringLike": {"s3:prefix": [f"{p}/*" for p in prefixes]}}))
 
     # -- workflow -----------------------------------------------------------------------------
 

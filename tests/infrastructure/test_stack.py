@@ -60,15 +60,49 @@ def statements(template):
             yield policy_id, set(actions), res, statement
 
 
-def test_cdk_nag_passes_with_reasoned_acknowledgments(synthesized):
+def validation_report(directory) -> dict:
+    """What CDK writes after running the validation plugins (cdk-nag): cdk.out/validation-report.json."""
+    return json.loads((Path(directory) / "validation-report.json").read_text())
+
+
+def nag_findings(report: dict, key: str) -> set[tuple]:
+    [nag] = [r for r in report["pluginReports"] if r["pluginName"] == "AwsSolutions"]
+    if key == "violations":
+        return {(v["ruleName"], c["constructPath"]) for v in nag["violations"] for c in v["violatingConstructs"]}
+    return {(v["acknowledgedId"], c["constructPath"], v["acknowledgedAt"], v["reason"])
+            for v in nag["suppressedViolations"] for c in v["violatingConstructs"]}
+
+
+def test_cdk_nag_passes_with_each_acknowledgment_on_the_resource_that_has_it(synthesized):
     from cdk_app.nag import acknowledgments
 
-    report = json.loads((Path(synthesized[2].directory) / "policy-validation-report.json").read_text()) \
-        if (Path(synthesized[2].directory) / "policy-validation-report.json").exists() else None
-    if report is not None:
-        assert all(r.get("status") != "failure" for r in report.get("pluginReports", []))
-    for finding, reason in acknowledgments(synthesized[0]).items():
-        assert finding.startswith("AwsSolutions::") and len(reason) > 60
+    report = validation_report(synthesized[2].directory)
+    assert [r["conclusion"] for r in report["pluginReports"]] == ["success"]  # cdk-nag ran, found nothing new
+    suppressed = nag_findings(report, "suppressedViolations")
+    assert all(path == acknowledged_at for _, path, acknowledged_at, _ in suppressed)  # never an ancestor
+    acks = acknowledgments(synthesized[0])
+    # every acknowledgment is used (none stale) and every suppressed finding is one of them
+    assert {(a.finding, a.construct.node.path, a.reason) for a in acks} == {(f, p, r) for f, p, _, r in suppressed}
+    for ack in acks:
+        assert len(ack.reason) > 60, ack
+        if "-IAM4" in ack.finding or "-IAM5" in ack.finding:  # granular rules: the exact finding
+            assert ack.finding.endswith("]") and "[" in ack.finding, ack
+
+
+def test_an_unacknowledged_finding_fails_synth_and_the_report_lists_it():
+    from aws_cdk import aws_iam as iam, aws_s3 as s3
+
+    app, stack = build_app(CONTEXT)
+    s3.Bucket(stack, "Unlogged", enforce_ssl=True, encryption=s3.BucketEncryption.S3_MANAGED)
+    iam.Policy(stack, "Wide", roles=[stack.functions["TrackRun"].role],
+               statements=[iam.PolicyStatement(actions=["s3:GetObject"], resources=["*"])])
+    with pytest.raises(RuntimeError, match="ValidationFailed"):
+        app.synth()
+    report = validation_report(app.outdir)
+    assert "failure" in [r["conclusion"] for r in report["pluginReports"]]
+    violations = nag_findings(report, "violations")
+    assert ("AwsSolutions-S1", "ghstats/Unlogged/Resource") in violations  # the same rule is not acknowledged elsewhere
+    assert ("AwsSolutions-IAM5[Resource::*]", "ghstats/Wide/Resource") in violations  # nor the same granular finding
 
 
 def test_definition_substitutions_resolve_to_the_right_functions(synthesized, template):
