@@ -36,9 +36,8 @@ class GhStatsStack(cdk.Stack):
     def __init__(self, scope: Construct, construct_id: str, **kwargs) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self.settings = Settings.from_context(self)
-        removal = cdk.RemovalPolicy.RETAIN if self.settings.retain_data else cdk.RemovalPolicy.DESTROY
-        self.bucket = self._build_bucket(removal)
-        self.table = self._build_ledger(removal)
+        self.bucket = self._build_bucket()
+        self.table = self._build_ledger()
         self.secret = self._build_secret()
         self.functions = self._build_functions()
         self.s3_prefixes: dict[str, set[str]] = {}  # function name -> bucket prefixes it may use
@@ -52,10 +51,17 @@ class GhStatsStack(cdk.Stack):
 
     # -- data ---------------------------------------------------------------------------------
 
-    def _build_bucket(self, removal: cdk.RemovalPolicy) -> s3.Bucket:
+    def _removal(self) -> cdk.RemovalPolicy:
+        return cdk.RemovalPolicy.RETAIN if self.settings.retain_data else cdk.RemovalPolicy.DESTROY
+
+    def _build_bucket(self) -> s3.Bucket:
+        # Not retained: CloudFormation deletes only empty buckets, so a custom resource empties
+        # them first (auto_delete_objects) and `cdk destroy` does not end DELETE_FAILED.
+        removal, auto_delete = self._removal(), not self.settings.retain_data
         access_logs = s3.Bucket(
             self, "AccessLogs", encryption=s3.BucketEncryption.S3_MANAGED,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL, enforce_ssl=True, removal_policy=removal,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL, enforce_ssl=True,
+            removal_policy=removal, auto_delete_objects=auto_delete,
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,  # no ACLs: log delivery is granted by the
             # bucket policy (feature flag @aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy in cdk.json)
             lifecycle_rules=[s3.LifecycleRule(expiration=cdk.Duration.days(365))],
@@ -63,7 +69,8 @@ class GhStatsStack(cdk.Stack):
         key, value = c.TRANSIENT_TAG
         return s3.Bucket(
             self, "Data", encryption=s3.BucketEncryption.S3_MANAGED,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL, enforce_ssl=True, removal_policy=removal,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL, enforce_ssl=True,
+            removal_policy=removal, auto_delete_objects=auto_delete,
             server_access_logs_bucket=access_logs, server_access_logs_prefix="data-bucket/",
             lifecycle_rules=[s3.LifecycleRule(
                 id="ExpireBatchObjects", tag_filters={key: value},
@@ -71,7 +78,7 @@ class GhStatsStack(cdk.Stack):
             )],
         )
 
-    def _build_ledger(self, removal: cdk.RemovalPolicy) -> dynamodb.Table:
+    def _build_ledger(self) -> dynamodb.Table:
         table = dynamodb.Table(
             self, "Ledger",
             partition_key=dynamodb.Attribute(name="pk", type=dynamodb.AttributeType.STRING),
@@ -79,7 +86,7 @@ class GhStatsStack(cdk.Stack):
             billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
             point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(point_in_time_recovery_enabled=True),
             time_to_live_attribute="expires_at",
-            removal_policy=removal,
+            removal_policy=self._removal(),
         )
         table.add_global_secondary_index(
             index_name=names.RUNS_INDEX,

@@ -43,6 +43,14 @@ def template(synthesized):
     return synthesized[1]
 
 
+@pytest.fixture(scope="module")
+def destroyable():
+    """The stack with -c ghstats:retainData=false (a string, as the CLI passes it)."""
+    app, stack = build_app({**CONTEXT, "ghstats:retainData": "false"})
+    app.synth()
+    return stack, Template.from_stack(stack)
+
+
 def resources(template, kind):
     return template.find_resources(kind)
 
@@ -259,6 +267,24 @@ def test_access_log_bucket_needs_no_acl_log_delivery_goes_through_its_policy(syn
     [delivery] = [s for s in policy["Properties"]["PolicyDocument"]["Statement"] if s["Effect"] == "Allow"]
     assert delivery["Principal"] == {"Service": "logging.s3.amazonaws.com"} and delivery["Action"] == "s3:PutObject"
     assert delivery["Condition"]["ArnLike"] == {"aws:SourceArn": {"Fn::GetAtt": [data, "Arn"]}}
+
+
+def test_retained_data_stays_when_the_stack_is_deleted(synthesized, template):
+    stack, raw = synthesized[0], template.to_json()["Resources"]
+    for construct in (stack.bucket, stack.table, stack.secret):
+        assert raw[logical_id(synthesized, construct)]["DeletionPolicy"] == "Retain"
+    assert not resources(template, "Custom::S3AutoDeleteObjects")
+
+
+def test_retain_data_false_deletes_bucket_objects_and_table_so_destroy_completes(destroyable):
+    stack, template = destroyable
+    raw = template.to_json()["Resources"]
+    buckets = resources(template, "AWS::S3::Bucket")
+    assert len(buckets) == 2 and all(b["DeletionPolicy"] == "Delete" for b in buckets.values())
+    emptied = {r["Properties"]["BucketName"]["Ref"] for r in resources(template, "Custom::S3AutoDeleteObjects").values()}
+    assert emptied == set(buckets)  # CloudFormation deletes only empty buckets
+    assert raw[stack.get_logical_id(stack.table.node.default_child)]["DeletionPolicy"] == "Delete"
+    assert raw[stack.get_logical_id(stack.secret.node.default_child)]["DeletionPolicy"] == "Retain"  # credentials stay
 
 
 def test_secret_is_read_at_run_time_not_embedded(synthesized, template):
