@@ -42,6 +42,8 @@ ASL_FUNCTIONS = {
     "AggregateFunctionArn": "Aggregate",
 }
 EVENT_BUS_NAME = "default"
+STATE_MACHINE_LOG_GROUP_PREFIX = "/aws/vendedlogs/states/"
+NONCURRENT_VERSION_DAYS = 30  # data bucket: how long an overwritten or deleted object can be restored
 
 # S3 objects written with this tag (ghstats.storage.TRANSIENT_TAG: batches, results) expire
 # after `batchObjectRetentionDays`.

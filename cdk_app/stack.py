@@ -72,10 +72,20 @@ class GhStatsStack(cdk.Stack):
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL, enforce_ssl=True,
             removal_policy=removal, auto_delete_objects=auto_delete,
             server_access_logs_bucket=access_logs, server_access_logs_prefix="data-bucket/",
-            lifecycle_rules=[s3.LifecycleRule(
-                id="ExpireBatchObjects", tag_filters={key: value},
-                expiration=cdk.Duration.days(self.settings.batch_object_retention_days),
-            )],
+            # An overwritten or deleted object (latest/ every run, a run's outputs) can be
+            # restored for NONCURRENT_VERSION_DAYS.
+            versioned=True,
+            lifecycle_rules=[
+                s3.LifecycleRule(
+                    id="ExpireBatchObjects", tag_filters={key: value},
+                    expiration=cdk.Duration.days(self.settings.batch_object_retention_days),
+                ),
+                s3.LifecycleRule(
+                    id="ExpireNoncurrentVersions",
+                    noncurrent_version_expiration=cdk.Duration.days(c.NONCURRENT_VERSION_DAYS),
+                    expired_object_delete_marker=True,
+                ),
+            ],
         )
 
     def _build_ledger(self) -> dynamodb.Table:
@@ -87,6 +97,7 @@ class GhStatsStack(cdk.Stack):
             point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(point_in_time_recovery_enabled=True),
             time_to_live_attribute="expires_at",
             removal_policy=self._removal(),
+            deletion_protection=self.settings.retain_data,  # kept data cannot be deleted by one API call either
         )
         table.add_global_secondary_index(
             index_name=names.RUNS_INDEX,
@@ -180,7 +191,10 @@ class GhStatsStack(cdk.Stack):
     # -- workflow -----------------------------------------------------------------------------
 
     def _build_state_machine(self) -> sfn.StateMachine:
+        # Under /aws/vendedlogs/ CloudWatch Logs needs no resource-policy entry per log group
+        # (that policy is limited to 5,120 characters per account and region).
         log_group = logs.LogGroup(self, "StateMachineLogs", retention=self._retention(),
+                                  log_group_name=f"{c.STATE_MACHINE_LOG_GROUP_PREFIX}{self.stack_name}-Collect",
                                   removal_policy=cdk.RemovalPolicy.DESTROY)
         substitutions = {key: self.functions[name].function_arn for key, name in c.ASL_FUNCTIONS.items()}
         substitutions.update(LedgerTableName=self.table.table_name, EventBusName=c.EVENT_BUS_NAME)

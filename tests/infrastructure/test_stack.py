@@ -214,7 +214,8 @@ def test_bucket_denies_plain_http_and_blocks_public_access(synthesized, template
     assert bucket["PublicAccessBlockConfiguration"] == {"BlockPublicAcls": True, "BlockPublicPolicy": True,
                                                         "IgnorePublicAcls": True, "RestrictPublicBuckets": True}
     assert bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
-    [rule] = bucket["LifecycleConfiguration"]["Rules"]
+    rules = {r["Id"]: r for r in bucket["LifecycleConfiguration"]["Rules"]}
+    rule = rules["ExpireBatchObjects"]
     assert rule["TagFilters"] == [{"Key": "ghstats-lifecycle", "Value": "transient"}] and rule["ExpirationInDays"] == 30
     policies = [p for p in resources(template, "AWS::S3::BucketPolicy").values() if p["Properties"]["Bucket"] == {"Ref": data}]
     [deny] = [s for s in policies[0]["Properties"]["PolicyDocument"]["Statement"] if s["Effect"] == "Deny"]
@@ -267,6 +268,30 @@ def test_access_log_bucket_needs_no_acl_log_delivery_goes_through_its_policy(syn
     [delivery] = [s for s in policy["Properties"]["PolicyDocument"]["Statement"] if s["Effect"] == "Allow"]
     assert delivery["Principal"] == {"Service": "logging.s3.amazonaws.com"} and delivery["Action"] == "s3:PutObject"
     assert delivery["Condition"]["ArnLike"] == {"aws:SourceArn": {"Fn::GetAtt": [data, "Arn"]}}
+
+
+def test_data_bucket_keeps_overwritten_objects_for_a_while(synthesized, template):
+    bucket = template.to_json()["Resources"][logical_id(synthesized, synthesized[0].bucket)]["Properties"]
+    assert bucket["VersioningConfiguration"] == {"Status": "Enabled"}
+    [rule] = [r for r in bucket["LifecycleConfiguration"]["Rules"] if "NoncurrentVersionExpiration" in r]
+    assert rule["NoncurrentVersionExpiration"] == {"NoncurrentDays": c.NONCURRENT_VERSION_DAYS}
+    assert rule["Status"] == "Enabled" and "TagFilters" not in rule and "Prefix" not in rule  # every object
+    assert rule["ExpiredObjectDeleteMarker"] is True
+
+
+def test_state_machine_logs_to_a_vended_logs_group_named_after_the_stack(synthesized, template):
+    [machine] = resources(template, "AWS::StepFunctions::StateMachine").values()
+    [destination] = machine["Properties"]["LoggingConfiguration"]["Destinations"]
+    group_id = destination["CloudWatchLogsLogGroup"]["LogGroupArn"]["Fn::GetAtt"][0]
+    name = resources(template, "AWS::Logs::LogGroup")[group_id]["Properties"]["LogGroupName"]
+    assert name == f"/aws/vendedlogs/states/{synthesized[0].stack_name}-Collect"
+
+
+def test_retained_ledger_has_deletion_protection(template, destroyable):
+    [table] = resources(template, "AWS::DynamoDB::Table").values()
+    assert table["Properties"]["DeletionProtectionEnabled"] is True
+    [table] = resources(destroyable[1], "AWS::DynamoDB::Table").values()
+    assert table["Properties"].get("DeletionProtectionEnabled", False) is False  # retainData=false: destroy deletes it
 
 
 def test_retained_data_stays_when_the_stack_is_deleted(synthesized, template):
