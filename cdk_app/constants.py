@@ -43,6 +43,16 @@ ASL_FUNCTIONS = {
 }
 EVENT_BUS_NAME = "default"
 STATE_MACHINE_LOG_GROUP_PREFIX = "/aws/vendedlogs/states/"
+# Dead-letter queues (construct ids; each has an alarm "<id>NotEmpty").
+TRACK_RUN_DLQ = "TrackRunFailures"  # TrackRun's on-failure destination (failed after Lambda's retries)
+TRACK_RUNS_RULE_DLQ = "TrackRunsUndelivered"  # events the TrackRuns rule could not deliver to TrackRun
+SCHEDULE_DLQ = "ScheduleUndelivered"  # scheduled StartExecution calls that failed after retries
+DEAD_LETTER_QUEUES = {
+    TRACK_RUN_DLQ: "TrackRun's on-failure destination (asynchronous invocations that failed after Lambda's retries)",
+    TRACK_RUNS_RULE_DLQ: "the TrackRuns EventBridge rule's target dead-letter queue (events it could not deliver)",
+    SCHEDULE_DLQ: "the schedule's dead-letter queue (StartExecution calls that failed after the Scheduler's retries)",
+}
+SCHEDULE_RETRY_ATTEMPTS = 5
 NONCURRENT_VERSION_DAYS = 30  # data bucket: how long an overwritten or deleted object can be restored
 
 # S3 objects written with this tag (ghstats.storage.TRANSIENT_TAG: batches, results) expire

@@ -19,6 +19,8 @@ import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks
 from constructs import IConstruct
 
+from cdk_app.constants import DEAD_LETTER_QUEUES
+
 NAMESPACE = "AwsSolutions"
 BASIC_EXECUTION_ROLE = "Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
 
@@ -39,6 +41,12 @@ SECRET_ROTATION_REASON = (
     "GitHub credentials cannot be rotated by Secrets Manager without GitHub's cooperation; a GitHub App "
     "installation token (the recommended credential) rotates itself every hour, and a PAT's expiry is set "
     "in GitHub.")
+
+
+def dead_letter_reason(queue_id: str, role: str) -> str:
+    return (f"This queue is itself a dead-letter queue: {role}. cdk-nag recognises only SQS redrive policies, "
+            "not Lambda destinations, EventBridge target or Scheduler dead-letter queues. A dead-letter queue of a "
+            f"dead-letter queue would only move the problem; the {queue_id}NotEmpty alarm notifies the topic.")
 
 
 def prefix_reason(prefix: str) -> str:
@@ -72,6 +80,8 @@ def acknowledgments(stack) -> list[Ack]:
         for prefix in sorted(stack.s3_prefixes.get(name, ())):
             acks.append(Ack(policy, finding("IAM5", f"Resource::<{data}.Arn>/{prefix}/*"), prefix_reason(prefix)))
     acks.append(Ack(default_policy(stack.state_machine.role), finding("IAM5", "Resource::*"), STATE_MACHINE_STAR_REASON))
+    for queue_id, queue in stack.dead_letter_queues.items():
+        acks.append(Ack(queue.node.default_child, finding("SQS3"), dead_letter_reason(queue_id, DEAD_LETTER_QUEUES[queue_id])))
     secret = stack.secret.node.default_child  # None for an existing secret (not this stack's)
     if secret is not None:
         acks.append(Ack(secret, finding("SMG4"), SECRET_ROTATION_REASON))

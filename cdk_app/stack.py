@@ -15,6 +15,7 @@ from aws_cdk import (
     aws_iam as iam,
     aws_kms as kms,
     aws_lambda as lambda_,
+    aws_lambda_destinations as destinations,
     aws_logs as logs,
     aws_s3 as s3,
     aws_scheduler as scheduler,
@@ -22,6 +23,7 @@ from aws_cdk import (
     aws_secretsmanager as secretsmanager,
     aws_sns as sns,
     aws_sns_subscriptions as subscriptions,
+    aws_sqs as sqs,
     aws_stepfunctions as sfn,
 )
 from constructs import Construct
@@ -43,6 +45,7 @@ class GhStatsStack(cdk.Stack):
         self.s3_prefixes: dict[str, set[str]] = {}  # function name -> bucket prefixes it may use
         self._grant_functions()
         self.state_machine = self._build_state_machine()
+        self.dead_letter_queues: dict[str, sqs.Queue] = {}  # each gets an alarm
         self._build_schedule()
         self._build_run_tracking()
         self.topic = self._build_notifications()
@@ -213,17 +216,35 @@ class GhStatsStack(cdk.Stack):
         default_bus.grant_put_events_to(machine)
         return machine
 
+    def _dead_letter_queue(self, construct_id: str) -> sqs.Queue:
+        """Encrypted, TLS-only, 14 days to look at what failed; _build_alarms watches it."""
+        queue = sqs.Queue(self, construct_id, encryption=sqs.QueueEncryption.SQS_MANAGED, enforce_ssl=True,
+                          retention_period=cdk.Duration.days(14))
+        self.dead_letter_queues[construct_id] = queue
+        return queue
+
     def _build_schedule(self) -> None:
+        # Its own group: the Scheduler metrics are per group, so the alarm hears only this schedule.
+        self.schedule_group = scheduler.ScheduleGroup(self, "Schedules", removal_policy=cdk.RemovalPolicy.DESTROY)
         scheduler.Schedule(
             self, "Weekly",
             schedule=scheduler.ScheduleExpression.expression(self.settings.schedule, cdk.TimeZone.ETC_UTC),
+            schedule_group=self.schedule_group,
             target=scheduler_targets.StepFunctionsStartExecution(
                 self.state_machine, input=scheduler.ScheduleTargetInput.from_object(self.settings.collection),
+                dead_letter_queue=self._dead_letter_queue(c.SCHEDULE_DLQ),
+                retry_attempts=c.SCHEDULE_RETRY_ATTEMPTS, max_event_age=cdk.Duration.hours(1),
             ),
             description="Start a ghstats collection with the configured orgs",
         )
 
     def _build_run_tracking(self) -> None:
+        # EventBridge invokes TrackRun asynchronously: an event it cannot deliver goes to the
+        # rule's dead-letter queue; an invocation that fails after Lambda's retries goes to the
+        # function's on-failure destination. Both are alarmed.
+        track_run = self.functions["TrackRun"]
+        track_run.configure_async_invoke(
+            on_failure=destinations.SqsDestination(self._dead_letter_queue(c.TRACK_RUN_DLQ)), retry_attempts=2)
         events.Rule(
             self, "TrackRuns",
             description="Keep the run ledger true for failed, timed out, aborted and redriven executions",
@@ -231,7 +252,8 @@ class GhStatsStack(cdk.Stack):
                 source=["aws.states"], detail_type=["Step Functions Execution Status Change"],
                 detail={"stateMachineArn": [self.state_machine.state_machine_arn]},
             ),
-            targets=[targets.LambdaFunction(self.functions["TrackRun"], retry_attempts=8)],
+            targets=[targets.LambdaFunction(track_run, retry_attempts=8,
+                                            dead_letter_queue=self._dead_letter_queue(c.TRACK_RUNS_RULE_DLQ))],
         )
 
     # -- notifications and alarms -------------------------------------------------------------
@@ -275,6 +297,15 @@ class GhStatsStack(cdk.Stack):
             "ExecutionsTimedOut": machine.metric_timed_out(period=period),
             "ExecutionsThrottled": machine.metric_throttled(period=period),
         }
+        for queue_id, queue in self.dead_letter_queues.items():
+            alarms[f"{queue_id}NotEmpty"] = queue.metric_approximate_number_of_messages_visible(
+                period=cdk.Duration.minutes(5), statistic="Maximum")
+        group = self.schedule_group
+        alarms["ScheduledStartFailed"] = cloudwatch.MathExpression(  # a scheduled run did not start
+            expression="FILL(errors, 0) + FILL(sent, 0) + FILL(unsent, 0) + FILL(dropped, 0)",
+            using_metrics={"errors": group.metric_target_errors(), "sent": group.metric_sent_to_dlq(),
+                           "unsent": group.metric_failed_to_be_sent_to_dlq(), "dropped": group.metric_dropped()},
+            period=cdk.Duration.minutes(5), label="failed scheduled StartExecution invocations")
         for name, metric in alarms.items():
             alarm = cloudwatch.Alarm(self, name, metric=metric, threshold=1, evaluation_periods=1,
                                      comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,

@@ -184,6 +184,7 @@ def role_actions(synthesized, template, function_name):
 
 TRACING = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
 SECRET_READ = {"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"}
+DLQ_SEND = {"sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"}  # on-failure destination (SqsDestination)
 S3_READ_WRITE = {"s3:GetObject", "s3:ListBucket", "s3:PutObject", "s3:PutObjectTagging"}
 
 
@@ -191,7 +192,7 @@ S3_READ_WRITE = {"s3:GetObject", "s3:ListBucket", "s3:PutObject", "s3:PutObjectT
     ("ListRepos", TRACING | SECRET_READ | S3_READ_WRITE | {"dynamodb:UpdateItem", "dynamodb:BatchWriteItem"}),
     ("QueryBatch", TRACING | SECRET_READ | S3_READ_WRITE | {"dynamodb:UpdateItem"}),
     ("Aggregate", TRACING | S3_READ_WRITE),
-    ("TrackRun", TRACING | {"dynamodb:UpdateItem"}),
+    ("TrackRun", TRACING | {"dynamodb:UpdateItem"} | DLQ_SEND),
 ])
 def test_lambdas_have_exactly_the_actions_they_use(synthesized, template, function_name, expected):
     actions, s3_writes = role_actions(synthesized, template, function_name)
@@ -341,6 +342,74 @@ def test_run_tracking_notifications_and_alarms(synthesized, template):
     template.has_resource_properties("AWS::SNS::Topic", {"KmsMasterKeyId": Match.any_value()})
     metrics = {a["Properties"].get("MetricName") for a in resources(template, "AWS::CloudWatch::Alarm").values()}
     assert {"ExecutionsFailed", "ExecutionsTimedOut", "ExecutionThrottled", names.METRIC_POINTS_REMAINING} <= metrics
+
+
+def queue_id(synthesized, queue_name):
+    return logical_id(synthesized, synthesized[0].dead_letter_queues[queue_name])
+
+
+def assert_dead_letter_queue(synthesized, template, queue_name):
+    """Encrypted, TLS-only, and an alarm on its visible messages notifies the topic."""
+    queue = queue_id(synthesized, queue_name)
+    props = resources(template, "AWS::SQS::Queue")[queue]["Properties"]
+    assert props["SqsManagedSseEnabled"] is True
+    [policy] = [p for p in resources(template, "AWS::SQS::QueuePolicy").values() if p["Properties"]["Queues"] == [{"Ref": queue}]]
+    assert {"Action": "sqs:*", "Condition": {"Bool": {"aws:SecureTransport": "false"}}, "Effect": "Deny",
+            "Principal": {"AWS": "*"}, "Resource": {"Fn::GetAtt": [queue, "Arn"]}} in policy["Properties"]["PolicyDocument"]["Statement"]
+    [alarm] = [a for a in resources(template, "AWS::CloudWatch::Alarm").values()
+               if a["Properties"].get("Dimensions") == [{"Name": "QueueName", "Value": {"Fn::GetAtt": [queue, "QueueName"]}}]]
+    assert alarm["Properties"]["MetricName"] == "ApproximateNumberOfMessagesVisible" and alarm["Properties"]["Threshold"] == 1
+    assert alarm["Properties"]["AlarmActions"] == [{"Ref": logical_id(synthesized, synthesized[0].topic)}]
+    return queue, policy
+
+
+def test_track_run_failures_go_to_a_dead_letter_queue_that_is_alarmed(synthesized, template):
+    queue, _ = assert_dead_letter_queue(synthesized, template, c.TRACK_RUN_DLQ)
+    track_run = logical_id(synthesized, synthesized[0].functions["TrackRun"])
+    [config] = resources(template, "AWS::Lambda::EventInvokeConfig").values()
+    assert config["Properties"]["FunctionName"] == {"Ref": track_run}
+    assert config["Properties"]["DestinationConfig"] == {"OnFailure": {"Destination": {"Fn::GetAtt": [queue, "Arn"]}}}
+    role = {"Ref": logical_id(synthesized, synthesized[0].functions["TrackRun"].role)}
+    policies = {k for k, p in resources(template, "AWS::IAM::Policy").items() if role in p["Properties"]["Roles"]}
+    sends = [res for policy, actions, res, _ in statements(template) if policy in policies and actions & DLQ_SEND]
+    assert sends == [[{"Fn::GetAtt": [queue, "Arn"]}]]  # TrackRun may send to its queue only
+
+
+def test_events_the_tracking_rule_cannot_deliver_go_to_a_dead_letter_queue(synthesized, template):
+    queue, policy = assert_dead_letter_queue(synthesized, template, c.TRACK_RUNS_RULE_DLQ)
+    track_run = logical_id(synthesized, synthesized[0].functions["TrackRun"])
+    [(rule_id, rule)] = [(k, r) for k, r in resources(template, "AWS::Events::Rule").items()
+                         if r["Properties"]["Targets"][0]["Arn"] == {"Fn::GetAtt": [track_run, "Arn"]}]
+    assert rule["Properties"]["Targets"][0]["DeadLetterConfig"] == {"Arn": {"Fn::GetAtt": [queue, "Arn"]}}
+    [allow] = [s for s in policy["Properties"]["PolicyDocument"]["Statement"] if s["Effect"] == "Allow"]
+    assert allow["Principal"] == {"Service": "events.amazonaws.com"} and allow["Action"] == "sqs:SendMessage"
+    assert allow["Condition"] == {"ArnEquals": {"aws:SourceArn": {"Fn::GetAtt": [rule_id, "Arn"]}}}
+
+
+def test_failed_scheduled_starts_go_to_a_dead_letter_queue_and_raise_an_alarm(synthesized, template):
+    queue, _ = assert_dead_letter_queue(synthesized, template, c.SCHEDULE_DLQ)
+    [schedule] = resources(template, "AWS::Scheduler::Schedule").values()
+    target = schedule["Properties"]["Target"]
+    assert target["DeadLetterConfig"] == {"Arn": {"Fn::GetAtt": [queue, "Arn"]}}
+    [group] = resources(template, "AWS::Scheduler::ScheduleGroup").values()
+    assert schedule["Properties"]["GroupName"] == group["Properties"]["Name"]  # its own group: metrics are per group
+    [alarm] = [a["Properties"] for a in resources(template, "AWS::CloudWatch::Alarm").values()
+               if "AWS/Scheduler" in json.dumps(a)]
+    stats = [m["MetricStat"] for m in alarm["Metrics"] if "MetricStat" in m]
+    assert {s["Metric"]["MetricName"] for s in stats} == {"TargetErrorCount", "InvocationsSentToDeadLetterCount",
+                                                         "InvocationsFailedToBeSentToDeadLetterCount", "InvocationDroppedCount"}
+    assert all(s["Metric"]["Dimensions"] == [{"Name": "ScheduleGroup", "Value": group["Properties"]["Name"]}] for s in stats)
+    [expression] = [m for m in alarm["Metrics"] if "Expression" in m]
+    assert expression["ReturnData"] is True and all(f"FILL({m['Id']}, 0)" in expression["Expression"]
+                                                    for m in alarm["Metrics"] if "MetricStat" in m)
+    assert alarm["Threshold"] == 1 and alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+
+
+def test_every_alarm_notifies_the_topic(synthesized, template):
+    topic = {"Ref": logical_id(synthesized, synthesized[0].topic)}
+    alarms = resources(template, "AWS::CloudWatch::Alarm").values()
+    assert len(alarms) == 8
+    assert all(a["Properties"]["AlarmActions"] == [topic] for a in alarms)
 
 
 def test_outputs_name_what_the_cli_looks_up(template):
