@@ -7,7 +7,8 @@ import json
 import aws_cdk as cdk
 
 from cdk_app import nag
-from cdk_app.constants import CDK_JSON, STACK_NAME
+from cdk_app.constants import CDK_JSON
+from cdk_app.settings import stack_name_of
 from cdk_app.stack import GhStatsStack
 
 
@@ -23,7 +24,7 @@ def feature_flags() -> dict:
 
 def build_app(context: dict | None = None) -> tuple[cdk.App, GhStatsStack]:
     app = cdk.App(context={**feature_flags(), **(context or {})})
-    stack = GhStatsStack(app, STACK_NAME, description="ghstats: GitHub organisation statistics collector")
+    stack = GhStatsStack(app, stack_name_of(app), description="ghstats: GitHub organisation statistics collector")
     nag.apply(stack, app)
     return app, stack
 

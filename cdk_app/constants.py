@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ghstats.names import STACK_NAME
 from ghstats.storage import TRANSIENT_TAG as TRANSIENT_TAG_TEXT
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -13,7 +14,6 @@ ASL_PATH = REPO_ROOT / "statemachine" / "collect.asl.json"
 CDK_JSON = REPO_ROOT / "cdk.json"  # its "context" holds the CDK feature flags the app is built with
 FUNCTION_PACKAGES = ("ghstats", "handlers")  # what the Lambda code asset contains
 
-STACK_NAME = "ghstats"
 PYTHON_VERSION = "3.14"  # Lambda runtime and the bundling target: the latest, as cdk-nag AwsSolutions-L1 requires
 LAMBDA_PLATFORM = "manylinux2014_x86_64"
 
@@ -61,6 +61,7 @@ TRANSIENT_TAG = tuple(TRANSIENT_TAG_TEXT.split("="))
 
 # cdk.json context keys and their defaults.
 CONTEXT_DEFAULTS = {
+    "ghstats:stackName": STACK_NAME,  # the stack's name: event source, metric dimension, log group names
     "ghstats:collection": {"orgs": ["my-org"], "repos": [], "batch_size": 50, "max_concurrency": 4},
     "ghstats:schedule": "cron(0 2 ? * MON *)",  # weekly, Monday 02:00 UTC
     "ghstats:notificationEmail": "",

@@ -16,6 +16,7 @@ from cdk_app.constants import CONTEXT_DEFAULTS, LOG_RETENTION
 from ghstats.config import InvalidConfig, parse_config
 
 WHOLE_NUMBER = re.compile(r"^[0-9]+$")
+STACK_NAME_RULE = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,127}$")  # CloudFormation's rule for stack names
 
 
 def context_error(key: str, message: str) -> ValueError:
@@ -50,8 +51,24 @@ def parse_str(key: str, value: Any) -> str:
     return value
 
 
+def context_value(scope: Construct, key: str) -> Any:
+    value = scope.node.try_get_context(key)
+    return CONTEXT_DEFAULTS[key] if value is None else value
+
+
+def stack_name_of(scope: Construct) -> str:
+    """The stack's name (and construct id): `ghstats:stackName`, default ghstats."""
+    key = "ghstats:stackName"
+    name = context_value(scope, key)
+    if not isinstance(name, str) or not STACK_NAME_RULE.match(name):
+        raise context_error(key, f"{name!r} is not a stack name; use 1-128 letters, digits and hyphens, "
+                                 "starting with a letter (e.g. ghstats-test)")
+    return name
+
+
 @dataclass(frozen=True)
 class Settings:
+    stack_name: str
     collection: dict[str, Any]
     schedule: str
     notification_email: str
@@ -64,8 +81,7 @@ class Settings:
     @classmethod
     def from_context(cls, scope: Construct) -> "Settings":
         def get(key: str) -> Any:
-            value = scope.node.try_get_context(key)
-            return CONTEXT_DEFAULTS[key] if value is None else value
+            return context_value(scope, key)
 
         collection = get("ghstats:collection")
         try:
@@ -80,6 +96,7 @@ class Settings:
         if retention not in LOG_RETENTION:
             raise context_error(retention_key, f"{retention} is not a CloudWatch retention; use one of {sorted(LOG_RETENTION)}")
         return cls(
+            stack_name=stack_name_of(scope),
             collection=collection,
             schedule=schedule,
             notification_email=parse_str("ghstats:notificationEmail", get("ghstats:notificationEmail")),

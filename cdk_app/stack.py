@@ -142,6 +142,7 @@ class GhStatsStack(cdk.Stack):
             names.ENV_BUCKET: self.bucket.bucket_name,
             names.ENV_TABLE: self.table.table_name,
             names.ENV_SECRET_NAME: self.secret.secret_name,
+            names.ENV_STACK_NAME: self.stack_name,
             "POWERTOOLS_SERVICE_NAME": names.SERVICE,
             "POWERTOOLS_METRICS_NAMESPACE": names.METRICS_NAMESPACE,
         }
@@ -200,7 +201,10 @@ class GhStatsStack(cdk.Stack):
                                   log_group_name=f"{c.STATE_MACHINE_LOG_GROUP_PREFIX}{self.stack_name}-Collect",
                                   removal_policy=cdk.RemovalPolicy.DESTROY)
         substitutions = {key: self.functions[name].function_arn for key, name in c.ASL_FUNCTIONS.items()}
-        substitutions.update(LedgerTableName=self.table.table_name, EventBusName=c.EVENT_BUS_NAME)
+        # RunCompleted: the event source and detail.stack are this stack's name, so two stacks in
+        # one account do not react to each other's runs.
+        substitutions.update(LedgerTableName=self.table.table_name, EventBusName=c.EVENT_BUS_NAME,
+                             EventSource=self.stack_name, StackName=self.stack_name)
         machine = sfn.StateMachine(
             self, "Collect", state_machine_type=sfn.StateMachineType.STANDARD,
             definition_body=sfn.DefinitionBody.from_string(Path(c.ASL_PATH).read_text()),
@@ -268,7 +272,8 @@ class GhStatsStack(cdk.Stack):
             topic.add_subscription(subscriptions.EmailSubscription(self.settings.notification_email))
         events.Rule(
             self, "RunCompleted", description="A collection finished (SUCCEEDED or PARTIAL)",
-            event_pattern=events.EventPattern(source=["ghstats"], detail_type=["RunCompleted"]),
+            event_pattern=events.EventPattern(source=[self.stack_name], detail_type=["RunCompleted"],
+                                              detail={"stack": [self.stack_name]}),
             targets=[targets.SnsTopic(topic, message=events.RuleTargetInput.from_text(
                 f"ghstats run {events.EventField.from_path('$.detail.run_id')} finished "
                 f"{events.EventField.from_path('$.detail.status')}: {events.EventField.from_path('$.detail.repos_ok')} "
@@ -284,7 +289,8 @@ class GhStatsStack(cdk.Stack):
             targets=[targets.SnsTopic(topic, message=events.RuleTargetInput.from_text(
                 f"ghstats run {events.EventField.from_path('$.detail.name')} "
                 f"{events.EventField.from_path('$.detail.status')}: {events.EventField.from_path('$.detail.error')}. "
-                "Read the run with `ghstats status RUN_ID --stack ghstats`, fix the cause, then redrive it (docs/operations.md)."))],
+                f"Read the run with `ghstats status RUN_ID --stack {self.stack_name}`, fix the cause, then redrive it "
+                "(docs/operations.md)."))],
         )
         return topic
 
@@ -312,7 +318,8 @@ class GhStatsStack(cdk.Stack):
                                      treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING)
             alarm.add_alarm_action(action)
         points = cloudwatch.Metric(namespace=names.METRICS_NAMESPACE, metric_name=names.METRIC_POINTS_REMAINING,
-                                   dimensions_map={"service": names.SERVICE}, statistic="Minimum",
+                                   dimensions_map={"service": names.SERVICE, names.METRIC_DIMENSION_STACK: self.stack_name},
+                                   statistic="Minimum",
                                    period=cdk.Duration.minutes(5))
         low = cloudwatch.Alarm(self, "GitHubPointsLow", metric=points,
                                threshold=self.settings.points_remaining_alarm_threshold, evaluation_periods=1,

@@ -6,10 +6,13 @@ from __future__ import annotations
 ENV_BUCKET = "GHSTATS_BUCKET"
 ENV_TABLE = "GHSTATS_TABLE"
 ENV_SECRET_NAME = "GHSTATS_SECRET_NAME"
+ENV_STACK_NAME = "GHSTATS_STACK_NAME"  # the deployed stack; a metric dimension (default STACK_NAME)
 ENV_TOKEN = "GITHUB_TOKEN"  # local runs only
 
 # -- Powertools ------------------------------------------------------------------------------
 SERVICE = "ghstats"
+STACK_NAME = "ghstats"  # the default stack name, and the stack of local runs
+METRIC_DIMENSION_STACK = "stack"
 METRICS_NAMESPACE = "ghstats"
 METRIC_REPOS_LISTED = "ReposListed"
 METRIC_REPOS_COLLECTED = "ReposCollected"

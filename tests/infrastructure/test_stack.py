@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import warnings
 from pathlib import Path
@@ -22,7 +23,8 @@ from ghstats import names  # noqa: E402
 REPO = Path(__file__).resolve().parents[2]
 COLLECTION = {"orgs": [{"name": "acme", "exclude": ["acme/old"]}, "globex"], "repos": ["octo/hello"],
               "batch_size": 40, "max_concurrency": 3}
-CONTEXT = {"aws:cdk:bundling-stacks": [], "ghstats:collection": COLLECTION,
+STACK = "ghstats-test"  # not the default: what is named after the stack must use its name
+CONTEXT = {"aws:cdk:bundling-stacks": [], "ghstats:collection": COLLECTION, "ghstats:stackName": STACK,
            "ghstats:notificationEmail": "ops@example.com", "ghstats:schedule": "cron(0 2 ? * MON *)"}
 # Actions that support no resource-level permissions.
 STAR_ONLY_ACTIONS = {"xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules",
@@ -45,8 +47,9 @@ def template(synthesized):
 
 @pytest.fixture(scope="module")
 def destroyable():
-    """The stack with -c ghstats:retainData=false (a string, as the CLI passes it)."""
-    app, stack = build_app({**CONTEXT, "ghstats:retainData": "false"})
+    """The stack with -c ghstats:retainData=false (a string, as the CLI passes it), default name."""
+    context = {key: value for key, value in CONTEXT.items() if key != "ghstats:stackName"}
+    app, stack = build_app({**context, "ghstats:retainData": "false"})
     app.synth()
     return stack, Template.from_stack(stack)
 
@@ -109,8 +112,8 @@ def test_an_unacknowledged_finding_fails_synth_and_the_report_lists_it():
     report = validation_report(app.outdir)
     assert "failure" in [r["conclusion"] for r in report["pluginReports"]]
     violations = nag_findings(report, "violations")
-    assert ("AwsSolutions-S1", "ghstats/Unlogged/Resource") in violations  # the same rule is not acknowledged elsewhere
-    assert ("AwsSolutions-IAM5[Resource::*]", "ghstats/Wide/Resource") in violations  # nor the same granular finding
+    assert ("AwsSolutions-S1", f"{STACK}/Unlogged/Resource") in violations  # the same rule is not acknowledged elsewhere
+    assert ("AwsSolutions-IAM5[Resource::*]", f"{STACK}/Wide/Resource") in violations  # nor the same granular finding
 
 
 def test_definition_substitutions_resolve_to_the_right_functions(synthesized, template):
@@ -122,6 +125,9 @@ def test_definition_substitutions_resolve_to_the_right_functions(synthesized, te
         assert subs[key] == {"Fn::GetAtt": [logical_id(synthesized, stack.functions[name]), "Arn"]}
     assert subs["LedgerTableName"] == {"Ref": logical_id(synthesized, stack.table)}
     assert subs["EventBusName"] == "default"
+    assert subs["EventSource"] == STACK and subs["StackName"] == STACK
+    placeholders = set(re.findall(r"\$\{(\w+)\}", c.ASL_PATH.read_text()))
+    assert placeholders == set(subs)  # every placeholder is substituted, and nothing else
     assert json.loads(props["DefinitionString"]) == json.loads(c.ASL_PATH.read_text())
     assert props["StateMachineType"] == "STANDARD" and props["TracingConfiguration"] == {"Enabled": True}
     assert props["LoggingConfiguration"]["Level"] == "ALL"
@@ -135,8 +141,9 @@ def test_functions_run_the_handlers_with_their_sizes(synthesized, template):
         assert (props["MemorySize"], props["Timeout"]) == (spec.memory_mb, spec.timeout_s)
         assert props["TracingConfig"] == {"Mode": "Active"}
         env = props["Environment"]["Variables"]
-        assert set(env) == {names.ENV_BUCKET, names.ENV_TABLE, names.ENV_SECRET_NAME,
+        assert set(env) == {names.ENV_BUCKET, names.ENV_TABLE, names.ENV_SECRET_NAME, names.ENV_STACK_NAME,
                             "POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE"}
+        assert env[names.ENV_STACK_NAME] == STACK
         assert "GITHUB_TOKEN" not in json.dumps(env)
     for group in resources(template, "AWS::Logs::LogGroup").values():
         assert group["Properties"]["RetentionInDays"] == 90
@@ -335,7 +342,7 @@ def test_run_tracking_notifications_and_alarms(synthesized, template):
     stack = synthesized[0]
     rules = resources(template, "AWS::Events::Rule").values()
     patterns = [r["Properties"]["EventPattern"] for r in rules]
-    assert {"source": ["ghstats"], "detail-type": ["RunCompleted"]} in patterns
+    assert {"source": [STACK], "detail-type": ["RunCompleted"], "detail": {"stack": [STACK]}} in patterns
     tracking = [r for r in rules if r["Properties"]["Targets"][0]["Arn"] == {"Fn::GetAtt": [logical_id(synthesized, stack.functions["TrackRun"]), "Arn"]}]
     assert tracking and tracking[0]["Properties"]["EventPattern"]["detail-type"] == ["Step Functions Execution Status Change"]
     template.has_resource_properties("AWS::SNS::Subscription", {"Protocol": "email", "Endpoint": "ops@example.com"})
@@ -412,6 +419,49 @@ def test_every_alarm_notifies_the_topic(synthesized, template):
     assert all(a["Properties"]["AlarmActions"] == [topic] for a in alarms)
 
 
+def test_stack_is_named_from_context(synthesized, destroyable):
+    assert synthesized[0].stack_name == STACK and synthesized[0].node.id == STACK
+    assert destroyable[0].stack_name == names.STACK_NAME == "ghstats"  # the default
+
+
+@pytest.mark.parametrize("given", ["1ghstats", "gh_stats", "gh.stats", "", "a" * 129, 5])
+def test_a_bad_stack_name_fails_naming_the_key_and_the_rule(given):
+    with pytest.raises(ValueError, match=r"'ghstats:stackName': .* letters, digits and hyphens, starting with a letter"):
+        build_app({**CONTEXT, "ghstats:stackName": given})
+
+
+def test_announced_completions_name_the_stack():
+    asl = json.loads(c.ASL_PATH.read_text())
+    [entry] = asl["States"]["AnnounceCompletion"]["Parameters"]["Entries"]
+    assert entry["Source"] == "${EventSource}" and entry["Detail"]["stack"] == "${StackName}"
+
+
+def test_points_alarm_watches_the_dimensions_the_lambdas_publish(synthesized, template, monkeypatch, capsys):
+    from handlers.observability import publish_metrics
+
+    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "false")
+    monkeypatch.setenv(names.ENV_STACK_NAME, STACK)
+    publish_metrics({names.METRIC_POINTS_REMAINING: 42})
+    [document] = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    [directive] = document["_aws"]["CloudWatchMetrics"]
+    [dimension_names] = directive["Dimensions"]
+    published = {name: document[name] for name in dimension_names}
+    [alarm] = [a["Properties"] for a in resources(template, "AWS::CloudWatch::Alarm").values()
+               if a["Properties"].get("MetricName") == names.METRIC_POINTS_REMAINING]
+    assert alarm["Namespace"] == directive["Namespace"] == names.METRICS_NAMESPACE
+    assert {d["Name"]: d["Value"] for d in alarm["Dimensions"]} == published == {"service": names.SERVICE, "stack": STACK}
+
+
+def test_metrics_of_local_runs_name_the_default_stack(monkeypatch, capsys):
+    from handlers.observability import publish_metrics
+
+    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "false")
+    monkeypatch.delenv(names.ENV_STACK_NAME, raising=False)
+    publish_metrics({names.METRIC_POINTS_REMAINING: 42})
+    [document] = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    assert document["stack"] == "ghstats"
+
+
 def test_outputs_name_what_the_cli_looks_up(template):
     from ghstats_cli import deployed
 
@@ -420,7 +470,7 @@ def test_outputs_name_what_the_cli_looks_up(template):
 
 
 def test_cfn_lint_finds_no_errors(synthesized, tmp_path):
-    path = Path(synthesized[2].directory) / f"{c.STACK_NAME}.template.json"
+    path = Path(synthesized[2].directory) / f"{STACK}.template.json"
     result = subprocess.run([str(REPO / ".venv" / "bin" / "cfn-lint"), str(path)], capture_output=True, text=True)
     assert result.returncode & 2 == 0, result.stdout  # bit 2 = errors (4 = warnings, 8 = informational)
 

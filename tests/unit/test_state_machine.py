@@ -25,7 +25,8 @@ def states(asl=None):
 
 def test_substitutions_are_exactly_the_documented_ones():
     found = set(re.findall(r"\$\{(\w+)\}", ASL.read_text()))
-    assert found == {"ListReposFunctionArn", "QueryBatchFunctionArn", "AggregateFunctionArn", "LedgerTableName", "EventBusName"}
+    assert found == {"ListReposFunctionArn", "QueryBatchFunctionArn", "AggregateFunctionArn", "LedgerTableName", "EventBusName",
+                     "EventSource", "StackName"}
 
 
 def test_no_catch_anywhere_so_redrive_reruns_failed_tasks():
