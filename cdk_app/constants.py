@@ -35,6 +35,9 @@ FUNCTIONS = {
     "TrackRun": Function("handlers.track_run.handler", 256, 30, "Keep the run ledger true from execution status events"),
 }
 
+# The functions that read the GitHub credentials (secretsmanager:GetSecretValue).
+SECRET_READERS = ("ListRepos", "QueryBatch")
+
 # Substitution name in the ASL -> function logical name.
 ASL_FUNCTIONS = {
     "ListReposFunctionArn": "ListRepos",
@@ -66,6 +69,7 @@ CONTEXT_DEFAULTS = {
     "ghstats:schedule": "cron(0 2 ? * MON *)",  # weekly, Monday 02:00 UTC
     "ghstats:notificationEmail": "",
     "ghstats:existingSecretName": "",
+    "ghstats:existingSecretKmsKeyArn": "",  # the customer managed key of existingSecretName's secret, if any
     "ghstats:batchObjectRetentionDays": 30,
     "ghstats:logRetentionDays": 90,
     "ghstats:pointsRemainingAlarmThreshold": 500,

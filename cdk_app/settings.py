@@ -16,6 +16,8 @@ from cdk_app.constants import CONTEXT_DEFAULTS, LOG_RETENTION
 from ghstats.config import InvalidConfig, parse_config
 
 WHOLE_NUMBER = re.compile(r"^[0-9]+$")
+KMS_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+                         r"|mrk-[0-9a-f]{32})$")
 STACK_NAME_RULE = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,127}$")  # CloudFormation's rule for stack names
 
 
@@ -73,6 +75,7 @@ class Settings:
     schedule: str
     notification_email: str
     existing_secret_name: str
+    existing_secret_kms_key_arn: str
     batch_object_retention_days: int
     log_retention_days: int
     points_remaining_alarm_threshold: int
@@ -95,12 +98,21 @@ class Settings:
         retention = parse_int(retention_key, get(retention_key), 1)
         if retention not in LOG_RETENTION:
             raise context_error(retention_key, f"{retention} is not a CloudWatch retention; use one of {sorted(LOG_RETENTION)}")
+        secret_name = parse_str("ghstats:existingSecretName", get("ghstats:existingSecretName"))
+        key_arn = parse_str("ghstats:existingSecretKmsKeyArn", get("ghstats:existingSecretKmsKeyArn"))
+        if key_arn and not KMS_KEY_ARN.match(key_arn):
+            raise context_error("ghstats:existingSecretKmsKeyArn", f"{key_arn!r} is not a KMS key ARN; use "
+                                "arn:aws:kms:REGION:ACCOUNT:key/KEY-ID (a key ARN, not an alias), or \"\" for none")
+        if key_arn and not secret_name:
+            raise context_error("ghstats:existingSecretKmsKeyArn", "is set but 'ghstats:existingSecretName' is not; "
+                                "the key decrypts an existing secret: set both, or neither")
         return cls(
             stack_name=stack_name_of(scope),
             collection=collection,
             schedule=schedule,
             notification_email=parse_str("ghstats:notificationEmail", get("ghstats:notificationEmail")),
-            existing_secret_name=parse_str("ghstats:existingSecretName", get("ghstats:existingSecretName")),
+            existing_secret_name=secret_name,
+            existing_secret_kms_key_arn=key_arn,
             batch_object_retention_days=parse_int("ghstats:batchObjectRetentionDays", get("ghstats:batchObjectRetentionDays"), 1),
             log_retention_days=retention,
             points_remaining_alarm_threshold=parse_int(

@@ -164,20 +164,35 @@ class GhStatsStack(cdk.Stack):
         return getattr(logs.RetentionDays, c.LOG_RETENTION[self.settings.log_retention_days])
 
     def _grant_functions(self) -> None:
-        """Exactly the actions each function uses, on this bucket's prefixes and this table."""
+        """Exactly the actions each function uses, on this bucket's prefixes, this table, this secret."""
         f = self.functions
-        read, write = ["s3:GetObject"], ["s3:PutObject", "s3:PutObjectTagging"]
-        self._allow_s3("ListRepos", read + write, ["runs"])
-        self._allow_s3("QueryBatch", read + write, ["runs"])
+        read, write = ["s3:GetObject"], ["s3:PutObject"]
+        tagged_write = write + ["s3:PutObjectTagging"]  # PutObject with Tagging (transient objects)
+        self._allow_s3("ListRepos", read + tagged_write, ["runs"])
+        self._allow_s3("QueryBatch", read + tagged_write, ["runs"])
         self._allow_s3("Aggregate", read, ["runs", "latest"])  # latest/: is this run newer?
-        self._allow_s3("Aggregate", write, ["runs", "latest", "datasets"])
+        self._allow_s3("Aggregate", write, ["runs", "latest", "datasets"])  # outputs carry no tags
         # ListRepos records the plan (UpdateItem) and one item per batch (BatchWriteItem); QueryBatch
         # and TrackRun only update items (TransactWriteItems of Updates needs UpdateItem alone).
-        ledger_writes = {"ListRepos": ["dynamodb:UpdateItem", "dynamodb:BatchWriteItem"], "QueryBatch": ["dynamodb:UpdateItem"]}
+        ledger_writes = {"ListRepos": ["dynamodb:UpdateItem", "dynamodb:BatchWriteItem"], "QueryBatch": ["dynamodb:UpdateItem"],
+                         "TrackRun": ["dynamodb:UpdateItem"]}
         for name, actions in ledger_writes.items():
             f[name].add_to_role_policy(iam.PolicyStatement(actions=actions, resources=[self.table.table_arn]))
-            self.secret.grant_read(f[name])
-        f["TrackRun"].add_to_role_policy(iam.PolicyStatement(actions=["dynamodb:UpdateItem"], resources=[self.table.table_arn]))
+        for name in c.SECRET_READERS:
+            self._allow_secret_read(f[name])
+
+    def _allow_secret_read(self, function: lambda_.Function) -> None:
+        """GetSecretValue only (secret.grant_read adds DescribeSecret, which nothing calls)."""
+        # A secret named by existingSecretName has a partial ARN: Secrets Manager appends "-" and
+        # six characters to a secret's name in its ARN.
+        arn = self.secret.secret_full_arn or f"{self.secret.secret_arn}-??????"
+        function.add_to_role_policy(iam.PolicyStatement(actions=["secretsmanager:GetSecretValue"], resources=[arn]))
+        if self.settings.existing_secret_kms_key_arn:
+            # The existing secret is encrypted under a customer managed key: decrypt with it only
+            # through Secrets Manager.
+            function.add_to_role_policy(iam.PolicyStatement(
+                actions=["kms:Decrypt"], resources=[self.settings.existing_secret_kms_key_arn],
+                conditions={"StringEquals": {"kms:ViaService": f"secretsmanager.{self.region}.amazonaws.com"}}))
 
     def _allow_s3(self, name: str, actions: list[str], prefixes: list[str]) -> None:
         """Object actions under bucket prefixes (recorded in s3_prefixes for cdk_app.nag)."""
@@ -216,8 +231,11 @@ class GhStatsStack(cdk.Stack):
             actions=["lambda:InvokeFunction"],
             resources=[self.functions[name].function_arn for name in c.ASL_FUNCTIONS.values()]))
         machine.add_to_role_policy(iam.PolicyStatement(actions=["dynamodb:UpdateItem"], resources=[self.table.table_arn]))
+        # PutEvents on the bus, and only events whose source is this stack (AnnounceCompletion's).
         default_bus = events.EventBus.from_event_bus_name(self, "DefaultBus", c.EVENT_BUS_NAME)
-        default_bus.grant_put_events_to(machine)
+        machine.add_to_role_policy(iam.PolicyStatement(
+            actions=["events:PutEvents"], resources=[default_bus.event_bus_arn],
+            conditions={"StringEquals": {"events:source": self.stack_name}}))
         return machine
 
     def _dead_letter_queue(self, construct_id: str) -> sqs.Queue:
@@ -270,29 +288,40 @@ class GhStatsStack(cdk.Stack):
         topic = sns.Topic(self, "Notifications", master_key=key, enforce_ssl=True, display_name="ghstats runs")
         if self.settings.notification_email:
             topic.add_subscription(subscriptions.EmailSubscription(self.settings.notification_email))
-        events.Rule(
+        # The rules' targets get a reference to the topic, so they add no statement of their own to
+        # its policy (an events.amazonaws.com Publish from any rule in any account); the statement
+        # below allows these two rules by ARN.
+        target = sns.Topic.from_topic_arn(self, "NotificationsTarget", topic.topic_arn)
+        completed = events.Rule(
             self, "RunCompleted", description="A collection finished (SUCCEEDED or PARTIAL)",
             event_pattern=events.EventPattern(source=[self.stack_name], detail_type=["RunCompleted"],
                                               detail={"stack": [self.stack_name]}),
-            targets=[targets.SnsTopic(topic, message=events.RuleTargetInput.from_text(
+            targets=[targets.SnsTopic(target, message=events.RuleTargetInput.from_text(
                 f"ghstats run {events.EventField.from_path('$.detail.run_id')} finished "
                 f"{events.EventField.from_path('$.detail.status')}: {events.EventField.from_path('$.detail.repos_ok')} "
                 f"repositories, {events.EventField.from_path('$.detail.repos_failed')} in errors.json"))],
         )
-        events.Rule(
+        failed = events.Rule(
             self, "RunFailed", description="A collection failed, timed out or was aborted",
             event_pattern=events.EventPattern(
                 source=["aws.states"], detail_type=["Step Functions Execution Status Change"],
                 detail={"stateMachineArn": [self.state_machine.state_machine_arn],
                         "status": list(names.TERMINAL_FAILURES)},
             ),
-            targets=[targets.SnsTopic(topic, message=events.RuleTargetInput.from_text(
+            targets=[targets.SnsTopic(target, message=events.RuleTargetInput.from_text(
                 f"ghstats run {events.EventField.from_path('$.detail.name')} "
                 f"{events.EventField.from_path('$.detail.status')}: {events.EventField.from_path('$.detail.error')}. "
                 f"Read the run with `ghstats status RUN_ID --stack {self.stack_name}`, fix the cause, then redrive it "
                 "(docs/operations.md)."))],
         )
+        self._allow_publish(topic, "events.amazonaws.com", [completed.rule_arn, failed.rule_arn])
         return topic
+
+    @staticmethod
+    def _allow_publish(topic: sns.Topic, service: str, source_arns: list[str]) -> None:
+        topic.add_to_resource_policy(iam.PolicyStatement(
+            principals=[iam.ServicePrincipal(service)], actions=["sns:Publish"], resources=[topic.topic_arn],
+            conditions={"ArnEquals": {"aws:SourceArn": source_arns}}))
 
     def _build_alarms(self) -> None:
         action = cw_actions.SnsAction(self.topic)
@@ -312,11 +341,13 @@ class GhStatsStack(cdk.Stack):
             using_metrics={"errors": group.metric_target_errors(), "sent": group.metric_sent_to_dlq(),
                            "unsent": group.metric_failed_to_be_sent_to_dlq(), "dropped": group.metric_dropped()},
             period=cdk.Duration.minutes(5), label="failed scheduled StartExecution invocations")
+        created = []
         for name, metric in alarms.items():
             alarm = cloudwatch.Alarm(self, name, metric=metric, threshold=1, evaluation_periods=1,
                                      comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
                                      treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING)
             alarm.add_alarm_action(action)
+            created.append(alarm)
         points = cloudwatch.Metric(namespace=names.METRICS_NAMESPACE, metric_name=names.METRIC_POINTS_REMAINING,
                                    dimensions_map={"service": names.SERVICE, names.METRIC_DIMENSION_STACK: self.stack_name},
                                    statistic="Minimum",
@@ -327,6 +358,9 @@ class GhStatsStack(cdk.Stack):
                                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
                                alarm_description="GitHub rate-limit points remaining are low during a run")
         low.add_alarm_action(action)
+        # The topic has a policy (TLS only, the rules), which replaces SNS's default owner policy:
+        # CloudWatch may publish only for these alarms.
+        self._allow_publish(self.topic, "cloudwatch.amazonaws.com", [a.alarm_arn for a in created + [low]])
 
     def _build_outputs(self) -> None:
         cdk.CfnOutput(self, c.OUTPUT_BUCKET, value=self.bucket.bucket_name)

@@ -160,17 +160,19 @@ def test_no_star_resource_where_a_resource_can_be_named(template):
 def test_state_machine_role_can_do_exactly_what_the_asl_uses(synthesized, template):
     stack = synthesized[0]
     role = logical_id(synthesized, stack.state_machine.role)
-    granted = {}
+    granted, conditions = {}, {}
     for policy in resources(template, "AWS::IAM::Policy").values():
         if {"Ref": role} in policy["Properties"]["Roles"]:
             for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
                 actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
                 for action in actions:
                     granted.setdefault(action, []).append(statement["Resource"])
+                    conditions.setdefault(action, []).append(statement.get("Condition"))
     functions = sorted(logical_id(synthesized, stack.functions[n]) for n in c.ASL_FUNCTIONS.values())
     assert sorted(r["Fn::GetAtt"][0] for r in granted["lambda:InvokeFunction"][0]) == functions
     assert granted["dynamodb:UpdateItem"] == [{"Fn::GetAtt": [logical_id(synthesized, stack.table), "Arn"]}]
     assert "event-bus/default" in json.dumps(granted["events:PutEvents"])
+    assert conditions["events:PutEvents"] == [{"StringEquals": {"events:source": STACK}}]  # only its own events
     assert {a.split(":")[0] for a in granted} <= {"lambda", "dynamodb", "events", "logs", "xray"}
 
 
@@ -190,7 +192,7 @@ def role_actions(synthesized, template, function_name):
 
 
 TRACING = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
-SECRET_READ = {"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"}
+SECRET_READ = {"secretsmanager:GetSecretValue"}
 DLQ_SEND = {"sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"}  # on-failure destination (SqsDestination)
 S3_READ_WRITE = {"s3:GetObject", "s3:ListBucket", "s3:PutObject", "s3:PutObjectTagging"}
 
@@ -198,7 +200,7 @@ S3_READ_WRITE = {"s3:GetObject", "s3:ListBucket", "s3:PutObject", "s3:PutObjectT
 @pytest.mark.parametrize("function_name, expected", [
     ("ListRepos", TRACING | SECRET_READ | S3_READ_WRITE | {"dynamodb:UpdateItem", "dynamodb:BatchWriteItem"}),
     ("QueryBatch", TRACING | SECRET_READ | S3_READ_WRITE | {"dynamodb:UpdateItem"}),
-    ("Aggregate", TRACING | S3_READ_WRITE),
+    ("Aggregate", TRACING | S3_READ_WRITE - {"s3:PutObjectTagging"}),  # its outputs carry no tags
     ("TrackRun", TRACING | {"dynamodb:UpdateItem"} | DLQ_SEND),
 ])
 def test_lambdas_have_exactly_the_actions_they_use(synthesized, template, function_name, expected):
@@ -206,6 +208,83 @@ def test_lambdas_have_exactly_the_actions_they_use(synthesized, template, functi
     assert actions == expected
     assert s3_writes == {"ListRepos": {"/runs/*"}, "QueryBatch": {"/runs/*"}, "TrackRun": set(),
                          "Aggregate": {"/runs/*", "/latest/*", "/datasets/*"}}[function_name]
+
+
+def secret_statements(stack, template):
+    """(function name, actions, resources, condition) of each statement with secretsmanager or kms actions."""
+    roles = {stack.get_logical_id(f.role.node.default_child): name for name, f in stack.functions.items()}
+    found = []
+    for policy in resources(template, "AWS::IAM::Policy").values():
+        [role] = policy["Properties"]["Roles"]
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+            actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+            if any(a.startswith(("secretsmanager:", "kms:")) for a in actions):
+                found.append((roles.get(role["Ref"], role["Ref"]), statement["Action"], statement["Resource"], statement.get("Condition")))
+    return sorted(found, key=lambda item: (item[0], json.dumps(item[1])))
+
+
+def test_only_the_secret_readers_may_get_the_secret_value(synthesized, template):
+    secret = {"Ref": logical_id(synthesized, synthesized[0].secret)}
+    assert secret_statements(synthesized[0], template) == [
+        (name, "secretsmanager:GetSecretValue", secret, None) for name in sorted(c.SECRET_READERS)]
+
+
+KEY_ARN = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+
+
+@pytest.fixture(scope="module")
+def existing_secret():
+    """The stack with an existing secret under a customer managed key."""
+    app, stack = build_app({**CONTEXT, "ghstats:existingSecretName": "ghstats/github", "ghstats:existingSecretKmsKeyArn": KEY_ARN})
+    app.synth()
+    return stack, Template.from_stack(stack)
+
+
+def test_an_existing_secret_under_a_customer_key_is_read_and_decrypted_through_secrets_manager(existing_secret):
+    stack, template = existing_secret
+    found = secret_statements(stack, template)
+    assert [(name, actions) for name, actions, _, _ in found] == [
+        (name, action) for name in sorted(c.SECRET_READERS) for action in ("kms:Decrypt", "secretsmanager:GetSecretValue")]
+    for _, actions, resource, condition in found:
+        if actions == "kms:Decrypt":
+            assert resource == KEY_ARN
+            assert condition == {"StringEquals": {"kms:ViaService": {"Fn::Join": ["", ["secretsmanager.", {"Ref": "AWS::Region"}, ".amazonaws.com"]]}}}
+        else:  # the name's ARN with Secrets Manager's six-character suffix
+            assert resource["Fn::Join"][1][-1] == ":secret:ghstats/github-??????" and condition is None
+    assert not resources(template, "AWS::SecretsManager::Secret")
+
+
+@pytest.mark.parametrize("given", ["arn:aws:kms:eu-west-1:123456789012:alias/ghstats", "1234abcd-12ab-34cd-56ef-1234567890ab",
+                                   "arn:aws:kms:eu-west-1:1234:key/1234abcd-12ab-34cd-56ef-1234567890ab"])
+def test_a_secret_key_must_be_a_kms_key_arn(given):
+    with pytest.raises(ValueError, match=r"'ghstats:existingSecretKmsKeyArn': .* is not a KMS key ARN"):
+        settings(**{"ghstats:existingSecretName": "ghstats/github", "ghstats:existingSecretKmsKeyArn": given})
+
+
+def test_a_secret_key_needs_an_existing_secret():
+    with pytest.raises(ValueError, match=r"'ghstats:existingSecretKmsKeyArn': is set but 'ghstats:existingSecretName' is not"):
+        settings(**{"ghstats:existingSecretKmsKeyArn": KEY_ARN})
+    multi_region = "arn:aws:kms:eu-west-1:123456789012:key/mrk-1234abcd12ab34cd56ef1234567890ab"
+    assert settings(**{"ghstats:existingSecretName": "s", "ghstats:existingSecretKmsKeyArn": multi_region}).existing_secret_kms_key_arn
+
+
+def test_topic_policy_allows_publishing_only_from_the_stacks_rules_and_alarms(synthesized, template):
+    stack = synthesized[0]
+    [policy] = resources(template, "AWS::SNS::TopicPolicy").values()
+    assert policy["Properties"]["Topics"] == [{"Ref": logical_id(synthesized, stack.topic)}]
+    allow_list = [s for s in policy["Properties"]["PolicyDocument"]["Statement"] if s["Effect"] == "Allow"]
+    allows = {s["Principal"]["Service"]: s for s in allow_list}
+    assert len(allow_list) == 2 and set(allows) == {"events.amazonaws.com", "cloudwatch.amazonaws.com"}
+
+    def sources(service):
+        statement = allows[service]
+        assert statement["Action"] == "sns:Publish" and set(statement["Condition"]) == {"ArnEquals"}
+        return {arn["Fn::GetAtt"][0] for arn in statement["Condition"]["ArnEquals"]["aws:SourceArn"]}
+
+    rules = {k for k, r in resources(template, "AWS::Events::Rule").items()
+             if r["Properties"]["Targets"][0]["Arn"] == {"Ref": logical_id(synthesized, stack.topic)}}
+    assert len(rules) == 2 and sources("events.amazonaws.com") == rules  # RunCompleted, RunFailed
+    assert sources("cloudwatch.amazonaws.com") == set(resources(template, "AWS::CloudWatch::Alarm"))
 
 
 def test_schedule_starts_the_machine_with_the_context_config(template):
