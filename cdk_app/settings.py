@@ -6,18 +6,21 @@ values. Both are parsed strictly: anything else fails synth naming the key and w
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from typing import Any
 
 from constructs import Construct
 
-from cdk_app.constants import CONTEXT_DEFAULTS, LOG_RETENTION
+from cdk_app.constants import ASL_PATH, CONTEXT_DEFAULTS, LOG_RETENTION
 from ghstats.config import InvalidConfig, parse_config
 
 WHOLE_NUMBER = re.compile(r"^[0-9]+$")
 KMS_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
                          r"|mrk-[0-9a-f]{32})$")
+RATE = re.compile(r"^rate\(([0-9]+) (minute|minutes|hour|hours|day|days)\)$")
+RATE_UNIT_S = {"minute": 60, "hour": 3600, "day": 86400}
 STACK_NAME_RULE = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,127}$")  # CloudFormation's rule for stack names
 
 
@@ -51,6 +54,32 @@ def parse_str(key: str, value: Any) -> str:
     if not isinstance(value, str):
         raise context_error(key, f"{value!r} is not a string; use a string (\"\" for none)")
     return value
+
+
+def execution_timeout_s() -> int:
+    """The state machine's TimeoutSeconds, read from the ASL (the one place it is set)."""
+    return int(json.loads(ASL_PATH.read_text())["TimeoutSeconds"])
+
+
+def parse_schedule(key: str, value: Any) -> str:
+    """cron(...) as EventBridge Scheduler takes it, or rate(N unit) no more often than a run may last."""
+    schedule = parse_str(key, value)
+    if schedule.startswith("cron("):
+        return schedule
+    if not schedule.startswith("rate("):
+        raise context_error(key, "use cron(...) or rate(...), e.g. cron(0 2 ? * MON *)")
+    match = RATE.match(schedule)
+    if not match:
+        raise context_error(key, f"{schedule!r} is not a rate expression; use rate(N minutes|hours|days), e.g. rate(7 days)")
+    interval = int(match.group(1)) * RATE_UNIT_S[match.group(2).rstrip("s")]
+    timeout = execution_timeout_s()
+    if interval < timeout:
+        days = -(-timeout // 86400)
+        raise context_error(key, f"{schedule} starts a run every {interval:,} s, more often than a run may last (the "
+                                 f"state machine's TimeoutSeconds, {timeout:,} s), so runs would overlap; use an interval "
+                                 f"of at least {timeout:,} s (e.g. rate({days} {'day' if days == 1 else 'days'})) "
+                                 "or a cron(...) expression")
+    return schedule
 
 
 def context_value(scope: Construct, key: str) -> Any:
@@ -91,9 +120,7 @@ class Settings:
             parse_config(collection)  # the same check ListRepos makes, at synth time
         except InvalidConfig as exc:
             raise context_error("ghstats:collection", str(exc)) from None
-        schedule = parse_str("ghstats:schedule", get("ghstats:schedule"))
-        if not schedule.startswith(("cron(", "rate(")):
-            raise context_error("ghstats:schedule", "use cron(...) or rate(...), e.g. cron(0 2 ? * MON *)")
+        schedule = parse_schedule("ghstats:schedule", get("ghstats:schedule"))
         retention_key = "ghstats:logRetentionDays"
         retention = parse_int(retention_key, get(retention_key), 1)
         if retention not in LOG_RETENTION:

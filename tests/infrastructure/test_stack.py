@@ -609,6 +609,37 @@ def test_strings_refuse_other_types(key):
         settings(**{key: 5})
 
 
+@pytest.mark.parametrize("rate", ["rate(1 day)", "rate(1440 minutes)", "rate(24 hours)", "rate(7 days)"])
+def test_a_rate_no_shorter_than_the_execution_timeout_is_accepted(rate):
+    assert settings(**{"ghstats:schedule": rate}).schedule == rate
+
+
+@pytest.mark.parametrize("rate, seconds", [("rate(23 hours)", "82,800"), ("rate(1439 minutes)", "86,340"), ("rate(5 minutes)", "300")])
+def test_a_rate_shorter_than_the_execution_timeout_fails_synth(rate, seconds):
+    timeout = json.loads(c.ASL_PATH.read_text())["TimeoutSeconds"]
+    assert timeout == 86_400
+    with pytest.raises(ValueError, match=rf"'ghstats:schedule': {re.escape(rate)} starts a run every {seconds} s, more often "
+                                         rf"than a run may last \(the state machine's TimeoutSeconds, 86,400 s\).*rate\(1 day\)"):
+        settings(**{"ghstats:schedule": rate})
+
+
+def test_the_rate_limit_follows_the_asl_timeout(monkeypatch, tmp_path):
+    import cdk_app.settings as settings_module
+
+    asl = tmp_path / "collect.asl.json"
+    asl.write_text(json.dumps({**json.loads(c.ASL_PATH.read_text()), "TimeoutSeconds": 3600}))
+    monkeypatch.setattr(settings_module, "ASL_PATH", asl)
+    assert settings(**{"ghstats:schedule": "rate(1 hour)"}).schedule == "rate(1 hour)"
+    with pytest.raises(ValueError, match=r"every 1,800 s, .* 3,600 s"):
+        settings(**{"ghstats:schedule": "rate(30 minutes)"})
+
+
+@pytest.mark.parametrize("given", ["rate(1 week)", "rate(one day)", "rate(2days)", "rate(-1 days)", "every day"])
+def test_a_malformed_schedule_fails_naming_the_forms(given):
+    with pytest.raises(ValueError, match=r"'ghstats:schedule': .*(rate\(N minutes\|hours\|days\)|use cron\(...\) or rate\(...\))"):
+        settings(**{"ghstats:schedule": given})
+
+
 def test_bad_context_config_fails_synth_naming_the_field():
     with pytest.raises(ValueError, match="ghstats:collection.*batch_size"):
         build_app({**CONTEXT, "ghstats:collection": {"orgs": ["acme"], "batch_size": 0}})
