@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ghstats.github.endpoints import GITHUB_COM_API
 from ghstats.names import STACK_NAME
 from ghstats.storage import TRANSIENT_TAG as TRANSIENT_TAG_TEXT
 
@@ -67,6 +68,7 @@ CONTEXT_DEFAULTS = {
     "ghstats:stackName": STACK_NAME,  # the stack's name: event source, metric dimension, log group names
     "ghstats:collection": {"orgs": ["my-org"], "repos": [], "batch_size": 50, "max_concurrency": 4},
     "ghstats:schedule": "cron(0 2 ? * MON *)",  # weekly, Monday 02:00 UTC
+    "ghstats:githubApiUrls": [GITHUB_COM_API],  # the GitHub hosts (REST base URLs) the Lambdas may call
     "ghstats:notificationEmail": "",
     "ghstats:existingSecretName": "",
     "ghstats:existingSecretKmsKeyArn": "",  # the customer managed key of existingSecretName's secret, if any

@@ -14,7 +14,7 @@ from typing import Any
 from constructs import Construct
 
 from cdk_app.constants import ASL_PATH, CONTEXT_DEFAULTS, LOG_RETENTION
-from ghstats.config import InvalidConfig, parse_config
+from ghstats.config import InvalidConfig, check_api_url, parse_config
 
 WHOLE_NUMBER = re.compile(r"^[0-9]+$")
 KMS_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
@@ -82,6 +82,30 @@ def parse_schedule(key: str, value: Any) -> str:
     return schedule
 
 
+def parse_api_urls(key: str, value: Any) -> list[str]:
+    """One REST base URL or a list (a JSON list from -c too), each by the collection config's api_url rules."""
+    if isinstance(value, str) and value.startswith("["):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            raise context_error(key, f"{value!r} is not a JSON list; use a URL or a list of URLs") from None
+    urls = [value] if isinstance(value, str) else value
+    if not isinstance(urls, list) or not urls:
+        raise context_error(key, f"{value!r} is not a URL or a list of URLs; use e.g. [\"https://api.github.com\"]")
+    problems, seen = [], []
+    for i, url in enumerate(urls):
+        found = check_api_url(url)
+        problems += [f"[{i}] {problem.removeprefix('api_url: ')}" for problem in found]
+        if not found:
+            url = url.rstrip("/")
+            if url in seen:
+                problems.append(f"[{i}] {url!r} is listed twice; list each URL once")
+            seen.append(url)
+    if problems:
+        raise context_error(key, "; ".join(problems))
+    return seen
+
+
 def context_value(scope: Construct, key: str) -> Any:
     value = scope.node.try_get_context(key)
     return CONTEXT_DEFAULTS[key] if value is None else value
@@ -101,6 +125,7 @@ def stack_name_of(scope: Construct) -> str:
 class Settings:
     stack_name: str
     collection: dict[str, Any]
+    github_api_urls: list[str]
     schedule: str
     notification_email: str
     existing_secret_name: str
@@ -117,9 +142,13 @@ class Settings:
 
         collection = get("ghstats:collection")
         try:
-            parse_config(collection)  # the same check ListRepos makes, at synth time
+            config = parse_config(collection)  # the same check ListRepos makes, at synth time
         except InvalidConfig as exc:
             raise context_error("ghstats:collection", str(exc)) from None
+        api_urls = parse_api_urls("ghstats:githubApiUrls", get("ghstats:githubApiUrls"))
+        if config.api_url not in api_urls:
+            raise context_error("ghstats:githubApiUrls", f"{json.dumps(api_urls)} does not include the collection config's api_url "
+                                f"{config.api_url!r} ('ghstats:collection'); add it, or change api_url to one of them")
         schedule = parse_schedule("ghstats:schedule", get("ghstats:schedule"))
         retention_key = "ghstats:logRetentionDays"
         retention = parse_int(retention_key, get(retention_key), 1)
@@ -136,6 +165,7 @@ class Settings:
         return cls(
             stack_name=stack_name_of(scope),
             collection=collection,
+            github_api_urls=api_urls,
             schedule=schedule,
             notification_email=parse_str("ghstats:notificationEmail", get("ghstats:notificationEmail")),
             existing_secret_name=secret_name,

@@ -3,6 +3,7 @@ run tracking, notifications and alarms. Each part is built by one small method."
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import aws_cdk as cdk
@@ -143,6 +144,7 @@ class GhStatsStack(cdk.Stack):
             names.ENV_TABLE: self.table.table_name,
             names.ENV_SECRET_NAME: self.secret.secret_name,
             names.ENV_STACK_NAME: self.stack_name,
+            names.ENV_GITHUB_API_URLS: json.dumps(self.settings.github_api_urls),
             "POWERTOOLS_SERVICE_NAME": names.SERVICE,
             "POWERTOOLS_METRICS_NAMESPACE": names.METRICS_NAMESPACE,
         }

@@ -6,6 +6,7 @@ from __future__ import annotations
 ENV_BUCKET = "GHSTATS_BUCKET"
 ENV_TABLE = "GHSTATS_TABLE"
 ENV_SECRET_NAME = "GHSTATS_SECRET_NAME"
+ENV_GITHUB_API_URLS = "GHSTATS_GITHUB_API_URLS"  # JSON list of the GitHub REST base URLs this deployment may call
 ENV_STACK_NAME = "GHSTATS_STACK_NAME"  # the deployed stack; a metric dimension (default STACK_NAME)
 ENV_TOKEN = "GITHUB_TOKEN"  # local runs only
 

@@ -142,8 +142,9 @@ def test_functions_run_the_handlers_with_their_sizes(synthesized, template):
         assert props["TracingConfig"] == {"Mode": "Active"}
         env = props["Environment"]["Variables"]
         assert set(env) == {names.ENV_BUCKET, names.ENV_TABLE, names.ENV_SECRET_NAME, names.ENV_STACK_NAME,
-                            "POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE"}
+                            names.ENV_GITHUB_API_URLS, "POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE"}
         assert env[names.ENV_STACK_NAME] == STACK
+        assert json.loads(env[names.ENV_GITHUB_API_URLS]) == ["https://api.github.com"]  # the default
         assert "GITHUB_TOKEN" not in json.dumps(env)
     for group in resources(template, "AWS::Logs::LogGroup").values():
         assert group["Properties"]["RetentionInDays"] == 90
@@ -638,6 +639,47 @@ def test_the_rate_limit_follows_the_asl_timeout(monkeypatch, tmp_path):
 def test_a_malformed_schedule_fails_naming_the_forms(given):
     with pytest.raises(ValueError, match=r"'ghstats:schedule': .*(rate\(N minutes\|hours\|days\)|use cron\(...\) or rate\(...\))"):
         settings(**{"ghstats:schedule": given})
+
+
+GHES = "https://ghe.example.com/api/v3"
+
+
+@pytest.mark.parametrize("given, expected", [
+    ("https://api.github.com", ["https://api.github.com"]),  # one string (as -c passes it)
+    ([GHES, "https://api.github.com/"], [GHES, "https://api.github.com"]),  # GHES + github.com, normalised
+    (f'["{GHES}", "https://api.github.com"]', [GHES, "https://api.github.com"]),  # a JSON list from -c
+])
+def test_github_api_urls_accept_one_url_or_a_list(given, expected):
+    assert settings(**{"ghstats:githubApiUrls": given}).github_api_urls == expected
+
+
+@pytest.mark.parametrize("given, problem", [
+    ("http://ghe.example.com/api/v3", r"\[0\] 'http://ghe.example.com/api/v3' is not an https URL"),
+    (["https://api.github.com", "https://github.com"], r"\[1\] 'https://github.com' is the github.com website, not its API"),
+    (["https://ghe.example.com"], r"\[0\] 'https://ghe.example.com' is not an API base URL; GitHub Enterprise Server's API is at"),
+    (["https://api.github.com", "https://api.github.com/"], r"\[1\] 'https://api.github.com' is listed twice"),
+    ([], r"is not a URL or a list of URLs"), (5, r"is not a URL or a list of URLs"), ("[oops", r"is not a JSON list"),
+])
+def test_github_api_urls_are_checked_like_the_config_api_url(given, problem):
+    with pytest.raises(ValueError, match=rf"'ghstats:githubApiUrls': .*{problem}"):
+        settings(**{"ghstats:githubApiUrls": given})
+
+
+def test_the_config_api_url_must_be_one_of_the_github_api_urls():
+    collection = {**COLLECTION, "api_url": GHES}
+    with pytest.raises(ValueError, match=r"'ghstats:githubApiUrls': \[\"https://api.github.com\"\] does not include the "
+                                         r"collection config's api_url 'https://ghe.example.com/api/v3' \('ghstats:collection'\)"):
+        settings(**{"ghstats:collection": collection})
+    assert settings(**{"ghstats:collection": collection, "ghstats:githubApiUrls": [GHES]}).github_api_urls == [GHES]
+
+
+def test_every_lambda_gets_the_github_api_urls():
+    app, stack = build_app({**CONTEXT, "ghstats:githubApiUrls": [GHES, "https://api.github.com"]})
+    functions = resources(Template.from_stack(stack), "AWS::Lambda::Function").values()
+    assert len(functions) == len(c.FUNCTIONS)
+    for function in functions:
+        env = function["Properties"]["Environment"]["Variables"]
+        assert json.loads(env[names.ENV_GITHUB_API_URLS]) == [GHES, "https://api.github.com"]
 
 
 def test_bad_context_config_fails_synth_naming_the_field():
