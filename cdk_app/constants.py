@@ -27,6 +27,8 @@ class Function:
 
 
 FUNCTIONS = {
+    # Two ledger calls (a GetItem, a TransactWriteItems of two Updates): seconds, not minutes.
+    "StartRun": Function("handlers.start_run.handler", 256, 30, "Check the config and the GitHub host, take the collection's lock, record the run"),
     # Listing 50,000 repositories is 500 sequential pages: give it Lambda's full 15 minutes.
     "ListRepos": Function("handlers.list_repos.handler", 512, 900, "Validate the config, check the token, list and batch repositories"),
     # One GraphQL request per batch (split on 502 inside): minutes, not 15.
@@ -41,6 +43,7 @@ SECRET_READERS = ("ListRepos", "QueryBatch")
 
 # Substitution name in the ASL -> function logical name.
 ASL_FUNCTIONS = {
+    "StartRunFunctionArn": "StartRun",
     "ListReposFunctionArn": "ListRepos",
     "QueryBatchFunctionArn": "QueryBatch",
     "AggregateFunctionArn": "Aggregate",

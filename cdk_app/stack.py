@@ -174,10 +174,12 @@ class GhStatsStack(cdk.Stack):
         self._allow_s3("QueryBatch", read + tagged_write, ["runs"])
         self._allow_s3("Aggregate", read, ["runs", "latest"])  # latest/: is this run newer?
         self._allow_s3("Aggregate", write, ["runs", "latest", "datasets"])  # outputs carry no tags
-        # ListRepos records the plan (UpdateItem) and one item per batch (BatchWriteItem); QueryBatch
-        # and TrackRun only update items (TransactWriteItems of Updates needs UpdateItem alone).
+        # ListRepos records the plan (UpdateItem) and one item per batch (BatchWriteItem); StartRun
+        # reads the lock (GetItem) and takes it with the run record in one TransactWriteItems of two
+        # Updates; QueryBatch and TrackRun only update items (a TransactWriteItems of Updates needs
+        # UpdateItem alone). StartRun touches neither the bucket nor the secret.
         ledger_writes = {"ListRepos": ["dynamodb:UpdateItem", "dynamodb:BatchWriteItem"], "QueryBatch": ["dynamodb:UpdateItem"],
-                         "TrackRun": ["dynamodb:UpdateItem"]}
+                         "TrackRun": ["dynamodb:UpdateItem"], "StartRun": ["dynamodb:GetItem", "dynamodb:UpdateItem"]}
         for name, actions in ledger_writes.items():
             f[name].add_to_role_policy(iam.PolicyStatement(actions=actions, resources=[self.table.table_arn]))
         for name in c.SECRET_READERS:
