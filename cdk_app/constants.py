@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ghstats.github.endpoints import GITHUB_COM_API
+from ghstats.names import STACK_NAME
 from ghstats.storage import TRANSIENT_TAG as TRANSIENT_TAG_TEXT
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 FUNCTIONS_DIR = REPO_ROOT / "functions"
 FUNCTION_REQUIREMENTS = FUNCTIONS_DIR / "requirements.txt"
 ASL_PATH = REPO_ROOT / "statemachine" / "collect.asl.json"
+CDK_JSON = REPO_ROOT / "cdk.json"  # its "context" holds the CDK feature flags the app is built with
 FUNCTION_PACKAGES = ("ghstats", "handlers")  # what the Lambda code asset contains
 
-STACK_NAME = "ghstats"
 PYTHON_VERSION = "3.14"  # Lambda runtime and the bundling target: the latest, as cdk-nag AwsSolutions-L1 requires
 LAMBDA_PLATFORM = "manylinux2014_x86_64"
 
@@ -25,6 +27,7 @@ class Function:
 
 
 FUNCTIONS = {
+    # Two ledger calls (a GetItem, a TransactWriteItems of two Updates): seconds, not minutes.
     "StartRun": Function("handlers.start_run.handler", 256, 30, "Check the config and the GitHub host, take the collection's lock, record the run"),
     # Listing 50,000 repositories is 500 sequential pages: give it Lambda's full 15 minutes.
     "ListRepos": Function("handlers.list_repos.handler", 512, 900, "Validate the config, check the token, list and batch repositories"),
@@ -35,6 +38,9 @@ FUNCTIONS = {
     "TrackRun": Function("handlers.track_run.handler", 256, 30, "Keep the run ledger true from execution status events"),
 }
 
+# The functions that read the GitHub credentials (secretsmanager:GetSecretValue).
+SECRET_READERS = ("ListRepos", "QueryBatch")
+
 # Substitution name in the ASL -> function logical name.
 ASL_FUNCTIONS = {
     "StartRunFunctionArn": "StartRun",
@@ -43,6 +49,18 @@ ASL_FUNCTIONS = {
     "AggregateFunctionArn": "Aggregate",
 }
 EVENT_BUS_NAME = "default"
+STATE_MACHINE_LOG_GROUP_PREFIX = "/aws/vendedlogs/states/"
+# Dead-letter queues (construct ids; each has an alarm "<id>NotEmpty").
+TRACK_RUN_DLQ = "TrackRunFailures"  # TrackRun's on-failure destination (failed after Lambda's retries)
+TRACK_RUNS_RULE_DLQ = "TrackRunsUndelivered"  # events the TrackRuns rule could not deliver to TrackRun
+SCHEDULE_DLQ = "ScheduleUndelivered"  # scheduled StartExecution calls that failed after retries
+DEAD_LETTER_QUEUES = {
+    TRACK_RUN_DLQ: "TrackRun's on-failure destination (asynchronous invocations that failed after Lambda's retries)",
+    TRACK_RUNS_RULE_DLQ: "the TrackRuns EventBridge rule's target dead-letter queue (events it could not deliver)",
+    SCHEDULE_DLQ: "the schedule's dead-letter queue (StartExecution calls that failed after the Scheduler's retries)",
+}
+SCHEDULE_RETRY_ATTEMPTS = 5
+NONCURRENT_VERSION_DAYS = 30  # data bucket: how long an overwritten or deleted object can be restored
 
 # S3 objects written with this tag (ghstats.storage.TRANSIENT_TAG: batches, results) expire
 # after `batchObjectRetentionDays`.
@@ -50,10 +68,13 @@ TRANSIENT_TAG = tuple(TRANSIENT_TAG_TEXT.split("="))
 
 # cdk.json context keys and their defaults.
 CONTEXT_DEFAULTS = {
+    "ghstats:stackName": STACK_NAME,  # the stack's name: event source, metric dimension, log group names
     "ghstats:collection": {"orgs": ["my-org"], "repos": [], "batch_size": 50, "max_concurrency": 4},
     "ghstats:schedule": "cron(0 2 ? * MON *)",  # weekly, Monday 02:00 UTC
+    "ghstats:githubApiUrls": [GITHUB_COM_API],  # the GitHub hosts (REST base URLs) the Lambdas may call
     "ghstats:notificationEmail": "",
     "ghstats:existingSecretName": "",
+    "ghstats:existingSecretKmsKeyArn": "",  # the customer managed key of existingSecretName's secret, if any
     "ghstats:batchObjectRetentionDays": 30,
     "ghstats:logRetentionDays": 90,
     "ghstats:pointsRemainingAlarmThreshold": 500,

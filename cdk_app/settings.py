@@ -1,22 +1,135 @@
-"""Read and check the stack's settings from cdk.json context."""
+"""Read and check the stack's settings from cdk.json context.
+
+`-c key=value` on the command line arrives as a string ("false", "30"); cdk.json gives JSON
+values. Both are parsed strictly: anything else fails synth naming the key and what it accepts.
+"""
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from constructs import Construct
 
-from cdk_app.constants import CONTEXT_DEFAULTS, LOG_RETENTION
-from ghstats.config import InvalidConfig, parse_config
+from cdk_app.constants import ASL_PATH, CONTEXT_DEFAULTS, LOG_RETENTION
+from ghstats.config import InvalidConfig, check_api_url, parse_config
+
+WHOLE_NUMBER = re.compile(r"^[0-9]+$")
+KMS_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+                         r"|mrk-[0-9a-f]{32})$")
+RATE = re.compile(r"^rate\(([0-9]+) (minute|minutes|hour|hours|day|days)\)$")
+RATE_UNIT_S = {"minute": 60, "hour": 3600, "day": 86400}
+STACK_NAME_RULE = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,127}$")  # CloudFormation's rule for stack names
+
+
+def context_error(key: str, message: str) -> ValueError:
+    return ValueError(f"cdk.json context '{key}': {message}")
+
+
+def parse_bool(key: str, value: Any) -> bool:
+    """true/false in cdk.json, or the strings "true"/"false" from `-c key=value`."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value in ("true", "false"):
+        return value == "true"
+    raise context_error(key, f"{value!r} is not a boolean; use true or false (e.g. -c {key}=false)")
+
+
+def parse_int(key: str, value: Any, low: int, high: int | None = None) -> int:
+    """A whole number in cdk.json, or its digits from `-c key=value`, within [low, high]."""
+    number: int | None = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, str) and WHOLE_NUMBER.match(value):
+        number = int(value)
+    accepted = f"a whole number from {low} to {high}" if high is not None else f"a whole number, {low} or more"
+    if number is None or number < low or (high is not None and number > high):
+        raise context_error(key, f"{value!r} is not {accepted}; use {accepted} (e.g. -c {key}={low})")
+    return number
+
+
+def parse_str(key: str, value: Any) -> str:
+    if not isinstance(value, str):
+        raise context_error(key, f"{value!r} is not a string; use a string (\"\" for none)")
+    return value
+
+
+def execution_timeout_s() -> int:
+    """The state machine's TimeoutSeconds, read from the ASL (the one place it is set)."""
+    return int(json.loads(ASL_PATH.read_text())["TimeoutSeconds"])
+
+
+def parse_schedule(key: str, value: Any) -> str:
+    """cron(...) as EventBridge Scheduler takes it, or rate(N unit) no more often than a run may last."""
+    schedule = parse_str(key, value)
+    if schedule.startswith("cron("):
+        return schedule
+    if not schedule.startswith("rate("):
+        raise context_error(key, "use cron(...) or rate(...), e.g. cron(0 2 ? * MON *)")
+    match = RATE.match(schedule)
+    if not match:
+        raise context_error(key, f"{schedule!r} is not a rate expression; use rate(N minutes|hours|days), e.g. rate(7 days)")
+    interval = int(match.group(1)) * RATE_UNIT_S[match.group(2).rstrip("s")]
+    timeout = execution_timeout_s()
+    if interval < timeout:
+        days = -(-timeout // 86400)
+        raise context_error(key, f"{schedule} starts a run every {interval:,} s, more often than a run may last (the "
+                                 f"state machine's TimeoutSeconds, {timeout:,} s), so runs would overlap; use an interval "
+                                 f"of at least {timeout:,} s (e.g. rate({days} {'day' if days == 1 else 'days'})) "
+                                 "or a cron(...) expression")
+    return schedule
+
+
+def parse_api_urls(key: str, value: Any) -> list[str]:
+    """One REST base URL or a list (a JSON list from -c too), each by the collection config's api_url rules."""
+    if isinstance(value, str) and value.startswith("["):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            raise context_error(key, f"{value!r} is not a JSON list; use a URL or a list of URLs") from None
+    urls = [value] if isinstance(value, str) else value
+    if not isinstance(urls, list) or not urls:
+        raise context_error(key, f"{value!r} is not a URL or a list of URLs; use e.g. [\"https://api.github.com\"]")
+    problems, seen = [], []
+    for i, url in enumerate(urls):
+        found = check_api_url(url)
+        problems += [f"[{i}] {problem.removeprefix('api_url: ')}" for problem in found]
+        if not found:
+            url = url.rstrip("/")
+            if url in seen:
+                problems.append(f"[{i}] {url!r} is listed twice; list each URL once")
+            seen.append(url)
+    if problems:
+        raise context_error(key, "; ".join(problems))
+    return seen
+
+
+def context_value(scope: Construct, key: str) -> Any:
+    value = scope.node.try_get_context(key)
+    return CONTEXT_DEFAULTS[key] if value is None else value
+
+
+def stack_name_of(scope: Construct) -> str:
+    """The stack's name (and construct id): `ghstats:stackName`, default ghstats."""
+    key = "ghstats:stackName"
+    name = context_value(scope, key)
+    if not isinstance(name, str) or not STACK_NAME_RULE.match(name):
+        raise context_error(key, f"{name!r} is not a stack name; use 1-128 letters, digits and hyphens, "
+                                 "starting with a letter (e.g. ghstats-test)")
+    return name
 
 
 @dataclass(frozen=True)
 class Settings:
+    stack_name: str
     collection: dict[str, Any]
+    github_api_urls: list[str]
     schedule: str
     notification_email: str
     existing_secret_name: str
+    existing_secret_kms_key_arn: str
     batch_object_retention_days: int
     log_retention_days: int
     points_remaining_alarm_threshold: int
@@ -25,28 +138,41 @@ class Settings:
     @classmethod
     def from_context(cls, scope: Construct) -> "Settings":
         def get(key: str) -> Any:
-            value = scope.node.try_get_context(key)
-            return CONTEXT_DEFAULTS[key] if value is None else value
+            return context_value(scope, key)
 
         collection = get("ghstats:collection")
         try:
-            parse_config(collection)  # the same check ListRepos makes, at synth time
+            config = parse_config(collection)  # the same check ListRepos makes, at synth time
         except InvalidConfig as exc:
-            raise ValueError(f"cdk.json context 'ghstats:collection': {exc}") from None
-        schedule = str(get("ghstats:schedule"))
-        if not schedule.startswith(("cron(", "rate(")):
-            raise ValueError("cdk.json context 'ghstats:schedule': use cron(...) or rate(...), e.g. cron(0 2 ? * MON *)")
-        retention = int(get("ghstats:logRetentionDays"))
+            raise context_error("ghstats:collection", str(exc)) from None
+        api_urls = parse_api_urls("ghstats:githubApiUrls", get("ghstats:githubApiUrls"))
+        if config.api_url not in api_urls:
+            raise context_error("ghstats:githubApiUrls", f"{json.dumps(api_urls)} does not include the collection config's api_url "
+                                f"{config.api_url!r} ('ghstats:collection'); add it, or change api_url to one of them")
+        schedule = parse_schedule("ghstats:schedule", get("ghstats:schedule"))
+        retention_key = "ghstats:logRetentionDays"
+        retention = parse_int(retention_key, get(retention_key), 1)
         if retention not in LOG_RETENTION:
-            raise ValueError(f"cdk.json context 'ghstats:logRetentionDays': {retention} is not a CloudWatch retention; "
-                             f"use one of {sorted(LOG_RETENTION)}")
+            raise context_error(retention_key, f"{retention} is not a CloudWatch retention; use one of {sorted(LOG_RETENTION)}")
+        secret_name = parse_str("ghstats:existingSecretName", get("ghstats:existingSecretName"))
+        key_arn = parse_str("ghstats:existingSecretKmsKeyArn", get("ghstats:existingSecretKmsKeyArn"))
+        if key_arn and not KMS_KEY_ARN.match(key_arn):
+            raise context_error("ghstats:existingSecretKmsKeyArn", f"{key_arn!r} is not a KMS key ARN; use "
+                                "arn:aws:kms:REGION:ACCOUNT:key/KEY-ID (a key ARN, not an alias), or \"\" for none")
+        if key_arn and not secret_name:
+            raise context_error("ghstats:existingSecretKmsKeyArn", "is set but 'ghstats:existingSecretName' is not; "
+                                "the key decrypts an existing secret: set both, or neither")
         return cls(
+            stack_name=stack_name_of(scope),
             collection=collection,
+            github_api_urls=api_urls,
             schedule=schedule,
-            notification_email=str(get("ghstats:notificationEmail")),
-            existing_secret_name=str(get("ghstats:existingSecretName")),
-            batch_object_retention_days=int(get("ghstats:batchObjectRetentionDays")),
+            notification_email=parse_str("ghstats:notificationEmail", get("ghstats:notificationEmail")),
+            existing_secret_name=secret_name,
+            existing_secret_kms_key_arn=key_arn,
+            batch_object_retention_days=parse_int("ghstats:batchObjectRetentionDays", get("ghstats:batchObjectRetentionDays"), 1),
             log_retention_days=retention,
-            points_remaining_alarm_threshold=int(get("ghstats:pointsRemainingAlarmThreshold")),
-            retain_data=bool(get("ghstats:retainData")),
+            points_remaining_alarm_threshold=parse_int(
+                "ghstats:pointsRemainingAlarmThreshold", get("ghstats:pointsRemainingAlarmThreshold"), 1),
+            retain_data=parse_bool("ghstats:retainData", get("ghstats:retainData")),
         )

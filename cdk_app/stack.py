@@ -3,6 +3,7 @@ run tracking, notifications and alarms. Each part is built by one small method."
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import aws_cdk as cdk
@@ -15,6 +16,7 @@ from aws_cdk import (
     aws_iam as iam,
     aws_kms as kms,
     aws_lambda as lambda_,
+    aws_lambda_destinations as destinations,
     aws_logs as logs,
     aws_s3 as s3,
     aws_scheduler as scheduler,
@@ -22,6 +24,7 @@ from aws_cdk import (
     aws_secretsmanager as secretsmanager,
     aws_sns as sns,
     aws_sns_subscriptions as subscriptions,
+    aws_sqs as sqs,
     aws_stepfunctions as sfn,
 )
 from constructs import Construct
@@ -36,13 +39,14 @@ class GhStatsStack(cdk.Stack):
     def __init__(self, scope: Construct, construct_id: str, **kwargs) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self.settings = Settings.from_context(self)
-        removal = cdk.RemovalPolicy.RETAIN if self.settings.retain_data else cdk.RemovalPolicy.DESTROY
-        self.bucket = self._build_bucket(removal)
-        self.table = self._build_ledger(removal)
+        self.bucket = self._build_bucket()
+        self.table = self._build_ledger()
         self.secret = self._build_secret()
         self.functions = self._build_functions()
+        self.s3_prefixes: dict[str, set[str]] = {}  # function name -> bucket prefixes it may use
         self._grant_functions()
         self.state_machine = self._build_state_machine()
+        self.dead_letter_queues: dict[str, sqs.Queue] = {}  # each gets an alarm
         self._build_schedule()
         self._build_run_tracking()
         self.topic = self._build_notifications()
@@ -51,25 +55,44 @@ class GhStatsStack(cdk.Stack):
 
     # -- data ---------------------------------------------------------------------------------
 
-    def _build_bucket(self, removal: cdk.RemovalPolicy) -> s3.Bucket:
+    def _removal(self) -> cdk.RemovalPolicy:
+        return cdk.RemovalPolicy.RETAIN if self.settings.retain_data else cdk.RemovalPolicy.DESTROY
+
+    def _build_bucket(self) -> s3.Bucket:
+        # Not retained: CloudFormation deletes only empty buckets, so a custom resource empties
+        # them first (auto_delete_objects) and `cdk destroy` does not end DELETE_FAILED.
+        removal, auto_delete = self._removal(), not self.settings.retain_data
         access_logs = s3.Bucket(
             self, "AccessLogs", encryption=s3.BucketEncryption.S3_MANAGED,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL, enforce_ssl=True, removal_policy=removal,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL, enforce_ssl=True,
+            removal_policy=removal, auto_delete_objects=auto_delete,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,  # no ACLs: log delivery is granted by the
+            # bucket policy (feature flag @aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy in cdk.json)
             lifecycle_rules=[s3.LifecycleRule(expiration=cdk.Duration.days(365))],
         )
         key, value = c.TRANSIENT_TAG
         return s3.Bucket(
             self, "Data", encryption=s3.BucketEncryption.S3_MANAGED,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL, enforce_ssl=True, removal_policy=removal,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL, enforce_ssl=True,
+            removal_policy=removal, auto_delete_objects=auto_delete,
             server_access_logs_bucket=access_logs, server_access_logs_prefix="data-bucket/",
-            lifecycle_rules=[s3.LifecycleRule(
-                id="ExpireBatchObjects", tag_filters={key: value},
-                expiration=cdk.Duration.days(self.settings.batch_object_retention_days),
-            )],
+            # An overwritten or deleted object (latest/ every run, a run's outputs) can be
+            # restored for NONCURRENT_VERSION_DAYS.
+            versioned=True,
+            lifecycle_rules=[
+                s3.LifecycleRule(
+                    id="ExpireBatchObjects", tag_filters={key: value},
+                    expiration=cdk.Duration.days(self.settings.batch_object_retention_days),
+                ),
+                s3.LifecycleRule(
+                    id="ExpireNoncurrentVersions",
+                    noncurrent_version_expiration=cdk.Duration.days(c.NONCURRENT_VERSION_DAYS),
+                    expired_object_delete_marker=True,
+                ),
+            ],
         )
 
-    def _build_ledger(self, removal: cdk.RemovalPolicy) -> dynamodb.Table:
+    def _build_ledger(self) -> dynamodb.Table:
         table = dynamodb.Table(
             self, "Ledger",
             partition_key=dynamodb.Attribute(name="pk", type=dynamodb.AttributeType.STRING),
@@ -77,7 +100,8 @@ class GhStatsStack(cdk.Stack):
             billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
             point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(point_in_time_recovery_enabled=True),
             time_to_live_attribute="expires_at",
-            removal_policy=removal,
+            removal_policy=self._removal(),
+            deletion_protection=self.settings.retain_data,  # kept data cannot be deleted by one API call either
         )
         table.add_global_secondary_index(
             index_name=names.RUNS_INDEX,
@@ -119,6 +143,8 @@ class GhStatsStack(cdk.Stack):
             names.ENV_BUCKET: self.bucket.bucket_name,
             names.ENV_TABLE: self.table.table_name,
             names.ENV_SECRET_NAME: self.secret.secret_name,
+            names.ENV_STACK_NAME: self.stack_name,
+            names.ENV_GITHUB_API_URLS: json.dumps(self.settings.github_api_urls),
             "POWERTOOLS_SERVICE_NAME": names.SERVICE,
             "POWERTOOLS_METRICS_NAMESPACE": names.METRICS_NAMESPACE,
         }
@@ -140,38 +166,67 @@ class GhStatsStack(cdk.Stack):
         return getattr(logs.RetentionDays, c.LOG_RETENTION[self.settings.log_retention_days])
 
     def _grant_functions(self) -> None:
-        """Exactly the actions each function uses, on this bucket's prefixes and this table."""
+        """Exactly the actions each function uses, on this bucket's prefixes, this table, this secret."""
         f = self.functions
-        read, write = ["s3:GetObject"], ["s3:PutObject", "s3:PutObjectTagging"]
-        self._allow_s3(f["ListRepos"], read + write, ["runs/*"])
-        self._allow_s3(f["QueryBatch"], read + write, ["runs/*"])
-        self._allow_s3(f["Aggregate"], read, ["runs/*", "latest/*"])  # latest/: is this run newer?
-        self._allow_s3(f["Aggregate"], write, ["runs/*", "latest/*", "datasets/*"])
-        # ListRepos records the plan (UpdateItem) and one item per batch (BatchWriteItem); QueryBatch
-        # and TrackRun only update items (TransactWriteItems of Updates needs UpdateItem alone).
-        ledger_writes = {"ListRepos": ["dynamodb:UpdateItem", "dynamodb:BatchWriteItem"], "QueryBatch": ["dynamodb:UpdateItem"]}
+        read, write = ["s3:GetObject"], ["s3:PutObject"]
+        tagged_write = write + ["s3:PutObjectTagging"]  # PutObject with Tagging (transient objects)
+        self._allow_s3("ListRepos", read + tagged_write, ["runs"])
+        self._allow_s3("QueryBatch", read + tagged_write, ["runs"])
+        self._allow_s3("Aggregate", read, ["runs", "latest"])  # latest/: is this run newer?
+        self._allow_s3("Aggregate", write, ["runs", "latest", "datasets"])  # outputs carry no tags
+        # ListRepos records the plan (UpdateItem) and one item per batch, each a conditional PutItem
+        # (a re-plan never resets a batch); StartRun reads the run and the lock (GetItem) and takes
+        # the lock with the run record in one TransactWriteItems of two Updates; QueryBatch only
+        # updates items (a TransactWriteItems of Updates needs UpdateItem alone); TrackRun updates
+        # the run and the lock, and reads who holds the lock when a redrive finds it taken.
+        # StartRun touches neither the bucket nor the secret.
+        ledger_writes = {"ListRepos": ["dynamodb:UpdateItem", "dynamodb:PutItem"], "QueryBatch": ["dynamodb:UpdateItem"],
+                         "TrackRun": ["dynamodb:UpdateItem", "dynamodb:GetItem"],
+                         "StartRun": ["dynamodb:GetItem", "dynamodb:UpdateItem"]}
         for name, actions in ledger_writes.items():
             f[name].add_to_role_policy(iam.PolicyStatement(actions=actions, resources=[self.table.table_arn]))
-            self.secret.grant_read(f[name])
-        f["TrackRun"].add_to_role_policy(iam.PolicyStatement(actions=["dynamodb:UpdateItem"], resources=[self.table.table_arn]))
+        for name in c.SECRET_READERS:
+            self._allow_secret_read(f[name])
 
-    def _allow_s3(self, function: lambda_.Function, actions: list[str], prefixes: list[str]) -> None:
+    def _allow_secret_read(self, function: lambda_.Function) -> None:
+        """GetSecretValue only (secret.grant_read adds DescribeSecret, which nothing calls)."""
+        # A secret named by existingSecretName has a partial ARN: Secrets Manager appends "-" and
+        # six characters to a secret's name in its ARN.
+        arn = self.secret.secret_full_arn or f"{self.secret.secret_arn}-??????"
+        function.add_to_role_policy(iam.PolicyStatement(actions=["secretsmanager:GetSecretValue"], resources=[arn]))
+        if self.settings.existing_secret_kms_key_arn:
+            # The existing secret is encrypted under a customer managed key: decrypt with it only
+            # through Secrets Manager.
+            function.add_to_role_policy(iam.PolicyStatement(
+                actions=["kms:Decrypt"], resources=[self.settings.existing_secret_kms_key_arn],
+                conditions={"StringEquals": {"kms:ViaService": f"secretsmanager.{self.region}.amazonaws.com"}}))
+
+    def _allow_s3(self, name: str, actions: list[str], prefixes: list[str]) -> None:
+        """Object actions under bucket prefixes (recorded in s3_prefixes for cdk_app.nag)."""
+        function = self.functions[name]
+        self.s3_prefixes.setdefault(name, set()).update(prefixes)
         function.add_to_role_policy(iam.PolicyStatement(
-            actions=actions, resources=[self.bucket.arn_for_objects(p) for p in prefixes]))
+            actions=actions, resources=[self.bucket.arn_for_objects(f"{p}/*") for p in prefixes]))
         if "s3:GetObject" in actions:
             # Without ListBucket S3 answers 403 instead of 404 for a missing key, and "no result
             # stored yet" is a normal answer for QueryBatch and ListRepos.
             function.add_to_role_policy(iam.PolicyStatement(
                 actions=["s3:ListBucket"], resources=[self.bucket.bucket_arn],
-                conditions={"StringLike": {"s3:prefix": [p for p in prefixes]}}))
+                conditions={"StringLike": {"s3:prefix": [f"{p}/*" for p in prefixes]}}))
 
     # -- workflow -----------------------------------------------------------------------------
 
     def _build_state_machine(self) -> sfn.StateMachine:
+        # Under /aws/vendedlogs/ CloudWatch Logs needs no resource-policy entry per log group
+        # (that policy is limited to 5,120 characters per account and region).
         log_group = logs.LogGroup(self, "StateMachineLogs", retention=self._retention(),
+                                  log_group_name=f"{c.STATE_MACHINE_LOG_GROUP_PREFIX}{self.stack_name}-Collect",
                                   removal_policy=cdk.RemovalPolicy.DESTROY)
         substitutions = {key: self.functions[name].function_arn for key, name in c.ASL_FUNCTIONS.items()}
-        substitutions.update(LedgerTableName=self.table.table_name, EventBusName=c.EVENT_BUS_NAME)
+        # RunCompleted: the event source and detail.stack are this stack's name, so two stacks in
+        # one account do not react to each other's runs.
+        substitutions.update(LedgerTableName=self.table.table_name, EventBusName=c.EVENT_BUS_NAME,
+                             EventSource=self.stack_name, StackName=self.stack_name)
         machine = sfn.StateMachine(
             self, "Collect", state_machine_type=sfn.StateMachineType.STANDARD,
             definition_body=sfn.DefinitionBody.from_string(Path(c.ASL_PATH).read_text()),
@@ -183,21 +238,42 @@ class GhStatsStack(cdk.Stack):
             actions=["lambda:InvokeFunction"],
             resources=[self.functions[name].function_arn for name in c.ASL_FUNCTIONS.values()]))
         machine.add_to_role_policy(iam.PolicyStatement(actions=["dynamodb:UpdateItem"], resources=[self.table.table_arn]))
+        # PutEvents on the bus, and only events whose source is this stack (AnnounceCompletion's).
         default_bus = events.EventBus.from_event_bus_name(self, "DefaultBus", c.EVENT_BUS_NAME)
-        default_bus.grant_put_events_to(machine)
+        machine.add_to_role_policy(iam.PolicyStatement(
+            actions=["events:PutEvents"], resources=[default_bus.event_bus_arn],
+            conditions={"StringEquals": {"events:source": self.stack_name}}))
         return machine
 
+    def _dead_letter_queue(self, construct_id: str) -> sqs.Queue:
+        """Encrypted, TLS-only, 14 days to look at what failed; _build_alarms watches it."""
+        queue = sqs.Queue(self, construct_id, encryption=sqs.QueueEncryption.SQS_MANAGED, enforce_ssl=True,
+                          retention_period=cdk.Duration.days(14))
+        self.dead_letter_queues[construct_id] = queue
+        return queue
+
     def _build_schedule(self) -> None:
+        # Its own group: the Scheduler metrics are per group, so the alarm hears only this schedule.
+        self.schedule_group = scheduler.ScheduleGroup(self, "Schedules", removal_policy=cdk.RemovalPolicy.DESTROY)
         scheduler.Schedule(
             self, "Weekly",
             schedule=scheduler.ScheduleExpression.expression(self.settings.schedule, cdk.TimeZone.ETC_UTC),
+            schedule_group=self.schedule_group,
             target=scheduler_targets.StepFunctionsStartExecution(
                 self.state_machine, input=scheduler.ScheduleTargetInput.from_object(self.settings.collection),
+                dead_letter_queue=self._dead_letter_queue(c.SCHEDULE_DLQ),
+                retry_attempts=c.SCHEDULE_RETRY_ATTEMPTS, max_event_age=cdk.Duration.hours(1),
             ),
             description="Start a ghstats collection with the configured orgs",
         )
 
     def _build_run_tracking(self) -> None:
+        # EventBridge invokes TrackRun asynchronously: an event it cannot deliver goes to the
+        # rule's dead-letter queue; an invocation that fails after Lambda's retries goes to the
+        # function's on-failure destination. Both are alarmed.
+        track_run = self.functions["TrackRun"]
+        track_run.configure_async_invoke(
+            on_failure=destinations.SqsDestination(self._dead_letter_queue(c.TRACK_RUN_DLQ)), retry_attempts=2)
         events.Rule(
             self, "TrackRuns",
             description="Keep the run ledger true for failed, timed out, aborted and redriven executions",
@@ -205,7 +281,8 @@ class GhStatsStack(cdk.Stack):
                 source=["aws.states"], detail_type=["Step Functions Execution Status Change"],
                 detail={"stateMachineArn": [self.state_machine.state_machine_arn]},
             ),
-            targets=[targets.LambdaFunction(self.functions["TrackRun"], retry_attempts=8)],
+            targets=[targets.LambdaFunction(track_run, retry_attempts=8,
+                                            dead_letter_queue=self._dead_letter_queue(c.TRACK_RUNS_RULE_DLQ))],
         )
 
     # -- notifications and alarms -------------------------------------------------------------
@@ -218,27 +295,40 @@ class GhStatsStack(cdk.Stack):
         topic = sns.Topic(self, "Notifications", master_key=key, enforce_ssl=True, display_name="ghstats runs")
         if self.settings.notification_email:
             topic.add_subscription(subscriptions.EmailSubscription(self.settings.notification_email))
-        events.Rule(
+        # The rules' targets get a reference to the topic, so they add no statement of their own to
+        # its policy (an events.amazonaws.com Publish from any rule in any account); the statement
+        # below allows these two rules by ARN.
+        target = sns.Topic.from_topic_arn(self, "NotificationsTarget", topic.topic_arn)
+        completed = events.Rule(
             self, "RunCompleted", description="A collection finished (SUCCEEDED or PARTIAL)",
-            event_pattern=events.EventPattern(source=["ghstats"], detail_type=["RunCompleted"]),
-            targets=[targets.SnsTopic(topic, message=events.RuleTargetInput.from_text(
+            event_pattern=events.EventPattern(source=[self.stack_name], detail_type=["RunCompleted"],
+                                              detail={"stack": [self.stack_name]}),
+            targets=[targets.SnsTopic(target, message=events.RuleTargetInput.from_text(
                 f"ghstats run {events.EventField.from_path('$.detail.run_id')} finished "
                 f"{events.EventField.from_path('$.detail.status')}: {events.EventField.from_path('$.detail.repos_ok')} "
                 f"repositories, {events.EventField.from_path('$.detail.repos_failed')} in errors.json"))],
         )
-        events.Rule(
+        failed = events.Rule(
             self, "RunFailed", description="A collection failed, timed out or was aborted",
             event_pattern=events.EventPattern(
                 source=["aws.states"], detail_type=["Step Functions Execution Status Change"],
                 detail={"stateMachineArn": [self.state_machine.state_machine_arn],
                         "status": list(names.TERMINAL_FAILURES)},
             ),
-            targets=[targets.SnsTopic(topic, message=events.RuleTargetInput.from_text(
+            targets=[targets.SnsTopic(target, message=events.RuleTargetInput.from_text(
                 f"ghstats run {events.EventField.from_path('$.detail.name')} "
                 f"{events.EventField.from_path('$.detail.status')}: {events.EventField.from_path('$.detail.error')}. "
-                "Read the run with `ghstats status RUN_ID --stack ghstats`, fix the cause, then redrive it (docs/operations.md)."))],
+                f"Read the run with `ghstats status RUN_ID --stack {self.stack_name}`, fix the cause, then redrive it "
+                "(docs/operations.md)."))],
         )
+        self._allow_publish(topic, "events.amazonaws.com", [completed.rule_arn, failed.rule_arn])
         return topic
+
+    @staticmethod
+    def _allow_publish(topic: sns.Topic, service: str, source_arns: list[str]) -> None:
+        topic.add_to_resource_policy(iam.PolicyStatement(
+            principals=[iam.ServicePrincipal(service)], actions=["sns:Publish"], resources=[topic.topic_arn],
+            conditions={"ArnEquals": {"aws:SourceArn": source_arns}}))
 
     def _build_alarms(self) -> None:
         action = cw_actions.SnsAction(self.topic)
@@ -249,13 +339,25 @@ class GhStatsStack(cdk.Stack):
             "ExecutionsTimedOut": machine.metric_timed_out(period=period),
             "ExecutionsThrottled": machine.metric_throttled(period=period),
         }
+        for queue_id, queue in self.dead_letter_queues.items():
+            alarms[f"{queue_id}NotEmpty"] = queue.metric_approximate_number_of_messages_visible(
+                period=cdk.Duration.minutes(5), statistic="Maximum")
+        group = self.schedule_group
+        alarms["ScheduledStartFailed"] = cloudwatch.MathExpression(  # a scheduled run did not start
+            expression="FILL(errors, 0) + FILL(sent, 0) + FILL(unsent, 0) + FILL(dropped, 0)",
+            using_metrics={"errors": group.metric_target_errors(), "sent": group.metric_sent_to_dlq(),
+                           "unsent": group.metric_failed_to_be_sent_to_dlq(), "dropped": group.metric_dropped()},
+            period=cdk.Duration.minutes(5), label="failed scheduled StartExecution invocations")
+        created = []
         for name, metric in alarms.items():
             alarm = cloudwatch.Alarm(self, name, metric=metric, threshold=1, evaluation_periods=1,
                                      comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
                                      treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING)
             alarm.add_alarm_action(action)
+            created.append(alarm)
         points = cloudwatch.Metric(namespace=names.METRICS_NAMESPACE, metric_name=names.METRIC_POINTS_REMAINING,
-                                   dimensions_map={"service": names.SERVICE}, statistic="Minimum",
+                                   dimensions_map={"service": names.SERVICE, names.METRIC_DIMENSION_STACK: self.stack_name},
+                                   statistic="Minimum",
                                    period=cdk.Duration.minutes(5))
         low = cloudwatch.Alarm(self, "GitHubPointsLow", metric=points,
                                threshold=self.settings.points_remaining_alarm_threshold, evaluation_periods=1,
@@ -263,6 +365,9 @@ class GhStatsStack(cdk.Stack):
                                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
                                alarm_description="GitHub rate-limit points remaining are low during a run")
         low.add_alarm_action(action)
+        # The topic has a policy (TLS only, the rules), which replaces SNS's default owner policy:
+        # CloudWatch may publish only for these alarms.
+        self._allow_publish(self.topic, "cloudwatch.amazonaws.com", [a.alarm_arn for a in created + [low]])
 
     def _build_outputs(self) -> None:
         cdk.CfnOutput(self, c.OUTPUT_BUCKET, value=self.bucket.bucket_name)

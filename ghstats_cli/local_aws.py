@@ -141,7 +141,7 @@ class LocalAws:
         create_table(self.dynamodb)
         boto3._get_default_session().events.register("before-call.lambda.Invoke", self._on_invoke)
         role = "arn:aws:iam::123456789012:role/ghstats-local"
-        substitutions = {**ASL_FUNCTIONS, "LedgerTableName": TABLE, "EventBusName": "default"}
+        substitutions = {**ASL_FUNCTIONS, "LedgerTableName": TABLE, "EventBusName": "default", "EventSource": "ghstats", "StackName": "ghstats"}
         self.state_machine_arn = self.sfn.create_state_machine(
             name=STATE_MACHINE, definition=definition(substitutions), roleArn=role, type="STANDARD"
         )["stateMachineArn"]

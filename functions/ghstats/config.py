@@ -141,6 +141,13 @@ def _parse_org(index: int, raw: Any, problems: list[str]) -> OrgSpec | None:
     )
 
 
+def check_api_url(value: Any) -> list[str]:
+    """The problems of one REST base URL, by the rules parse_config applies to api_url (none: usable)."""
+    problems: list[str] = []
+    _check_api_url(value, problems)
+    return problems
+
+
 def _check_api_url(value: Any, problems: list[str]) -> str:
     if not isinstance(value, str):
         problems.append("api_url: expected a URL such as https://api.github.com or https://HOST/api/v3")

@@ -6,11 +6,15 @@ from __future__ import annotations
 ENV_BUCKET = "GHSTATS_BUCKET"
 ENV_TABLE = "GHSTATS_TABLE"
 ENV_SECRET_NAME = "GHSTATS_SECRET_NAME"
+ENV_GITHUB_API_URLS = "GHSTATS_GITHUB_API_URLS"  # JSON list of the GitHub REST base URLs this deployment may call
+ENV_STACK_NAME = "GHSTATS_STACK_NAME"  # the deployed stack; a metric dimension (default STACK_NAME)
 ENV_TOKEN = "GITHUB_TOKEN"  # local runs only
 ENV_GITHUB_API_URLS = "GHSTATS_GITHUB_API_URLS"  # JSON list: the only hosts the credential is sent to
 
 # -- Powertools ------------------------------------------------------------------------------
 SERVICE = "ghstats"
+STACK_NAME = "ghstats"  # the default stack name, and the stack of local runs
+METRIC_DIMENSION_STACK = "stack"
 METRICS_NAMESPACE = "ghstats"
 METRIC_REPOS_LISTED = "ReposListed"
 METRIC_REPOS_COLLECTED = "ReposCollected"

@@ -8,6 +8,7 @@ runner runs the Map's iterations as threads) without sharing mutable state.
 from __future__ import annotations
 
 import functools
+import os
 from typing import Any, Callable
 
 from aws_lambda_powertools import Logger, Tracer
@@ -44,8 +45,10 @@ def logged_invocation(correlation_id_key: str | None = "run_id") -> Callable[[Ca
 
 
 def publish_metrics(counts: dict[str, float]) -> None:
-    """Emit count metrics (CloudWatch EMF) for this invocation."""
+    """Emit count metrics (CloudWatch EMF) for this invocation, per service and stack (two stacks
+    in one account publish into the same namespace)."""
     metrics = EphemeralMetrics(namespace=names.METRICS_NAMESPACE, service=names.SERVICE)
+    metrics.add_dimension(name=names.METRIC_DIMENSION_STACK, value=os.environ.get(names.ENV_STACK_NAME) or names.STACK_NAME)
     for name, value in counts.items():
         metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
     metrics.flush_metrics()

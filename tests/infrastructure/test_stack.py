@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
+import warnings
 from pathlib import Path
 
 import pytest
@@ -21,7 +23,8 @@ from ghstats import names  # noqa: E402
 REPO = Path(__file__).resolve().parents[2]
 COLLECTION = {"orgs": [{"name": "acme", "exclude": ["acme/old"]}, "globex"], "repos": ["octo/hello"],
               "batch_size": 40, "max_concurrency": 3}
-CONTEXT = {"aws:cdk:bundling-stacks": [], "ghstats:collection": COLLECTION,
+STACK = "ghstats-test"  # not the default: what is named after the stack must use its name
+CONTEXT = {"aws:cdk:bundling-stacks": [], "ghstats:collection": COLLECTION, "ghstats:stackName": STACK,
            "ghstats:notificationEmail": "ops@example.com", "ghstats:schedule": "cron(0 2 ? * MON *)"}
 # Actions that support no resource-level permissions.
 STAR_ONLY_ACTIONS = {"xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules",
@@ -42,6 +45,15 @@ def template(synthesized):
     return synthesized[1]
 
 
+@pytest.fixture(scope="module")
+def destroyable():
+    """The stack with -c ghstats:retainData=false (a string, as the CLI passes it), default name."""
+    context = {key: value for key, value in CONTEXT.items() if key != "ghstats:stackName"}
+    app, stack = build_app({**context, "ghstats:retainData": "false"})
+    app.synth()
+    return stack, Template.from_stack(stack)
+
+
 def resources(template, kind):
     return template.find_resources(kind)
 
@@ -59,15 +71,49 @@ def statements(template):
             yield policy_id, set(actions), res, statement
 
 
-def test_cdk_nag_passes_with_reasoned_acknowledgments(synthesized):
+def validation_report(directory) -> dict:
+    """What CDK writes after running the validation plugins (cdk-nag): cdk.out/validation-report.json."""
+    return json.loads((Path(directory) / "validation-report.json").read_text())
+
+
+def nag_findings(report: dict, key: str) -> set[tuple]:
+    [nag] = [r for r in report["pluginReports"] if r["pluginName"] == "AwsSolutions"]
+    if key == "violations":
+        return {(v["ruleName"], c["constructPath"]) for v in nag["violations"] for c in v["violatingConstructs"]}
+    return {(v["acknowledgedId"], c["constructPath"], v["acknowledgedAt"], v["reason"])
+            for v in nag["suppressedViolations"] for c in v["violatingConstructs"]}
+
+
+def test_cdk_nag_passes_with_each_acknowledgment_on_the_resource_that_has_it(synthesized):
     from cdk_app.nag import acknowledgments
 
-    report = json.loads((Path(synthesized[2].directory) / "policy-validation-report.json").read_text()) \
-        if (Path(synthesized[2].directory) / "policy-validation-report.json").exists() else None
-    if report is not None:
-        assert all(r.get("status") != "failure" for r in report.get("pluginReports", []))
-    for finding, reason in acknowledgments(synthesized[0]).items():
-        assert finding.startswith("AwsSolutions::") and len(reason) > 60
+    report = validation_report(synthesized[2].directory)
+    assert [r["conclusion"] for r in report["pluginReports"]] == ["success"]  # cdk-nag ran, found nothing new
+    suppressed = nag_findings(report, "suppressedViolations")
+    assert all(path == acknowledged_at for _, path, acknowledged_at, _ in suppressed)  # never an ancestor
+    acks = acknowledgments(synthesized[0])
+    # every acknowledgment is used (none stale) and every suppressed finding is one of them
+    assert {(a.finding, a.construct.node.path, a.reason) for a in acks} == {(f, p, r) for f, p, _, r in suppressed}
+    for ack in acks:
+        assert len(ack.reason) > 60, ack
+        if "-IAM4" in ack.finding or "-IAM5" in ack.finding:  # granular rules: the exact finding
+            assert ack.finding.endswith("]") and "[" in ack.finding, ack
+
+
+def test_an_unacknowledged_finding_fails_synth_and_the_report_lists_it():
+    from aws_cdk import aws_iam as iam, aws_s3 as s3
+
+    app, stack = build_app(CONTEXT)
+    s3.Bucket(stack, "Unlogged", enforce_ssl=True, encryption=s3.BucketEncryption.S3_MANAGED)
+    iam.Policy(stack, "Wide", roles=[stack.functions["TrackRun"].role],
+               statements=[iam.PolicyStatement(actions=["s3:GetObject"], resources=["*"])])
+    with pytest.raises(RuntimeError, match="ValidationFailed"):
+        app.synth()
+    report = validation_report(app.outdir)
+    assert "failure" in [r["conclusion"] for r in report["pluginReports"]]
+    violations = nag_findings(report, "violations")
+    assert ("AwsSolutions-S1", f"{STACK}/Unlogged/Resource") in violations  # the same rule is not acknowledged elsewhere
+    assert ("AwsSolutions-IAM5[Resource::*]", f"{STACK}/Wide/Resource") in violations  # nor the same granular finding
 
 
 def test_definition_substitutions_resolve_to_the_right_functions(synthesized, template):
@@ -79,6 +125,10 @@ def test_definition_substitutions_resolve_to_the_right_functions(synthesized, te
         assert subs[key] == {"Fn::GetAtt": [logical_id(synthesized, stack.functions[name]), "Arn"]}
     assert subs["LedgerTableName"] == {"Ref": logical_id(synthesized, stack.table)}
     assert subs["EventBusName"] == "default"
+    assert subs["EventSource"] == STACK and subs["StackName"] == STACK
+    placeholders = set(re.findall(r"\$\{(\w+)\}", c.ASL_PATH.read_text()))
+    assert placeholders <= set(subs)  # every placeholder is substituted
+    assert set(subs) == set(c.ASL_FUNCTIONS) | {"LedgerTableName", "EventBusName", "EventSource", "StackName"}
     assert json.loads(props["DefinitionString"]) == json.loads(c.ASL_PATH.read_text())
     assert props["StateMachineType"] == "STANDARD" and props["TracingConfiguration"] == {"Enabled": True}
     assert props["LoggingConfiguration"]["Level"] == "ALL"
@@ -92,8 +142,10 @@ def test_functions_run_the_handlers_with_their_sizes(synthesized, template):
         assert (props["MemorySize"], props["Timeout"]) == (spec.memory_mb, spec.timeout_s)
         assert props["TracingConfig"] == {"Mode": "Active"}
         env = props["Environment"]["Variables"]
-        assert set(env) == {names.ENV_BUCKET, names.ENV_TABLE, names.ENV_SECRET_NAME,
-                            "POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE"}
+        assert set(env) == {names.ENV_BUCKET, names.ENV_TABLE, names.ENV_SECRET_NAME, names.ENV_STACK_NAME,
+                            names.ENV_GITHUB_API_URLS, "POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE"}
+        assert env[names.ENV_STACK_NAME] == STACK
+        assert json.loads(env[names.ENV_GITHUB_API_URLS]) == ["https://api.github.com"]  # the default
         assert "GITHUB_TOKEN" not in json.dumps(env)
     for group in resources(template, "AWS::Logs::LogGroup").values():
         assert group["Properties"]["RetentionInDays"] == 90
@@ -110,17 +162,19 @@ def test_no_star_resource_where_a_resource_can_be_named(template):
 def test_state_machine_role_can_do_exactly_what_the_asl_uses(synthesized, template):
     stack = synthesized[0]
     role = logical_id(synthesized, stack.state_machine.role)
-    granted = {}
+    granted, conditions = {}, {}
     for policy in resources(template, "AWS::IAM::Policy").values():
         if {"Ref": role} in policy["Properties"]["Roles"]:
             for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
                 actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
                 for action in actions:
                     granted.setdefault(action, []).append(statement["Resource"])
+                    conditions.setdefault(action, []).append(statement.get("Condition"))
     functions = sorted(logical_id(synthesized, stack.functions[n]) for n in c.ASL_FUNCTIONS.values())
     assert sorted(r["Fn::GetAtt"][0] for r in granted["lambda:InvokeFunction"][0]) == functions
     assert granted["dynamodb:UpdateItem"] == [{"Fn::GetAtt": [logical_id(synthesized, stack.table), "Arn"]}]
     assert "event-bus/default" in json.dumps(granted["events:PutEvents"])
+    assert conditions["events:PutEvents"] == [{"StringEquals": {"events:source": STACK}}]  # only its own events
     assert {a.split(":")[0] for a in granted} <= {"lambda", "dynamodb", "events", "logs", "xray"}
 
 
@@ -140,21 +194,103 @@ def role_actions(synthesized, template, function_name):
 
 
 TRACING = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
-SECRET_READ = {"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"}
+SECRET_READ = {"secretsmanager:GetSecretValue"}
+DLQ_SEND = {"sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"}  # on-failure destination (SqsDestination)
 S3_READ_WRITE = {"s3:GetObject", "s3:ListBucket", "s3:PutObject", "s3:PutObjectTagging"}
 
 
 @pytest.mark.parametrize("function_name, expected", [
-    ("ListRepos", TRACING | SECRET_READ | S3_READ_WRITE | {"dynamodb:UpdateItem", "dynamodb:BatchWriteItem"}),
+    ("ListRepos", TRACING | SECRET_READ | S3_READ_WRITE | {"dynamodb:UpdateItem", "dynamodb:PutItem"}),
     ("QueryBatch", TRACING | SECRET_READ | S3_READ_WRITE | {"dynamodb:UpdateItem"}),
-    ("Aggregate", TRACING | S3_READ_WRITE),
-    ("TrackRun", TRACING | {"dynamodb:UpdateItem"}),
+    ("Aggregate", TRACING | S3_READ_WRITE - {"s3:PutObjectTagging"}),  # its outputs carry no tags
+    ("TrackRun", TRACING | {"dynamodb:UpdateItem", "dynamodb:GetItem"} | DLQ_SEND),
+    ("StartRun", TRACING | {"dynamodb:GetItem", "dynamodb:UpdateItem"}),  # the ledger only: no S3, no secret
 ])
 def test_lambdas_have_exactly_the_actions_they_use(synthesized, template, function_name, expected):
     actions, s3_writes = role_actions(synthesized, template, function_name)
     assert actions == expected
-    assert s3_writes == {"ListRepos": {"/runs/*"}, "QueryBatch": {"/runs/*"}, "TrackRun": set(),
+    assert s3_writes == {"ListRepos": {"/runs/*"}, "QueryBatch": {"/runs/*"}, "TrackRun": set(), "StartRun": set(),
                          "Aggregate": {"/runs/*", "/latest/*", "/datasets/*"}}[function_name]
+
+
+def secret_statements(stack, template):
+    """(function name, actions, resources, condition) of each statement with secretsmanager or kms actions."""
+    roles = {stack.get_logical_id(f.role.node.default_child): name for name, f in stack.functions.items()}
+    found = []
+    for policy in resources(template, "AWS::IAM::Policy").values():
+        [role] = policy["Properties"]["Roles"]
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+            actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+            if any(a.startswith(("secretsmanager:", "kms:")) for a in actions):
+                found.append((roles.get(role["Ref"], role["Ref"]), statement["Action"], statement["Resource"], statement.get("Condition")))
+    return sorted(found, key=lambda item: (item[0], json.dumps(item[1])))
+
+
+SECRET_READERS = ["ListRepos", "QueryBatch"]  # they call GitHub; StartRun, Aggregate and TrackRun do not
+
+
+def test_only_the_secret_readers_may_get_the_secret_value(synthesized, template):
+    secret = {"Ref": logical_id(synthesized, synthesized[0].secret)}
+    assert secret_statements(synthesized[0], template) == [
+        (name, "secretsmanager:GetSecretValue", secret, None) for name in SECRET_READERS]
+
+
+KEY_ARN = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+
+
+@pytest.fixture(scope="module")
+def existing_secret():
+    """The stack with an existing secret under a customer managed key."""
+    app, stack = build_app({**CONTEXT, "ghstats:existingSecretName": "ghstats/github", "ghstats:existingSecretKmsKeyArn": KEY_ARN})
+    app.synth()
+    return stack, Template.from_stack(stack)
+
+
+def test_an_existing_secret_under_a_customer_key_is_read_and_decrypted_through_secrets_manager(existing_secret):
+    stack, template = existing_secret
+    found = secret_statements(stack, template)
+    assert [(name, actions) for name, actions, _, _ in found] == [
+        (name, action) for name in SECRET_READERS for action in ("kms:Decrypt", "secretsmanager:GetSecretValue")]
+    for _, actions, resource, condition in found:
+        if actions == "kms:Decrypt":
+            assert resource == KEY_ARN
+            assert condition == {"StringEquals": {"kms:ViaService": {"Fn::Join": ["", ["secretsmanager.", {"Ref": "AWS::Region"}, ".amazonaws.com"]]}}}
+        else:  # the name's ARN with Secrets Manager's six-character suffix
+            assert resource["Fn::Join"][1][-1] == ":secret:ghstats/github-??????" and condition is None
+    assert not resources(template, "AWS::SecretsManager::Secret")
+
+
+@pytest.mark.parametrize("given", ["arn:aws:kms:eu-west-1:123456789012:alias/ghstats", "1234abcd-12ab-34cd-56ef-1234567890ab",
+                                   "arn:aws:kms:eu-west-1:1234:key/1234abcd-12ab-34cd-56ef-1234567890ab"])
+def test_a_secret_key_must_be_a_kms_key_arn(given):
+    with pytest.raises(ValueError, match=r"'ghstats:existingSecretKmsKeyArn': .* is not a KMS key ARN"):
+        settings(**{"ghstats:existingSecretName": "ghstats/github", "ghstats:existingSecretKmsKeyArn": given})
+
+
+def test_a_secret_key_needs_an_existing_secret():
+    with pytest.raises(ValueError, match=r"'ghstats:existingSecretKmsKeyArn': is set but 'ghstats:existingSecretName' is not"):
+        settings(**{"ghstats:existingSecretKmsKeyArn": KEY_ARN})
+    multi_region = "arn:aws:kms:eu-west-1:123456789012:key/mrk-1234abcd12ab34cd56ef1234567890ab"
+    assert settings(**{"ghstats:existingSecretName": "s", "ghstats:existingSecretKmsKeyArn": multi_region}).existing_secret_kms_key_arn
+
+
+def test_topic_policy_allows_publishing_only_from_the_stacks_rules_and_alarms(synthesized, template):
+    stack = synthesized[0]
+    [policy] = resources(template, "AWS::SNS::TopicPolicy").values()
+    assert policy["Properties"]["Topics"] == [{"Ref": logical_id(synthesized, stack.topic)}]
+    allow_list = [s for s in policy["Properties"]["PolicyDocument"]["Statement"] if s["Effect"] == "Allow"]
+    allows = {s["Principal"]["Service"]: s for s in allow_list}
+    assert len(allow_list) == 2 and set(allows) == {"events.amazonaws.com", "cloudwatch.amazonaws.com"}
+
+    def sources(service):
+        statement = allows[service]
+        assert statement["Action"] == "sns:Publish" and set(statement["Condition"]) == {"ArnEquals"}
+        return {arn["Fn::GetAtt"][0] for arn in statement["Condition"]["ArnEquals"]["aws:SourceArn"]}
+
+    rules = {k for k, r in resources(template, "AWS::Events::Rule").items()
+             if r["Properties"]["Targets"][0]["Arn"] == {"Ref": logical_id(synthesized, stack.topic)}}
+    assert len(rules) == 2 and sources("events.amazonaws.com") == rules  # RunCompleted, RunFailed
+    assert sources("cloudwatch.amazonaws.com") == set(resources(template, "AWS::CloudWatch::Alarm"))
 
 
 def test_schedule_starts_the_machine_with_the_context_config(template):
@@ -171,12 +307,102 @@ def test_bucket_denies_plain_http_and_blocks_public_access(synthesized, template
     assert bucket["PublicAccessBlockConfiguration"] == {"BlockPublicAcls": True, "BlockPublicPolicy": True,
                                                         "IgnorePublicAcls": True, "RestrictPublicBuckets": True}
     assert bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
-    [rule] = bucket["LifecycleConfiguration"]["Rules"]
+    rules = {r["Id"]: r for r in bucket["LifecycleConfiguration"]["Rules"]}
+    rule = rules["ExpireBatchObjects"]
     assert rule["TagFilters"] == [{"Key": "ghstats-lifecycle", "Value": "transient"}] and rule["ExpirationInDays"] == 30
     policies = [p for p in resources(template, "AWS::S3::BucketPolicy").values() if p["Properties"]["Bucket"] == {"Ref": data}]
     [deny] = [s for s in policies[0]["Properties"]["PolicyDocument"]["Statement"] if s["Effect"] == "Deny"]
     assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
     assert template.to_json()["Resources"][data]["DeletionPolicy"] == "Retain"
+
+
+def installed_recommended_feature_flags() -> tuple[str, dict]:
+    """What `cdk init` writes for the installed aws-cdk-lib: its recommended-feature-flags.json."""
+    import tarfile
+
+    import aws_cdk
+
+    [package] = (Path(aws_cdk.__file__).parent / "_jsii").glob("aws-cdk-lib@*.jsii.tgz")
+    with tarfile.open(package) as archive:
+        return package.name, json.load(archive.extractfile("package/recommended-feature-flags.json"))
+
+
+def test_cdk_json_sets_the_feature_flags_a_new_app_gets():
+    from cdk_app.app import feature_flags
+
+    package, recommended = installed_recommended_feature_flags()
+    flags = feature_flags()
+    assert flags, "cdk.json sets no feature flags"
+    assert flags == {key: recommended.get(key, "<not a flag of this version>") for key in flags}, package
+    missing = sorted(set(recommended) - set(flags))
+    if missing:  # a newer aws-cdk-lib: its new flags are off until cdk.json sets them
+        warnings.warn(f"{package} recommends flags cdk.json does not set yet: {missing}")
+
+
+def test_tests_build_the_app_with_the_flags_in_cdk_json(synthesized):
+    import aws_cdk as cdk
+
+    from cdk_app.app import feature_flags
+
+    stack = synthesized[0]
+    assert {key: stack.node.try_get_context(key) for key in feature_flags()} == feature_flags()
+    assert cdk.FeatureFlags.of(stack).is_enabled("@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy")
+
+
+def test_access_log_bucket_needs_no_acl_log_delivery_goes_through_its_policy(synthesized, template):
+    stack = synthesized[0]
+    data = logical_id(synthesized, stack.bucket)
+    buckets = resources(template, "AWS::S3::Bucket")
+    logs_id = buckets[data]["Properties"]["LoggingConfiguration"]["DestinationBucketName"]["Ref"]
+    access_logs = buckets[logs_id]["Properties"]
+    assert "AccessControl" not in access_logs
+    assert access_logs["OwnershipControls"] == {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
+    [policy] = [p for p in resources(template, "AWS::S3::BucketPolicy").values() if p["Properties"]["Bucket"] == {"Ref": logs_id}]
+    [delivery] = [s for s in policy["Properties"]["PolicyDocument"]["Statement"] if s["Effect"] == "Allow"]
+    assert delivery["Principal"] == {"Service": "logging.s3.amazonaws.com"} and delivery["Action"] == "s3:PutObject"
+    assert delivery["Condition"]["ArnLike"] == {"aws:SourceArn": {"Fn::GetAtt": [data, "Arn"]}}
+
+
+def test_data_bucket_keeps_overwritten_objects_for_a_while(synthesized, template):
+    bucket = template.to_json()["Resources"][logical_id(synthesized, synthesized[0].bucket)]["Properties"]
+    assert bucket["VersioningConfiguration"] == {"Status": "Enabled"}
+    [rule] = [r for r in bucket["LifecycleConfiguration"]["Rules"] if "NoncurrentVersionExpiration" in r]
+    assert rule["NoncurrentVersionExpiration"] == {"NoncurrentDays": c.NONCURRENT_VERSION_DAYS}
+    assert rule["Status"] == "Enabled" and "TagFilters" not in rule and "Prefix" not in rule  # every object
+    assert rule["ExpiredObjectDeleteMarker"] is True
+
+
+def test_state_machine_logs_to_a_vended_logs_group_named_after_the_stack(synthesized, template):
+    [machine] = resources(template, "AWS::StepFunctions::StateMachine").values()
+    [destination] = machine["Properties"]["LoggingConfiguration"]["Destinations"]
+    group_id = destination["CloudWatchLogsLogGroup"]["LogGroupArn"]["Fn::GetAtt"][0]
+    name = resources(template, "AWS::Logs::LogGroup")[group_id]["Properties"]["LogGroupName"]
+    assert name == f"/aws/vendedlogs/states/{synthesized[0].stack_name}-Collect"
+
+
+def test_retained_ledger_has_deletion_protection(template, destroyable):
+    [table] = resources(template, "AWS::DynamoDB::Table").values()
+    assert table["Properties"]["DeletionProtectionEnabled"] is True
+    [table] = resources(destroyable[1], "AWS::DynamoDB::Table").values()
+    assert table["Properties"].get("DeletionProtectionEnabled", False) is False  # retainData=false: destroy deletes it
+
+
+def test_retained_data_stays_when_the_stack_is_deleted(synthesized, template):
+    stack, raw = synthesized[0], template.to_json()["Resources"]
+    for construct in (stack.bucket, stack.table, stack.secret):
+        assert raw[logical_id(synthesized, construct)]["DeletionPolicy"] == "Retain"
+    assert not resources(template, "Custom::S3AutoDeleteObjects")
+
+
+def test_retain_data_false_deletes_bucket_objects_and_table_so_destroy_completes(destroyable):
+    stack, template = destroyable
+    raw = template.to_json()["Resources"]
+    buckets = resources(template, "AWS::S3::Bucket")
+    assert len(buckets) == 2 and all(b["DeletionPolicy"] == "Delete" for b in buckets.values())
+    emptied = {r["Properties"]["BucketName"]["Ref"] for r in resources(template, "Custom::S3AutoDeleteObjects").values()}
+    assert emptied == set(buckets)  # CloudFormation deletes only empty buckets
+    assert raw[stack.get_logical_id(stack.table.node.default_child)]["DeletionPolicy"] == "Delete"
+    assert raw[stack.get_logical_id(stack.secret.node.default_child)]["DeletionPolicy"] == "Retain"  # credentials stay
 
 
 def test_secret_is_read_at_run_time_not_embedded(synthesized, template):
@@ -201,13 +427,124 @@ def test_run_tracking_notifications_and_alarms(synthesized, template):
     stack = synthesized[0]
     rules = resources(template, "AWS::Events::Rule").values()
     patterns = [r["Properties"]["EventPattern"] for r in rules]
-    assert {"source": ["ghstats"], "detail-type": ["RunCompleted"]} in patterns
+    assert {"source": [STACK], "detail-type": ["RunCompleted"], "detail": {"stack": [STACK]}} in patterns
     tracking = [r for r in rules if r["Properties"]["Targets"][0]["Arn"] == {"Fn::GetAtt": [logical_id(synthesized, stack.functions["TrackRun"]), "Arn"]}]
     assert tracking and tracking[0]["Properties"]["EventPattern"]["detail-type"] == ["Step Functions Execution Status Change"]
     template.has_resource_properties("AWS::SNS::Subscription", {"Protocol": "email", "Endpoint": "ops@example.com"})
     template.has_resource_properties("AWS::SNS::Topic", {"KmsMasterKeyId": Match.any_value()})
     metrics = {a["Properties"].get("MetricName") for a in resources(template, "AWS::CloudWatch::Alarm").values()}
     assert {"ExecutionsFailed", "ExecutionsTimedOut", "ExecutionThrottled", names.METRIC_POINTS_REMAINING} <= metrics
+
+
+def queue_id(synthesized, queue_name):
+    return logical_id(synthesized, synthesized[0].dead_letter_queues[queue_name])
+
+
+def assert_dead_letter_queue(synthesized, template, queue_name):
+    """Encrypted, TLS-only, and an alarm on its visible messages notifies the topic."""
+    queue = queue_id(synthesized, queue_name)
+    props = resources(template, "AWS::SQS::Queue")[queue]["Properties"]
+    assert props["SqsManagedSseEnabled"] is True
+    [policy] = [p for p in resources(template, "AWS::SQS::QueuePolicy").values() if p["Properties"]["Queues"] == [{"Ref": queue}]]
+    assert {"Action": "sqs:*", "Condition": {"Bool": {"aws:SecureTransport": "false"}}, "Effect": "Deny",
+            "Principal": {"AWS": "*"}, "Resource": {"Fn::GetAtt": [queue, "Arn"]}} in policy["Properties"]["PolicyDocument"]["Statement"]
+    [alarm] = [a for a in resources(template, "AWS::CloudWatch::Alarm").values()
+               if a["Properties"].get("Dimensions") == [{"Name": "QueueName", "Value": {"Fn::GetAtt": [queue, "QueueName"]}}]]
+    assert alarm["Properties"]["MetricName"] == "ApproximateNumberOfMessagesVisible" and alarm["Properties"]["Threshold"] == 1
+    assert alarm["Properties"]["AlarmActions"] == [{"Ref": logical_id(synthesized, synthesized[0].topic)}]
+    return queue, policy
+
+
+def test_track_run_failures_go_to_a_dead_letter_queue_that_is_alarmed(synthesized, template):
+    queue, _ = assert_dead_letter_queue(synthesized, template, c.TRACK_RUN_DLQ)
+    track_run = logical_id(synthesized, synthesized[0].functions["TrackRun"])
+    [config] = resources(template, "AWS::Lambda::EventInvokeConfig").values()
+    assert config["Properties"]["FunctionName"] == {"Ref": track_run}
+    assert config["Properties"]["DestinationConfig"] == {"OnFailure": {"Destination": {"Fn::GetAtt": [queue, "Arn"]}}}
+    role = {"Ref": logical_id(synthesized, synthesized[0].functions["TrackRun"].role)}
+    policies = {k for k, p in resources(template, "AWS::IAM::Policy").items() if role in p["Properties"]["Roles"]}
+    sends = [res for policy, actions, res, _ in statements(template) if policy in policies and actions & DLQ_SEND]
+    assert sends == [[{"Fn::GetAtt": [queue, "Arn"]}]]  # TrackRun may send to its queue only
+
+
+def test_events_the_tracking_rule_cannot_deliver_go_to_a_dead_letter_queue(synthesized, template):
+    queue, policy = assert_dead_letter_queue(synthesized, template, c.TRACK_RUNS_RULE_DLQ)
+    track_run = logical_id(synthesized, synthesized[0].functions["TrackRun"])
+    [(rule_id, rule)] = [(k, r) for k, r in resources(template, "AWS::Events::Rule").items()
+                         if r["Properties"]["Targets"][0]["Arn"] == {"Fn::GetAtt": [track_run, "Arn"]}]
+    assert rule["Properties"]["Targets"][0]["DeadLetterConfig"] == {"Arn": {"Fn::GetAtt": [queue, "Arn"]}}
+    [allow] = [s for s in policy["Properties"]["PolicyDocument"]["Statement"] if s["Effect"] == "Allow"]
+    assert allow["Principal"] == {"Service": "events.amazonaws.com"} and allow["Action"] == "sqs:SendMessage"
+    assert allow["Condition"] == {"ArnEquals": {"aws:SourceArn": {"Fn::GetAtt": [rule_id, "Arn"]}}}
+
+
+def test_failed_scheduled_starts_go_to_a_dead_letter_queue_and_raise_an_alarm(synthesized, template):
+    queue, _ = assert_dead_letter_queue(synthesized, template, c.SCHEDULE_DLQ)
+    [schedule] = resources(template, "AWS::Scheduler::Schedule").values()
+    target = schedule["Properties"]["Target"]
+    assert target["DeadLetterConfig"] == {"Arn": {"Fn::GetAtt": [queue, "Arn"]}}
+    [group] = resources(template, "AWS::Scheduler::ScheduleGroup").values()
+    assert schedule["Properties"]["GroupName"] == group["Properties"]["Name"]  # its own group: metrics are per group
+    [alarm] = [a["Properties"] for a in resources(template, "AWS::CloudWatch::Alarm").values()
+               if "AWS/Scheduler" in json.dumps(a)]
+    stats = [m["MetricStat"] for m in alarm["Metrics"] if "MetricStat" in m]
+    assert {s["Metric"]["MetricName"] for s in stats} == {"TargetErrorCount", "InvocationsSentToDeadLetterCount",
+                                                         "InvocationsFailedToBeSentToDeadLetterCount", "InvocationDroppedCount"}
+    assert all(s["Metric"]["Dimensions"] == [{"Name": "ScheduleGroup", "Value": group["Properties"]["Name"]}] for s in stats)
+    [expression] = [m for m in alarm["Metrics"] if "Expression" in m]
+    assert expression["ReturnData"] is True and all(f"FILL({m['Id']}, 0)" in expression["Expression"]
+                                                    for m in alarm["Metrics"] if "MetricStat" in m)
+    assert alarm["Threshold"] == 1 and alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+
+
+def test_every_alarm_notifies_the_topic(synthesized, template):
+    topic = {"Ref": logical_id(synthesized, synthesized[0].topic)}
+    alarms = resources(template, "AWS::CloudWatch::Alarm").values()
+    assert len(alarms) == 8
+    assert all(a["Properties"]["AlarmActions"] == [topic] for a in alarms)
+
+
+def test_stack_is_named_from_context(synthesized, destroyable):
+    assert synthesized[0].stack_name == STACK and synthesized[0].node.id == STACK
+    assert destroyable[0].stack_name == names.STACK_NAME == "ghstats"  # the default
+
+
+@pytest.mark.parametrize("given", ["1ghstats", "gh_stats", "gh.stats", "", "a" * 129, 5])
+def test_a_bad_stack_name_fails_naming_the_key_and_the_rule(given):
+    with pytest.raises(ValueError, match=r"'ghstats:stackName': .* letters, digits and hyphens, starting with a letter"):
+        build_app({**CONTEXT, "ghstats:stackName": given})
+
+
+def test_announced_completions_name_the_stack():
+    asl = json.loads(c.ASL_PATH.read_text())
+    [entry] = asl["States"]["AnnounceCompletion"]["Parameters"]["Entries"]
+    assert entry["Source"] == "${EventSource}" and entry["Detail"]["stack"] == "${StackName}"
+
+
+def test_points_alarm_watches_the_dimensions_the_lambdas_publish(synthesized, template, monkeypatch, capsys):
+    from handlers.observability import publish_metrics
+
+    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "false")
+    monkeypatch.setenv(names.ENV_STACK_NAME, STACK)
+    publish_metrics({names.METRIC_POINTS_REMAINING: 42})
+    [document] = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    [directive] = document["_aws"]["CloudWatchMetrics"]
+    [dimension_names] = directive["Dimensions"]
+    published = {name: document[name] for name in dimension_names}
+    [alarm] = [a["Properties"] for a in resources(template, "AWS::CloudWatch::Alarm").values()
+               if a["Properties"].get("MetricName") == names.METRIC_POINTS_REMAINING]
+    assert alarm["Namespace"] == directive["Namespace"] == names.METRICS_NAMESPACE
+    assert {d["Name"]: d["Value"] for d in alarm["Dimensions"]} == published == {"service": names.SERVICE, "stack": STACK}
+
+
+def test_metrics_of_local_runs_name_the_default_stack(monkeypatch, capsys):
+    from handlers.observability import publish_metrics
+
+    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "false")
+    monkeypatch.delenv(names.ENV_STACK_NAME, raising=False)
+    publish_metrics({names.METRIC_POINTS_REMAINING: 42})
+    [document] = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    assert document["stack"] == "ghstats"
 
 
 def test_outputs_name_what_the_cli_looks_up(template):
@@ -218,7 +555,7 @@ def test_outputs_name_what_the_cli_looks_up(template):
 
 
 def test_cfn_lint_finds_no_errors(synthesized, tmp_path):
-    path = Path(synthesized[2].directory) / f"{c.STACK_NAME}.template.json"
+    path = Path(synthesized[2].directory) / f"{STACK}.template.json"
     result = subprocess.run([str(REPO / ".venv" / "bin" / "cfn-lint"), str(path)], capture_output=True, text=True)
     assert result.returncode & 2 == 0, result.stdout  # bit 2 = errors (4 = warnings, 8 = informational)
 
@@ -228,6 +565,126 @@ def test_asl_is_valid_for_step_functions():
                             capture_output=True, text=True, cwd=REPO)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "is valid" in result.stdout
+
+
+def settings(**context):
+    import aws_cdk as cdk
+
+    from cdk_app.settings import Settings
+
+    return Settings.from_context(cdk.App(context={**CONTEXT, **context}))
+
+
+@pytest.mark.parametrize("given, expected", [(True, True), (False, False), ("true", True), ("false", False)])
+def test_retain_data_is_read_as_a_boolean_from_json_and_from_the_command_line(given, expected):
+    assert settings(**{"ghstats:retainData": given}).retain_data is expected
+
+
+@pytest.mark.parametrize("given", ["False", "no", "0", 0, 1, "", "yes"])
+def test_retain_data_refuses_anything_but_true_or_false(given):
+    with pytest.raises(ValueError, match=r"'ghstats:retainData': .* use true or false"):
+        settings(**{"ghstats:retainData": given})
+
+
+@pytest.mark.parametrize("key", ["ghstats:batchObjectRetentionDays", "ghstats:logRetentionDays",
+                                 "ghstats:pointsRemainingAlarmThreshold"])
+def test_numbers_are_read_from_json_and_from_the_command_line(key):
+    attribute = {"ghstats:batchObjectRetentionDays": "batch_object_retention_days",
+                 "ghstats:logRetentionDays": "log_retention_days",
+                 "ghstats:pointsRemainingAlarmThreshold": "points_remaining_alarm_threshold"}[key]
+    assert getattr(settings(**{key: "30"}), attribute) == 30
+    assert getattr(settings(**{key: 30}), attribute) == 30
+
+
+@pytest.mark.parametrize("key", ["ghstats:batchObjectRetentionDays", "ghstats:logRetentionDays",
+                                 "ghstats:pointsRemainingAlarmThreshold"])
+@pytest.mark.parametrize("given", ["30.5", "-1", "thirty", 30.5, True, 0, [30]])
+def test_numbers_refuse_anything_but_a_whole_number_in_range(key, given):
+    with pytest.raises(ValueError, match=rf"'{key}': .*whole number"):
+        settings(**{key: given})
+
+
+def test_log_retention_must_be_a_cloudwatch_value():
+    with pytest.raises(ValueError, match=r"'ghstats:logRetentionDays': 31 is not a CloudWatch retention; use one of \[1, 3,"):
+        settings(**{"ghstats:logRetentionDays": "31"})
+
+
+@pytest.mark.parametrize("key", ["ghstats:notificationEmail", "ghstats:existingSecretName", "ghstats:schedule"])
+def test_strings_refuse_other_types(key):
+    with pytest.raises(ValueError, match=rf"'{key}': .* is not a string"):
+        settings(**{key: 5})
+
+
+@pytest.mark.parametrize("rate", ["rate(1 day)", "rate(1440 minutes)", "rate(24 hours)", "rate(7 days)"])
+def test_a_rate_no_shorter_than_the_execution_timeout_is_accepted(rate):
+    assert settings(**{"ghstats:schedule": rate}).schedule == rate
+
+
+@pytest.mark.parametrize("rate, seconds", [("rate(23 hours)", "82,800"), ("rate(1439 minutes)", "86,340"), ("rate(5 minutes)", "300")])
+def test_a_rate_shorter_than_the_execution_timeout_fails_synth(rate, seconds):
+    timeout = json.loads(c.ASL_PATH.read_text())["TimeoutSeconds"]
+    assert timeout == 86_400
+    with pytest.raises(ValueError, match=rf"'ghstats:schedule': {re.escape(rate)} starts a run every {seconds} s, more often "
+                                         rf"than a run may last \(the state machine's TimeoutSeconds, 86,400 s\).*rate\(1 day\)"):
+        settings(**{"ghstats:schedule": rate})
+
+
+def test_the_rate_limit_follows_the_asl_timeout(monkeypatch, tmp_path):
+    import cdk_app.settings as settings_module
+
+    asl = tmp_path / "collect.asl.json"
+    asl.write_text(json.dumps({**json.loads(c.ASL_PATH.read_text()), "TimeoutSeconds": 3600}))
+    monkeypatch.setattr(settings_module, "ASL_PATH", asl)
+    assert settings(**{"ghstats:schedule": "rate(1 hour)"}).schedule == "rate(1 hour)"
+    with pytest.raises(ValueError, match=r"every 1,800 s, .* 3,600 s"):
+        settings(**{"ghstats:schedule": "rate(30 minutes)"})
+
+
+@pytest.mark.parametrize("given", ["rate(1 week)", "rate(one day)", "rate(2days)", "rate(-1 days)", "every day"])
+def test_a_malformed_schedule_fails_naming_the_forms(given):
+    with pytest.raises(ValueError, match=r"'ghstats:schedule': .*(rate\(N minutes\|hours\|days\)|use cron\(...\) or rate\(...\))"):
+        settings(**{"ghstats:schedule": given})
+
+
+GHES = "https://ghe.example.com/api/v3"
+
+
+@pytest.mark.parametrize("given, expected", [
+    ("https://api.github.com", ["https://api.github.com"]),  # one string (as -c passes it)
+    ([GHES, "https://api.github.com/"], [GHES, "https://api.github.com"]),  # GHES + github.com, normalised
+    (f'["{GHES}", "https://api.github.com"]', [GHES, "https://api.github.com"]),  # a JSON list from -c
+])
+def test_github_api_urls_accept_one_url_or_a_list(given, expected):
+    assert settings(**{"ghstats:githubApiUrls": given}).github_api_urls == expected
+
+
+@pytest.mark.parametrize("given, problem", [
+    ("http://ghe.example.com/api/v3", r"\[0\] 'http://ghe.example.com/api/v3' is not an https URL"),
+    (["https://api.github.com", "https://github.com"], r"\[1\] 'https://github.com' is the github.com website, not its API"),
+    (["https://ghe.example.com"], r"\[0\] 'https://ghe.example.com' is not an API base URL; GitHub Enterprise Server's API is at"),
+    (["https://api.github.com", "https://api.github.com/"], r"\[1\] 'https://api.github.com' is listed twice"),
+    ([], r"is not a URL or a list of URLs"), (5, r"is not a URL or a list of URLs"), ("[oops", r"is not a JSON list"),
+])
+def test_github_api_urls_are_checked_like_the_config_api_url(given, problem):
+    with pytest.raises(ValueError, match=rf"'ghstats:githubApiUrls': .*{problem}"):
+        settings(**{"ghstats:githubApiUrls": given})
+
+
+def test_the_config_api_url_must_be_one_of_the_github_api_urls():
+    collection = {**COLLECTION, "api_url": GHES}
+    with pytest.raises(ValueError, match=r"'ghstats:githubApiUrls': \[\"https://api.github.com\"\] does not include the "
+                                         r"collection config's api_url 'https://ghe.example.com/api/v3' \('ghstats:collection'\)"):
+        settings(**{"ghstats:collection": collection})
+    assert settings(**{"ghstats:collection": collection, "ghstats:githubApiUrls": [GHES]}).github_api_urls == [GHES]
+
+
+def test_every_lambda_gets_the_github_api_urls():
+    app, stack = build_app({**CONTEXT, "ghstats:githubApiUrls": [GHES, "https://api.github.com"]})
+    functions = resources(Template.from_stack(stack), "AWS::Lambda::Function").values()
+    assert len(functions) == len(c.FUNCTIONS)
+    for function in functions:
+        env = function["Properties"]["Environment"]["Variables"]
+        assert json.loads(env[names.ENV_GITHUB_API_URLS]) == [GHES, "https://api.github.com"]
 
 
 def test_bad_context_config_fails_synth_naming_the_field():

@@ -26,7 +26,7 @@ def states(asl=None):
 def test_substitutions_are_exactly_the_documented_ones():
     found = set(re.findall(r"\$\{(\w+)\}", ASL.read_text()))
     assert found == {"StartRunFunctionArn", "ListReposFunctionArn", "QueryBatchFunctionArn", "AggregateFunctionArn",
-                     "LedgerTableName", "EventBusName"}
+                     "LedgerTableName", "EventBusName", "EventSource", "StackName"}
 
 
 def test_no_catch_but_the_lock_release_so_redrive_reruns_failed_tasks():
