@@ -707,6 +707,12 @@ def test_local_bundling_installs_lambda_wheels_and_copies_the_code(tmp_path):
         assert command[command.index(flag) + 1] == value
     assert "--only-binary=:all:" in command and "--no-compile" in command  # no .pyc of the build's Python
     assert (tmp_path / "handlers" / "query_batch.py").exists() and (tmp_path / "ghstats" / "github" / "queries").is_dir()
+    # every collector's GraphQL fragment travels with its folder
+    from ghstats.collectors import REGISTRY
+
+    for collector in REGISTRY.values():
+        bundled = tmp_path / collector.fragment_file.relative_to(c.FUNCTIONS_DIR)
+        assert bundled.read_text() == collector.fragment_file.read_text()
     assert not list(tmp_path.rglob("__pycache__"))
 
 

@@ -3,7 +3,8 @@
 import pytest
 
 from ghstats import names
-from ghstats.collect.aggregate import IncompleteRun, grand_total, merge_results, owner_totals
+from ghstats.collect.aggregate import IncompleteRun, merge_results
+from ghstats.collectors.repository_stats.summary import grand_total, owner_totals
 from ghstats.collect.steps import aggregate
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 
 import pytest
+
+from ghstats.collectors import REGISTRY
 import requests
 
 from ghstats.collect.batch import collect_batch
@@ -146,7 +148,7 @@ def test_every_fault_maps_to_its_error(sim, fault, error, wait):
     sim.add_fault(Fault(fault.pop("kind"), on_request=1, **fault))
     keys = [r.name_with_owner for r in sim.dataset.repos("acme")[:3]]
     with pytest.raises(error) as caught:
-        client_for(sim).query_repositories(keys)
+        client_for(sim).query_batch(keys, [REGISTRY["repository_stats"].fragment()])
     if wait is not None:
         assert caught.value.wait_seconds == wait
     if error is GitHubRateLimited:

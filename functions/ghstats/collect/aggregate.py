@@ -6,22 +6,7 @@ from collections import defaultdict
 from typing import Any
 
 from ghstats import names
-from ghstats.records import SCHEMA_VERSION
 from ghstats.storage import dumps
-
-# Per-owner totals in summary.json: output name -> record field summed.
-SUMMED_FIELDS = {
-    "stars": "stars",
-    "forks": "forks",
-    "watchers": "watchers",
-    "open_issues": "open_issues",
-    "closed_issues": "closed_issues",
-    "open_pull_requests": "open_pull_requests",
-    "closed_pull_requests": "closed_pull_requests",
-    "merged_pull_requests": "merged_pull_requests",
-}
-# Per-owner counts of repositories with a flag set.
-FLAG_COUNTS = {"archived": "is_archived", "forked": "is_fork", "templates": "is_template"}
 
 
 class IncompleteRun(Exception):
@@ -85,37 +70,14 @@ def _count_renamed_once(records: dict[str, dict[str, Any]], errors: dict[str, di
                                "batch_id": batch_of[key]}
 
 
-def owner_totals(records: dict[str, dict[str, Any]], errors: dict[str, dict[str, Any]]) -> dict[str, dict[str, int]]:
-    totals: dict[str, dict[str, int]] = defaultdict(
-        lambda: {"repos": 0, **{k: 0 for k in SUMMED_FIELDS}, **{k: 0 for k in FLAG_COUNTS}, "errors": 0}
-    )
-    for record in records.values():
-        owner = totals[record["owner"]]
-        owner["repos"] += 1
-        for out, field in SUMMED_FIELDS.items():
-            owner[out] += int(record[field])
-        for out, field in FLAG_COUNTS.items():
-            owner[out] += int(bool(record[field]))
-    for key in errors:
-        totals[key.split("/", 1)[0]]["errors"] += 1
-    return {owner: totals[owner] for owner in sorted(totals, key=str.lower)}
-
-
-def grand_total(per_owner: dict[str, dict[str, int]]) -> dict[str, int]:
-    total: dict[str, int] = defaultdict(int)
-    for counts in per_owner.values():
-        for name, value in counts.items():
-            total[name] += value
-    return dict(total)
-
-
 def dataset_lines(run_id: str, records: dict[str, dict[str, Any]]) -> str:
     """JSON Lines for Athena / DuckDB: one record per line, with the run id."""
     return "".join(dumps({**record, "run_id": run_id}) + "\n" for record in records.values())
 
 
-def outputs_document(run_id: str, records: dict[str, dict[str, Any]], started_at: str) -> dict[str, Any]:
-    return {"schema_version": SCHEMA_VERSION, "run_id": run_id, "started_at": started_at, "count": len(records),
+def outputs_document(run_id: str, records: dict[str, dict[str, Any]], started_at: str,
+                     schema_version: int) -> dict[str, Any]:
+    return {"schema_version": schema_version, "run_id": run_id, "started_at": started_at, "count": len(records),
             "repositories": records}
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from ghstats.collectors import BATCH_COLLECTOR
+from ghstats.collectors.unit import Collector
 from ghstats.github.client import GitHubClient
 from ghstats.github.errors import GitHubServerError
 
@@ -34,7 +36,7 @@ class BatchOutcome:
 
 def collect_batch(
     client: GitHubClient, keys: list[str], *, time_left: Callable[[], float] | None = None,
-    outcome: BatchOutcome | None = None,
+    outcome: BatchOutcome | None = None, collector: Collector = BATCH_COLLECTOR,
 ) -> BatchOutcome:
     """Every key ends in `records` or `errors`, or the call raises.
 
@@ -45,10 +47,11 @@ def collect_batch(
     what this call fetches is added to it as it arrives, so the caller keeps it when this raises.
     """
     outcome = outcome if outcome is not None else BatchOutcome()
+    fragments = [collector.fragment()]
 
     def run(group: list[str]) -> None:
         try:
-            answer = client.query_repositories(group)
+            answer = client.query_batch(group, fragments)
         except GitHubServerError:
             if len(group) == 1 or (time_left is not None and time_left() <= 0):
                 raise
@@ -57,7 +60,7 @@ def collect_batch(
             run(group[:middle])
             run(group[middle:])
             return
-        outcome.records.update(answer.records)
+        outcome.records.update({key: collector.record(key, node) for key, node in answer.nodes.items()})
         outcome.errors.update({k: e.to_dict() for k, e in answer.errors.items()})
         outcome.warnings.extend(answer.warnings)
         if answer.rate_limit is not None:

@@ -11,17 +11,11 @@ from datetime import datetime, timezone
 from typing import Any, Callable
 
 from ghstats import limits, names
-from ghstats.collect.aggregate import (
-    dataset_lines,
-    grand_total,
-    merge_results,
-    output_keys,
-    outputs_document,
-    owner_totals,
-)
+from ghstats.collect.aggregate import dataset_lines, merge_results, output_keys, outputs_document
 from ghstats.collect.batch import BatchOutcome, collect_batch
 from ghstats.collect.planning import ListingPaused, ListingProgress, plan_collection
 from ghstats.collect.start import RunConfigMismatch
+from ghstats.collectors import BATCH_COLLECTOR
 from ghstats.config import config_differences, parse_config
 from ghstats.github.client import GitHubClient
 from ghstats.github.errors import GitHubError, GitHubRateLimited
@@ -249,7 +243,7 @@ def aggregate(run_id: str, store: ObjectStore, now: Callable[[], float] = time.t
     org_errors = plan.get("org_errors", {})
     status = names.PARTIAL if errors or org_errors else names.SUCCEEDED
     keys = output_keys(run_id, _iso(finished)[:10])
-    per_owner = owner_totals(records, errors)
+    collected = BATCH_COLLECTOR.summarise(records, errors)  # repository_stats: "totals" and "owners"
     summary = {
         "schema_version": 1,
         "run_id": run_id,
@@ -261,8 +255,8 @@ def aggregate(run_id: str, store: ObjectStore, now: Callable[[], float] = time.t
         "repos_ok": len(records),
         "repos_failed": len(errors),
         "orgs_failed": len(org_errors),
-        "totals": grand_total(per_owner),
-        "owners": per_owner,
+        "totals": collected["totals"],
+        "owners": collected["owners"],
         "api": {
             "requests": plan["requests"] + requests,
             "listing_requests": plan["requests"],
@@ -272,7 +266,7 @@ def aggregate(run_id: str, store: ObjectStore, now: Callable[[], float] = time.t
         "config": plan["config"],
         "output_keys": keys,
     }
-    document = outputs_document(run_id, records, started_at)
+    document = outputs_document(run_id, records, started_at, BATCH_COLLECTOR.schema_version)
     store.put_json(keys["repositories"], document)
     store.put_json(keys["errors"], {"run_id": run_id, "count": len(errors), "errors": errors,
                                     "orgs": list(org_errors.values()), "warnings": plan["warnings"] + warnings})

@@ -34,7 +34,7 @@ from ghstats.github.errors import (
     raise_for_missing_scope,
     split_graphql_errors,
 )
-from ghstats.records import RateLimit, repository_record
+from ghstats.github.rate_limit import RateLimit
 
 USER_AGENT = "ghstats"
 
@@ -79,9 +79,9 @@ class ListedRepo:
 
 @dataclass
 class BatchAnswer:
-    """Every key asked for is in exactly one of records and errors."""
+    """Every key asked for is in exactly one of nodes (GitHub's answer node) and errors."""
 
-    records: dict[str, dict[str, Any]] = field(default_factory=dict)
+    nodes: dict[str, dict[str, Any]] = field(default_factory=dict)
     errors: dict[str, RepoError] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     rate_limit: RateLimit | None = None
@@ -238,15 +238,16 @@ class GitHubClient:
         repos = [ListedRepo(node["nameWithOwner"], node["isArchived"], node["isFork"]) for node in page["nodes"] or [] if node]
         return repos, (page["pageInfo"]["endCursor"] if page["pageInfo"]["hasNextPage"] else None)
 
-    def query_repositories(self, keys: list[str]) -> BatchAnswer:
-        """One batched query for the statistics of `keys` (owner/name each)."""
-        answer = self.graphql(documents.batch_query(keys))
+    def query_batch(self, keys: list[str], fragments: list[tuple[str, str]]) -> BatchAnswer:
+        """One batched query over `keys` (owner/name each) selecting `fragments`; GitHub's node
+        per repository, or its error (the collectors build the records)."""
+        answer = self.graphql(documents.batch_query(keys, fragments))
         batch = BatchAnswer(rate_limit=answer.rate_limit)
         for index, key in enumerate(keys):
             alias = documents.alias(index)
             node = answer.data.get(alias)
             if node is not None:
-                batch.records[key] = repository_record(key, node)
+                batch.nodes[key] = node
             else:
                 batch.errors[key] = answer.alias_errors.get(
                     alias, RepoError("MISSING", f"GitHub returned no data for {key}")

@@ -6,10 +6,10 @@ import json
 import re
 from functools import lru_cache
 from pathlib import Path
+from typing import Sequence
 
 QUERIES_DIR = Path(__file__).parent / "queries"
 _FRAGMENT_FILES = {
-    "RepositoryStats": "repository_stats.graphql",
     "RateLimitFields": "rate_limit_fields.graphql",
 }
 _SPREAD = re.compile(r"\.\.\.\s*([A-Za-z_][A-Za-z0-9_]*)")
@@ -51,14 +51,18 @@ def alias(index: int) -> str:
     return f"r{index}"
 
 
-def batch_query(keys: list[str]) -> str:
-    """One query with an alias per repository: r0: repository(owner: "o", name: "n") {...}.
+def batch_query(keys: list[str], fragments: Sequence[tuple[str, str]]) -> str:
+    """One query with an alias per repository: r0: repository(owner: "o", name: "n") {...},
+    each alias spreading every fragment given (name, GraphQL text: the collectors' fragments).
 
     Names are validated against GitHub's name rules and quoted as JSON strings (a subset of
     GraphQL string syntax), so no input can change the query's shape.
     """
     if not keys:
         raise ValueError("a batch needs at least one repository")
+    if not fragments:
+        raise ValueError("a batch needs at least one fragment")
+    spreads = "".join(f"    ...{name}\n" for name, _ in fragments)
     lines = ["query RepositoryBatch {", "  rateLimit {", "    ...RateLimitFields", "  }"]
     for index, key in enumerate(keys):
         match = REPO_KEY.match(key)
@@ -67,7 +71,7 @@ def batch_query(keys: list[str]) -> str:
         owner, name = match.groups()
         lines.append(
             f"  {alias(index)}: repository(owner: {json.dumps(owner)}, name: {json.dumps(name)}) "
-            "{\n    ...RepositoryStats\n  }"
+            "{\n" + spreads + "  }"
         )
     lines.append("}")
-    return with_fragments("\n".join(lines))
+    return "\n".join([with_fragments("\n".join(lines)), *(text for _, text in fragments)])
