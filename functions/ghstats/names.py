@@ -9,7 +9,6 @@ ENV_SECRET_NAME = "GHSTATS_SECRET_NAME"
 ENV_GITHUB_API_URLS = "GHSTATS_GITHUB_API_URLS"  # JSON list of the GitHub REST base URLs this deployment may call
 ENV_STACK_NAME = "GHSTATS_STACK_NAME"  # the deployed stack; a metric dimension (default STACK_NAME)
 ENV_TOKEN = "GITHUB_TOKEN"  # local runs only
-ENV_GITHUB_API_URLS = "GHSTATS_GITHUB_API_URLS"  # JSON list: the only hosts the credential is sent to
 
 # -- Powertools ------------------------------------------------------------------------------
 SERVICE = "ghstats"

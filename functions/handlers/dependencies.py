@@ -17,7 +17,7 @@ from ghstats.collect.steps import ClientFactory
 from ghstats.github.client import GitHubClient
 from ghstats.github.credentials import token_provider
 from ghstats.github.endpoints import Endpoints
-from ghstats.github.hosts import allowed_api_urls, check_allowed
+from ghstats.github.hosts import allowed_api_url, allowed_api_urls
 from ghstats.ledger import Ledger
 from ghstats.storage import ObjectStore, S3ObjectStore
 
@@ -55,11 +55,13 @@ def build(
     providers: dict[str, Any] = {}  # api_url -> token provider (App tokens are cached inside)
 
     def make_client(api_url: str) -> GitHubClient:
-        check_allowed(api_url, allowed)  # before any credential is read or any request is sent
-        endpoints = Endpoints.from_api_url(api_url)
-        if api_url not in providers:
-            providers[api_url] = token_provider(environ, endpoints, session)
-        return GitHubClient(endpoints, providers[api_url], session=session, timeout=timeout)
+        # Before any credential is read or any request is sent; the client is built from the
+        # deployment's own entry, never from the string a config or a stored work item gave.
+        base = allowed_api_url(api_url, allowed)
+        endpoints = Endpoints.from_api_url(base)
+        if base not in providers:
+            providers[base] = token_provider(environ, endpoints, session)
+        return GitHubClient(endpoints, providers[base], session=session, timeout=timeout)
 
     table = (dynamodb or boto3.resource("dynamodb")).Table(table_name)
     return Dependencies(

@@ -130,3 +130,26 @@ def test_config_differences_name_each_changed_key():
         '[{"name": "acme", "exclude": [], "include_archived": true, "include_forks": true}, '
         '{"name": "globex", "exclude": [], "include_archived": true, "include_forks": true}]',
     ]
+
+
+def test_only_the_deployments_own_spelling_of_an_api_url_is_allowed():
+    from ghstats.github.hosts import ApiUrlNotAllowed, allowed_api_url
+
+    allowed = ("https://api.github.com", "https://ghe.example.com/api/v3/")
+    assert allowed_api_url("https://API.github.com/", allowed) == "https://api.github.com"
+    assert allowed_api_url("https://ghe.example.com/api/v3", allowed) == "https://ghe.example.com/api/v3"
+    for trick in ("https://evil.example\\@api.github.com", "https://evil.example@api.github.com",
+                  "https://api.github.com@evil.example", "https://api.github.com:443", "https://api.github.com.",
+                  "http://api.github.com", "https://api.github.com/?x", "https://ghe.example.com/api/v3/../v3", None, 7):
+        with pytest.raises(ApiUrlNotAllowed):
+            allowed_api_url(trick, allowed)
+
+
+def test_the_deployments_hosts_setting_is_checked_with_the_api_url_rules():
+    from ghstats.github.hosts import BadHostSetting, allowed_api_urls
+
+    assert allowed_api_urls({}) == ("https://api.github.com",)
+    assert allowed_api_urls({"GHSTATS_GITHUB_API_URLS": '["https://ghe.example.com/api/v3"]'}) == ("https://ghe.example.com/api/v3",)
+    for bad in ("[]", "not json", '["https://github.com"]', '["https://evil\\\\\\\\@api.github.com"]', '[7]'):
+        with pytest.raises(BadHostSetting):
+            allowed_api_urls({"GHSTATS_GITHUB_API_URLS": bad})

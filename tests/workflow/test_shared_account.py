@@ -87,17 +87,31 @@ def test_the_deployments_own_github_is_collected_with_the_secret(make_sim, deplo
     assert secret_reads and github.count(kind="graphql") == 3  # preflight, one page, one batch
 
 
-def test_a_stored_batch_naming_another_host_is_refused_before_any_request(make_sim, deployed, secret_reads):
-    # Given a run whose batch object in S3 was rewritten to point at another host
-    github = make_sim({"acme": 30})
-    attacker = make_sim({"acme": 30})
-    aws = deployed(github.url, {"token": TOKEN})
+def attacker_spellings(github, attacker):
+    """A foreign host as it is, and hidden behind the allowed one where a URL parser and an HTTP
+    client read a URL differently (found in review: urlparse took the host after the backslash)."""
+    github_netloc, attacker_netloc = github.url.split("://")[1], attacker.url.split("://")[1]
+    return [attacker.url, f"http://{attacker_netloc}\\@{github_netloc}", f"http://{attacker_netloc}\\\\@{github_netloc}",
+            f"http://{attacker_netloc}@{github_netloc}", f"http://{github_netloc}@{attacker_netloc}",
+            f"{attacker.url}#{github_netloc}", f"{attacker.url}?{github_netloc}"]
+
+
+@pytest.mark.parametrize("credential", ["pat", "app"])
+def test_a_stored_batch_naming_another_host_is_refused_before_any_request(make_sim, deployed, secret_reads, key_pair,
+                                                                          credential):
+    # Given a run whose batch object in S3 was rewritten to point at another host, however spelled
+    github = make_sim({"acme": 30}, apps={APP_ID: key_pair[1]})
+    attacker = make_sim({"acme": 30}, apps={APP_ID: key_pair[1]})
+    secret = {"token": TOKEN} if credential == "pat" else {"app_id": APP_ID, "installation_id": "7", "private_key": key_pair[0]}
+    aws = deployed(github.url, secret)
     run_id = "tampered"
-    aws.dependencies().store.put_json(names.batch_key(run_id, "00000"), {
-        "run_id": run_id, "batch_id": "00000", "api_url": attacker.url, "keys": sorted(org_keys(attacker, "acme"))})
-    # When QueryBatch runs it, the host is not trusted from S3
-    with pytest.raises(ApiUrlNotAllowed):
-        aws.invoke("QueryBatch", {"run_id": run_id, "batch_id": "00000", "rate_limit_waits": 0, "retry_count": 0})
+    for index, api_url in enumerate(attacker_spellings(github, attacker)):
+        batch_id = f"{index:05d}"
+        aws.dependencies().store.put_json(names.batch_key(run_id, batch_id), {
+            "run_id": run_id, "batch_id": batch_id, "api_url": api_url, "keys": sorted(org_keys(attacker, "acme"))})
+        # When QueryBatch runs it, the host is not trusted from S3
+        with pytest.raises(ApiUrlNotAllowed):
+            aws.invoke("QueryBatch", {"run_id": run_id, "batch_id": batch_id, "rate_limit_waits": 0, "retry_count": 0})
     assert attacker.count() == 0 and github.count() == 0 and secret_reads == []
 
 

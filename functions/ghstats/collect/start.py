@@ -13,7 +13,7 @@ from typing import Any
 from ghstats import ledger as ledger_outcomes
 from ghstats import names
 from ghstats.config import config_differences, parse_config
-from ghstats.github.hosts import check_allowed
+from ghstats.github.hosts import allowed_api_url
 from ghstats.ledger import Ledger
 
 
@@ -43,7 +43,7 @@ def start_run(run_id: str, raw_config: Any, started_at: str, execution_arn: str,
               allowed_api_urls: tuple[str, ...]) -> dict[str, Any]:
     """Check, lock and record; returns the run's first start and the lock's key (for ReleaseLock)."""
     config = parse_config(raw_config)  # InvalidConfig names every field and its fix
-    check_allowed(config.api_url, allowed_api_urls)  # ApiUrlNotAllowed: nothing sent anywhere
+    allowed_api_url(config.api_url, allowed_api_urls)  # ApiUrlNotAllowed: nothing sent anywhere
     normalised, fingerprint = config.to_dict(), config.fingerprint()
     _refuse_other_config(run_id, ledger.get_run(run_id), normalised, fingerprint)
     outcome = ledger.record_start(run_id, execution_arn, started_at, normalised, fingerprint, config.name)
@@ -56,6 +56,8 @@ def start_run(run_id: str, raw_config: Any, started_at: str, execution_arn: str,
         )
     if outcome == ledger_outcomes.CONFIG_CHANGED:  # another start got in between the check and the write
         _refuse_other_config(run_id, ledger.get_run(run_id), normalised, fingerprint)
+        raise RunConfigMismatch(f"run {run_id} was started with another config by another execution just now: "
+                                "start a new run (without run_id) for this config")
     recorded = ledger.get_run(run_id) or {}
     # A run started before (a re-run of its id) keeps the time it first started: the plan, the
     # outputs and latest/'s "newer run" check all date it by that.

@@ -4,14 +4,13 @@ The GitHub API base URL is a deploy-time setting (cdk.json context `ghstats:gith
 passed to every Lambda as GHSTATS_GITHUB_API_URLS), never something an execution input or a
 stored work item decides: whoever can start an execution or write to the bucket must not be
 able to send the token, or an App JWT, to a host of their choosing. Every GitHub client is
-built through `check_allowed` before a credential is read.
+built through `allowed_api_url` before a credential is read, from the allowed entry itself.
 """
 
 from __future__ import annotations
 
 import json
 from typing import Any, Mapping
-from urllib.parse import urlparse
 
 from ghstats import names
 from ghstats.github.endpoints import GITHUB_COM_API
@@ -25,11 +24,9 @@ class BadHostSetting(Exception):
     """GHSTATS_GITHUB_API_URLS is not a JSON list of URLs (a deployment problem)."""
 
 
-def normalise(api_url: str) -> str:
-    """One spelling per API base: lower-case scheme and host, no trailing slash."""
-    parsed = urlparse(api_url.strip())
-    netloc = (parsed.hostname or "") + (f":{parsed.port}" if parsed.port else "")
-    return f"{parsed.scheme.lower()}://{netloc.lower()}{parsed.path.rstrip('/')}"
+def _spelling(api_url: str) -> str:
+    """What two spellings of one API base share: no surrounding space or trailing slash, any case."""
+    return api_url.strip().rstrip("/").lower()
 
 
 def allowed_api_urls(environ: Mapping[str, str]) -> tuple[str, ...]:
@@ -41,7 +38,9 @@ def allowed_api_urls(environ: Mapping[str, str]) -> tuple[str, ...]:
         value: Any = json.loads(raw)
     except ValueError:
         value = None
-    if not isinstance(value, list) or not value or not all(isinstance(v, str) and v for v in value):
+    from ghstats.config import check_api_url  # the same rules as the config's api_url
+
+    if not isinstance(value, list) or not value or any(not isinstance(v, str) or check_api_url(v) for v in value):
         raise BadHostSetting(
             f"environment variable {names.ENV_GITHUB_API_URLS} must be a JSON list of GitHub API URLs, "
             'e.g. ["https://api.github.com"]; deploy with the ghstats CDK stack (context ghstats:githubApiUrls)'
@@ -49,10 +48,17 @@ def allowed_api_urls(environ: Mapping[str, str]) -> tuple[str, ...]:
     return tuple(value)
 
 
-def check_allowed(api_url: str, allowed: tuple[str, ...]) -> None:
-    """Raise ApiUrlNotAllowed unless `api_url` is one of `allowed`; nothing is sent before."""
-    if normalise(api_url) in {normalise(a) for a in allowed}:
-        return
+def allowed_api_url(api_url: Any, allowed: tuple[str, ...]) -> str:
+    """The deployment's own spelling of `api_url` if it is one of `allowed`, else ApiUrlNotAllowed.
+
+    The whole URL must equal an allowed one (but for case and a trailing slash): no parsing that
+    a URL parser and an HTTP client could read differently (userinfo, backslashes, ports), and
+    the caller then builds its client from the allowed entry, never from the string it was given.
+    """
+    if isinstance(api_url, str):
+        for entry in allowed:
+            if _spelling(entry) == _spelling(api_url):
+                return entry.strip().rstrip("/")
     raise ApiUrlNotAllowed(
         f"api_url {api_url!r} is not a GitHub API of this deployment ({', '.join(allowed)}): the credential "
         "is only sent there. To collect from another GitHub, add its API URL to the cdk.json context "
