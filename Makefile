@@ -1,5 +1,5 @@
 # ghstats: every set-up step lives here. `make test` and `make demo` work on a fresh machine
-# with Python 3.11+ and Node 20.
+# with Python 3.11+ and Node 20 or newer (22 recommended).
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python

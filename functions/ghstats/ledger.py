@@ -62,16 +62,19 @@ class Ledger:
 
     # -- StartRun and the collection lock ---------------------------------------------------
 
-    def _lock_update(self, collection: str, run_id: str, execution_arn: str, since: str) -> dict[str, Any]:
-        """Take the collection's lock unless another execution holds a lock that has not expired."""
+    def _lock_update(self, collection: str, run_id: str, execution_arn: str, since: str,
+                     taken_at_ms: int | None = None) -> dict[str, Any]:
+        """Take the collection's lock unless another execution holds a lock that has not expired.
+        `taken_at_ms` (default now) dates this taking: an end event older than it frees nothing."""
         now = int(self._now())
         return {
             "Key": {"pk": names.lock_pk(collection), "sk": names.LOCK_SK},
             "UpdateExpression": "SET run_id = :run, execution_arn = :arn, since = :since, expires_at = :expires, "
-                                "collection_name = :name, updated_at = :iso",
+                                "taken_at_ms = :taken, collection_name = :name, updated_at = :iso",
             "ConditionExpression": "attribute_not_exists(pk) OR execution_arn = :arn OR expires_at < :now",
             "ExpressionAttributeValues": {":run": run_id, ":arn": execution_arn, ":since": since, ":name": collection,
                                           ":expires": now + limits.EXECUTION_TIMEOUT_S, ":now": now,
+                                          ":taken": taken_at_ms if taken_at_ms is not None else int(self._now() * 1000),
                                           ":iso": self._iso_now()},
         }
 
@@ -119,24 +122,52 @@ class Ledger:
             raise
         return STARTED
 
-    def take_lock(self, collection: str, run_id: str, execution_arn: str, since: str) -> bool:
+    def take_lock(self, collection: str, run_id: str, execution_arn: str, since: str,
+                  taken_at_ms: int | None = None) -> bool:
         """Take the lock alone (a redriven execution takes it back); False when another holds it."""
         try:
-            self._table.update_item(**self._lock_update(collection, run_id, execution_arn, since))
+            self._table.update_item(**self._lock_update(collection, run_id, execution_arn, since, taken_at_ms))
         except ClientError as exc:
             if _conditional_failed(exc):
                 return False
             raise
         return True
 
-    def release_lock(self, collection: str, execution_arn: str) -> bool:
-        """Free the lock if this execution holds it (it expires at once); False otherwise."""
+    def hold_lock(self, collection: str, run_id: str, execution_arn: str) -> dict[str, Any] | None:
+        """Before a step sends anything to GitHub: keep this execution's lock (and its expiry one
+        execution timeout ahead), or take it back if it is free or expired (a redrive after the
+        lock was freed). Returns None when held, else the item of the execution that holds it."""
+        now = int(self._now())
+        try:
+            self._table.update_item(
+                Key={"pk": names.lock_pk(collection), "sk": names.LOCK_SK},
+                UpdateExpression="SET expires_at = :expires",
+                ConditionExpression="execution_arn = :arn AND expires_at >= :now",
+                ExpressionAttributeValues={":arn": execution_arn, ":now": now, ":expires": now + limits.EXECUTION_TIMEOUT_S},
+            )
+            return None
+        except ClientError as exc:
+            if not _conditional_failed(exc):
+                raise
+        if self.take_lock(collection, run_id, execution_arn, self._iso_now()):
+            return None
+        return self.get_lock(collection) or {}
+
+    def release_lock(self, collection: str, execution_arn: str, ended_at_ms: int | None = None) -> bool:
+        """Free the lock if this execution holds it (it expires at once); False otherwise. With
+        `ended_at_ms` (an end event's time) only a lock taken before then: a late FAILED of the
+        first attempt never frees the lock its redrive took back."""
+        condition = "execution_arn = :arn"
+        values: dict[str, Any] = {":zero": 0, ":arn": execution_arn, ":iso": self._iso_now()}
+        if ended_at_ms is not None:
+            condition += " AND (attribute_not_exists(taken_at_ms) OR taken_at_ms <= :ended)"
+            values[":ended"] = ended_at_ms
         try:
             self._table.update_item(
                 Key={"pk": names.lock_pk(collection), "sk": names.LOCK_SK},
                 UpdateExpression="SET expires_at = :zero, released_at = :iso",
-                ConditionExpression="execution_arn = :arn",
-                ExpressionAttributeValues={":zero": 0, ":arn": execution_arn, ":iso": self._iso_now()},
+                ConditionExpression=condition,
+                ExpressionAttributeValues=values,
             )
         except ClientError as exc:
             if _conditional_failed(exc):

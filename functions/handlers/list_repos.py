@@ -24,6 +24,7 @@ def handler(event: dict[str, Any], context: Any, deps: dependencies.Dependencies
         event["run_id"], event.get("config"), event["started_at"], deps.store, deps.ledger, deps.make_client,
         retry_count=int(event.get("retry_count", 0)), rate_limit_waits=int(event.get("rate_limit_waits", 0)),
         time_left=dependencies.time_left(context, limits.LIST_REPOS_SAFETY_MARGIN_S),
+        execution_arn=event.get("execution_arn"),
     )
     if answer["status"] == names.ANSWER_RATE_LIMITED:
         logger.warning("rate limited while listing", extra={"wait_seconds": answer["wait_seconds"]})

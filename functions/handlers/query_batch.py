@@ -19,6 +19,7 @@ def handler(event: dict[str, Any], context: Any, deps: dependencies.Dependencies
     answer = steps.query_batch(
         event["run_id"], event["batch_id"], int(event.get("rate_limit_waits", 0)), int(event.get("retry_count", 0)),
         deps.store, deps.ledger, deps.make_client, time_left=dependencies.time_left(context, limits.QUERY_BATCH_SAFETY_MARGIN_S),
+        execution_arn=event.get("execution_arn"),
     )
     if answer["status"] == names.ANSWER_RATE_LIMITED:
         logger.warning("rate limited", extra={"wait_seconds": answer["wait_seconds"], "waits": answer["rate_limit_waits"]})
@@ -28,4 +29,6 @@ def handler(event: dict[str, Any], context: Any, deps: dependencies.Dependencies
         if answer.get("remaining_points") is not None:
             counts[names.METRIC_POINTS_REMAINING] = answer["remaining_points"]
         publish_metrics(counts)
-    return {k: answer[k] for k in ("run_id", "batch_id", "status", "wait_seconds", "rate_limit_waits")}
+    # execution_arn goes round the rate-limit loop with the batch (the lock is checked each time)
+    return {**{k: answer[k] for k in ("run_id", "batch_id", "status", "wait_seconds", "rate_limit_waits")},
+            "execution_arn": event.get("execution_arn")}

@@ -75,9 +75,11 @@ def _keep_lock(deps: dependencies.Dependencies, detail: dict[str, Any], run_id: 
     if not arn:
         return None
     if status in (names.SUCCEEDED, *names.TERMINAL_FAILURES):
-        return "released" if deps.ledger.release_lock(collection, arn) else None
+        ended = detail.get("stopDate")
+        return "released" if deps.ledger.release_lock(collection, arn, int(ended) if ended else None) else None
     if status == names.RUNNING and redrive_count:
-        if deps.ledger.take_lock(collection, run_id, arn, at or ""):
+        taken = detail.get("redriveDate") or detail.get("startDate")
+        if deps.ledger.take_lock(collection, run_id, arn, at or "", int(taken) if taken else None):
             return "taken"
         holder = deps.ledger.get_lock(collection) or {}
         logger.warning("a redriven run runs beside another run of its collection",

@@ -127,3 +127,13 @@ def test_events_of_another_execution_never_touch_the_run(ledger):
     assert ledger.apply_execution_status("a", "FAILED", 0, error="RunInProgress", execution_arn=ARN_B) is False
     assert ledger.get_run("a")["status"] == "RUNNING"
     assert ledger.apply_execution_status("a", "FAILED", 0, error="GitHubServerError", execution_arn=ARN_A) is True
+
+
+def test_a_step_holds_its_lock_takes_a_freed_one_back_and_is_refused_another_runs(ledger):
+    ledger.record_start("a", ARN_A, "2026-01-01T00:00:00Z", {}, "h1", "default")
+    assert ledger.hold_lock("default", "a", ARN_A) is None  # its own
+    assert ledger.hold_lock("default", "b", ARN_B)["run_id"] == "a"  # another's: refused, who holds it
+    ledger.release_lock("default", ARN_A)  # e.g. TrackRun after the first attempt failed
+    assert ledger.hold_lock("default", "a", ARN_A) is None  # a redrive takes it back
+    assert ledger.get_lock("default")["expires_at"] > 1_700_000_000
+    assert ledger.hold_lock("default", "b", ARN_B)["execution_arn"] == ARN_A

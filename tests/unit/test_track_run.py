@@ -150,3 +150,16 @@ def test_a_redriven_execution_takes_its_lock_back_unless_another_run_holds_it(de
     hold_lock(deps, arn="arn:aws:states:us-east-1:1:execution:sm:other")
     assert call(deps, event("RUNNING", redrive_count=2, redriveDate=1_700_002_000_000))["lock"] == "held_by_another"
     assert deps.ledger.get_lock("default")["execution_arn"].endswith(":other")
+
+
+def test_a_late_end_event_of_the_first_attempt_never_frees_the_lock_its_redrive_took(deps):
+    # Found in review: EventBridge delivers out of order; the first attempt's FAILED came after the
+    # redrive's RUNNING and freed the redrive's lock, so a new start could run beside it.
+    hold_lock(deps)
+    assert call(deps, event("RUNNING", redrive_count=1, redriveDate=1_700_001_000_000))["lock"] == "taken"
+    late = event("FAILED", error="GitHubServerError")  # stopDate 1_700_000_600_000: before the redrive
+    assert call(deps, late)["lock"] is None
+    lock = deps.ledger.get_lock("default")
+    assert lock["execution_arn"] == LOCKED_ARN and lock["expires_at"] > 0
+    # the redrive's own end frees it
+    assert call(deps, event("FAILED", redrive_count=1, stopDate=1_700_002_000_000))["lock"] == "released"

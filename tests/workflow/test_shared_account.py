@@ -216,3 +216,30 @@ def test_a_run_that_lost_its_lock_finishes_and_leaves_the_new_holders_lock(make_
     assert outcome.status == "SUCCEEDED", outcome.cause
     lock = local_aws.ledger().get_lock("default")
     assert lock["execution_arn"] == other and lock["expires_at"] > 0
+
+
+def test_a_redriven_batch_does_not_run_while_another_run_of_its_collection_holds_the_lock(make_sim, local_aws):
+    from simulator import Fault
+
+    # Given a run that failed in its Map (its lock freed by TrackRun) ...
+    sim = make_sim({"acme": 60})
+    sim.add_fault(Fault("unauthorized", on_request=4))  # preflight, listing, batch 00000 ok, 00001 refused
+    config = {"orgs": ["acme"], "batch_size": 30, "max_concurrency": 1, "api_url": sim.url}
+    failed = local_aws.run(config, name="first")
+    assert failed.status == "FAILED" and local_aws.ledger().get_lock("default")["expires_at"] == 0
+    # ... and a new run of the collection that holds the lock now
+    other = "arn:aws:states:us-east-1:123456789012:execution:ghstats-collect:second"
+    local_aws.ledger().take_lock("default", "second", other, "2026-12-01T00:00:00Z")
+    requests_before = sim.count()
+    # When the failed run's batch runs again (what a console redrive does)
+    redrive = {"run_id": "first", "batch_id": "00001", "rate_limit_waits": 0, "retry_count": 0,
+               "execution_arn": failed.execution_arn}
+    from ghstats.collect.start import RunInProgress
+
+    with pytest.raises(RunInProgress, match="run second is in progress"):
+        local_aws.invoke("QueryBatch", redrive)
+    # Then it sent nothing; once the other run ended, the redrive takes the lock back and goes on
+    assert sim.count() == requests_before
+    local_aws.ledger().release_lock("default", other)
+    assert local_aws.invoke("QueryBatch", redrive)["status"] == "done"
+    assert local_aws.ledger().get_lock("default")["execution_arn"] == failed.execution_arn

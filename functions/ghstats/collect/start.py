@@ -39,6 +39,23 @@ def _refuse_other_config(run_id: str, stored_run: dict[str, Any] | None, config:
     )
 
 
+def run_in_progress(collection: str, holder: dict[str, Any]) -> RunInProgress:
+    return RunInProgress(
+        f"run {holder.get('run_id', '?')} is in progress since {holder.get('since', '?')} "
+        f"(collection '{collection}', execution {holder.get('execution_arn', '?')}): one run of a collection at a "
+        "time. Wait for it to end (ghstats status), or stop that execution, then start this one again"
+    )
+
+
+def hold_lock_or_refuse(ledger: Ledger, collection: str, run_id: str, execution_arn: str | None) -> None:
+    """Before a step sends anything to GitHub: this execution holds its collection's lock, or
+    takes it back (a redrive after the lock was freed), or the step fails with RunInProgress."""
+    if execution_arn:
+        holder = ledger.hold_lock(collection, run_id, execution_arn)
+        if holder is not None:
+            raise run_in_progress(collection, holder)
+
+
 def start_run(run_id: str, raw_config: Any, started_at: str, execution_arn: str, ledger: Ledger,
               allowed_api_urls: tuple[str, ...]) -> dict[str, Any]:
     """Check, lock and record; returns the run's first start and the lock's key (for ReleaseLock)."""
@@ -48,12 +65,7 @@ def start_run(run_id: str, raw_config: Any, started_at: str, execution_arn: str,
     _refuse_other_config(run_id, ledger.get_run(run_id), normalised, fingerprint)
     outcome = ledger.record_start(run_id, execution_arn, started_at, normalised, fingerprint, config.name)
     if outcome == ledger_outcomes.LOCKED:
-        holder = ledger.get_lock(config.name) or {}
-        raise RunInProgress(
-            f"run {holder.get('run_id', '?')} is in progress since {holder.get('since', '?')} "
-            f"(collection '{config.name}', execution {holder.get('execution_arn', '?')}): one run of a collection at a "
-            "time. Wait for it to end (ghstats status), or stop that execution, then start this one again"
-        )
+        raise run_in_progress(config.name, ledger.get_lock(config.name) or {})
     if outcome == ledger_outcomes.CONFIG_CHANGED:  # another start got in between the check and the write
         _refuse_other_config(run_id, ledger.get_run(run_id), normalised, fingerprint)
         raise RunConfigMismatch(f"run {run_id} was started with another config by another execution just now: "

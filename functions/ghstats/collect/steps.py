@@ -14,9 +14,9 @@ from ghstats import limits, names
 from ghstats.collect.aggregate import dataset_lines, merge_results, output_keys, outputs_document
 from ghstats.collect.batch import BatchOutcome, collect_batch
 from ghstats.collect.planning import ListingPaused, ListingProgress, plan_collection
-from ghstats.collect.start import RunConfigMismatch
+from ghstats.collect.start import RunConfigMismatch, hold_lock_or_refuse
 from ghstats.collectors import BATCH_COLLECTOR
-from ghstats.config import config_differences, parse_config
+from ghstats.config import DEFAULT_COLLECTION_NAME, config_differences, parse_config
 from ghstats.github.client import GitHubClient
 from ghstats.github.errors import GitHubError, GitHubRateLimited
 from ghstats.ledger import Ledger
@@ -66,6 +66,7 @@ def list_repos(
     retry_count: int = 0,
     rate_limit_waits: int = 0,
     time_left: Callable[[], float] | None = None,
+    execution_arn: str | None = None,
 ) -> dict[str, Any]:
     """Plan the run once: a re-run of the same run id reuses the stored plan (no GitHub calls).
 
@@ -83,6 +84,7 @@ def list_repos(
                                 f"({'; '.join(config_differences(stored['config'], config.to_dict()))}): "
                                 "start it with that config, or start a new run")
     if stored is None:
+        hold_lock_or_refuse(ledger, config.name, run_id, execution_arn)  # a redrive runs beside no other run
         client = make_client(config.api_url)
         progress_key = names.listing_progress_key(run_id)
         progress = ListingProgress.resume(store.get_json(progress_key), config)
@@ -113,7 +115,7 @@ def list_repos(
         for batch_id, keys in plan.batches.items():
             store.put_json(
                 names.batch_key(run_id, batch_id),
-                {"run_id": run_id, "batch_id": batch_id, "api_url": config.api_url, "keys": keys},
+                {"run_id": run_id, "batch_id": batch_id, "api_url": config.api_url, "collection": config.name, "keys": keys},
                 transient=True,
             )
         stored = {"run_id": run_id, "config": config.to_dict(), "config_hash": config.fingerprint(),
@@ -148,6 +150,7 @@ def query_batch(
     make_client: ClientFactory,
     time_left: Callable[[], float] | None = None,
     now: Callable[[], float] = time.time,
+    execution_arn: str | None = None,
 ) -> dict[str, Any]:
     batch = store.get_json(names.batch_key(run_id, batch_id))
     if batch is None:
@@ -161,6 +164,7 @@ def query_batch(
         ledger.batch_done(run_id, batch_id, len(existing["records"]), len(existing["errors"]), existing["points"])
         return {**answer, "reused": True}
 
+    hold_lock_or_refuse(ledger, batch.get("collection", DEFAULT_COLLECTION_NAME), run_id, execution_arn)
     ledger.batch_started(run_id, batch_id)
     client = make_client(batch["api_url"])  # the host is checked against the deployment's, not trusted from S3
     partial_key = names.partial_key(run_id, batch_id)
