@@ -41,6 +41,20 @@ FUNCTIONS = {
 # The functions that read the GitHub credentials (secretsmanager:GetSecretValue).
 SECRET_READERS = ("ListRepos", "QueryBatch")
 
+# The ledger calls each function makes (tests/workflow/test_grants.py records them on every path
+# and checks they are all here; the stack grants exactly these). A TransactWriteItems of Updates
+# needs UpdateItem alone.
+# - StartRun: reads the run (and the lock's holder when refused); takes the lock with the run.
+# - ListRepos, QueryBatch: hold the lock before GitHub (UpdateItem; GetItem of the holder when
+#   refused); ListRepos records the plan and puts each batch item conditionally (PutItem).
+# - TrackRun: updates the run and the lock; reads the holder when a redrive finds it taken.
+LEDGER_ACTIONS = {
+    "StartRun": ("dynamodb:GetItem", "dynamodb:UpdateItem"),
+    "ListRepos": ("dynamodb:UpdateItem", "dynamodb:PutItem", "dynamodb:GetItem"),
+    "QueryBatch": ("dynamodb:UpdateItem", "dynamodb:GetItem"),
+    "TrackRun": ("dynamodb:UpdateItem", "dynamodb:GetItem"),
+}
+
 # Substitution name in the ASL -> function logical name.
 ASL_FUNCTIONS = {
     "StartRunFunctionArn": "StartRun",

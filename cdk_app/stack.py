@@ -174,17 +174,8 @@ class GhStatsStack(cdk.Stack):
         self._allow_s3("QueryBatch", read + tagged_write, ["runs"])
         self._allow_s3("Aggregate", read, ["runs", "latest"])  # latest/: is this run newer?
         self._allow_s3("Aggregate", write, ["runs", "latest", "datasets"])  # outputs carry no tags
-        # ListRepos records the plan (UpdateItem) and one item per batch, each a conditional PutItem
-        # (a re-plan never resets a batch); StartRun reads the run and the lock (GetItem) and takes
-        # the lock with the run record in one TransactWriteItems of two Updates; QueryBatch only
-        # updates items (a TransactWriteItems of Updates needs UpdateItem alone); TrackRun updates
-        # the run and the lock, and reads who holds the lock when a redrive finds it taken.
-        # StartRun touches neither the bucket nor the secret.
-        ledger_writes = {"ListRepos": ["dynamodb:UpdateItem", "dynamodb:PutItem"], "QueryBatch": ["dynamodb:UpdateItem"],
-                         "TrackRun": ["dynamodb:UpdateItem", "dynamodb:GetItem"],
-                         "StartRun": ["dynamodb:GetItem", "dynamodb:UpdateItem"]}
-        for name, actions in ledger_writes.items():
-            f[name].add_to_role_policy(iam.PolicyStatement(actions=actions, resources=[self.table.table_arn]))
+        for name, actions in c.LEDGER_ACTIONS.items():
+            f[name].add_to_role_policy(iam.PolicyStatement(actions=list(actions), resources=[self.table.table_arn]))
         for name in c.SECRET_READERS:
             self._allow_secret_read(f[name])
 

@@ -200,8 +200,8 @@ S3_READ_WRITE = {"s3:GetObject", "s3:ListBucket", "s3:PutObject", "s3:PutObjectT
 
 
 @pytest.mark.parametrize("function_name, expected", [
-    ("ListRepos", TRACING | SECRET_READ | S3_READ_WRITE | {"dynamodb:UpdateItem", "dynamodb:PutItem"}),
-    ("QueryBatch", TRACING | SECRET_READ | S3_READ_WRITE | {"dynamodb:UpdateItem"}),
+    ("ListRepos", TRACING | SECRET_READ | S3_READ_WRITE | {"dynamodb:UpdateItem", "dynamodb:PutItem", "dynamodb:GetItem"}),
+    ("QueryBatch", TRACING | SECRET_READ | S3_READ_WRITE | {"dynamodb:UpdateItem", "dynamodb:GetItem"}),
     ("Aggregate", TRACING | S3_READ_WRITE - {"s3:PutObjectTagging"}),  # its outputs carry no tags
     ("TrackRun", TRACING | {"dynamodb:UpdateItem", "dynamodb:GetItem"} | DLQ_SEND),
     ("StartRun", TRACING | {"dynamodb:GetItem", "dynamodb:UpdateItem"}),  # the ledger only: no S3, no secret
