@@ -378,6 +378,7 @@ class Dataset:
         self._next_added_id = 900_000_000
         self.version = 0
         self._listing_cache: dict[tuple[Any, ...], tuple[list[SimRepo], list[Any]]] = {}
+        self._alert_index: Any = None
 
     # -- owners ------------------------------------------------------------------------------
 
@@ -456,6 +457,28 @@ class Dataset:
                 self._listing_cache.clear()
             self._listing_cache[cache_key] = result
             return result
+
+    # -- security alerts (generated in simulator/alerts.py) -----------------------------------
+
+    @property
+    def alert_index(self) -> Any:
+        """The seeded security alerts of every owner (simulator.alerts.AlertIndex)."""
+        with self._lock:
+            if self._alert_index is None:
+                from simulator.alerts import AlertIndex  # alerts.py builds on this module
+
+                self._alert_index = AlertIndex(self.seed, self.repos, lambda: self.version)
+            return self._alert_index
+
+    def alerts(self, owner: str, kind: str) -> list[Any]:
+        """The truth behind GET /orgs/{owner}/{kind}/alerts: every alert of `kind`
+        ("dependabot", "secret_scanning", "code_scanning") in the order the API pages them."""
+        return [alert for _, alert in self.alert_index.listing(owner, kind)[0]]
+
+    def leaked_secrets(self) -> list[str]:
+        """Every secret value the secret scanning alerts hold or held (a superset of what was
+        served): scan any output for these to prove no secret leaked."""
+        return self.alert_index.leaked_secrets(self.org_logins)
 
     # -- changes -----------------------------------------------------------------------------
 
