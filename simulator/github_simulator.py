@@ -10,7 +10,7 @@ import re
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 from urllib.parse import parse_qs
 
 from simulator import graphql_api
@@ -33,6 +33,7 @@ from simulator.responses import (
     secondary_message,
     server_failure_message,
 )
+from simulator.rest_alerts import ALERTS_PATH, AlertsApi, AlertSettings
 from simulator.rest_api import RestApi, repo_of_path
 from simulator.schema import github_schema
 from simulator.server import SimulatorHTTPServer, serve
@@ -84,6 +85,8 @@ class GitHubSimulator:
         port: int = 0,
         viewer_login: str = "sim-user",
         oauth_scopes: str | None = DEFAULT_OAUTH_SCOPES,
+        alert_access: Mapping[str, Iterable[str]] | None = None,
+        alert_features: Mapping[str, Iterable[str]] | None = None,
         clock: Callable[[], float] = time.time,
     ):
         self.dataset = Dataset(orgs or {}, seed)
@@ -100,6 +103,8 @@ class GitHubSimulator:
         self._log = RequestLog()
         self._resolvers = graphql_api.GraphQLResolvers(self.dataset)
         self._rest = RestApi(self.dataset, viewer_login)
+        self._alert_settings = AlertSettings(alert_access, alert_features)
+        self._alerts = AlertsApi(self.dataset, self._alert_settings)
         self._counter_lock = threading.Lock()
         self._seq = self._graphql_count = self._rest_count = 0
         self._server: SimulatorHTTPServer | None = None
@@ -208,6 +213,18 @@ class GitHubSimulator:
 
     def update_repo(self, key: str, **fields: Any) -> SimRepo:
         return self.dataset.update(key, **fields)
+
+    # -- security alerts (GET /orgs/{org}/{dependabot,secret-scanning,code-scanning}/alerts) ---
+
+    def set_alert_access(self, org: str, kinds: Iterable[str]) -> None:
+        """The alert kinds ("dependabot", "secret_scanning", "code_scanning") the token may
+        read in `org`; the others answer 403 with X-Accepted-GitHub-Permissions."""
+        self._alert_settings.set_access(org, kinds)
+
+    def set_alert_features(self, org: str, kinds: Iterable[str]) -> None:
+        """The alert kinds turned on in `org`; the others answer as GitHub does for a
+        feature that is off (403 or 404, see simulator/rest_alerts.py)."""
+        self._alert_settings.set_features(org, kinds)
 
     # -- requests ----------------------------------------------------------------------------
 
@@ -431,8 +448,13 @@ class GitHubSimulator:
             return Response.json(200, self._rate_limit_body(token), self._common_headers(self._limiter.snapshot(token, CORE)))
 
         query = parse_qs(query_string, keep_blank_values=True)
-        status, payload, extra = self._rest.get(path, query, self._tokens.is_installation_token(token),
-                                                base=self.url + prefix)
+        installation = self._tokens.is_installation_token(token)
+        alerts = ALERTS_PATH.match(path)
+        if alerts is not None:
+            status, payload, extra = self._alerts.get(alerts[1], alerts[2], query, path, self.url + prefix,
+                                                      installation)
+        else:
+            status, payload, extra = self._rest.get(path, query, installation, base=self.url + prefix)
         if fault is not None and fault.kind == "not_found":
             status, payload, extra = 404, message_body("Not Found", REST_DOCS, 404), {}
         elif fault is not None and fault.kind == "forbidden":

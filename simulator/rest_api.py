@@ -33,10 +33,15 @@ def _int_param(query: dict[str, list[str]], name: str, default: int) -> int:
         return default
 
 
+def per_page_param(query: dict[str, list[str]]) -> int:
+    """`per_page` as GitHub reads it: default 30, at most 100."""
+    per_page = _int_param(query, "per_page", DEFAULT_PER_PAGE)
+    return DEFAULT_PER_PAGE if per_page < 1 else min(per_page, MAX_PER_PAGE)
+
+
 def paginate(items_: list[Any], query: dict[str, list[str]], page_url: str) -> tuple[list[Any], dict[str, str]]:
     """One page of `items_` and the `link` header GitHub sends (none when one page holds all)."""
-    per_page = _int_param(query, "per_page", DEFAULT_PER_PAGE)
-    per_page = DEFAULT_PER_PAGE if per_page < 1 else min(per_page, MAX_PER_PAGE)
+    per_page = per_page_param(query)
     page = max(1, _int_param(query, "page", 1))
     last = max(1, math.ceil(len(items_) / per_page))
     chosen = items_[(page - 1) * per_page: page * per_page]
