@@ -25,7 +25,8 @@ class Fault:
     - on_request=N: the Nth request of the fault's API and later ones (1-based, counted since
       start or reset_records; GraphQL and REST are counted apart, "any" counts both);
     - repo="owner/name": a GraphQL request whose query has repository(owner, name) for it, or
-      a REST request under /repos/owner/name;
+      a REST request under /repos/owner/name (org-wide REST paths such as
+      /orgs/{org}/dependabot/alerts name no repository: leave repo out to hit them);
     - probability=p: each otherwise matching request with probability p (seeded RNG).
     `times` = how many requests it fires on (None = forever). `api` = "graphql" (default for
     every kind but primary_rest), "rest" or "any".

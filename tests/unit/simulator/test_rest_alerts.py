@@ -1,6 +1,6 @@
 """GET /orgs/{org}/{dependabot,secret-scanning,code-scanning}/alerts: GitHub's shapes, both
 paging styles over every alert exactly once, link headers, per_page bounds, the 403 of a
-token without the permission, features turned off, GHES paths."""
+token without the permission, features turned off, GHES paths, faults, the REST budget."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ import requests
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from simulator import GitHubSimulator
-from tests.unit.simulator.conftest import TOKEN, rest
+from simulator import Fault, GitHubSimulator
+from tests.unit.simulator.conftest import TOKEN, gql, rest
 
 PATHS = {"dependabot": "/orgs/acme/dependabot/alerts", "secret_scanning": "/orgs/acme/secret-scanning/alerts",
          "code_scanning": "/orgs/acme/code-scanning/alerts"}
@@ -418,3 +418,54 @@ def test_enterprise_server_paths(sim):
     assert first.json()[0]["url"].startswith(sim.enterprise_url + "/repos/acme/")
     pages = walk(sim, "", start=sim.enterprise_url + PATHS["dependabot"] + "?per_page=50")
     assert [identity(item) for item in items(pages)] == truth(sim, "dependabot")
+
+
+# -- faults, budget, records ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_faults_fire_on_the_alert_endpoints(sim, kind):
+    path = PATHS[kind]
+    sim.add_fault(Fault("primary_rest", on_request=1))
+    limited = rest(sim, path)
+    assert limited.status_code == 403 and limited.headers["x-ratelimit-remaining"] == "0"
+    assert limited.json()["message"].startswith("API rate limit exceeded for user ID 1.")
+    sim.add_fault(Fault("secondary_429", api="rest", retry_after=7))
+    secondary = rest(sim, path)
+    assert secondary.status_code == 429 and secondary.headers["retry-after"] == "7"
+    sim.add_fault(Fault("bad_gateway_json", api="rest"))
+    assert rest(sim, path).status_code == 502
+    sim.add_fault(Fault("malformed_json", api="rest"))
+    broken = rest(sim, path)
+    assert broken.status_code == 200
+    with pytest.raises(ValueError):
+        broken.json()
+    sim.add_fault(Fault("drop_connection", api="rest"))
+    with pytest.raises(requests.ConnectionError):
+        rest(sim, path)
+    assert rest(sim, path).status_code == 200
+    assert [r.fault for r in sim.requests] == ["primary_rest", "secondary_429", "bad_gateway_json",
+                                               "malformed_json", "drop_connection", None]
+
+
+def test_each_call_costs_one_rest_request_and_a_spent_budget_is_refused(sim):
+    graphql_used = sim.rate_limit(TOKEN, "graphql").used
+    sim.set_budget(TOKEN, remaining=2, reset_in=900, resource="core")
+    try:
+        remaining = [rest(sim, PATHS[kind]).headers["x-ratelimit-remaining"] for kind in ("dependabot", "code_scanning")]
+        assert remaining == ["1", "0"]
+        refused = rest(sim, PATHS["secret_scanning"])
+        assert refused.status_code == 403 and refused.headers["x-ratelimit-remaining"] == "0"
+        assert refused.headers["x-ratelimit-resource"] == "core"
+        assert refused.json()["message"].startswith("API rate limit exceeded for user ID 1.")
+        assert sim.rate_limit(TOKEN, "graphql").used == graphql_used  # GraphQL points are a separate bucket
+        assert "errors" not in gql(sim, "{ viewer { login } }").json()
+    finally:
+        sim.set_budget(TOKEN, remaining=5000, resource="core")
+
+
+def test_requests_are_recorded_as_rest(sim):
+    for kind in KINDS:
+        rest(sim, PATHS[kind] + "?per_page=3")
+    assert sim.count(kind="rest") == 3 and sim.count(kind="rest", status=200) == 3
+    assert [r.path for r in sim.requests] == list(PATHS.values())
+    assert all(r.kind == "rest" and r.cost == 0 for r in sim.requests)
