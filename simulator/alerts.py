@@ -148,9 +148,6 @@ class CodeScanningAlert:
         return (self.created_at, self.repository_id, self.number)
 
 
-Alert = DependabotAlert | SecretScanningAlert | CodeScanningAlert
-
-
 def check_kind(kind: str) -> str:
     if kind not in catalog.ALERT_KINDS:
         raise ValueError(f"unknown alert kind {kind!r}; one of {list(catalog.ALERT_KINDS)}")
@@ -305,12 +302,13 @@ def secret_scanning_alerts(seed: int, repo: SimRepo) -> tuple[SecretScanningAler
         bypassed = rng.random() < 0.08
         line = rng.randint(1, 400)
         column = rng.randint(1, 40)
+        secret = fake_secret(seed, repo.database_id, number, prefix, length)
         result.append(SecretScanningAlert(
             repository=repo.name_with_owner, repository_id=repo.database_id, number=number,
             state="resolved" if resolved else "open", created_at=iso(created),  # type: ignore[arg-type]
             updated_at=iso(resolved_at or created),  # type: ignore[arg-type]
             secret_type=secret_type, secret_type_display_name=display, provider=provider, provider_slug=slug,
-            secret=fake_secret(seed, repo.database_id, number, prefix, length),
+            secret=secret,
             validity="inactive" if resolution == "revoked" else rng.choice(("active", "inactive", "unknown")),
             resolution=resolution, resolved_at=iso(resolved_at), resolved_by=_person(rng) if resolved else None,
             resolution_comment=("Rotated the credential." if resolution == "revoked" else None),
@@ -320,7 +318,7 @@ def secret_scanning_alerts(seed: int, repo: SimRepo) -> tuple[SecretScanningAler
             publicly_leaked=(not repo.is_private) and rng.random() < 0.1,
             multi_repo=rng.random() < 0.05,
             path=rng.choice(catalog.SECRET_PATHS), start_line=line, end_line=line, start_column=column,
-            end_column=column + len(prefix) + length,
+            end_column=column + len(secret),
             blob_sha=_sha("blob", seed, repo.database_id, number),
             commit_sha=_sha("commit", seed, repo.database_id, number),
             has_more_locations=rng.random() < 0.15,

@@ -120,6 +120,8 @@ def test_leaked_secrets_are_unique_recognisable_and_complete():
     assert sorted(secrets) == leaked and len(set(leaked)) == len(leaked)
     assert all(SECRET_MARKER in secret for secret in leaked)
     assert any(s.startswith("ghp_") for s in leaked) and any(s.startswith("AKIA") for s in leaked)
+    for alert in dataset.alerts("acme", "secret_scanning"):  # the location spans the value
+        assert (alert.end_line, alert.end_column - alert.start_column) == (alert.start_line, len(alert.secret))
 
 
 def test_renames_keep_alerts_deletes_drop_them_but_their_secrets_stay_listed():
