@@ -33,13 +33,16 @@ FUNCTIONS = {
     "ListRepos": Function("handlers.list_repos.handler", 512, 900, "Validate the config, check the token, list and batch repositories"),
     # One GraphQL request per batch (split on 502 inside): minutes, not 15.
     "QueryBatch": Function("handlers.query_batch.handler", 512, 300, "Query one batch of repositories"),
+    # One org-level collector over one org: a paged REST walk, 100 records a page; it stops and
+    # goes on in its next invocation before running out of time.
+    "CollectOrg": Function("handlers.collect_org.handler", 512, 300, "Collect one organisation-level collector over one org"),
     # Merging 50,000 records: one full vCPU (1,769 MB).
     "Aggregate": Function("handlers.aggregate.handler", 1769, 600, "Merge batch results into the run's outputs"),
     "TrackRun": Function("handlers.track_run.handler", 256, 30, "Keep the run ledger true from execution status events"),
 }
 
 # The functions that read the GitHub credentials (secretsmanager:GetSecretValue).
-SECRET_READERS = ("ListRepos", "QueryBatch")
+SECRET_READERS = ("ListRepos", "QueryBatch", "CollectOrg")
 
 # The ledger calls each function makes (tests/workflow/test_grants.py records them on every path
 # and checks they are all here; the stack grants exactly these). A TransactWriteItems of Updates
@@ -52,6 +55,7 @@ LEDGER_ACTIONS = {
     "StartRun": ("dynamodb:GetItem", "dynamodb:UpdateItem"),
     "ListRepos": ("dynamodb:UpdateItem", "dynamodb:PutItem", "dynamodb:GetItem"),
     "QueryBatch": ("dynamodb:UpdateItem", "dynamodb:GetItem"),
+    "CollectOrg": ("dynamodb:UpdateItem", "dynamodb:GetItem"),  # holds the lock, as QueryBatch
     "TrackRun": ("dynamodb:UpdateItem", "dynamodb:GetItem"),
 }
 
@@ -60,6 +64,7 @@ ASL_FUNCTIONS = {
     "StartRunFunctionArn": "StartRun",
     "ListReposFunctionArn": "ListRepos",
     "QueryBatchFunctionArn": "QueryBatch",
+    "CollectOrgFunctionArn": "CollectOrg",
     "AggregateFunctionArn": "Aggregate",
 }
 EVENT_BUS_NAME = "default"

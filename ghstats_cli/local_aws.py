@@ -191,10 +191,10 @@ class LocalAws:
         return deps
 
     def handler(self, name: str) -> Callable[..., Any]:
-        from handlers import aggregate, list_repos, query_batch, start_run, track_run
+        from handlers import aggregate, collect_org, list_repos, query_batch, start_run, track_run
 
         handler = {"StartRun": start_run.handler, "ListRepos": list_repos.handler, "QueryBatch": query_batch.handler,
-                   "Aggregate": aggregate.handler, "TrackRun": track_run.handler}[name]
+                   "CollectOrg": collect_org.handler, "Aggregate": aggregate.handler, "TrackRun": track_run.handler}[name]
         wrap = self.wrappers.get(name)
         return wrap(handler) if wrap else handler
 

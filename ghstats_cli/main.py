@@ -92,9 +92,13 @@ def _print_outcome(outcome: Any, summary: dict[str, Any] | None, out_dir: Path, 
             print(f"fix the cause, then resume it: ghstats run --run-id {outcome.run_id} --out {out_dir}")
         return 1
     print(report.summary_table(summary))
+    collectors = report.collectors_table(summary)
+    if collectors:
+        print("\n" + collectors)
     api = summary["api"]
     print(f"\nstatus {summary['status']}: {summary['repos_ok']} repositories collected, {summary['repos_failed']} in errors.json")
-    print(f"GitHub: {api['requests']} requests ({api['listing_requests']} token check + listing, {api['batch_requests']} batches), "
+    print(f"GitHub: {api['requests']} requests ({api['listing_requests']} token check + listing, {api['batch_requests']} batches, "
+          f"{api.get('rest_requests', 0)} REST for the org-level collectors), "
           f"{api['points_used']} rate-limit points; {summary['duration_s']:.1f} s")
     print(f"files: {(out_dir / 's3' / 'runs' / outcome.run_id).resolve()}/ (repositories.json, errors.json, summary.json)")
     print(f"ledger: {(out_dir / 'ledger' / (outcome.run_id + '.json')).resolve()}")
@@ -113,7 +117,7 @@ def _demo_orgs(text: str) -> dict[str, int]:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from ghstats_cli.verify import mismatches
+    from ghstats_cli.verify import alert_mismatches, errors_of, mismatches
     from simulator import GitHubSimulator
 
     orgs = _demo_orgs(args.orgs)
@@ -136,7 +140,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         code = _print_outcome(outcome, summary, args.out)
         if summary is not None:
             records = json.loads((args.out / "s3" / "runs" / outcome.run_id / "repositories.json").read_text())["repositories"]
-            problems = mismatches(records, sim.dataset)
+            problems = mismatches(records, sim.dataset) + alert_mismatches(args.out / "s3" / "runs" / outcome.run_id, sim.dataset,
+                                                                       list(orgs), set(records) | set(errors_of(args.out, outcome.run_id)))
             expected = sum(len(sim.dataset.repos(o)) for o in orgs) - len(excluded) + 1
             if len(records) + summary["repos_failed"] != expected:
                 problems.append(f"{len(records)} repositories collected, {expected} expected")

@@ -31,6 +31,20 @@ def summary_table(summary: dict[str, Any]) -> str:
     return table(["owner"] + [label for _, label in SUMMARY_COLUMNS], rows)
 
 
+COLLECTOR_HEADERS = ("collector", "records", "open", "critical", "high", "medium", "low", "SLO breaches", "coverage")
+
+
+def collectors_table(summary: dict[str, Any]) -> str:
+    """One row per org-level collector of the run: its records, open alerts by severity, coverage."""
+    rows = []
+    for name, section in summary.get("collectors", {}).items():
+        by = section.get("open_by_severity", {})
+        coverage = ", ".join(f"{status} {count}" for status, count in sorted(section.get("coverage", {}).items()))
+        rows.append([name, section["records"], section.get("open", ""), *(by.get(s, "") for s in ("critical", "high", "medium", "low")),
+                     sum(section.get("slo_breaches", {}).values()), coverage or "-"])
+    return table(COLLECTOR_HEADERS, rows) if rows else ""
+
+
 def run_line(run: dict[str, Any]) -> list[Any]:
     return [
         run.get("run_id", "?"), run.get("status", "?"), run.get("started_at", "")[:19],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 # record field -> SimRepo attribute
@@ -42,3 +44,28 @@ def mismatches(records: dict[str, dict[str, Any]], dataset: Any) -> list[str]:
         if record["topics"] != sorted(truth.topics):
             problems.append(f"{key}.topics differ")
     return problems
+
+
+def errors_of(out_dir: Path, run_id: str) -> dict[str, Any]:
+    return json.loads((out_dir / "s3" / "runs" / run_id / "errors.json").read_text())["errors"]
+
+
+def alert_mismatches(run_dir: Path, dataset: Any, orgs: list[str], scope: set[str]) -> list[str]:
+    """The Dependabot alerts collected against the truth: every alert of the run's repositories
+    once, with its state and severity."""
+    path = run_dir / "dependabot_alerts.json"
+    if not path.exists():
+        return []
+    records = json.loads(path.read_text())["records"]
+    lowered = {key.lower() for key in scope}
+    truth = {f"{a.repository}#{a.number}": a for org in orgs for a in dataset.alerts(org, "dependabot")
+             if a.repository.lower() in lowered}
+    problems = [f"dependabot alert {key}: missing" for key in sorted(set(truth) - set(records))]
+    problems += [f"dependabot alert {key}: not GitHub's" for key in sorted(set(records) - set(truth))]
+    for key in sorted(set(truth) & set(records)):
+        alert, record = truth[key], records[key]
+        if (record["state"], record["severity"]) != (alert.state, alert.advisory.severity):
+            problems.append(f"dependabot alert {key}: {record['state']}/{record['severity']}, "
+                            f"GitHub has {alert.state}/{alert.advisory.severity}")
+    return problems
+

@@ -26,7 +26,9 @@ GITHUB_COM_API_HOST = "api.github.com"
 ENTERPRISE_API_PATH = "/api/v3"
 REPO_RULE = f"'owner/name' (owner: {OWNER_RULE}; name: {NAME_RULE})"
 
-TOP_LEVEL_KEYS = ("name", "orgs", "repos", "batch_size", "max_concurrency", "api_url", "run_id")
+TOP_LEVEL_KEYS = ("name", "orgs", "repos", "collectors", "slo_days", "batch_size", "max_concurrency", "api_url", "run_id")
+# Days an alert of each severity may stay open before it breaches its SLO (the config's slo_days).
+DEFAULT_SLO_DAYS = {"critical": 7, "high": 30, "medium": 90, "low": 180}
 ORG_KEYS = ("name", "exclude", "include_archived", "include_forks")
 
 
@@ -56,6 +58,8 @@ class CollectionConfig:
     run_id: str | None = None
     # One collection of this name runs at a time (the schedule's runs and manual starts of it).
     name: str = DEFAULT_COLLECTION_NAME
+    collectors: tuple[tuple[str, bool], ...] = ()  # every registered collector -> enabled
+    slo_days: tuple[tuple[str, int], ...] = tuple(DEFAULT_SLO_DAYS.items())
     warnings: tuple[str, ...] = field(default=(), compare=False)
 
     def to_dict(self) -> dict[str, Any]:
@@ -65,6 +69,8 @@ class CollectionConfig:
             {**o, "exclude": list(o["exclude"])} for o in data["orgs"]
         ]
         data["repos"] = list(self.repos)
+        data["collectors"] = dict(self.collectors)
+        data["slo_days"] = dict(self.slo_days)
         if self.run_id is None:
             data.pop("run_id")
         return data
@@ -195,6 +201,45 @@ def _api_url_path_problem(value: str, host: str, path: str, local: bool) -> str 
     return None
 
 
+def _parse_collectors(raw: Any, problems: list[str]) -> tuple[tuple[str, bool], ...]:
+    from ghstats.collectors import REGISTRY
+
+    defaults = {name: c.default_enabled for name, c in REGISTRY.items()}
+    if raw is None:
+        return tuple(defaults.items())
+    if not isinstance(raw, dict):
+        problems.append('collectors: expected an object such as {"repository_stats": true, "dependabot_alerts": false}')
+        return tuple(defaults.items())
+    for name, on in raw.items():
+        if name not in REGISTRY:
+            problems.append(f"collectors.{name}: unknown collector; known collectors are {', '.join(REGISTRY)}")
+        elif not isinstance(on, bool):
+            problems.append(f"collectors.{name}: {on!r} is not true or false")
+        else:
+            defaults[name] = on
+    if not any(defaults.values()):
+        problems.append("collectors: every collector is off; turn at least one on")
+    return tuple(defaults.items())
+
+
+def _parse_slo_days(raw: Any, problems: list[str]) -> tuple[tuple[str, int], ...]:
+    days = dict(DEFAULT_SLO_DAYS)
+    if raw is None:
+        return tuple(days.items())
+    if not isinstance(raw, dict):
+        problems.append(f"slo_days: expected an object of days per severity, e.g. {json.dumps(DEFAULT_SLO_DAYS)}")
+        return tuple(days.items())
+    for severity, value in raw.items():
+        if severity not in DEFAULT_SLO_DAYS:
+            problems.append(f"slo_days.{severity}: unknown severity; use {', '.join(DEFAULT_SLO_DAYS)}")
+        elif isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 3650:
+            problems.append(f"slo_days.{severity}: {value!r} is not a whole number of days from 1 to 3650 "
+                            f"(default {DEFAULT_SLO_DAYS[severity]})")
+        else:
+            days[severity] = value
+    return tuple(days.items())
+
+
 def parse_config(raw: Any) -> CollectionConfig:
     """Check and normalise the execution input; raise InvalidConfig listing every problem."""
     if not isinstance(raw, dict):
@@ -253,6 +298,10 @@ def parse_config(raw: Any) -> CollectionConfig:
         problems.append(f"name: {name!r} is not a collection name; use 1-64 letters, digits, '-' or '_' "
                         f"(default '{DEFAULT_COLLECTION_NAME}'; one collection of a name runs at a time)")
 
+    collectors = _parse_collectors(raw.get("collectors"), problems)
+    slo_days = _parse_slo_days(raw.get("slo_days"), problems)
+
     if problems:
         raise InvalidConfig(problems)
-    return CollectionConfig(tuple(orgs), tuple(repos), batch_size, concurrency, api_url, run_id, name, tuple(warnings))
+    return CollectionConfig(tuple(orgs), tuple(repos), batch_size, concurrency, api_url, run_id, name, collectors,
+                            slo_days, tuple(warnings))

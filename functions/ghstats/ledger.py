@@ -30,6 +30,15 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _run(item: dict[str, Any]) -> dict[str, Any]:
+    """A run item for callers: plain numbers, and output_keys as the map RecordFinish stored as
+    JSON (the collectors' outputs vary, so the state machine stores the whole map as one string)."""
+    run = _plain(item)
+    if isinstance(run.get("output_keys"), str):
+        run["output_keys"] = json.loads(run["output_keys"])
+    return run
+
+
 def _conditional_failed(exc: ClientError) -> bool:
     """True only when a condition said "already applied"; conflicts and throttling are not."""
     code = exc.response.get("Error", {}).get("Code")
@@ -385,7 +394,7 @@ class Ledger:
 
     def get_run(self, run_id: str) -> dict[str, Any] | None:
         item = self._table.get_item(Key={"pk": names.run_pk(run_id), "sk": names.RUN_SK}).get("Item")
-        return _plain(item) if item else None
+        return _run(item) if item else None
 
     def get_batches(self, run_id: str) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = []
@@ -410,7 +419,7 @@ class Ledger:
         )
         runs = []
         for item in page["Items"]:
-            run = item if item["sk"] == names.RUN_SK else self.get_run(item["run_id"])
+            run = _run(item) if item["sk"] == names.RUN_SK else self.get_run(item["run_id"])
             if run:
-                runs.append(_plain(run))
+                runs.append(run)
         return runs

@@ -65,6 +65,45 @@ def partial_key(run_id: str, batch_id: str) -> str:
     return f"runs/{run_id}/partial/{batch_id}.json"
 
 
+def org_item_id(collector: str, org: str) -> str:
+    """An organisation-level work item: one collector's paged walk over one org."""
+    return f"{collector}.{org.lower()}"
+
+
+def org_item_key(run_id: str, item_id: str) -> str:
+    return f"runs/{run_id}/org-items/{item_id}.json"
+
+
+def org_result_key(run_id: str, item_id: str) -> str:
+    return f"runs/{run_id}/org-results/{item_id}.json"
+
+
+def org_partial_key(run_id: str, item_id: str) -> str:
+    """How far an org walk got (its next page and the records so far) when it stopped."""
+    return f"runs/{run_id}/org-partial/{item_id}.json"
+
+
+def collector_output_key(run_id: str, collector: str) -> str:
+    return f"runs/{run_id}/{collector}.json"
+
+
+def coverage_key(run_id: str) -> str:
+    return f"runs/{run_id}/coverage.json"
+
+
+def latest_collector_key(collector: str) -> str:
+    return f"latest/{collector}.json"
+
+
+def latest_collector_run_key(collector: str) -> str:
+    """{"run_id", "started_at"} of the run in latest/<collector>.json."""
+    return f"latest/{collector}.run.json"
+
+
+def collector_dataset_key(collector: str, date: str, run_id: str) -> str:
+    return f"datasets/{collector}/dt={date}/{run_id}.jsonl"
+
+
 def result_key(run_id: str, batch_id: str) -> str:
     return f"runs/{run_id}/results/{batch_id}.json"
 

@@ -11,7 +11,7 @@ from handlers.errors import aws_errors_are_retryable
 from handlers.observability import logged_invocation, logger, publish_metrics, tracer
 
 
-LISTING_FIELDS = ("run_id", "status", "wait_seconds", "rate_limit_waits", "batch_ids", "batches_total",
+LISTING_FIELDS = ("run_id", "status", "wait_seconds", "rate_limit_waits", "batch_ids", "org_item_ids", "batches_total",
                   "repos_total", "max_concurrency")
 
 

@@ -25,7 +25,8 @@ def states(asl=None):
 
 def test_substitutions_are_exactly_the_documented_ones():
     found = set(re.findall(r"\$\{(\w+)\}", ASL.read_text()))
-    assert found == {"StartRunFunctionArn", "ListReposFunctionArn", "QueryBatchFunctionArn", "AggregateFunctionArn",
+    assert found == {"StartRunFunctionArn", "ListReposFunctionArn", "QueryBatchFunctionArn", "CollectOrgFunctionArn",
+                     "AggregateFunctionArn",
                      "LedgerTableName", "EventBusName", "EventSource", "StackName"}
 
 

@@ -42,7 +42,8 @@ def test_full_collection_equals_ground_truth(make_sim, local_aws):
     batches = -(-len(expected) // 40)
     pages = listing_pages(len(acme)) + listing_pages(len(globex_kept)) + listing_pages(12)
     assert sim.count(kind="graphql") == 1 + pages + batches
-    assert summary["api"]["requests"] == 1 + pages + batches
+    assert summary["api"]["requests"] == 1 + pages + batches + sim.count(kind="rest")  # + the alert walks
+    assert summary["api"]["rest_requests"] == sim.count(kind="rest")
     assert summary["api"]["points_used"] == sim.points_used()
     # and the ledger says SUCCEEDED with the counts and the output keys
     run = local_aws.ledger().get_run(outcome.run_id)
@@ -105,7 +106,7 @@ def test_listing_that_runs_short_of_lambda_time_goes_on_in_the_next_invocation(m
     out = outputs(local_aws, outcome.run_id)
     assert_every_repo_once(out, org_keys(sim, "acme") | org_keys(sim, "globex"))
     assert_matches_truth(out, sim)
-    assert out["summary"]["api"]["requests"] == 1 + pages + batches
+    assert out["summary"]["api"]["requests"] == 1 + pages + batches + sim.count(kind="rest")
 
 
 def test_primary_limit_waits_until_reset(make_sim, local_aws, engine_delays):

@@ -43,8 +43,10 @@ def assert_complete(aws, sim, outcome, *, errors=frozenset(), status="SUCCEEDED"
     assert run["status"] == (names.PARTIAL if errors else status)
     assert (run["batches_done"], run["batches_total"]) == (run["batches_total"], -(-total // BATCH))
     assert (run["repos_ok"], run["repos_failed"]) == (total - len(errors), len(errors))
-    # every request GitHub saw is counted once, rate limited and failed ones too
-    assert out["summary"]["api"]["requests"] == run["requests"] == sim.count(kind="graphql")
+    # every request GitHub saw is counted once, rate limited and failed ones too (GraphQL, and the
+    # REST requests of the org-level collectors)
+    assert out["summary"]["api"]["requests"] == run["requests"] == sim.count()
+    assert out["summary"]["api"]["rest_requests"] == sim.count(kind="rest")
     return out, run
 
 
@@ -261,7 +263,9 @@ def test_an_org_that_does_not_exist_costs_only_itself(sim, local_aws, engine_del
     run = local_aws.ledger().get_run(outcome.run_id)
     assert (run["status"], run["orgs_failed"], run["repos_ok"]) == ("PARTIAL", ["no-such-org"], ORG_SIZE)
     # and GitHub saw: preflight, acme's two pages, the missing org once (no retry), the batches
-    assert sim.count() == 1 + 2 + 1 + BATCHES and engine_delays.retries == []
+    assert sim.count(kind="graphql") == 1 + 2 + 1 + BATCHES and engine_delays.retries == []
+    # and acme's Dependabot alerts, none for the missing org
+    assert {r.path.split("?")[0] for r in sim.requests if r.kind == "rest"} == {"/orgs/acme/dependabot/alerts"}
     assert out["summary"]["api"]["requests"] == sim.count()
 
 
@@ -319,7 +323,7 @@ def test_empty_org_succeeds_with_nothing(make_sim, local_aws):
     assert out["repositories"]["repositories"] == {} and out["errors"]["errors"] == {}
     run = local_aws.ledger().get_run(outcome.run_id)
     assert (run["status"], run["batches_total"], run["batches_done"], run["repos_ok"]) == ("SUCCEEDED", 0, 0, 0)
-    assert sim.count() == 2  # preflight + one empty listing page
+    assert sim.count() == 3  # preflight + one empty listing page + its (empty) Dependabot alerts
     assert local_aws.invocations.get("QueryBatch", 0) == 0
 
 

@@ -64,6 +64,8 @@ def test_every_ledger_call_of_every_function_is_granted(make_sim, local_aws, rec
                "execution_arn": failed.execution_arn}
     with pytest.raises(RunInProgress):
         local_aws.invoke("QueryBatch", redrive)
+    with pytest.raises(RunInProgress):
+        local_aws.invoke("CollectOrg", {**redrive, "item_id": "dependabot_alerts.acme"})
     local_aws.invoke("TrackRun", {"detail": {"executionArn": failed.execution_arn, "name": "first", "status": "RUNNING",
                                              "redriveCount": 1, "input": "{}", "startDate": 1, "redriveDate": 2}})
     listing = {"run_id": "listing-refused", "config": config, "started_at": "2026-12-01T00:00:00Z",

@@ -81,11 +81,39 @@ def outputs_document(run_id: str, records: dict[str, dict[str, Any]], started_at
             "repositories": records}
 
 
-def output_keys(run_id: str, date: str) -> dict[str, str]:
-    return {
+def merge_org_results(collector_of: dict[str, str], results: dict[str, dict[str, Any] | None],
+                      scope: set[str]) -> tuple[dict[str, dict[str, dict[str, Any]]], list[dict[str, Any]], int]:
+    """The org-level collectors' records, once each by key, of the run's repositories only
+    (excluded repositories and others the run does not collect are left out); every work
+    item's coverage entry; the REST requests they sent."""
+    by_collector: dict[str, dict[str, dict[str, Any]]] = {name: {} for name in collector_of.values()}
+    coverage: list[dict[str, Any]] = []
+    requests = 0
+    for item_id, name in collector_of.items():
+        result = results.get(item_id)
+        if result is None:
+            raise IncompleteRun(f"work item {item_id} has no result: the Map did not finish it")
+        for key, record in result["records"].items():
+            if record["repository"].lower() in scope:
+                by_collector[name][key] = record
+        coverage.append(result["coverage"])
+        requests += int(result.get("requests", 0))
+    ordered = {name: dict(sorted(found.items(), key=lambda kv: kv[0].lower())) for name, found in by_collector.items()}
+    return ordered, sorted(coverage, key=lambda e: (e["collector"], e["org"].lower())), requests
+
+
+def output_keys(run_id: str, date: str, collectors: list[str] = ()) -> dict[str, str]:
+    """The run's outputs: repository statistics' (their historical names), then each org-level
+    collector's document and dataset, and the coverage."""
+    keys = {
         "repositories": names.repositories_key(run_id),
         "errors": names.errors_key(run_id),
         "summary": names.summary_key(run_id),
         "latest": names.LATEST_REPOSITORIES_KEY,
         "dataset": names.dataset_key(date, run_id),
+        "coverage": names.coverage_key(run_id),
     }
+    for name in collectors:
+        keys[name] = names.collector_output_key(run_id, name)
+        keys[f"{name}_dataset"] = names.collector_dataset_key(name, date, run_id)
+    return keys

@@ -11,14 +11,16 @@ from datetime import datetime, timezone
 from typing import Any, Callable
 
 from ghstats import limits, names
-from ghstats.collect.aggregate import dataset_lines, merge_results, output_keys, outputs_document
+from ghstats.collect.aggregate import dataset_lines, merge_org_results, merge_results, output_keys, outputs_document
 from ghstats.collect.batch import BatchOutcome, collect_batch
 from ghstats.collect.planning import ListingPaused, ListingProgress, plan_collection
+from ghstats.collect.org_walk import WalkPaused, WalkProgress, walk_org
 from ghstats.collect.start import RunConfigMismatch, hold_lock_or_refuse
-from ghstats.collectors import BATCH_COLLECTOR
-from ghstats.config import DEFAULT_COLLECTION_NAME, config_differences, parse_config
+from ghstats.collectors import BATCH_COLLECTOR, REGISTRY, org_collectors
+from ghstats.collectors.unit import SummaryContext
+from ghstats.config import DEFAULT_COLLECTION_NAME, DEFAULT_SLO_DAYS, CollectionConfig, config_differences, parse_config
 from ghstats.github.client import GitHubClient
-from ghstats.github.errors import GitHubError, GitHubRateLimited
+from ghstats.github.errors import GitHubError, GitHubNoAccess, GitHubRateLimited
 from ghstats.ledger import Ledger
 from ghstats.storage import ObjectStore
 
@@ -89,7 +91,7 @@ def list_repos(
         progress_key = names.listing_progress_key(run_id)
         progress = ListingProgress.resume(store.get_json(progress_key), config)
         pages_before = progress.pages
-        not_done = {"run_id": run_id, "wait_seconds": 0, "rate_limit_waits": rate_limit_waits, "batch_ids": [],
+        not_done = {"run_id": run_id, "wait_seconds": 0, "rate_limit_waits": rate_limit_waits, "batch_ids": [], "org_item_ids": [],
                     "batches_total": 0, "repos_total": 0, "max_concurrency": config.max_concurrency, "warnings": []}
         try:
             plan = plan_collection(client, config, progress,
@@ -118,8 +120,10 @@ def list_repos(
                 {"run_id": run_id, "batch_id": batch_id, "api_url": config.api_url, "collection": config.name, "keys": keys},
                 transient=True,
             )
+        org_items = _plan_org_items(store, run_id, config, plan.org_errors)
         stored = {"run_id": run_id, "config": config.to_dict(), "config_hash": config.fingerprint(),
-                  "started_at": started_at, **plan.to_dict(), "batch_sizes": {b: len(k) for b, k in plan.batches.items()}}
+                  "started_at": started_at, **plan.to_dict(), "batch_sizes": {b: len(k) for b, k in plan.batches.items()},
+                  "org_item_ids": org_items}
         owners = list(config.orgs and [o.name for o in config.orgs]) + [k.split("/")[0] for k in config.repos]
         ledger.record_plan(run_id, started_at, sorted(set(owners), key=str.lower), stored["batch_sizes"],
                            len(plan.repos), plan.warnings, listing_points=plan.points, orgs_failed=sorted(plan.org_errors))
@@ -130,11 +134,28 @@ def list_repos(
         "wait_seconds": 0,
         "rate_limit_waits": rate_limit_waits,
         "batch_ids": stored["batch_ids"],
+        "org_item_ids": stored.get("org_item_ids", []),
         "batches_total": len(stored["batch_ids"]),
         "repos_total": stored["repos_total"],
         "max_concurrency": stored["config"]["max_concurrency"],
         "warnings": stored["warnings"],
     }
+
+
+def _plan_org_items(store: ObjectStore, run_id: str, config: CollectionConfig, missing_orgs: dict[str, Any]) -> list[str]:
+    """One work item per organisation (found by the listing) and enabled org-level collector."""
+    item_ids = []
+    for collector in org_collectors(dict(config.collectors)):
+        for org in config.orgs:
+            if org.name in missing_orgs:
+                continue
+            item_id = names.org_item_id(collector.name, org.name)
+            store.put_json(names.org_item_key(run_id, item_id), {"run_id": run_id, "item_id": item_id, "org": org.name,
+                                                                 "collector": collector.name, "api_url": config.api_url,
+                                                                 "collection": config.name},
+                           transient=True)
+            item_ids.append(item_id)
+    return item_ids
 
 
 # -- QueryBatch ------------------------------------------------------------------------------
@@ -217,6 +238,75 @@ def _keep_partial(store: ObjectStore, key: str, keys: list[str], outcome: BatchO
     store.put_json(key, {"keys": keys, "outcome": kept.to_dict()}, transient=True)
 
 
+# -- CollectOrg ------------------------------------------------------------------------------
+
+
+def collect_org_item(
+    run_id: str,
+    item_id: str,
+    rate_limit_waits: int,
+    retry_count: int,
+    store: ObjectStore,
+    ledger: Ledger,
+    make_client: ClientFactory,
+    time_left: Callable[[], float] | None = None,
+    now: Callable[[], float] = time.time,
+    execution_arn: str | None = None,
+) -> dict[str, Any]:
+    """One org-level collector's walk over one organisation: its records, or its coverage entry
+    when GitHub says the credential may not read it or the feature is off (not retried)."""
+    item = store.get_json(names.org_item_key(run_id, item_id))
+    if item is None:
+        raise FileNotFoundError(f"work item {item_id} of run {run_id} is not in the bucket")
+    answer = {"run_id": run_id, "item_id": item_id, "status": names.ANSWER_DONE, "wait_seconds": 0,
+              "rate_limit_waits": rate_limit_waits}
+    if store.get_json(names.org_result_key(run_id, item_id)) is not None:
+        return {**answer, "reused": True}  # finished before: a retry, a redrive, a re-run
+    collector, org = REGISTRY[item["collector"]], item["org"]
+    hold_lock_or_refuse(ledger, item.get("collection", DEFAULT_COLLECTION_NAME), run_id, execution_arn)
+    client = make_client(item["api_url"])  # the host is checked against the deployment's, not trusted from S3
+    partial_key = names.org_partial_key(run_id, item_id)
+    progress = WalkProgress.from_dict(store.get_json(partial_key))
+    coverage: dict[str, Any] = {"org": org, "collector": collector.name, "status": "ok"}
+
+    def keep_partial() -> None:
+        if client.requests_made:
+            store.put_json(partial_key, progress.to_dict(client), transient=True)
+
+    pages_before = progress.pages
+    try:
+        walk_org(client, collector, org, progress, (lambda: time_left() <= 0) if time_left else (lambda: False))
+    except WalkPaused:
+        keep_partial()
+        return {**answer, "status": names.ANSWER_RATE_LIMITED, "rate_limit_waits": 0}  # go on at once
+    except GitHubNoAccess as exc:
+        coverage.update(status=exc.status, message=exc.github_message, grant=exc.grant)
+        progress.records = {}  # part of an org is not its alerts: nothing, and the coverage says why
+    except GitHubError as exc:
+        keep_partial()
+        # the bound is on waits in a row without a page fetched (a long walk may be limited often)
+        waits = 1 if progress.pages > pages_before else rate_limit_waits + 1
+        if isinstance(exc, GitHubRateLimited) and waits <= limits.MAX_RATE_LIMIT_WAITS:
+            return {**answer, "status": names.ANSWER_RATE_LIMITED, "wait_seconds": exc.wait_seconds,
+                    "rate_limit_waits": waits}
+        if isinstance(exc, GitHubRateLimited) or not exc.retryable or retry_count >= limits.QUERY_BATCH_RETRIES:
+            _dead_letter(store, run_id, f"org-{item_id}", exc)
+        raise
+    except Exception:  # e.g. S3 failed: what was fetched is kept for the retry
+        try:
+            keep_partial()
+        except Exception:  # noqa: BLE001 - the store is what failed; the original error says why
+            pass
+        raise
+    requests_sent = progress.requests + client.requests_made
+    store.put_json(names.org_result_key(run_id, item_id), {
+        "run_id": run_id, "item_id": item_id, "collector": collector.name, "org": org, "records": progress.records,
+        "coverage": coverage, "requests": requests_sent, "rest_requests": requests_sent, "pages": progress.pages,
+        "collected_at": _iso(now()),
+    }, transient=True)
+    return {**answer, "records": len(progress.records), "coverage": coverage["status"]}
+
+
 # -- Aggregate -------------------------------------------------------------------------------
 
 
@@ -228,6 +318,28 @@ def _write_latest(store: ObjectStore, document: dict[str, Any]) -> None:
         return
     store.put_json(names.LATEST_REPOSITORIES_KEY, document)
     store.put_json(names.LATEST_RUN_KEY, {"run_id": document["run_id"], "started_at": document["started_at"]})
+
+
+def _coverage_counts(coverage: list[dict[str, Any]], collector: str) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for entry in coverage:
+        if entry["collector"] == collector:
+            counts[entry["status"]] = counts.get(entry["status"], 0) + 1
+    return counts
+
+
+def _write_collector_outputs(store: ObjectStore, keys: dict[str, str], schema_version: int, name: str, run_id: str,
+                             started_at: str, records: dict[str, dict[str, Any]]) -> None:
+    """runs/<id>/<collector>.json, its dataset, and latest/<collector>.json (forward only)."""
+    document = {"schema_version": schema_version, "run_id": run_id, "started_at": started_at, "count": len(records),
+                "records": records}
+    store.put_json(keys[name], document)
+    store.put_text(keys[f"{name}_dataset"], dataset_lines(run_id, records), "application/x-ndjson")
+    latest = store.get_json(names.latest_collector_run_key(name))
+    if latest is not None and str(latest.get("started_at", "")) > started_at:
+        return
+    store.put_json(names.latest_collector_key(name), document)
+    store.put_json(names.latest_collector_run_key(name), {"run_id": run_id, "started_at": started_at})
 
 
 def aggregate(run_id: str, store: ObjectStore, now: Callable[[], float] = time.time) -> dict[str, Any]:
@@ -245,9 +357,16 @@ def aggregate(run_id: str, store: ObjectStore, now: Callable[[], float] = time.t
     finished = now()
     duration = round(max(0.0, finished - _parse_time(started_at)), 3)
     org_errors = plan.get("org_errors", {})
-    status = names.PARTIAL if errors or org_errors else names.SUCCEEDED
-    keys = output_keys(run_id, _iso(finished)[:10])
-    collected = BATCH_COLLECTOR.summarise(records, errors)  # repository_stats: "totals" and "owners"
+    scope = {key.lower() for keys in batch_keys.values() for key in keys}  # the run's repositories
+    org_item_ids = plan.get("org_item_ids", [])
+    by_collector, coverage, rest_requests = merge_org_results(
+        {i: store.get_json(names.org_item_key(run_id, i))["collector"] for i in org_item_ids},
+        {i: store.get_json(names.org_result_key(run_id, i)) for i in org_item_ids}, scope)
+    covered = all(entry["status"] == "ok" for entry in coverage)
+    status = names.PARTIAL if errors or org_errors or not covered else names.SUCCEEDED
+    keys = output_keys(run_id, _iso(finished)[:10], list(by_collector))
+    context = SummaryContext(errors=errors, slo_days=plan["config"].get("slo_days") or DEFAULT_SLO_DAYS, now=finished)
+    collected = BATCH_COLLECTOR.summarise(records, context)  # repository_stats: "totals" and "owners"
     summary = {
         "schema_version": 1,
         "run_id": run_id,
@@ -261,10 +380,13 @@ def aggregate(run_id: str, store: ObjectStore, now: Callable[[], float] = time.t
         "orgs_failed": len(org_errors),
         "totals": collected["totals"],
         "owners": collected["owners"],
+        "collectors": {name: {"records": len(found), "coverage": _coverage_counts(coverage, name),
+                              **REGISTRY[name].summarise(found, context)} for name, found in by_collector.items()},
         "api": {
-            "requests": plan["requests"] + requests,
+            "requests": plan["requests"] + requests + rest_requests,
             "listing_requests": plan["requests"],
             "batch_requests": requests,
+            "rest_requests": rest_requests,
             "points_used": plan["points"] + points,
         },
         "config": plan["config"],
@@ -274,6 +396,9 @@ def aggregate(run_id: str, store: ObjectStore, now: Callable[[], float] = time.t
     store.put_json(keys["repositories"], document)
     store.put_json(keys["errors"], {"run_id": run_id, "count": len(errors), "errors": errors,
                                     "orgs": list(org_errors.values()), "warnings": plan["warnings"] + warnings})
+    for name, found in by_collector.items():
+        _write_collector_outputs(store, keys, REGISTRY[name].schema_version, name, run_id, started_at, found)
+    store.put_json(keys["coverage"], {"run_id": run_id, "entries": coverage})
     store.put_json(keys["summary"], summary)
     _write_latest(store, document)
     store.put_text(keys["dataset"], dataset_lines(run_id, records), "application/x-ndjson")

@@ -1,15 +1,16 @@
 """What a collector is: one declaration, in one folder, that the shared engine reads.
 
-The engine (planning, batching, the GitHub transport, merging, outputs, the ledger) knows
-nothing of any collector's fields: it asks the declaration for its GraphQL fragment, how to
-turn one answer node into a record, and how to summarise the records.
+The engine (planning, batching, paging, the GitHub transport, merging, outputs, coverage) knows
+nothing of any collector's fields: it asks the declaration how to fetch (a GraphQL fragment
+composed into the shared repository batch, or a paged REST list per organisation), how to turn
+one answer into a record, and how to summarise the records.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Literal
+from typing import Any, Callable, Literal, Mapping
 
 Record = dict[str, Any]
 
@@ -24,19 +25,36 @@ class Permissions:
 
 
 @dataclass(frozen=True)
+class SummaryContext:
+    """What a collector's summary may use besides its records."""
+
+    errors: Mapping[str, Mapping[str, Any]]  # per-repository errors of the run (repository_stats)
+    slo_days: Mapping[str, int]  # severity -> days an alert may stay open (the config's slo_days)
+    now: float  # when the run is aggregated (epoch seconds)
+
+
+@dataclass(frozen=True)
 class Collector:
     name: str
     scope: Literal["repo", "org"]
-    # "graphql_batch": a fragment composed into the shared per-batch query, one alias per repo.
-    fetch: Literal["graphql_batch"]
-    fragment_name: str
-    fragment_file: Path
-    record: Callable[[str, dict[str, Any]], Record]  # (owner/name asked for, answer node) -> record
-    summarise: Callable[[dict[str, Record], dict[str, dict[str, Any]]], dict[str, Any]]  # (records, errors) -> summary
+    # "graphql_batch": a fragment composed into the shared per-batch query, one alias per repo;
+    # "rest_paged": one paged REST list per organisation (GET rest_path, following link rel="next").
+    fetch: Literal["graphql_batch", "rest_paged"]
     schema_version: int
     permissions: Permissions
+    summarise: Callable[[dict[str, Record], SummaryContext], dict[str, Any]]
     default_enabled: bool = True
+    # graphql_batch
+    fragment_name: str | None = None
+    fragment_file: Path | None = None
+    record: Callable[[str, dict[str, Any]], Record] | None = None  # (owner/name asked for, node) -> record
+    # rest_paged: the path under the REST base ({org} filled in), its query, GitHub item -> record.
+    # A record has "key" (unique in the collector) and "repository" (owner/name: the run's scope).
+    rest_path: str | None = None
+    rest_params: Mapping[str, Any] = field(default_factory=dict)
+    item_record: Callable[[dict[str, Any]], Record] | None = None
 
     def fragment(self) -> tuple[str, str]:
         """(fragment name, GraphQL text) for the batch query."""
+        assert self.fragment_name and self.fragment_file, f"{self.name} has no GraphQL fragment"
         return self.fragment_name, self.fragment_file.read_text()

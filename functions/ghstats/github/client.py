@@ -7,8 +7,8 @@ errors. The client counts the requests it sends and the rate-limit points they c
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
-from typing import Any, Callable
+from dataclasses import dataclass, field, replace
+from typing import Any, Callable, TypeVar
 from urllib.parse import urlsplit
 
 import requests
@@ -37,6 +37,8 @@ from ghstats.github.errors import (
 from ghstats.github.rate_limit import RateLimit
 
 USER_AGENT = "ghstats"
+Sent = TypeVar("Sent")
+REST_API_VERSION = "2022-11-28"
 
 
 def _connection_failed(url: str, exc: BaseException) -> str:
@@ -77,6 +79,12 @@ class ListedRepo:
     is_fork: bool
 
 
+@dataclass(frozen=True)
+class RestPage:
+    items: list[Any]
+    next_url: str | None  # rel="next" of GitHub's link header; None on the last page
+
+
 @dataclass
 class BatchAnswer:
     """Every key asked for is in exactly one of nodes (GitHub's answer node) and errors."""
@@ -110,7 +118,8 @@ class GitHubClient:
             hooks={"response": [self._remember_response]},
         )
         self._gql = Client(transport=self._transport, fetch_schema_from_transport=False)
-        self.requests_made = 0
+        self.requests_made = 0  # every request sent, GraphQL and REST
+        self.rest_requests = 0  # of which REST (the REST core bucket, apart from GraphQL points)
         self.points_used = 0
         self.last_rate_limit: RateLimit | None = None
 
@@ -153,9 +162,13 @@ class GitHubClient:
         hour, a run may outlive it) and sends the request once more with it; a second 401, or a
         token that refresh cannot change (a PAT), raises GitHubAuthError.
         """
+        return self._authorised(lambda token: self._send_graphql(document, variables, token))
+
+    def _authorised(self, send: Callable[[str], Sent]) -> Sent:
+        """`send(token)`; after a 401, once more with a fresh token if the provider has one."""
         token = self._tokens.token()
         try:
-            return self._send_graphql(document, variables, token)
+            return send(token)
         except GitHubAuthError as exc:
             if exc.failure is None or exc.failure.status != 401:
                 raise
@@ -163,7 +176,7 @@ class GitHubClient:
             fresh = self._tokens.token()
             if fresh == token:
                 raise  # the same credentials would be refused again
-        return self._send_graphql(document, variables, fresh)
+        return send(fresh)
 
     def _send_graphql(self, document: str, variables: dict[str, Any] | None, token: str) -> GraphQLAnswer:
         self._last_response = None
@@ -254,3 +267,35 @@ class GitHubClient:
                 )
         batch.warnings = [e.message for e in answer.partial_errors]
         return batch
+
+    # -- REST -------------------------------------------------------------------------------
+
+    def rest_page(self, path: str, params: dict[str, Any] | None = None, *, url: str | None = None) -> RestPage:
+        """One page of a paged REST list: `path` (relative to the REST base) with `params`, or the
+        `url` of a page GitHub's `link` header named. Links to anywhere but this API are refused
+        (the credential goes nowhere else), and redirects are not followed."""
+        if url is not None and not url.startswith(self.endpoints.rest_url + "/"):
+            raise GitHubServerError(f"GitHub's next-page link {url!r} leaves {self.endpoints.rest_url}: not followed")
+        target = url or f"{self.endpoints.rest_url}/{path.lstrip('/')}"
+        return self._authorised(lambda token: self._send_rest_get(target, None if url else params, token))
+
+    def _send_rest_get(self, target: str, params: dict[str, Any] | None, token: str) -> RestPage:
+        headers = {**self._headers(token), "Accept": "application/vnd.github+json", "X-GitHub-Api-Version": REST_API_VERSION}
+        self._last_response = None
+        self.requests_made += 1
+        self.rest_requests += 1
+        try:
+            response = self._session.get(target, params=params, headers=headers, timeout=self._timeout,
+                                         allow_redirects=False)
+        except requests.RequestException as exc:
+            raise GitHubServerError(_connection_failed(target, exc), failure=self._failure("rest", "GET", target, None)) from None
+        self._last_response = response
+        failure = self._failure("rest", "GET", target, None)
+        if 200 <= response.status_code < 300:  # an answer's body may hold alert data (a leaked secret): never kept
+            failure = replace(failure, body="")
+        raise_for_http_status(response.status_code, response.headers, response.text, failure, now=self._now)
+        body = response.json()
+        if not isinstance(body, list):
+            raise GitHubServerError(f"GitHub answered {target} with {type(body).__name__}, not a list", failure=failure)
+        return RestPage(body, response.links.get("next", {}).get("url"))
+

@@ -119,6 +119,33 @@ class OrgNotFound(GitHubError):
         self.github_message = github_message  # GitHub's own words, e.g. "Could not resolve to an Organization ..."
 
 
+class GitHubNoAccess(GitHubError):
+    """A REST endpoint answered 403/404 that is not a rate limit: the credential may not read it,
+    the feature is off, or this GitHub does not have the endpoint. Not retried: it becomes the
+    collector's coverage entry (`status`: forbidden, disabled or unavailable; `grant`: what
+    GitHub says to grant, from x-accepted-github-permissions or x-accepted-oauth-scopes)."""
+
+    def __init__(self, message: str, *, status: str, github_message: str, grant: str | None,
+                 failure: FailedRequest | None = None):
+        super().__init__(message, failure=failure)
+        self.status, self.github_message, self.grant = status, github_message, grant
+
+
+def _no_access(status: int, headers: Mapping[str, str], message: str, failure: FailedRequest) -> GitHubNoAccess:
+    grant = _header(headers, "x-accepted-github-permissions") or _header(headers, "x-accepted-oauth-scopes")
+    lowered = message.lower()
+    if "disabled" in lowered or "must be enabled" in lowered or "not enabled" in lowered:
+        kind = "disabled"
+    elif status == 403:
+        kind = "forbidden"
+    else:
+        kind = "unavailable"
+    return GitHubNoAccess(
+        f"GitHub answered {status} ({message or 'no message'})" + (f": grant {grant}" if grant else ""),
+        status=kind, github_message=message, grant=grant or None, failure=failure,
+    )
+
+
 @dataclass(frozen=True)
 class RepoError:
     """A per-repository error inside an otherwise good response (HTTP 200, partial data)."""
@@ -208,11 +235,15 @@ def raise_for_http_status(
                 wait_seconds(headers, primary_hint=not secondary, now=now),
                 failure=failure,
             )
+        if failure.api == "rest":
+            raise _no_access(status, headers, message, failure)
         raise GitHubAuthError(
             f"GitHub answered 403 ({message or 'Forbidden'}): the token lacks access; "
             "grant it read access to the organisation's repositories",
             failure=failure,
         )
+    if status == 404 and failure.api == "rest":
+        raise _no_access(status, headers, message, failure)
     if status >= 500:
         raise GitHubServerError(
             f"GitHub answered {status}" + (f": {message[:200]}" if message else ""), failure=failure

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from ghstats.collectors.unit import SummaryContext
+
 # Per-owner totals in summary.json: output name -> record field summed.
 SUMMED_FIELDS = {
     "stars": "stars",
@@ -44,7 +46,7 @@ def grand_total(per_owner: dict[str, dict[str, int]]) -> dict[str, int]:
     return dict(total)
 
 
-def summarise(records: dict[str, dict[str, Any]], errors: dict[str, dict[str, Any]]) -> dict[str, Any]:
+def summarise(records: dict[str, dict[str, Any]], context: SummaryContext) -> dict[str, Any]:
     """summary.json's "owners" and "totals"."""
-    per_owner = owner_totals(records, errors)
+    per_owner = owner_totals(records, dict(context.errors))
     return {"totals": grand_total(per_owner), "owners": per_owner}

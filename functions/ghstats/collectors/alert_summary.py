@@ -1,0 +1,59 @@
+"""What security teams ask of any alert collector first: open alerts by severity, the oldest
+open alert, time to fix, and SLO breaches (open longer than the config's slo_days allow)."""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from datetime import datetime
+from typing import Any
+
+from ghstats.collectors.unit import Record, SummaryContext
+
+SEVERITIES = ("critical", "high", "medium", "low")
+
+
+def _epoch(iso: str | None) -> float | None:
+    return datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp() if iso else None
+
+
+def _days(seconds: float) -> float:
+    return round(seconds / 86_400, 1)
+
+
+def summarise_alerts(records: dict[str, Record], context: SummaryContext) -> dict[str, Any]:
+    """Per org and per repository: open alerts by severity, the oldest open one's age in days,
+    SLO breaches by severity; over all: the same, and the median days from created to fixed."""
+
+    def empty() -> dict[str, Any]:
+        return {"alerts": 0, "open": 0, "open_by_severity": {s: 0 for s in SEVERITIES}, "oldest_open_days": None,
+                "slo_breaches": {s: 0 for s in SEVERITIES}}
+
+    total, orgs, repos = empty(), defaultdict(empty), defaultdict(empty)
+    days_to_fix: list[float] = []
+    for record in records.values():
+        org = record["repository"].split("/", 1)[0]
+        places = (total, orgs[org], repos[record["repository"]])
+        for place in places:
+            place["alerts"] += 1
+        created, fixed = _epoch(record.get("created_at")), _epoch(record.get("fixed_at"))
+        if record["state"] == "fixed" and created is not None and fixed is not None:
+            days_to_fix.append(_days(fixed - created))
+        if record["state"] != "open":
+            continue
+        severity = record.get("severity") if record.get("severity") in SEVERITIES else "low"
+        age = _days(context.now - created) if created is not None else None
+        for place in places:
+            place["open"] += 1
+            place["open_by_severity"][severity] += 1
+            if age is not None and (place["oldest_open_days"] is None or age > place["oldest_open_days"]):
+                place["oldest_open_days"] = age
+            if age is not None and age > context.slo_days[severity]:
+                place["slo_breaches"][severity] += 1
+    return {
+        **total,
+        "median_days_to_fix": statistics.median(days_to_fix) if days_to_fix else None,
+        "slo_days": dict(context.slo_days),
+        "orgs": {org: orgs[org] for org in sorted(orgs, key=str.lower)},
+        "repositories": {repo: repos[repo] for repo in sorted(repos, key=str.lower) if repos[repo]["open"]},
+    }

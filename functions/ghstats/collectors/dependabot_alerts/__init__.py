@@ -1,0 +1,22 @@
+"""dependabot_alerts: every Dependabot alert of an organisation, all states, one paged REST walk
+(`GET /orgs/{org}/dependabot/alerts`, cursor paging, 100 a page: 1 request per 100 alerts)."""
+
+from ghstats.collectors.alert_summary import summarise_alerts
+from ghstats.collectors.dependabot_alerts.record import SCHEMA_VERSION, alert_record
+from ghstats.collectors.unit import Collector, Permissions
+
+COLLECTOR = Collector(
+    name="dependabot_alerts",
+    scope="org",
+    fetch="rest_paged",
+    schema_version=SCHEMA_VERSION,
+    permissions=Permissions(
+        classic_scopes=("security_events",),
+        fine_grained=("Dependabot alerts: read",),
+        github_app=("vulnerability_alerts: read",),
+    ),
+    summarise=summarise_alerts,
+    rest_path="orgs/{org}/dependabot/alerts",
+    rest_params={"per_page": 100},  # every state (no `state` filter): open, fixed, dismissed, auto_dismissed
+    item_record=alert_record,
+)
