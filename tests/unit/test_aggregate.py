@@ -119,3 +119,26 @@ def test_list_repos_refuses_a_stored_plan_made_for_another_config():
     assert calls == []  # no GitHub client was even made
     answer = steps.list_repos("r1", {"orgs": ["acme"], "batch_size": 50}, "2026-01-01T00:00:00Z", store, None, calls.append)
     assert answer["status"] == "done" and calls == []
+
+
+def test_alert_summary_counts_open_by_severity_slo_breaches_and_days_to_fix():
+    from ghstats.collectors.alert_summary import summarise_alerts
+    from ghstats.collectors.unit import SummaryContext
+
+    day = 86_400
+    now = 1_800_000_000
+    iso = lambda t: __import__("datetime").datetime.fromtimestamp(t, __import__("datetime").timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    records = {
+        "a/x#1": {"repository": "a/x", "state": "open", "severity": "critical", "created_at": iso(now - 10 * day)},
+        "a/x#2": {"repository": "a/x", "state": "open", "severity": "critical", "created_at": iso(now - 2 * day)},
+        "a/y#1": {"repository": "a/y", "state": "fixed", "severity": "high", "created_at": iso(now - 30 * day),
+                  "fixed_at": iso(now - 20 * day)},
+        "b/z#1": {"repository": "b/z", "state": "open", "severity": None, "created_at": iso(now - 400 * day)},
+    }
+    summary = summarise_alerts(records, SummaryContext(errors={}, slo_days={"critical": 7, "high": 30, "medium": 90, "low": 180}, now=now))
+    assert (summary["alerts"], summary["open"]) == (4, 3)
+    assert summary["open_by_severity"] == {"critical": 2, "high": 0, "medium": 0, "low": 0, "unrated": 1}
+    assert summary["slo_breaches"] == {"critical": 1, "high": 0, "medium": 0, "low": 0}  # unrated: no SLO
+    assert summary["oldest_open_days"] == 400.0 and summary["median_days_to_fix"] == 10.0
+    assert summary["orgs"]["a"]["open"] == 2 and summary["orgs"]["b"]["open_by_severity"]["unrated"] == 1
+    assert set(summary["repositories"]) == {"a/x", "b/z"}  # the repositories with open alerts

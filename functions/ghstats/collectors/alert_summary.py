@@ -21,13 +21,18 @@ def _days(seconds: float) -> float:
     return round(seconds / 86_400, 1)
 
 
+UNRATED = "unrated"  # an alert kind GitHub gives no severity (secret scanning): no SLO applies
+
+
 def summarise_alerts(records: dict[str, Record], context: SummaryContext) -> dict[str, Any]:
     """Per org and per repository: open alerts by severity, the oldest open one's age in days,
-    SLO breaches by severity; over all: the same, and the median days from created to fixed."""
+    SLO breaches by severity; over all: the same, and the median days from created to fixed.
+
+    A record is open when its state is "open"; it was fixed when it has a `fixed_at`."""
 
     def empty() -> dict[str, Any]:
-        return {"alerts": 0, "open": 0, "open_by_severity": {s: 0 for s in SEVERITIES}, "oldest_open_days": None,
-                "slo_breaches": {s: 0 for s in SEVERITIES}}
+        return {"alerts": 0, "open": 0, "open_by_severity": {s: 0 for s in (*SEVERITIES, UNRATED)},
+                "oldest_open_days": None, "slo_breaches": {s: 0 for s in SEVERITIES}}
 
     total, orgs, repos = empty(), defaultdict(empty), defaultdict(empty)
     days_to_fix: list[float] = []
@@ -37,18 +42,18 @@ def summarise_alerts(records: dict[str, Record], context: SummaryContext) -> dic
         for place in places:
             place["alerts"] += 1
         created, fixed = _epoch(record.get("created_at")), _epoch(record.get("fixed_at"))
-        if record["state"] == "fixed" and created is not None and fixed is not None:
+        if created is not None and fixed is not None:
             days_to_fix.append(_days(fixed - created))
         if record["state"] != "open":
             continue
-        severity = record.get("severity") if record.get("severity") in SEVERITIES else "low"
+        severity = record.get("severity") if record.get("severity") in SEVERITIES else UNRATED
         age = _days(context.now - created) if created is not None else None
         for place in places:
             place["open"] += 1
             place["open_by_severity"][severity] += 1
             if age is not None and (place["oldest_open_days"] is None or age > place["oldest_open_days"]):
                 place["oldest_open_days"] = age
-            if age is not None and age > context.slo_days[severity]:
+            if age is not None and severity in context.slo_days and age > context.slo_days[severity]:
                 place["slo_breaches"][severity] += 1
     return {
         **total,
