@@ -358,7 +358,10 @@ def run_ghstats(spec: dict[str, Any]) -> dict[str, Any]:
     serialise_boto3_client_creation()
     scoped = scoped_transaction_rollback() if spec.get("warm", True) else False
     # The benchmark compares repository statistics with the peers: the org-level collectors are off.
-    config = {"orgs": [spec["org"]], "batch_size": spec["batch_size"], "collectors": {"dependabot_alerts": False},
+    from ghstats.collectors import REGISTRY
+
+    config = {"orgs": [spec["org"]], "batch_size": spec["batch_size"],
+              "collectors": {name: c.scope == "repo" for name, c in REGISTRY.items()},
               "max_concurrency": spec["max_concurrency"], "api_url": spec["url"]}
     started = time.perf_counter()
     with LocalAws({"GITHUB_TOKEN": spec["token"]}) as aws:

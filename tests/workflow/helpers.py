@@ -35,3 +35,17 @@ def org_keys(sim: Any, org: str) -> set[str]:
 
 def listing_pages(count: int) -> int:
     return max(1, -(-count // 100))
+
+
+def only_collectors(*wanted: str) -> dict[str, bool]:
+    """A config's `collectors` with just these on (and every other registered collector off)."""
+    from ghstats.collectors import REGISTRY
+
+    return {name: name in wanted for name in REGISTRY}
+
+
+def default_org_walk_paths(org: str) -> set[str]:
+    """The REST paths the org-level collectors that are on by default walk for `org`."""
+    from ghstats.collectors import org_collectors
+
+    return {"/" + c.rest_path.format(org=org) for c in org_collectors({})}

@@ -9,7 +9,9 @@ import pytest
 
 from ghstats import names
 from ghstats.config import DEFAULT_SLO_DAYS
-from tests.workflow.helpers import org_keys
+from tests.workflow.helpers import only_collectors, org_keys
+
+ONLY = only_collectors("repository_stats", "dependabot_alerts")
 
 FIELDS = {  # record field -> the truth's (SimRepo alert) attribute
     "repository": lambda a: a.repository, "number": lambda a: a.number, "state": lambda a: a.state,
@@ -36,7 +38,8 @@ def test_every_alert_of_the_runs_repositories_once_with_every_field_true(make_si
     sim = make_sim({"acme": 120, "globex": 40})
     alerts = truth(sim, "acme")
     excluded = next(a.repository for a in alerts.values())
-    outcome = local_aws.run({"orgs": [{"name": "acme", "exclude": [excluded]}, "globex"], "api_url": sim.url})
+    outcome = local_aws.run({"orgs": [{"name": "acme", "exclude": [excluded]}, "globex"], "api_url": sim.url,
+                             "collectors": ONLY})
     assert outcome.status == "SUCCEEDED" and outcome.output["status"] == "SUCCEEDED", outcome.cause
     # Then every alert but the excluded repository's is there once, each field as GitHub has it
     expected = {k: a for k, a in {**alerts, **truth(sim, "globex")}.items() if a.repository != excluded}
@@ -65,7 +68,8 @@ def test_every_alert_of_the_runs_repositories_once_with_every_field_true(make_si
 
 def test_slo_breaches_follow_the_configs_days(make_sim, local_aws):
     sim = make_sim({"acme": 120})
-    outcome = local_aws.run({"orgs": ["acme"], "api_url": sim.url, "slo_days": {"critical": 1, "high": 1, "medium": 1, "low": 1}})
+    outcome = local_aws.run({"orgs": ["acme"], "api_url": sim.url, "collectors": ONLY,
+                             "slo_days": {"critical": 1, "high": 1, "medium": 1, "low": 1}})
     summary = local_aws.get_json(names.summary_key(outcome.run_id))
     section = summary["collectors"]["dependabot_alerts"]
     finished = datetime.fromisoformat(summary["finished_at"].replace("Z", "+00:00")).timestamp()
@@ -73,7 +77,7 @@ def test_slo_breaches_follow_the_configs_days(make_sim, local_aws):
            and finished - datetime.fromisoformat(a.created_at.replace("Z", "+00:00")).timestamp() > 86_400]
     assert old and sum(section["slo_breaches"].values()) == len(old)
     assert section["slo_days"] == {"critical": 1, "high": 1, "medium": 1, "low": 1}
-    default = local_aws.run({"orgs": ["acme"], "api_url": sim.url})
+    default = local_aws.run({"orgs": ["acme"], "api_url": sim.url, "collectors": ONLY})
     assert local_aws.get_json(names.summary_key(default.run_id))["collectors"]["dependabot_alerts"]["slo_days"] == DEFAULT_SLO_DAYS
 
 
@@ -82,7 +86,7 @@ def test_no_permission_or_the_feature_off_is_coverage_not_failure(make_sim, loca
     # Given a token that may not read acme's Dependabot alerts (or Dependabot off in acme)
     sim = make_sim({"acme": 60, "globex": 40})
     getattr(sim, f"set_alert_{setting}")("acme", set())
-    outcome = local_aws.run({"orgs": ["acme", "globex"], "api_url": sim.url})
+    outcome = local_aws.run({"orgs": ["acme", "globex"], "api_url": sim.url, "collectors": ONLY})
     # Then the run goes on and ends PARTIAL, with acme's coverage entry saying why and what to grant
     assert outcome.status == "SUCCEEDED" and outcome.output["status"] == "PARTIAL", outcome.cause
     [acme, globex] = local_aws.get_json(names.coverage_key(outcome.run_id))["entries"]
@@ -104,7 +108,7 @@ def test_a_rate_limited_page_is_waited_for_and_the_walk_goes_on_from_it(make_sim
     pages = -(-len(truth(sim, "acme")) // 100)
     assert pages >= 2
     sim.add_fault(Fault("secondary_403", on_request=2, retry_after=45, api="rest"))  # the walk's second page
-    outcome = local_aws.run({"orgs": ["acme"], "api_url": sim.url})
+    outcome = local_aws.run({"orgs": ["acme"], "api_url": sim.url, "collectors": ONLY})
     assert outcome.status == "SUCCEEDED", outcome.cause
     assert engine_delays.waits == [45]
     # the limited page once more, no other again (a walk started over would be pages + 2)
@@ -116,7 +120,7 @@ def test_a_rate_limited_page_is_waited_for_and_the_walk_goes_on_from_it(make_sim
 
 def test_a_collector_switched_off_sends_nothing(make_sim, local_aws):
     sim = make_sim({"acme": 30})
-    outcome = local_aws.run({"orgs": ["acme"], "api_url": sim.url, "collectors": {"dependabot_alerts": False}})
+    outcome = local_aws.run({"orgs": ["acme"], "api_url": sim.url, "collectors": only_collectors("repository_stats")})
     assert outcome.status == "SUCCEEDED" and sim.count(kind="rest") == 0
     assert local_aws.get_json(names.collector_output_key(outcome.run_id, "dependabot_alerts")) is None
     assert local_aws.get_json(names.coverage_key(outcome.run_id))["entries"] == []

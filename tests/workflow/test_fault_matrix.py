@@ -19,7 +19,7 @@ from ghstats import names
 from ghstats.ledger import Ledger
 from ghstats.storage import S3ObjectStore
 from tests.conftest import TOKEN
-from tests.workflow.helpers import assert_every_repo_once, assert_matches_truth, org_keys, outputs
+from tests.workflow.helpers import assert_every_repo_once, assert_matches_truth, default_org_walk_paths, org_keys, outputs
 
 ORG_SIZE = 120
 BATCH = 30
@@ -264,8 +264,8 @@ def test_an_org_that_does_not_exist_costs_only_itself(sim, local_aws, engine_del
     assert (run["status"], run["orgs_failed"], run["repos_ok"]) == ("PARTIAL", ["no-such-org"], ORG_SIZE)
     # and GitHub saw: preflight, acme's two pages, the missing org once (no retry), the batches
     assert sim.count(kind="graphql") == 1 + 2 + 1 + BATCHES and engine_delays.retries == []
-    # and acme's Dependabot alerts, none for the missing org
-    assert {r.path.split("?")[0] for r in sim.requests if r.kind == "rest"} == {"/orgs/acme/dependabot/alerts"}
+    # and acme's org-level collectors, none for the missing org
+    assert {r.path.split("?")[0] for r in sim.requests if r.kind == "rest"} == default_org_walk_paths("acme")
     assert out["summary"]["api"]["requests"] == sim.count()
 
 
@@ -323,7 +323,8 @@ def test_empty_org_succeeds_with_nothing(make_sim, local_aws):
     assert out["repositories"]["repositories"] == {} and out["errors"]["errors"] == {}
     run = local_aws.ledger().get_run(outcome.run_id)
     assert (run["status"], run["batches_total"], run["batches_done"], run["repos_ok"]) == ("SUCCEEDED", 0, 0, 0)
-    assert sim.count() == 3  # preflight + one empty listing page + its (empty) Dependabot alerts
+    # preflight + one empty listing page + one (empty) page of each org-level collector
+    assert sim.count() == 2 + len(default_org_walk_paths("empty-co"))
     assert local_aws.invocations.get("QueryBatch", 0) == 0
 
 

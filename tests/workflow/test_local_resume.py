@@ -18,7 +18,7 @@ from pathlib import Path
 from ghstats import names
 from ghstats_cli.local_aws import REPO_ROOT
 from tests.conftest import TOKEN
-from tests.workflow.helpers import assert_every_repo_once, assert_matches_truth, org_keys
+from tests.workflow.helpers import assert_every_repo_once, assert_matches_truth, default_org_walk_paths, org_keys
 
 REPOSITORY_FIELD = re.compile(r'repository\(owner: "([^"]+)", name: "([^"]+)"\)')
 
@@ -80,7 +80,7 @@ def test_a_run_id_rerun_in_a_new_process_fetches_only_batches_without_a_stored_r
     assert sim.count(kind="graphql") == 4
     # and the org-level collectors, which the first run never reached, ran once
     assert sim.count(kind="rest") >= 1
-    assert {r.path.split("?")[0] for r in sim.requests if r.kind == "rest"} == {"/orgs/acme/dependabot/alerts"}
+    assert {r.path.split("?")[0] for r in sim.requests if r.kind == "rest"} == default_org_walk_paths("acme")
     # and the run keeps the start it was planned with
     summary = read(run_dir / "summary.json")
     assert summary["started_at"] == started_at
