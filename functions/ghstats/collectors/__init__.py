@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from ghstats.collectors import dependabot_alerts, repository_stats
+from ghstats.collectors import dependabot_alerts, repository_stats, secret_scanning_alerts
 from ghstats.collectors.unit import Collector
 
 REGISTRY: dict[str, Collector] = {c.name: c for c in (
     repository_stats.COLLECTOR,
     dependabot_alerts.COLLECTOR,
+    secret_scanning_alerts.COLLECTOR,
 )}
 
 # The repository-level collector whose fragment the shared batch query carries. (One today; the

@@ -1,0 +1,23 @@
+"""secret_scanning_alerts: every secret-scanning alert of an organisation, open and resolved, one
+paged REST walk (`GET /orgs/{org}/secret-scanning/alerts`, 100 a page). The leaked secret in
+each alert is never kept (record.py)."""
+
+from ghstats.collectors.alert_summary import summarise_alerts
+from ghstats.collectors.secret_scanning_alerts.record import SCHEMA_VERSION, alert_record
+from ghstats.collectors.unit import Collector, Permissions
+
+COLLECTOR = Collector(
+    name="secret_scanning_alerts",
+    scope="org",
+    fetch="rest_paged",
+    schema_version=SCHEMA_VERSION,
+    permissions=Permissions(
+        classic_scopes=("repo", "security_events"),
+        fine_grained=("Secret scanning alerts: read",),
+        github_app=("secret_scanning_alerts: read",),
+    ),
+    summarise=summarise_alerts,
+    rest_path="orgs/{org}/secret-scanning/alerts",
+    rest_params={"per_page": 100},
+    item_record=alert_record,
+)

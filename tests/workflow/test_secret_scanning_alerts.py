@@ -1,0 +1,60 @@
+"""secret_scanning_alerts through the real workflow: every alert once with its fields, and the
+leaked secret itself nowhere a run writes (outputs, ledger, logs, dead letters)."""
+
+from __future__ import annotations
+
+import json
+
+from ghstats import names
+from ghstats_cli.local_aws import BUCKET, TABLE
+from tests.workflow.helpers import only_collectors
+
+ONLY = only_collectors("repository_stats", "secret_scanning_alerts")
+FIELDS = ("repository", "number", "state", "resolution", "created_at", "updated_at", "resolved_at", "secret_type",
+          "secret_type_display_name", "validity", "push_protection_bypassed", "push_protection_bypassed_at",
+          "publicly_leaked", "multi_repo")
+
+
+def everything_written(aws) -> str:
+    """Every S3 object and every ledger item of the local AWS, as one text."""
+    parts = []
+    for key in aws.dependencies().store.list_keys(""):
+        parts.append(aws.s3.get_object(Bucket=BUCKET, Key=key)["Body"].read().decode())
+    parts.append(json.dumps(aws.dynamodb.Table(TABLE).scan()["Items"], default=str))
+    return "\n".join(parts)
+
+
+def test_every_alert_once_with_its_fields_and_no_secret_anywhere(make_sim, local_aws, capfd, caplog):
+    sim = make_sim({"acme": 120, "globex": 30})
+    outcome = local_aws.run({"orgs": ["acme", "globex"], "api_url": sim.url, "collectors": ONLY})
+    assert outcome.status == "SUCCEEDED" and outcome.output["status"] == "SUCCEEDED", outcome.cause
+    truth = {f"{a.repository}#{a.number}": a for org in ("acme", "globex") for a in sim.dataset.alerts(org, "secret_scanning")}
+    records = local_aws.get_json(names.collector_output_key(outcome.run_id, "secret_scanning_alerts"))["records"]
+    assert truth and set(records) == set(truth)
+    for key, record in records.items():
+        assert {f: record[f] for f in FIELDS} == {f: getattr(truth[key], f) for f in FIELDS}, key
+        assert "secret" not in record
+    # the leaked secrets GitHub served are nowhere: outputs, work objects, ledger, logs
+    secrets = sim.dataset.leaked_secrets()
+    assert secrets
+    written = everything_written(local_aws) + capfd.readouterr().out + capfd.readouterr().err + caplog.text
+    assert [s for s in secrets if s in written] == []
+
+
+def test_a_page_that_keeps_failing_leaves_a_dead_letter_without_the_secrets(make_sim, local_aws, engine_delays):
+    from simulator import Fault
+
+    # Given a walk whose page comes back as broken JSON every time (it starts like the real answer)
+    sim = make_sim({"acme": 120})
+    sim.add_fault(Fault("malformed_json", api="rest", on_request=1, times=None))
+    outcome = local_aws.run({"orgs": ["acme"], "api_url": sim.url, "collectors": ONLY})
+    # Then the run fails after its retries, with a dead letter that names the request, not the data
+    assert outcome.status == "FAILED" and outcome.error == "GitHubServerError"
+    run = local_aws.ledger().get_run(outcome.run_id)
+    letters = [k for k in local_aws.dependencies().store.list_keys(names.failures_prefix(outcome.run_id))]
+    assert letters and all("org-secret_scanning_alerts.acme" in k for k in letters)
+    letter = local_aws.get_json(letters[0])
+    assert letter["request"]["url"].endswith("/orgs/acme/secret-scanning/alerts") and letter["request"]["body"] == ""
+    written = everything_written(local_aws)
+    assert [s for s in sim.dataset.leaked_secrets() if s in written] == []
+    assert run["status"] == "FAILED"
