@@ -1,0 +1,22 @@
+"""code_scanning_alerts: every code-scanning alert of an organisation (default branches), open,
+dismissed and fixed, one paged REST walk (`GET /orgs/{org}/code-scanning/alerts`, 100 a page)."""
+
+from ghstats.collectors.alert_summary import summarise_alerts
+from ghstats.collectors.code_scanning_alerts.record import SCHEMA_VERSION, alert_record
+from ghstats.collectors.unit import Collector, Permissions
+
+COLLECTOR = Collector(
+    name="code_scanning_alerts",
+    scope="org",
+    fetch="rest_paged",
+    schema_version=SCHEMA_VERSION,
+    permissions=Permissions(
+        classic_scopes=("security_events",),
+        fine_grained=("Code scanning alerts: read",),
+        github_app=("security_events: read",),
+    ),
+    summarise=summarise_alerts,
+    rest_path="orgs/{org}/code-scanning/alerts",
+    rest_params={"per_page": 100},
+    item_record=alert_record,
+)
