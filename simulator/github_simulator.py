@@ -41,7 +41,7 @@ from simulator.server import SimulatorHTTPServer, serve
 log = logging.getLogger(__name__)
 
 DEFAULT_TOKENS = ("ghs_simtoken",)
-DEFAULT_OAUTH_SCOPES = "repo, read:org"
+DEFAULT_OAUTH_SCOPES = "repo, read:org, security_events"  # a classic token every collector can use
 DEFAULT_SLOW_S = 2.0
 SECONDARY_RETRY_AFTER_S = 60
 _APP_TOKEN_PATH = re.compile(r"^/app/installations/(\d+)/access_tokens/?$")

@@ -26,7 +26,7 @@ GITHUB_COM_API_HOST = "api.github.com"
 ENTERPRISE_API_PATH = "/api/v3"
 REPO_RULE = f"'owner/name' (owner: {OWNER_RULE}; name: {NAME_RULE})"
 
-TOP_LEVEL_KEYS = ("name", "orgs", "repos", "collectors", "slo_days", "batch_size", "max_concurrency", "api_url", "run_id")
+TOP_LEVEL_KEYS = ("name", "orgs", "repos", "collectors", "slo_days", "strict_permissions", "batch_size", "max_concurrency", "api_url", "run_id")
 # Days an alert of each severity may stay open before it breaches its SLO (the config's slo_days).
 DEFAULT_SLO_DAYS = {"critical": 7, "high": 30, "medium": 90, "low": 180}
 ORG_KEYS = ("name", "exclude", "include_archived", "include_forks")
@@ -60,6 +60,7 @@ class CollectionConfig:
     name: str = DEFAULT_COLLECTION_NAME
     collectors: tuple[tuple[str, bool], ...] = ()  # every registered collector -> enabled
     slo_days: tuple[tuple[str, int], ...] = tuple(DEFAULT_SLO_DAYS.items())
+    strict_permissions: bool = False  # a collector the token cannot serve fails the run instead of being skipped
     warnings: tuple[str, ...] = field(default=(), compare=False)
 
     def to_dict(self) -> dict[str, Any]:
@@ -300,8 +301,12 @@ def parse_config(raw: Any) -> CollectionConfig:
 
     collectors = _parse_collectors(raw.get("collectors"), problems)
     slo_days = _parse_slo_days(raw.get("slo_days"), problems)
+    strict = raw.get("strict_permissions", False)
+    if not isinstance(strict, bool):
+        problems.append(f"strict_permissions: {strict!r} is not true or false")
+        strict = False
 
     if problems:
         raise InvalidConfig(problems)
     return CollectionConfig(tuple(orgs), tuple(repos), batch_size, concurrency, api_url, run_id, name, collectors,
-                            slo_days, tuple(warnings))
+                            slo_days, strict, tuple(warnings))

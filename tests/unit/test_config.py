@@ -153,3 +153,22 @@ def test_the_deployments_hosts_setting_is_checked_with_the_api_url_rules():
     for bad in ("[]", "not json", '["https://github.com"]', '["https://evil\\\\\\\\@api.github.com"]', '[7]'):
         with pytest.raises(BadHostSetting):
             allowed_api_urls({"GHSTATS_GITHUB_API_URLS": bad})
+
+
+def test_collectors_slo_days_and_strict_permissions_name_the_field_and_the_fix():
+    from ghstats.collectors import REGISTRY
+
+    config = parse_config({"orgs": ["acme"]})
+    assert dict(config.collectors) == {name: c.default_enabled for name, c in REGISTRY.items()}
+    assert dict(config.slo_days) == {"critical": 7, "high": 30, "medium": 90, "low": 180} and config.strict_permissions is False
+    off = parse_config({"orgs": ["acme"], "collectors": {"dependabot_alerts": False}, "slo_days": {"high": 14}})
+    assert dict(off.collectors)["dependabot_alerts"] is False and dict(off.slo_days)["high"] == 14
+    found = problems({"orgs": ["acme"], "collectors": {"dependabot": True, "code_scanning_alerts": "yes"},
+                      "slo_days": {"urgent": 1, "low": 0}, "strict_permissions": "no"})
+    assert any(p.startswith("collectors.dependabot: unknown collector; known collectors are repository_stats") for p in found)
+    assert "collectors.code_scanning_alerts: 'yes' is not true or false" in found
+    assert any(p.startswith("slo_days.urgent: unknown severity") for p in found)
+    assert any(p.startswith("slo_days.low: 0 is not a whole number of days") for p in found)
+    assert "strict_permissions: 'no' is not true or false" in found
+    assert problems({"orgs": ["acme"], "collectors": {name: False for name in REGISTRY}}) == [
+        "collectors: every collector is off; turn at least one on"]

@@ -24,6 +24,7 @@ class Plan:
     requests: int = 0  # GitHub requests spent on preflight and listing
     points: int = 0
     org_errors: dict[str, dict[str, str]] = field(default_factory=dict)  # org -> why it was not listed
+    classic_scopes: list[str] | None = None  # the token's classic scopes (None: fine-grained or App)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -32,6 +33,7 @@ class Plan:
             "orgs": self.orgs,
             "org_errors": self.org_errors,
             "warnings": self.warnings,
+            "classic_scopes": self.classic_scopes,
             "requests": self.requests,
             "points": self.points,
         }
@@ -51,6 +53,7 @@ class ListingProgress:
 
     scope: dict[str, Any]  # listing_scope() of the config it was made for
     token_checked: bool = False
+    classic_scopes: list[str] | None = None  # the token's classic scopes at its check (None: not classic)
     listed: dict[str, list[str]] = field(default_factory=dict)  # org -> keys listed so far
     cursors: dict[str, str] = field(default_factory=dict)  # org -> cursor of its next page
     finished: list[str] = field(default_factory=list)  # orgs listed to their last page
@@ -66,7 +69,8 @@ class ListingProgress:
     def to_dict(self, client: GitHubClient) -> dict[str, Any]:
         """The progress to store, with this invocation's requests and points added."""
         requests, points = self.spent(client)
-        return {"scope": self.scope, "token_checked": self.token_checked, "listed": self.listed,
+        return {"scope": self.scope, "token_checked": self.token_checked, "classic_scopes": self.classic_scopes,
+                "listed": self.listed,
                 "cursors": self.cursors, "finished": self.finished, "missing": self.missing, "pages": self.pages,
                 "requests": requests, "points": points}
 
@@ -110,6 +114,7 @@ def plan_collection(
     if not progress.token_checked:
         client.preflight()  # a bad or under-scoped token fails here, before any real work
         progress.token_checked = True
+        progress.classic_scopes = sorted(client.classic_scopes) if client.classic_scopes is not None else None
     pages_before = progress.pages
     for org in config.orgs:
         while org.name not in progress.finished:
@@ -167,4 +172,5 @@ def _plan_from_listing(config: CollectionConfig, progress: ListingProgress, clie
         chosen.setdefault(key.lower(), key)
     repos = [chosen[k] for k in sorted(chosen)]
     batches = split_into_batches(repos, config.batch_size)
-    return Plan(repos, batches, orgs, warnings, *progress.spent(client), org_errors=dict(progress.missing))
+    return Plan(repos, batches, orgs, warnings, *progress.spent(client), org_errors=dict(progress.missing),
+                classic_scopes=progress.classic_scopes)

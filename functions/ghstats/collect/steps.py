@@ -16,11 +16,11 @@ from ghstats.collect.batch import BatchOutcome, collect_batch
 from ghstats.collect.planning import ListingPaused, ListingProgress, plan_collection
 from ghstats.collect.org_walk import WalkPaused, WalkProgress, walk_org
 from ghstats.collect.start import RunConfigMismatch, hold_lock_or_refuse
-from ghstats.collectors import BATCH_COLLECTOR, REGISTRY, org_collectors
+from ghstats.collectors import BATCH_COLLECTOR, REGISTRY, lacking_scopes, org_collectors
 from ghstats.collectors.unit import SummaryContext
 from ghstats.config import DEFAULT_COLLECTION_NAME, DEFAULT_SLO_DAYS, CollectionConfig, config_differences, parse_config
 from ghstats.github.client import GitHubClient
-from ghstats.github.errors import GitHubError, GitHubNoAccess, GitHubRateLimited
+from ghstats.github.errors import GitHubAuthError, GitHubError, GitHubNoAccess, GitHubRateLimited
 from ghstats.ledger import Ledger
 from ghstats.storage import ObjectStore
 
@@ -120,10 +120,11 @@ def list_repos(
                 {"run_id": run_id, "batch_id": batch_id, "api_url": config.api_url, "collection": config.name, "keys": keys},
                 transient=True,
             )
-        org_items = _plan_org_items(store, run_id, config, plan.org_errors)
+        org_items, skipped = _plan_org_items(store, run_id, config, plan.org_errors, plan.classic_scopes)
+        plan.warnings.extend(f"{entry['collector']} skipped for {entry['org']}: {entry['message']}" for entry in skipped)
         stored = {"run_id": run_id, "config": config.to_dict(), "config_hash": config.fingerprint(),
                   "started_at": started_at, **plan.to_dict(), "batch_sizes": {b: len(k) for b, k in plan.batches.items()},
-                  "org_item_ids": org_items}
+                  "org_item_ids": org_items, "skipped_coverage": skipped}
         owners = list(config.orgs and [o.name for o in config.orgs]) + [k.split("/")[0] for k in config.repos]
         ledger.record_plan(run_id, started_at, sorted(set(owners), key=str.lower), stored["batch_sizes"],
                            len(plan.repos), plan.warnings, listing_points=plan.points, orgs_failed=sorted(plan.org_errors))
@@ -142,10 +143,25 @@ def list_repos(
     }
 
 
-def _plan_org_items(store: ObjectStore, run_id: str, config: CollectionConfig, missing_orgs: dict[str, Any]) -> list[str]:
-    """One work item per organisation (found by the listing) and enabled org-level collector."""
-    item_ids = []
-    for collector in org_collectors(dict(config.collectors)):
+def _plan_org_items(store: ObjectStore, run_id: str, config: CollectionConfig, missing_orgs: dict[str, Any],
+                    classic_scopes: list[str] | None) -> tuple[list[str], list[dict[str, Any]]]:
+    """One work item per organisation (found by the listing) and enabled org-level collector, but
+    for a collector a classic token has no scope for: a "skipped" coverage entry per org instead,
+    saying what to grant (or, with strict_permissions, the run fails here)."""
+    item_ids: list[str] = []
+    skipped: list[dict[str, Any]] = []
+    enabled = org_collectors(dict(config.collectors))
+    lacking = lacking_scopes(enabled, classic_scopes)
+    if lacking and config.strict_permissions:
+        raise GitHubAuthError("strict_permissions: the classic token lacks the scopes of " + "; ".join(
+            f"{name} (grant {' or '.join(scopes)})" for name, scopes in lacking.items()) + ": grant them, or turn those collectors off")
+    for collector in enabled:
+        if collector.name in lacking:
+            grant = " or ".join(lacking[collector.name])
+            skipped += [{"org": org.name, "collector": collector.name, "status": "skipped", "grant": grant,
+                         "message": f"the classic token has none of the scopes {collector.name} needs ({grant})"}
+                        for org in config.orgs if org.name not in missing_orgs]
+            continue
         for org in config.orgs:
             if org.name in missing_orgs:
                 continue
@@ -155,7 +171,7 @@ def _plan_org_items(store: ObjectStore, run_id: str, config: CollectionConfig, m
                                                                  "collection": config.name},
                            transient=True)
             item_ids.append(item_id)
-    return item_ids
+    return item_ids, skipped
 
 
 # -- QueryBatch ------------------------------------------------------------------------------
@@ -362,6 +378,9 @@ def aggregate(run_id: str, store: ObjectStore, now: Callable[[], float] = time.t
     by_collector, coverage, rest_requests = merge_org_results(
         {i: store.get_json(names.org_item_key(run_id, i))["collector"] for i in org_item_ids},
         {i: store.get_json(names.org_result_key(run_id, i)) for i in org_item_ids}, scope)
+    for entry in plan.get("skipped_coverage", []):  # collectors the token has no scope for
+        by_collector.setdefault(entry["collector"], {})
+    coverage = sorted(coverage + plan.get("skipped_coverage", []), key=lambda e: (e["collector"], e["org"].lower()))
     covered = all(entry["status"] == "ok" for entry in coverage)
     status = names.PARTIAL if errors or org_errors or not covered else names.SUCCEEDED
     keys = output_keys(run_id, _iso(finished)[:10], list(by_collector))

@@ -17,6 +17,17 @@ REGISTRY: dict[str, Collector] = {c.name: c for c in (
 BATCH_COLLECTOR = REGISTRY["repository_stats"]
 
 
+def lacking_scopes(collectors: list[Collector], classic_scopes: list[str] | None) -> dict[str, tuple[str, ...]]:
+    """collector -> the classic scopes it accepts, for each collector a classic token (its
+    scopes) has none of; nothing for fine-grained and App tokens (GitHub sends them no scopes:
+    what they may read shows as coverage)."""
+    if classic_scopes is None:
+        return {}
+    have = set(classic_scopes)
+    return {c.name: c.permissions.classic_scopes for c in collectors
+            if c.permissions.classic_scopes and not have & set(c.permissions.classic_scopes)}
+
+
 def org_collectors(enabled: dict[str, bool]) -> list[Collector]:
     """The enabled organisation-level collectors, in registry order."""
     return [c for c in REGISTRY.values() if c.scope == "org" and enabled.get(c.name, c.default_enabled)]

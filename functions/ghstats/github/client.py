@@ -31,6 +31,7 @@ from ghstats.github.errors import (
     OrgNotFound,
     RepoError,
     raise_for_http_status,
+    classic_scopes,
     raise_for_missing_scope,
     split_graphql_errors,
 )
@@ -120,6 +121,7 @@ class GitHubClient:
         self._gql = Client(transport=self._transport, fetch_schema_from_transport=False)
         self.requests_made = 0  # every request sent, GraphQL and REST
         self.rest_requests = 0  # of which REST (the REST core bucket, apart from GraphQL points)
+        self.classic_scopes: frozenset[str] | None = None  # a classic token's scopes (preflight); None: not classic
         self.points_used = 0
         self.last_rate_limit: RateLimit | None = None
 
@@ -224,6 +226,7 @@ class GitHubClient:
         self.graphql(document)
         if self._last_response is not None:  # graphql() raised when there was no answer
             raise_for_missing_scope(self._last_response.headers, self._graphql_failure(document, None))
+            self.classic_scopes = classic_scopes(self._last_response.headers)
 
     def list_org_repos_page(
         self, org: str, after: str | None, *, include_archived: bool = True, include_forks: bool = True

@@ -257,6 +257,12 @@ def raise_for_http_status(
     )
 
 
+def classic_scopes(headers: Mapping[str, str]) -> frozenset[str] | None:
+    """A classic token's scopes (X-OAuth-Scopes); None for fine-grained and App tokens (no header)."""
+    value = _header(headers, "x-oauth-scopes")
+    return None if value is None else frozenset(scope.strip() for scope in value.split(",") if scope.strip())
+
+
 def raise_for_missing_scope(headers: Mapping[str, str], failure: FailedRequest) -> None:
     """Fail on a classic token without `repo`: private repositories would silently be missing.
 

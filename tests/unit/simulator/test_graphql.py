@@ -266,7 +266,7 @@ def test_headers_and_rate_limit_fields(sim):
     response = gql(sim, "{ rateLimit { cost limit remaining used resetAt nodeCount } }", token="ghp_second")
     assert response.headers["content-type"] == "application/json; charset=utf-8"
     assert response.headers["x-github-request-id"]
-    assert response.headers["x-oauth-scopes"] == "repo, read:org"
+    assert response.headers["x-oauth-scopes"] == "repo, read:org, security_events"
     assert response.headers["x-ratelimit-resource"] == "graphql"
     limit = response.json()["data"]["rateLimit"]
     assert limit["cost"] == 1 and limit["limit"] == 5000 and limit["nodeCount"] == 0
