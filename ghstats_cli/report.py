@@ -57,9 +57,15 @@ RUN_HEADERS = ["run", "status", "started", "batches", "repos ok", "failed", "poi
 
 
 def run_detail(run: dict[str, Any], batches: list[dict[str, Any]], *, local: bool = False) -> str:
-    hidden = ("pk", "sk", "gsi1pk", "gsi1sk", "config", "error", "cause")
+    hidden = ("pk", "sk", "gsi1pk", "gsi1sk", "config", "error", "cause", "collectors")
     lines = [f"{k}: {run[k]}" for k in sorted(run) if k not in hidden]
     lines.append(f"config: {run.get('config')}")
+    if run.get("collectors"):
+        lines.append("")
+        lines.append(table(["collector", "records", "failed", "ok", "forbidden", "disabled", "unavailable", "skipped"],
+                           [[name, c.get("records", 0), *(c.get(k, "") for k in ("failed", "ok", "forbidden", "disabled",
+                                                                                "unavailable", "skipped"))]
+                            for name, c in run["collectors"].items()]))
     if run.get("error") or run.get("cause"):
         lines.append(failure_text(run.get("error"), run.get("cause"), local=local))
     failed = [b for b in batches if b.get("status") != "DONE"]

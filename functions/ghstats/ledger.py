@@ -34,8 +34,9 @@ def _run(item: dict[str, Any]) -> dict[str, Any]:
     """A run item for callers: plain numbers, and output_keys as the map RecordFinish stored as
     JSON (the collectors' outputs vary, so the state machine stores the whole map as one string)."""
     run = _plain(item)
-    if isinstance(run.get("output_keys"), str):
-        run["output_keys"] = json.loads(run["output_keys"])
+    for key in ("output_keys", "collectors"):
+        if isinstance(run.get(key), str):
+            run[key] = json.loads(run[key])
     return run
 
 

@@ -124,3 +124,20 @@ def test_a_collector_switched_off_sends_nothing(make_sim, local_aws):
     assert outcome.status == "SUCCEEDED" and sim.count(kind="rest") == 0
     assert local_aws.get_json(names.collector_output_key(outcome.run_id, "dependabot_alerts")) is None
     assert local_aws.get_json(names.coverage_key(outcome.run_id))["entries"] == []
+
+
+def test_the_ledger_keeps_each_collectors_counts_and_status_shows_them(make_sim, local_aws):
+    from ghstats_cli import report
+
+    sim = make_sim({"acme": 60, "globex": 20})
+    sim.set_alert_access("globex", set())
+    outcome = local_aws.run({"orgs": ["acme", "globex"], "api_url": sim.url, "collectors": ONLY})
+    run = local_aws.ledger().get_run(outcome.run_id)
+    found = len(alerts_output(local_aws, outcome.run_id)["records"])
+    assert run["collectors"] == {"repository_stats": {"records": 80, "failed": 0},
+                                 "dependabot_alerts": {"records": found, "ok": 1, "forbidden": 1}}
+    assert run["rest_requests"] == sim.count(kind="rest") and run["requests"] == sim.count()
+    detail = report.run_detail(run, local_aws.ledger().get_batches(outcome.run_id))
+    rows = {line.split()[0]: line.split()[1:] for line in detail.splitlines()
+            if line.split() and line.split()[0] in run["collectors"]}
+    assert rows == {"repository_stats": ["80", "0"], "dependabot_alerts": [str(found), "1", "1"]}  # records, (failed,) ok, forbidden

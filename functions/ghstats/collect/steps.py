@@ -424,5 +424,8 @@ def aggregate(run_id: str, store: ObjectStore, now: Callable[[], float] = time.t
     return {
         "run_id": run_id, "status": status, "repos_ok": len(records), "repos_failed": len(errors),
         "points_used": summary["api"]["points_used"], "requests": summary["api"]["requests"],
-        "duration_s": duration, "output_keys": keys,
+        "rest_requests": rest_requests, "duration_s": duration, "output_keys": keys,
+        # per collector: records, and coverage by status (the ledger keeps it; `ghstats status` shows it)
+        "collectors": {"repository_stats": {"records": len(records), "failed": len(errors)},
+                       **{name: {"records": s["records"], **s["coverage"]} for name, s in summary["collectors"].items()}},
     }
