@@ -9,11 +9,14 @@ from dataclasses import KW_ONLY, dataclass, field
 KINDS = frozenset({
     "rate_limited", "rate_limit_new", "primary_rest", "secondary_403", "secondary_429",
     "secondary_graphql", "bad_gateway_json", "bad_gateway_html", "slow", "malformed_json",
-    "drop_connection", "not_found", "forbidden", "unauthorized",
+    "drop_connection", "not_found", "forbidden", "forbidden_field", "unauthorized",
 })
 GRAPHQL_ONLY = frozenset({"rate_limited", "rate_limit_new", "secondary_graphql"})
 REST_DEFAULT = frozenset({"primary_rest"})
-ALIAS_KINDS = frozenset({"not_found", "forbidden"})  # one alias fails, the rest of the data is kept
+# one alias fails (forbidden_field: only its licenseInfo, a nullable field deep in the alias, as
+# GitHub answers a field the credential may not read), the rest of the data is kept
+ALIAS_KINDS = frozenset({"not_found", "forbidden", "forbidden_field"})
+FORBIDDEN_FIELD = "licenseInfo"
 APIS = ("graphql", "rest", "any")
 
 

@@ -35,8 +35,16 @@ from simulator.cost import Analysis, analyze
 from simulator.dataset import LANGUAGE_COLORS, LICENSE_NAMES, WORLD_NOW, Dataset, SimRepo, iso, node_id
 from simulator.items import Item, items
 from simulator.schema import github_schema
+from simulator.faults import FORBIDDEN_FIELD
 
 DOCS_URL = "https://docs.github.com/graphql"
+
+
+def _alias_of(path: Any) -> str:
+    """The top-level alias (r0, r1, ...) a nested field's path starts from."""
+    while path.prev is not None:
+        path = path.prev
+    return str(path.key)
 
 
 class GitHubFieldError(Exception):
@@ -482,6 +490,8 @@ class GraphQLResolvers:
             if handler is not None:
                 return handler(info.context, args, info)
         elif isinstance(source, SimRepo):
+            if name == FORBIDDEN_FIELD and info.context.faulted_aliases.get(_alias_of(info.path)) == "forbidden_field":
+                raise GitHubFieldError("FORBIDDEN", "Resource not accessible by integration", {"saml_failure": False})
             handler = REPOSITORY_FIELDS.get(name)
             if handler is not None:
                 value = handler(source, args)

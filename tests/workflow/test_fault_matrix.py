@@ -19,7 +19,8 @@ from ghstats import names
 from ghstats.ledger import Ledger
 from ghstats.storage import S3ObjectStore
 from tests.conftest import TOKEN
-from tests.workflow.helpers import assert_every_repo_once, assert_matches_truth, default_org_walk_paths, org_keys, outputs
+from tests.workflow.helpers import (assert_every_repo_once, assert_matches_truth, default_org_walk_paths, only_collectors,
+                                   org_keys, outputs)
 
 ORG_SIZE = 120
 BATCH = 30
@@ -403,3 +404,24 @@ def test_a_step_failing_again_keeps_every_dead_letter(sim, local_aws):
                for letter in letters.values())
     batch = {b["batch_id"]: b for b in local_aws.ledger().get_batches("twice")}["00001"]
     assert (batch["status"], batch["failure_key"]) == ("FAILED", names.failure_key("twice", "batch-00001", 2))
+
+
+def test_a_field_the_credential_may_not_read_is_coverage_not_a_repository_error(sim, local_aws, engine_delays):
+    from simulator import Fault
+
+    # Given a repository whose licence GitHub will not show this credential (FORBIDDEN deep in its alias)
+    key = sorted(org_keys(sim, "acme"))[7]
+    sim.add_fault(Fault("forbidden_field", repo=key, times=None))
+    outcome = collect(local_aws, sim, collectors=only_collectors("repository_stats"))
+    # Then the repository is collected (its licence empty), not an error, and the coverage says why
+    assert outcome.status == "SUCCEEDED" and outcome.output["status"] == "PARTIAL", outcome.cause
+    out = outputs(local_aws, outcome.run_id)
+    assert_every_repo_once(out, org_keys(sim, "acme"))
+    assert key in out["repositories"]["repositories"] and out["errors"]["errors"] == {}
+    assert out["repositories"]["repositories"][key]["license"] is None
+    [entry] = local_aws.get_json(names.coverage_key(outcome.run_id))["entries"]
+    assert (entry["repo"], entry["collector"], entry["status"]) == (key, "repository_stats", "forbidden")
+    assert entry["message"] == "licenseInfo: Resource not accessible by integration"
+    assert local_aws.ledger().get_run(outcome.run_id)["collectors"]["repository_stats"] == {
+        "records": ORG_SIZE, "failed": 0, "forbidden": 1}
+    assert sim.count(kind="graphql") == CLEAN_REQUESTS  # nothing asked again

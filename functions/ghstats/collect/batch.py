@@ -20,10 +20,14 @@ class BatchOutcome:
     remaining_points: int | None = None
     requests: int = 0  # GitHub requests and points of earlier attempts at this batch
     points: int = 0
+    # a field the collector could not read inside a repository GitHub answered: the collector's
+    # coverage entry for that repository (the record is kept, that field empty), not an error
+    coverage: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {"records": self.records, "errors": self.errors, "warnings": self.warnings, "splits": self.splits,
-                "remaining_points": self.remaining_points, "requests": self.requests, "points": self.points}
+                "remaining_points": self.remaining_points, "requests": self.requests, "points": self.points,
+                "coverage": self.coverage}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "BatchOutcome":
@@ -61,6 +65,11 @@ def collect_batch(
             run(group[middle:])
             return
         outcome.records.update({key: collector.record(key, node) for key, node in answer.nodes.items()})
+        for key, errors in answer.field_errors.items():
+            outcome.coverage.append({
+                "org": key.split("/", 1)[0], "repo": key, "collector": collector.name,
+                "status": "forbidden" if any(e.type == "FORBIDDEN" for e in errors) else "unavailable",
+                "message": "; ".join(f"{'.'.join(e.path[1:])}: {e.message}" for e in errors)})
         outcome.errors.update({k: e.to_dict() for k, e in answer.errors.items()})
         outcome.warnings.extend(answer.warnings)
         if answer.rate_limit is not None:

@@ -213,7 +213,7 @@ def query_batch(
         result = {
             "run_id": run_id, "batch_id": batch_id, "keys": batch["keys"],
             "records": outcome.records, "errors": outcome.errors, "warnings": outcome.warnings,
-            "requests": requests, "points": points, "splits": outcome.splits,
+            "requests": requests, "points": points, "splits": outcome.splits, "coverage": outcome.coverage,
             "remaining_points": outcome.remaining_points, "collected_at": _iso(now()),
         }
         store.put_json(names.result_key(run_id, batch_id), result, transient=True)
@@ -250,7 +250,7 @@ def _keep_partial(store: ObjectStore, key: str, keys: list[str], outcome: BatchO
         return
     requests, points = outcome.spent(client)
     kept = BatchOutcome(outcome.records, outcome.errors, outcome.warnings, outcome.splits, outcome.remaining_points,
-                        requests, points)
+                        requests, points, outcome.coverage)
     store.put_json(key, {"keys": keys, "outcome": kept.to_dict()}, transient=True)
 
 
@@ -380,7 +380,10 @@ def aggregate(run_id: str, store: ObjectStore, now: Callable[[], float] = time.t
         {i: store.get_json(names.org_result_key(run_id, i)) for i in org_item_ids}, scope)
     for entry in plan.get("skipped_coverage", []):  # collectors the token has no scope for
         by_collector.setdefault(entry["collector"], {})
-    coverage = sorted(coverage + plan.get("skipped_coverage", []), key=lambda e: (e["collector"], e["org"].lower()))
+    repo_coverage = [entry for result in results.values() if result for entry in result.get("coverage", [])
+                     if entry["repo"] in records]  # fields a repository-level collector could not read
+    coverage = sorted(coverage + plan.get("skipped_coverage", []) + repo_coverage,
+                      key=lambda e: (e["collector"], e["org"].lower(), e.get("repo", "").lower()))
     covered = all(entry["status"] == "ok" for entry in coverage)
     status = names.PARTIAL if errors or org_errors or not covered else names.SUCCEEDED
     keys = output_keys(run_id, _iso(finished)[:10], list(by_collector))
@@ -426,6 +429,7 @@ def aggregate(run_id: str, store: ObjectStore, now: Callable[[], float] = time.t
         "points_used": summary["api"]["points_used"], "requests": summary["api"]["requests"],
         "rest_requests": rest_requests, "duration_s": duration, "output_keys": keys,
         # per collector: records, and coverage by status (the ledger keeps it; `ghstats status` shows it)
-        "collectors": {"repository_stats": {"records": len(records), "failed": len(errors)},
+        "collectors": {"repository_stats": {"records": len(records), "failed": len(errors),
+                                            **_coverage_counts(coverage, "repository_stats")},
                        **{name: {"records": s["records"], **s["coverage"]} for name, s in summary["collectors"].items()}},
     }

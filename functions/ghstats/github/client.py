@@ -92,6 +92,8 @@ class BatchAnswer:
 
     nodes: dict[str, dict[str, Any]] = field(default_factory=dict)
     errors: dict[str, RepoError] = field(default_factory=dict)
+    # errors inside a node that was kept (a field the credential may not read): key -> errors
+    field_errors: dict[str, list[RepoError]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     rate_limit: RateLimit | None = None
 
@@ -268,7 +270,13 @@ class GitHubClient:
                 batch.errors[key] = answer.alias_errors.get(
                     alias, RepoError("MISSING", f"GitHub returned no data for {key}")
                 )
-        batch.warnings = [e.message for e in answer.partial_errors]
+        key_of = {documents.alias(index): key for index, key in enumerate(keys)}
+        for error in answer.partial_errors:
+            key = key_of.get(error.path[0]) if error.path else None
+            if key is None:
+                batch.warnings.append(error.message)
+            else:
+                batch.field_errors.setdefault(key, []).append(error)
         return batch
 
     # -- REST -------------------------------------------------------------------------------

@@ -152,6 +152,7 @@ class RepoError:
 
     type: str
     message: str
+    path: tuple[str, ...] = ()  # for an error inside an alias: its path (alias first)
 
     def to_dict(self) -> dict[str, str]:
         return {"type": self.type, "message": self.message}
@@ -326,5 +327,5 @@ def split_graphql_errors(
         if data.get(alias) is None:
             by_alias.setdefault(alias, RepoError(kind, message))
         else:
-            partial.append(RepoError(kind, f"{alias}: {message}"))
+            partial.append(RepoError(kind, message, tuple(str(p) for p in path)))
     return by_alias, partial
