@@ -141,3 +141,26 @@ def test_the_ledger_keeps_each_collectors_counts_and_status_shows_them(make_sim,
     rows = {line.split()[0]: line.split()[1:] for line in detail.splitlines()
             if line.split() and line.split()[0] in run["collectors"]}
     assert rows == {"repository_stats": ["80", "0"], "dependabot_alerts": [str(found), "1", "1"]}  # records, (failed,) ok, forbidden
+
+
+def test_a_rerun_walks_only_the_org_items_without_a_result(make_sim, local_aws, engine_delays):
+    from simulator import Fault
+
+    # Given a run whose second org walk was refused for good (after the batches and the first walk)
+    sim = make_sim({"acme": 60, "globex": 20})
+    sim.add_fault(Fault("unauthorized", api="rest", on_request=2))
+    config = {"orgs": ["acme", "globex"], "api_url": sim.url, "collectors": ONLY, "max_concurrency": 1, "run_id": "weekly"}
+    assert local_aws.run(config, name="first").status == "FAILED"
+    done = {i for i in ("dependabot_alerts.acme", "dependabot_alerts.globex")
+            if local_aws.get_json(names.org_result_key("weekly", i)) is not None}
+    assert done == {"dependabot_alerts.acme"}
+    # When the run is taken up again
+    sim.clear_faults()
+    sim.reset_records()
+    outcome = local_aws.run(config, name="second")
+    # Then GitHub is asked only for the walk that had no result: no listing, no batch, no acme page
+    assert outcome.status == "SUCCEEDED", outcome.cause
+    assert sim.count(kind="graphql") == 0
+    assert {r.path for r in sim.requests} == {"/orgs/globex/dependabot/alerts"}
+    records = alerts_output(local_aws, "weekly")["records"]
+    assert set(records) == set(truth(sim, "acme")) | set(truth(sim, "globex"))
