@@ -67,6 +67,16 @@ class Ledger:
         self._client = table.meta.client
         self._now = now
 
+    def _update_if(self, **update: Any) -> bool:
+        """One conditional UpdateItem: True when applied, False when its condition said no."""
+        try:
+            self._table.update_item(**update)
+        except ClientError as exc:
+            if _conditional_failed(exc):
+                return False
+            raise
+        return True
+
     def _iso_now(self) -> str:
         return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self._now()))
 
@@ -135,30 +145,20 @@ class Ledger:
     def take_lock(self, collection: str, run_id: str, execution_arn: str, since: str,
                   taken_at_ms: int | None = None) -> bool:
         """Take the lock alone (a redriven execution takes it back); False when another holds it."""
-        try:
-            self._table.update_item(**self._lock_update(collection, run_id, execution_arn, since, taken_at_ms))
-        except ClientError as exc:
-            if _conditional_failed(exc):
-                return False
-            raise
-        return True
+        return self._update_if(**self._lock_update(collection, run_id, execution_arn, since, taken_at_ms))
 
     def hold_lock(self, collection: str, run_id: str, execution_arn: str) -> dict[str, Any] | None:
         """Before a step sends anything to GitHub: keep this execution's lock (and its expiry one
         execution timeout ahead), or take it back if it is free or expired (a redrive after the
         lock was freed). Returns None when held, else the item of the execution that holds it."""
         now = int(self._now())
-        try:
-            self._table.update_item(
-                Key={"pk": names.lock_pk(collection), "sk": names.LOCK_SK},
-                UpdateExpression="SET expires_at = :expires",
-                ConditionExpression="execution_arn = :arn AND expires_at >= :now",
-                ExpressionAttributeValues={":arn": execution_arn, ":now": now, ":expires": now + limits.EXECUTION_TIMEOUT_S},
-            )
+        if self._update_if(
+            Key={"pk": names.lock_pk(collection), "sk": names.LOCK_SK},
+            UpdateExpression="SET expires_at = :expires",
+            ConditionExpression="execution_arn = :arn AND expires_at >= :now",
+            ExpressionAttributeValues={":arn": execution_arn, ":now": now, ":expires": now + limits.EXECUTION_TIMEOUT_S},
+        ):
             return None
-        except ClientError as exc:
-            if not _conditional_failed(exc):
-                raise
         if self.take_lock(collection, run_id, execution_arn, self._iso_now()):
             return None
         return self.get_lock(collection) or {}
@@ -172,18 +172,12 @@ class Ledger:
         if ended_at_ms is not None:
             condition += " AND (attribute_not_exists(taken_at_ms) OR taken_at_ms <= :ended)"
             values[":ended"] = ended_at_ms
-        try:
-            self._table.update_item(
-                Key={"pk": names.lock_pk(collection), "sk": names.LOCK_SK},
-                UpdateExpression="SET expires_at = :zero, released_at = :iso",
-                ConditionExpression=condition,
-                ExpressionAttributeValues=values,
-            )
-        except ClientError as exc:
-            if _conditional_failed(exc):
-                return False
-            raise
-        return True
+        return self._update_if(
+            Key={"pk": names.lock_pk(collection), "sk": names.LOCK_SK},
+            UpdateExpression="SET expires_at = :zero, released_at = :iso",
+            ConditionExpression=condition,
+            ExpressionAttributeValues=values,
+        )
 
     def get_lock(self, collection: str) -> dict[str, Any] | None:
         item = self._table.get_item(Key={"pk": names.lock_pk(collection), "sk": names.LOCK_SK}).get("Item")
@@ -245,20 +239,16 @@ class Ledger:
     # -- QueryBatch -------------------------------------------------------------------------
 
     def batch_started(self, run_id: str, batch_id: str) -> None:
-        try:
-            self._table.update_item(
-                Key={"pk": names.run_pk(run_id), "sk": names.batch_sk(batch_id)},
-                UpdateExpression="SET #s = :running, updated_at = :now ADD attempts :one",
-                ConditionExpression="attribute_not_exists(#s) OR #s <> :done",
-                ExpressionAttributeNames={"#s": "status"},
-                ExpressionAttributeValues={
-                    ":running": names.BATCH_RUNNING, ":done": names.BATCH_DONE, ":one": 1,
-                    ":now": self._iso_now(),
-                },
-            )
-        except ClientError as exc:
-            if not _conditional_failed(exc):
-                raise
+        self._update_if(  # a DONE batch stays DONE (a late duplicate)
+            Key={"pk": names.run_pk(run_id), "sk": names.batch_sk(batch_id)},
+            UpdateExpression="SET #s = :running, updated_at = :now ADD attempts :one",
+            ConditionExpression="attribute_not_exists(#s) OR #s <> :done",
+            ExpressionAttributeNames={"#s": "status"},
+            ExpressionAttributeValues={
+                ":running": names.BATCH_RUNNING, ":done": names.BATCH_DONE, ":one": 1,
+                ":now": self._iso_now(),
+            },
+        )
 
     def batch_done(
         self, run_id: str, batch_id: str, repos_ok: int, repos_failed: int, points: int,
@@ -377,19 +367,13 @@ class Ledger:
             values.update({":succeeded": names.SUCCEEDED, ":partial": names.PARTIAL})
         expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
         attr_names = {k: v for k, v in (("#s", "status"), ("#e", "error")) if k in expression + condition}
-        try:
-            self._table.update_item(
-                Key={"pk": names.run_pk(run_id), "sk": names.RUN_SK},
-                UpdateExpression=expression,
-                ConditionExpression=condition,
-                ExpressionAttributeValues=values,
-                **({"ExpressionAttributeNames": attr_names} if attr_names else {}),
-            )
-        except ClientError as exc:
-            if _conditional_failed(exc):
-                return False
-            raise
-        return True
+        return self._update_if(
+            Key={"pk": names.run_pk(run_id), "sk": names.RUN_SK},
+            UpdateExpression=expression,
+            ConditionExpression=condition,
+            ExpressionAttributeValues=values,
+            **({"ExpressionAttributeNames": attr_names} if attr_names else {}),
+        )
 
     # -- lookups ----------------------------------------------------------------------------
 
