@@ -164,3 +164,22 @@ def test_a_rerun_walks_only_the_org_items_without_a_result(make_sim, local_aws, 
     assert {r.path for r in sim.requests} == {"/orgs/globex/dependabot/alerts"}
     records = alerts_output(local_aws, "weekly")["records"]
     assert set(records) == set(truth(sim, "acme")) | set(truth(sim, "globex"))
+
+
+def test_the_summary_says_what_was_opened_fixed_and_dismissed_since_the_previous_run(make_sim, local_aws):
+    sim = make_sim({"acme": 120})
+    config = {"orgs": ["acme"], "api_url": sim.url, "collectors": ONLY}
+    first = local_aws.run(config, name="first")
+    section = local_aws.get_json(names.summary_key(first.run_id))["collectors"]["dependabot_alerts"]
+    assert section["since_previous_run"] is None  # no earlier run
+    # Given the previous run dated back to 2025-01-01 (the simulator's alerts are all in the past)
+    pointer = names.latest_collector_run_key("dependabot_alerts")
+    local_aws.dependencies().store.put_json(pointer, {"run_id": "first", "started_at": "2025-01-01T00:00:00Z"})
+    second = local_aws.run(config, name="second")
+    since = local_aws.get_json(names.summary_key(second.run_id))["collectors"]["dependabot_alerts"]["since_previous_run"]
+    alerts = truth(sim, "acme").values()
+    assert since == {"previous_run_id": "first", "previous_started_at": "2025-01-01T00:00:00Z",
+                     "opened": sum(a.created_at > "2025-01-01T00:00:00Z" for a in alerts),
+                     "fixed": sum((a.fixed_at or "") > "2025-01-01T00:00:00Z" for a in alerts),
+                     "dismissed": sum((a.dismissed_at or "") > "2025-01-01T00:00:00Z" for a in alerts)}
+    assert since["opened"] > 0 and since["fixed"] > 0

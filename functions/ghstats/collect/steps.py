@@ -7,6 +7,7 @@ tests and the local runner pass their own.
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any, Callable
 
@@ -388,6 +389,9 @@ def aggregate(run_id: str, store: ObjectStore, now: Callable[[], float] = time.t
     status = names.PARTIAL if errors or org_errors or not covered else names.SUCCEEDED
     keys = output_keys(run_id, _iso(finished)[:10], list(by_collector))
     context = SummaryContext(errors=errors, slo_days=plan["config"].get("slo_days") or DEFAULT_SLO_DAYS, now=finished)
+    previous_runs = {name: latest for name in by_collector  # read before this run moves latest/ on
+                     if (latest := store.get_json(names.latest_collector_run_key(name))) is not None
+                     and str(latest.get("started_at", "")) < started_at}
     collected = BATCH_COLLECTOR.summarise(records, context)  # repository_stats: "totals" and "owners"
     summary = {
         "schema_version": 1,
@@ -403,7 +407,8 @@ def aggregate(run_id: str, store: ObjectStore, now: Callable[[], float] = time.t
         "totals": collected["totals"],
         "owners": collected["owners"],
         "collectors": {name: {"records": len(found), "coverage": _coverage_counts(coverage, name),
-                              **REGISTRY[name].summarise(found, context)} for name, found in by_collector.items()},
+                              **REGISTRY[name].summarise(found, replace(context, previous=previous_runs.get(name)))}
+                       for name, found in by_collector.items()},
         "api": {
             "requests": plan["requests"] + requests + rest_requests,
             "listing_requests": plan["requests"],

@@ -24,6 +24,20 @@ def _days(seconds: float) -> float:
 UNRATED = "unrated"  # an alert kind GitHub gives no severity (secret scanning): no SLO applies
 
 
+def _since(records: dict[str, Record], previous: Any) -> dict[str, Any] | None:
+    """Alerts opened, fixed and dismissed after the collector's previous run started (None: no
+    earlier run). Dates, not a diff of two runs' records: it reads no earlier output."""
+    if not previous:
+        return None
+    start = _epoch(previous["started_at"])
+
+    def after(field: str) -> int:
+        return sum(1 for r in records.values() if (t := _epoch(r.get(field))) is not None and t > start)
+
+    return {"previous_run_id": previous["run_id"], "previous_started_at": previous["started_at"],
+            "opened": after("created_at"), "fixed": after("fixed_at"), "dismissed": after("dismissed_at")}
+
+
 def summarise_alerts(records: dict[str, Record], context: SummaryContext) -> dict[str, Any]:
     """Per org and per repository: open alerts by severity, the oldest open one's age in days,
     SLO breaches by severity; over all: the same, and the median days from created to fixed.
@@ -57,6 +71,7 @@ def summarise_alerts(records: dict[str, Record], context: SummaryContext) -> dic
                 place["slo_breaches"][severity] += 1
     return {
         **total,
+        "since_previous_run": _since(records, context.previous),
         "median_days_to_fix": statistics.median(days_to_fix) if days_to_fix else None,
         "slo_days": dict(context.slo_days),
         "orgs": {org: orgs[org] for org in sorted(orgs, key=str.lower)},

@@ -31,6 +31,8 @@ class SummaryContext:
     errors: Mapping[str, Mapping[str, Any]]  # per-repository errors of the run (repository_stats)
     slo_days: Mapping[str, int]  # severity -> days an alert may stay open (the config's slo_days)
     now: float  # when the run is aggregated (epoch seconds)
+    # the collector's previous run (latest/<collector>.run.json: run_id, started_at), if older than this one
+    previous: Mapping[str, str] | None = None
 
 
 @dataclass(frozen=True)
