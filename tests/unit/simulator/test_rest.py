@@ -9,30 +9,20 @@ import time
 import jwt
 import pytest
 import requests
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 
 from simulator import GitHubSimulator
 from tests.unit.simulator.conftest import TOKEN, gql, rest
+from tests.conftest import new_key_pair
 
 APP_ID = "12345"
 
 
-def _key_pair() -> tuple[bytes, bytes]:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
-                                serialization.NoEncryption())
-    public = key.public_key().public_bytes(serialization.Encoding.PEM,
-                                           serialization.PublicFormat.SubjectPublicKeyInfo)
-    return private, public
-
-
-PRIVATE_KEY, PUBLIC_KEY = _key_pair()
+PRIVATE_KEY, PUBLIC_KEY = new_key_pair()  # PEM strings
 
 
 @pytest.fixture(scope="module")
 def sim():
-    with GitHubSimulator(orgs={"acme": 75}, seed=9, tokens=(TOKEN,), apps={APP_ID: PUBLIC_KEY.decode()}) as sim:
+    with GitHubSimulator(orgs={"acme": 75}, seed=9, tokens=(TOKEN,), apps={APP_ID: PUBLIC_KEY}) as sim:
         yield sim
 
 
@@ -177,7 +167,7 @@ def test_app_installation_token_exchange(sim):
     _app_jwt(exp=int(time.time()) + 3600),  # more than 10 minutes ahead
     _app_jwt(iss="999"),  # unknown app
     jwt.encode({"iat": int(time.time()) - 60, "exp": int(time.time()) + 500, "iss": APP_ID},
-               _key_pair()[0], algorithm="RS256"),  # signed by another key
+               new_key_pair()[0], algorithm="RS256"),  # signed by another key
 ])
 def test_bad_app_jwt_is_401(sim, token):
     response = requests.post(f"{sim.url}/app/installations/678/access_tokens",
@@ -194,7 +184,7 @@ def test_installation_token_expires(sim):
             return self.now
 
     clock = Clock()
-    with GitHubSimulator(orgs={"acme": 3}, tokens=(), apps={APP_ID: PUBLIC_KEY.decode()}, clock=clock) as other:
+    with GitHubSimulator(orgs={"acme": 3}, tokens=(), apps={APP_ID: PUBLIC_KEY}, clock=clock) as other:
         token = requests.post(f"{other.url}/app/installations/1/access_tokens",
                               headers={"Authorization": f"Bearer {_app_jwt()}"}, timeout=5).json()["token"]
         assert gql(other, "{ viewer { login } }", token=token).status_code == 200

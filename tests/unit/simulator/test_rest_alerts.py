@@ -11,11 +11,10 @@ from urllib.parse import parse_qs, urlsplit
 import jwt
 import pytest
 import requests
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 
 from simulator import Fault, GitHubSimulator
 from tests.unit.simulator.conftest import TOKEN, gql, rest
+from tests.conftest import new_key_pair
 
 PATHS = {"dependabot": "/orgs/acme/dependabot/alerts", "secret_scanning": "/orgs/acme/secret-scanning/alerts",
          "code_scanning": "/orgs/acme/code-scanning/alerts"}
@@ -75,22 +74,13 @@ LOCATION = {"path", "start_line", "end_line", "start_column", "end_column"}
 COMMIT_LOCATION = LOCATION | {"blob_sha", "blob_url", "commit_sha", "commit_url"}
 
 
-def _key_pair() -> tuple[bytes, bytes]:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
-                                serialization.NoEncryption())
-    public = key.public_key().public_bytes(serialization.Encoding.PEM,
-                                           serialization.PublicFormat.SubjectPublicKeyInfo)
-    return private, public
-
-
-PRIVATE_KEY, PUBLIC_KEY = _key_pair()
+PRIVATE_KEY, PUBLIC_KEY = new_key_pair()  # PEM strings
 
 
 @pytest.fixture(scope="module")
 def sim():
     with GitHubSimulator(orgs={"acme": 300, "globex": 30}, seed=8, tokens=(TOKEN,),
-                         apps={APP_ID: PUBLIC_KEY.decode()}) as sim:
+                         apps={APP_ID: PUBLIC_KEY}) as sim:
         yield sim
 
 
