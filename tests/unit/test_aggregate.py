@@ -78,10 +78,17 @@ class DictStore:
 
 
 def planned_run(store, run_id, key, started_at):
+    """A run of one repository whose batch and whose org-level Dependabot walk are both done."""
+    item = names.org_item_id("dependabot_alerts", "acme")
     store.put_json(names.run_config_key(run_id), {"batch_ids": ["00000"], "config": {}, "requests": 1, "points": 1,
-                                                  "warnings": [], "started_at": started_at})
+                                                  "warnings": [], "started_at": started_at, "org_item_ids": [item]})
     store.put_json(names.batch_key(run_id, "00000"), {"keys": [key]})
     store.put_json(names.result_key(run_id, "00000"), result([key], {}))
+    alert = {"key": f"{key}#1", "repository": key, "number": 1, "state": "open", "severity": "high",
+             "created_at": started_at}
+    store.put_json(names.org_result_key(run_id, item), {
+        "collector": "dependabot_alerts", "org": "acme", "records": {alert["key"]: alert},
+        "coverage": {"org": "acme", "collector": "dependabot_alerts", "status": "ok"}, "requests": 1})
 
 
 def test_the_dashboard_copy_only_moves_forward():
@@ -96,12 +103,17 @@ def test_the_dashboard_copy_only_moves_forward():
     assert (list(older["repositories"]), older["started_at"]) == (["acme/old"], "2026-11-16T02:00:00Z")
     latest = store.get_json(names.LATEST_REPOSITORIES_KEY)
     assert (latest["run_id"], list(latest["repositories"])) == ("newer", ["acme/new"])
+    alerts = store.get_json(names.latest_collector_key("dependabot_alerts"))  # a collector's copy too
+    assert (alerts["run_id"], list(alerts["records"])) == ("newer", ["acme/new#1"])
     # and a run that started later replaces it
     planned_run(store, "newest", "acme/newest", "2026-11-30T02:00:00Z")
     store.reads.clear()
     aggregate("newest", store, now=lambda: 1_795_000_000)
-    assert names.LATEST_REPOSITORIES_KEY not in store.reads  # the (large) copy is never read back to decide
+    assert names.LATEST_REPOSITORIES_KEY not in store.reads  # the (large) copies are never read back to decide
+    assert names.latest_collector_key("dependabot_alerts") not in store.reads
+    assert store.reads.count(names.latest_collector_run_key("dependabot_alerts")) == 1  # its pointer, once
     assert store.get_json(names.LATEST_REPOSITORIES_KEY)["run_id"] == "newest"
+    assert store.get_json(names.latest_collector_key("dependabot_alerts"))["run_id"] == "newest"
 
 
 def test_list_repos_refuses_a_stored_plan_made_for_another_config():

@@ -81,18 +81,19 @@ def outputs_document(run_id: str, records: dict[str, dict[str, Any]], started_at
             "repositories": records}
 
 
-def merge_org_results(collector_of: dict[str, str], results: dict[str, dict[str, Any] | None],
+def merge_org_results(results: dict[str, dict[str, Any] | None],
                       scope: set[str]) -> tuple[dict[str, dict[str, dict[str, Any]]], list[dict[str, Any]], int]:
     """The org-level collectors' records, once each by key, of the run's repositories only
     (excluded repositories and others the run does not collect are left out); every work
     item's coverage entry; the REST requests they sent."""
-    by_collector: dict[str, dict[str, dict[str, Any]]] = {name: {} for name in collector_of.values()}
+    by_collector: dict[str, dict[str, dict[str, Any]]] = {}
     coverage: list[dict[str, Any]] = []
     requests = 0
-    for item_id, name in collector_of.items():
-        result = results.get(item_id)
+    for item_id, result in results.items():
         if result is None:
             raise IncompleteRun(f"work item {item_id} has no result: the Map did not finish it")
+        name = result["collector"]
+        by_collector.setdefault(name, {})  # an org without records still has the collector's outputs
         for key, record in result["records"].items():
             if record["repository"].lower() in scope:
                 by_collector[name][key] = record

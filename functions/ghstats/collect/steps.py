@@ -234,14 +234,20 @@ def query_batch(
                             _dead_letter(store, run_id, f"batch-{batch_id}", exc) if final else None)
         raise
     except Exception:  # e.g. S3 failed to take the result: the retry must not fetch (or count) it again
-        try:
-            _keep_partial(store, partial_key, batch["keys"], outcome, client)
-        except Exception:  # noqa: BLE001 - the store is what failed; the original error says why
-            pass
+        _try_to_keep(lambda: _keep_partial(store, partial_key, batch["keys"], outcome, client))
         raise
     ledger.batch_done(run_id, batch_id, len(outcome.records), len(outcome.errors), points, outcome.remaining_points)
     return {**answer, "repos_ok": len(outcome.records), "repos_failed": len(outcome.errors),
             "points": client.points_used, "remaining_points": outcome.remaining_points}
+
+
+def _try_to_keep(keep: Callable[[], None]) -> None:
+    """Keep what a failing attempt fetched if the store still takes it; when the store is what
+    failed, the original error (raised by the caller) says why."""
+    try:
+        keep()
+    except Exception:  # noqa: BLE001
+        pass
 
 
 def _keep_partial(store: ObjectStore, key: str, keys: list[str], outcome: BatchOutcome, client: GitHubClient) -> None:
@@ -310,15 +316,12 @@ def collect_org_item(
             _dead_letter(store, run_id, f"org-{item_id}", exc)
         raise
     except Exception:  # e.g. S3 failed: what was fetched is kept for the retry
-        try:
-            keep_partial()
-        except Exception:  # noqa: BLE001 - the store is what failed; the original error says why
-            pass
+        _try_to_keep(keep_partial)
         raise
     requests_sent = progress.requests + client.requests_made
     store.put_json(names.org_result_key(run_id, item_id), {
         "run_id": run_id, "item_id": item_id, "collector": collector.name, "org": org, "records": progress.records,
-        "coverage": coverage, "requests": requests_sent, "rest_requests": requests_sent, "pages": progress.pages,
+        "coverage": coverage, "requests": requests_sent, "pages": progress.pages,  # REST requests, all of them
         "collected_at": _iso(now()),
     }, transient=True)
     return {**answer, "records": len(progress.records), "coverage": coverage["status"]}
@@ -327,14 +330,15 @@ def collect_org_item(
 # -- Aggregate -------------------------------------------------------------------------------
 
 
-def _write_latest(store: ObjectStore, document: dict[str, Any]) -> None:
-    """The dashboard copy moves only forward: redriving an older run leaves a newer run's copy.
-    A small pointer says which run the copy is, so the copy itself is never read back."""
-    latest = store.get_json(names.LATEST_RUN_KEY)
-    if latest is not None and str(latest.get("started_at", "")) > document["started_at"]:
+def _write_latest(store: ObjectStore, document_key: str, pointer_key: str, document: dict[str, Any],
+                  pointer: dict[str, Any] | None) -> None:
+    """A dashboard copy (latest/) moves only forward: redriving an older run leaves a newer run's
+    copy. `pointer` (what `pointer_key` held: run_id, started_at) says which run the copy is, so
+    the copy itself is never read back."""
+    if pointer is not None and str(pointer.get("started_at", "")) > document["started_at"]:
         return
-    store.put_json(names.LATEST_REPOSITORIES_KEY, document)
-    store.put_json(names.LATEST_RUN_KEY, {"run_id": document["run_id"], "started_at": document["started_at"]})
+    store.put_json(document_key, document)
+    store.put_json(pointer_key, {"run_id": document["run_id"], "started_at": document["started_at"]})
 
 
 def _coverage_counts(coverage: list[dict[str, Any]], collector: str) -> dict[str, int]:
@@ -346,17 +350,13 @@ def _coverage_counts(coverage: list[dict[str, Any]], collector: str) -> dict[str
 
 
 def _write_collector_outputs(store: ObjectStore, keys: dict[str, str], schema_version: int, name: str, run_id: str,
-                             started_at: str, records: dict[str, dict[str, Any]]) -> None:
+                             started_at: str, records: dict[str, dict[str, Any]], pointer: dict[str, Any] | None) -> None:
     """runs/<id>/<collector>.json, its dataset, and latest/<collector>.json (forward only)."""
     document = {"schema_version": schema_version, "run_id": run_id, "started_at": started_at, "count": len(records),
                 "records": records}
     store.put_json(keys[name], document)
     store.put_text(keys[f"{name}_dataset"], dataset_lines(run_id, records), "application/x-ndjson")
-    latest = store.get_json(names.latest_collector_run_key(name))
-    if latest is not None and str(latest.get("started_at", "")) > started_at:
-        return
-    store.put_json(names.latest_collector_key(name), document)
-    store.put_json(names.latest_collector_run_key(name), {"run_id": run_id, "started_at": started_at})
+    _write_latest(store, names.latest_collector_key(name), names.latest_collector_run_key(name), document, pointer)
 
 
 def aggregate(run_id: str, store: ObjectStore, now: Callable[[], float] = time.time) -> dict[str, Any]:
@@ -377,7 +377,6 @@ def aggregate(run_id: str, store: ObjectStore, now: Callable[[], float] = time.t
     scope = {key.lower() for keys in batch_keys.values() for key in keys}  # the run's repositories
     org_item_ids = plan.get("org_item_ids", [])
     by_collector, coverage, rest_requests = merge_org_results(
-        {i: store.get_json(names.org_item_key(run_id, i))["collector"] for i in org_item_ids},
         {i: store.get_json(names.org_result_key(run_id, i)) for i in org_item_ids}, scope)
     for entry in plan.get("skipped_coverage", []):  # collectors the token has no scope for
         by_collector.setdefault(entry["collector"], {})
@@ -389,9 +388,10 @@ def aggregate(run_id: str, store: ObjectStore, now: Callable[[], float] = time.t
     status = names.PARTIAL if errors or org_errors or not covered else names.SUCCEEDED
     keys = output_keys(run_id, _iso(finished)[:10], list(by_collector))
     context = SummaryContext(errors=errors, slo_days=plan["config"].get("slo_days") or DEFAULT_SLO_DAYS, now=finished)
-    previous_runs = {name: latest for name in by_collector  # read before this run moves latest/ on
-                     if (latest := store.get_json(names.latest_collector_run_key(name))) is not None
-                     and str(latest.get("started_at", "")) < started_at}
+    # which run each collector's latest/ copy is, read once: the summary's "since the previous
+    # run", and whether this run may move the copy on
+    pointers = {name: store.get_json(names.latest_collector_run_key(name)) for name in by_collector}
+    previous_runs = {name: p for name, p in pointers.items() if p and str(p.get("started_at", "")) < started_at}
     collected = BATCH_COLLECTOR.summarise(records, context)  # repository_stats: "totals" and "owners"
     summary = {
         "schema_version": 1,
@@ -424,10 +424,12 @@ def aggregate(run_id: str, store: ObjectStore, now: Callable[[], float] = time.t
     store.put_json(keys["errors"], {"run_id": run_id, "count": len(errors), "errors": errors,
                                     "orgs": list(org_errors.values()), "warnings": plan["warnings"] + warnings})
     for name, found in by_collector.items():
-        _write_collector_outputs(store, keys, REGISTRY[name].schema_version, name, run_id, started_at, found)
+        _write_collector_outputs(store, keys, REGISTRY[name].schema_version, name, run_id, started_at, found,
+                                 pointers[name])
     store.put_json(keys["coverage"], {"run_id": run_id, "entries": coverage})
     store.put_json(keys["summary"], summary)
-    _write_latest(store, document)
+    _write_latest(store, names.LATEST_REPOSITORIES_KEY, names.LATEST_RUN_KEY, document,
+                  store.get_json(names.LATEST_RUN_KEY))
     store.put_text(keys["dataset"], dataset_lines(run_id, records), "application/x-ndjson")
     return {
         "run_id": run_id, "status": status, "repos_ok": len(records), "repos_failed": len(errors),
