@@ -84,3 +84,21 @@ def make_sim():
     yield make
     for sim in started:
         sim.stop()
+
+
+@pytest.fixture
+def handler_logs():
+    """Everything the handlers log, at DEBUG, formatted by Powertools."""
+    import io
+
+    from handlers.observability import logger
+
+    stream = io.StringIO()
+    capture = logging.StreamHandler(stream)
+    capture.setFormatter(logger.registered_formatter)
+    level = logger.log_level
+    logger.addHandler(capture)
+    logger.setLevel("DEBUG")
+    yield stream
+    logger.removeHandler(capture)
+    logger.setLevel(level)

@@ -8,7 +8,6 @@ number of GitHub requests stays bounded.
 
 from __future__ import annotations
 
-import io
 import logging
 import time
 
@@ -342,22 +341,6 @@ def test_org_of_ten_thousand_repos(make_sim, local_aws):
     run = local_aws.ledger().get_run(outcome.run_id)
     assert (run["status"], run["batches_done"], run["batches_total"], run["repos_ok"], run["repos_failed"]) == (
         "SUCCEEDED", 100, 100, 10_000, 0)
-
-
-@pytest.fixture
-def handler_logs():
-    """Everything the handlers log, at DEBUG, formatted by Powertools."""
-    from handlers.observability import logger
-
-    stream = io.StringIO()
-    capture = logging.StreamHandler(stream)
-    capture.setFormatter(logger.registered_formatter)
-    level = logger.log_level
-    logger.addHandler(capture)
-    logger.setLevel("DEBUG")
-    yield stream
-    logger.removeHandler(capture)
-    logger.setLevel(level)
 
 
 def test_token_never_appears_in_logs_outputs_or_ledger(make_sim, engine_delays, capfd, caplog, handler_logs):

@@ -24,7 +24,7 @@ def everything_written(aws) -> str:
     return "\n".join(parts)
 
 
-def test_every_alert_once_with_its_fields_and_no_secret_anywhere(make_sim, local_aws, capfd, caplog):
+def test_every_alert_once_with_its_fields_and_no_secret_anywhere(make_sim, local_aws, capfd, caplog, handler_logs):
     sim = make_sim({"acme": 120, "globex": 30})
     outcome = local_aws.run({"orgs": ["acme", "globex"], "api_url": sim.url, "collectors": ONLY})
     assert outcome.status == "SUCCEEDED" and outcome.output["status"] == "SUCCEEDED", outcome.cause
@@ -37,7 +37,9 @@ def test_every_alert_once_with_its_fields_and_no_secret_anywhere(make_sim, local
     # the leaked secrets GitHub served are nowhere: outputs, work objects, ledger, logs
     secrets = sim.dataset.leaked_secrets()
     assert secrets
-    written = everything_written(local_aws) + capfd.readouterr().out + capfd.readouterr().err + caplog.text
+    captured = capfd.readouterr()  # read once: a second read would see nothing
+    written = everything_written(local_aws) + captured.out + captured.err + caplog.text + handler_logs.getvalue()
+    assert "organisation collected" in handler_logs.getvalue()  # CollectOrg's logs, at DEBUG, are scanned too
     assert [s for s in secrets if s in written] == []
 
 
