@@ -214,11 +214,11 @@ def connections_per_repo() -> int:
     """Connections one repository's fragment selects (each costs one request per repository in
     GitHub's formula), from the simulator's cost analysis of a one-repository batch."""
     try:
-        from ghstats.collectors import BATCH_COLLECTOR
+        from ghstats.collectors import INVENTORY_COLLECTOR
         from ghstats.github import documents
         from simulator import graphql_api
 
-        prepared = graphql_api.prepare(documents.batch_query(["o/r"], [BATCH_COLLECTOR.fragment()]))
+        prepared = graphql_api.prepare(documents.batch_query(["o/r"], [INVENTORY_COLLECTOR.fragment()]))
         return graphql_api.analyze_prepared(prepared, {}, None).requests
     except Exception:  # fall back to the fragment's documented count
         return 8

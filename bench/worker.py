@@ -457,6 +457,7 @@ def run_ghstats(spec: dict[str, Any]) -> dict[str, Any]:
 def run_serial(spec: dict[str, Any]) -> dict[str, Any]:
     from ghstats.collect.batch import collect_batch
     from ghstats.collect.planning import plan_collection
+    from ghstats.collectors import INVENTORY_COLLECTOR
     from ghstats.config import parse_config
     from ghstats.github.auth import StaticTokenProvider
     from ghstats.github.client import GitHubClient
@@ -473,8 +474,8 @@ def run_serial(spec: dict[str, Any]) -> dict[str, Any]:
     limit = spec.get("max_batches") or len(batches)  # a time-boxed run measures the first N batches
     asked = 0
     for keys in batches[:limit]:  # one at a time, as the Azure Functions collector does
-        outcome = collect_batch(client, keys)
-        records.update(outcome.records)
+        outcome = collect_batch(client, keys, [INVENTORY_COLLECTOR])
+        records.update(outcome.records.get(INVENTORY_COLLECTOR.name, {}))
         errors.update(outcome.errors)
         asked += len(keys)
     done = time.perf_counter()

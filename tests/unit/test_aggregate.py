@@ -17,7 +17,9 @@ def record(key, **counts):
 
 
 def result(keys, records, errors=(), requests=1, points=1):
-    return {"keys": keys, "records": {k: record(k, **records.get(k, {})) for k in keys if k not in errors},
+    stats = {k: record(k, **records.get(k, {})) for k in keys if k not in errors}
+    return {"keys": keys, "answered": {k: r.get("name_with_owner") or k for k, r in stats.items()},
+            "records": {"repository_stats": stats},
             "errors": {k: {"type": "NOT_FOUND", "message": "gone"} for k in errors}, "requests": requests, "points": points}
 
 
@@ -25,7 +27,8 @@ def test_merge_sorts_and_sums():
     batches = {"00000": ["b/z", "a/y"], "00001": ["a/x"]}
     results = {"00000": result(["b/z", "a/y"], {"b/z": {"stars": 5}}, errors=["a/y"]),
                "00001": result(["a/x"], {"a/x": {"stars": 2, "is_archived": True}}, requests=3, points=2)}
-    records, errors, _, requests, points = merge_results(batches, results)
+    merged = merge_results(batches, results)
+    records, errors, requests, points = merged.records["repository_stats"], merged.errors, merged.requests, merged.points
     assert list(records) == ["a/x", "b/z"] and list(errors) == ["a/y"]
     assert errors["a/y"]["batch_id"] == "00000"
     assert (requests, points) == (4, 3)
@@ -40,7 +43,8 @@ def test_a_repository_renamed_while_listing_counts_once_under_its_new_name():
     renamed = {"name_with_owner": "acme/new", "stars": 7}
     results = {"00000": result(["acme/old", "acme/x"], {"acme/old": renamed, "acme/x": {"stars": 1}}),
                "00001": result(["acme/new"], {"acme/new": renamed})}
-    records, errors, *_ = merge_results(batches, results)
+    merged = merge_results(batches, results)
+    records, errors = merged.records["repository_stats"], merged.errors
     assert list(records) == ["acme/new", "acme/x"] and grand_total(owner_totals(records, errors))["stars"] == 8
     assert errors == {"acme/old": {"type": "RENAMED", "message": "acme/old was renamed to acme/new, counted under acme/new",
                                    "batch_id": "00000"}}

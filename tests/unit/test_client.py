@@ -10,6 +10,7 @@ from ghstats.collectors import REGISTRY
 import requests
 
 from ghstats.collect.batch import collect_batch
+from ghstats.collectors import INVENTORY_COLLECTOR as STATS
 from ghstats.collect.planning import plan_collection
 from ghstats.config import parse_config
 from ghstats.github.auth import StaticTokenProvider
@@ -93,8 +94,8 @@ def test_thousand_repos_cost_exactly_pages_plus_batches(sim):
     config = parse_config({"orgs": ["globex"], "batch_size": 50, "api_url": sim.url})
     plan = plan_collection(client, config)
     for keys in plan.batches.values():
-        outcome = collect_batch(client, keys)
-        assert not outcome.errors and mismatches(outcome.records, sim.dataset) == []
+        outcome = collect_batch(client, keys, [STATS])
+        assert not outcome.errors and mismatches(outcome.records["repository_stats"], sim.dataset) == []
     assert client.requests_made == 1 + 10 + 20  # preflight + listing pages + batches
     assert sim.count(kind="graphql") == 31
     assert client.points_used == sim.points_used()
@@ -116,8 +117,8 @@ def test_alias_errors_keep_the_rest(sim):
     keys = [r.name_with_owner for r in sim.dataset.repos("acme")[:5]]
     sim.add_fault(Fault("forbidden", repo=keys[1]))
     sim.delete_repo(keys[2])
-    outcome = collect_batch(client_for(sim), keys + ["acme/never-existed"])
-    assert set(outcome.records) == {keys[0], keys[3], keys[4]}
+    outcome = collect_batch(client_for(sim), keys + ["acme/never-existed"], [STATS])
+    assert set(outcome.records["repository_stats"]) == {keys[0], keys[3], keys[4]}
     assert {k: e["type"] for k, e in outcome.errors.items()} == {
         keys[1]: "FORBIDDEN", keys[2]: "NOT_FOUND", "acme/never-existed": "NOT_FOUND"}
 
@@ -125,8 +126,8 @@ def test_alias_errors_keep_the_rest(sim):
 def test_renamed_repo_is_found_under_its_old_name(sim):
     key = sim.dataset.repos("acme")[7].name_with_owner
     sim.rename_repo(key, "brand-new-name")
-    outcome = collect_batch(client_for(sim), [key])
-    assert outcome.records[key]["name_with_owner"] == "acme/brand-new-name"
+    outcome = collect_batch(client_for(sim), [key], [STATS])
+    assert outcome.records["repository_stats"][key]["name_with_owner"] == "acme/brand-new-name"
 
 
 @pytest.mark.parametrize("fault, error, wait", [
@@ -168,13 +169,13 @@ def test_split_on_502_down_to_the_bad_repo(sim):
 
     keys = [r.name_with_owner for r in sim.dataset.repos("acme")[:8]]
     sim.add_fault(Fault("bad_gateway_json", on_request=1))
-    outcome = collect_batch(client_for(sim), keys)
-    assert set(outcome.records) == set(keys) and outcome.splits == 1
+    outcome = collect_batch(client_for(sim), keys, [STATS])
+    assert set(outcome.records["repository_stats"]) == set(keys) and outcome.splits == 1
     sim.clear_faults()
     sim.reset_records()
     sim.add_fault(Fault("bad_gateway_html", repo=keys[5], times=None))
     with pytest.raises(GitHubServerError):
-        collect_batch(client_for(sim), keys)
+        collect_batch(client_for(sim), keys, [STATS])
     assert sim.count(kind="graphql") <= 2 * len(keys) - 1
 
 

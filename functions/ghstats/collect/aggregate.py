@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
 from ghstats import names
+from ghstats.collectors import INVENTORY_COLLECTOR
 from ghstats.storage import dumps
 
 
@@ -13,12 +15,26 @@ class IncompleteRun(Exception):
     """A batch has no result, or a repository is missing or counted twice."""
 
 
-def merge_results(batch_keys: dict[str, list[str]], results: dict[str, dict[str, Any]]) -> tuple[dict, dict, list, int, int]:
-    """Check that every repository is in exactly one place and merge.
+@dataclass
+class MergedBatches:
+    """Every repository of the run once: answered (with each batch collector's record) or an error."""
 
-    Returns (records by key sorted, errors by key sorted, warnings, requests, points).
-    """
-    records: dict[str, dict[str, Any]] = {}
+    records: dict[str, dict[str, dict[str, Any]]]  # collector -> key -> record, keys sorted
+    errors: dict[str, dict[str, Any]]  # key -> error (with its batch id), sorted
+    answered: list[str]  # the repositories GitHub answered (what `records` of each collector covers)
+    warnings: list[str]
+    requests: int
+    points: int
+
+
+def _sorted(items: dict[str, Any]) -> dict[str, Any]:
+    return dict(sorted(items.items(), key=lambda kv: kv[0].lower()))
+
+
+def merge_results(batch_keys: dict[str, list[str]], results: dict[str, dict[str, Any]]) -> MergedBatches:
+    """Check that every repository is in exactly one place and merge the batches' records."""
+    answered: dict[str, str] = {}
+    records: dict[str, dict[str, dict[str, Any]]] = {}
     errors: dict[str, dict[str, Any]] = {}
     batch_of: dict[str, str] = {}
     warnings: list[str] = []
@@ -30,42 +46,41 @@ def merge_results(batch_keys: dict[str, list[str]], results: dict[str, dict[str,
         if sorted(result["keys"]) != sorted(keys):
             raise IncompleteRun(f"batch {batch_id}'s result is for other repositories than the batch")
         for key in keys:
-            in_records, in_errors = key in result["records"], key in result["errors"]
-            if in_records == in_errors or key in records or key in errors:
+            in_answered, in_errors = key in result["answered"], key in result["errors"]
+            if in_answered == in_errors or key in answered or key in errors:
                 raise IncompleteRun(f"repository {key} is missing or counted twice in batch {batch_id}")
             batch_of[key] = batch_id
-            if in_records:
-                records[key] = result["records"][key]
+            if in_answered:
+                answered[key] = result["answered"][key]
             else:
                 errors[key] = {**result["errors"][key], "batch_id": batch_id}
+        for collector, found in result["records"].items():
+            records.setdefault(collector, {}).update(found)
         warnings.extend(result.get("warnings", []))
         requests += int(result.get("requests", 0))
         points += int(result.get("points", 0))
-    _count_renamed_once(records, errors, batch_of)
-    return (
-        dict(sorted(records.items(), key=lambda kv: kv[0].lower())),
-        dict(sorted(errors.items(), key=lambda kv: kv[0].lower())),
-        warnings,
-        requests,
-        points,
-    )
+    _count_renamed_once(answered, records, errors, batch_of)
+    return MergedBatches({name: _sorted(found) for name, found in records.items()}, _sorted(errors),
+                         sorted(answered, key=str.lower), warnings, requests, points)
 
 
-def _count_renamed_once(records: dict[str, dict[str, Any]], errors: dict[str, dict[str, Any]],
-                        batch_of: dict[str, str]) -> None:
+def _count_renamed_once(answered: dict[str, str], records: dict[str, dict[str, dict[str, Any]]],
+                        errors: dict[str, dict[str, Any]], batch_of: dict[str, str]) -> None:
     """Two keys GitHub answered with the same repository (renamed from one to the other while
     the run listed; GitHub follows renames) count once: under the key that is its name now,
-    the other goes to the errors as RENAMED."""
+    the other goes to the errors as RENAMED, and out of every collector's records."""
     keys_of: dict[str, list[str]] = defaultdict(list)
-    for key, record in records.items():
-        keys_of[str(record.get("name_with_owner") or key).lower()].append(key)
+    for key, now in answered.items():
+        keys_of[now.lower()].append(key)
     for current, keys in keys_of.items():
         if len(keys) < 2:
             continue
         kept = next((k for k in keys if k.lower() == current), keys[0])
         for key in keys:
             if key != kept:
-                now = records.pop(key).get("name_with_owner")
+                now = answered.pop(key)
+                for found in records.values():
+                    found.pop(key, None)
                 errors[key] = {"type": "RENAMED", "message": f"{key} was renamed to {now}, counted under {kept}",
                                "batch_id": batch_of[key]}
 
@@ -104,17 +119,15 @@ def merge_org_results(results: dict[str, dict[str, Any] | None],
 
 
 def output_keys(run_id: str, date: str, collectors: list[str] = ()) -> dict[str, str]:
-    """The run's outputs: repository statistics' (their historical names), then each org-level
-    collector's document and dataset, and the coverage."""
-    keys = {
-        "repositories": names.repositories_key(run_id),
-        "errors": names.errors_key(run_id),
-        "summary": names.summary_key(run_id),
-        "latest": names.LATEST_REPOSITORIES_KEY,
-        "dataset": names.dataset_key(date, run_id),
-        "coverage": names.coverage_key(run_id),
-    }
+    """The run's outputs: errors, summary and coverage; repository statistics' under their
+    historical names when it ran; then each other collector's document and dataset."""
+    keys = {"errors": names.errors_key(run_id), "summary": names.summary_key(run_id)}
+    if INVENTORY_COLLECTOR.name in collectors:
+        keys.update({"repositories": names.repositories_key(run_id), "latest": names.LATEST_REPOSITORIES_KEY,
+                     "dataset": names.dataset_key(date, run_id)})
+    keys["coverage"] = names.coverage_key(run_id)
     for name in collectors:
-        keys[name] = names.collector_output_key(run_id, name)
-        keys[f"{name}_dataset"] = names.collector_dataset_key(name, date, run_id)
+        if name != INVENTORY_COLLECTOR.name:
+            keys[name] = names.collector_output_key(run_id, name)
+            keys[f"{name}_dataset"] = names.collector_dataset_key(name, date, run_id)
     return keys

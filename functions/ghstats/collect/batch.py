@@ -1,33 +1,35 @@
-"""Query one batch: one GraphQL request, split in halves on 502/timeouts down to single repos."""
+"""Query one batch: one GraphQL request for every repository-level GraphQL collector, split in
+halves on 502/timeouts down to single repos."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
-from ghstats.collectors import BATCH_COLLECTOR
 from ghstats.collectors.unit import Collector
 from ghstats.github.client import GitHubClient
-from ghstats.github.errors import GitHubServerError
+from ghstats.github.errors import GitHubServerError, RepoError
 
 
 @dataclass
 class BatchOutcome:
-    records: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # every repository GitHub answered: key asked for -> its name now (GitHub follows renames)
+    answered: dict[str, str] = field(default_factory=dict)
+    records: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)  # collector -> key -> record
     errors: dict[str, dict[str, str]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     splits: int = 0
     remaining_points: int | None = None
     requests: int = 0  # GitHub requests and points of earlier attempts at this batch
     points: int = 0
-    # a field the collector could not read inside a repository GitHub answered: the collector's
+    # a field a collector could not read inside a repository GitHub answered: that collector's
     # coverage entry for that repository (the record is kept, that field empty), not an error
     coverage: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"records": self.records, "errors": self.errors, "warnings": self.warnings, "splits": self.splits,
-                "remaining_points": self.remaining_points, "requests": self.requests, "points": self.points,
-                "coverage": self.coverage}
+        return {"answered": self.answered, "records": self.records, "errors": self.errors, "warnings": self.warnings,
+                "splits": self.splits, "remaining_points": self.remaining_points, "requests": self.requests,
+                "points": self.points, "coverage": self.coverage}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "BatchOutcome":
@@ -38,20 +40,37 @@ class BatchOutcome:
         return self.requests + client.requests_made, self.points + client.points_used
 
 
-def collect_batch(
-    client: GitHubClient, keys: list[str], *, time_left: Callable[[], float] | None = None,
-    outcome: BatchOutcome | None = None, collector: Collector = BATCH_COLLECTOR,
-) -> BatchOutcome:
-    """Every key ends in `records` or `errors`, or the call raises.
+def field_coverage(key: str, errors: list[RepoError], collectors: Sequence[Collector]) -> list[dict[str, Any]]:
+    """The coverage entries of the fields GitHub would not give inside an answered repository:
+    each error goes to the collector whose fragment selects the field (errors[].path[1]); a field
+    no fragment names (or two share) is every such collector's."""
+    by_collector: dict[str, list[RepoError]] = {}
+    for error in errors:
+        top = error.path[1] if len(error.path) > 1 else None
+        owners = [c for c in collectors if top in c.fragment_fields()] or list(collectors)
+        for collector in owners:
+            by_collector.setdefault(collector.name, []).append(error)
+    return [{"org": key.split("/", 1)[0], "repo": key, "collector": name,
+             "status": "forbidden" if any(e.type == "FORBIDDEN" for e in found) else "unavailable",
+             "message": "; ".join(f"{'.'.join(str(p) for p in e.path[1:])}: {e.message}" for e in found)}
+            for name, found in by_collector.items()]
 
-    A GitHubServerError (502, timeout, dropped connection) on a group of repositories splits
-    the group in halves and tries each, down to single repositories; a single repository
-    that still fails raises, and so does running short of time (the caller retries later).
-    `outcome` holds what an earlier attempt fetched: those keys are not asked for again, and
-    what this call fetches is added to it as it arrives, so the caller keeps it when this raises.
+
+def collect_batch(
+    client: GitHubClient, keys: list[str], collectors: Sequence[Collector], *,
+    time_left: Callable[[], float] | None = None, outcome: BatchOutcome | None = None,
+) -> BatchOutcome:
+    """Every key ends in `answered` (with a record per collector) or `errors`, or the call raises.
+
+    One request carries every collector's fragment, whatever their number. A GitHubServerError
+    (502, timeout, dropped connection) on a group of repositories splits the group in halves and
+    tries each, down to single repositories; a single repository that still fails raises, and so
+    does running short of time (the caller retries later). `outcome` holds what an earlier
+    attempt fetched: those keys are not asked for again, and what this call fetches is added to
+    it as it arrives, so the caller keeps it when this raises.
     """
     outcome = outcome if outcome is not None else BatchOutcome()
-    fragments = [collector.fragment()]
+    fragments = [c.fragment() for c in collectors]
 
     def run(group: list[str]) -> None:
         try:
@@ -64,18 +83,18 @@ def collect_batch(
             run(group[:middle])
             run(group[middle:])
             return
-        outcome.records.update({key: collector.record(key, node) for key, node in answer.nodes.items()})
+        for key, node in answer.nodes.items():
+            outcome.answered[key] = node.get("nameWithOwner") or key
+            for collector in collectors:
+                outcome.records.setdefault(collector.name, {})[key] = collector.record(key, node)
         for key, errors in answer.field_errors.items():
-            outcome.coverage.append({
-                "org": key.split("/", 1)[0], "repo": key, "collector": collector.name,
-                "status": "forbidden" if any(e.type == "FORBIDDEN" for e in errors) else "unavailable",
-                "message": "; ".join(f"{'.'.join(e.path[1:])}: {e.message}" for e in errors)})
+            outcome.coverage.extend(field_coverage(key, errors, collectors))
         outcome.errors.update({k: e.to_dict() for k, e in answer.errors.items()})
         outcome.warnings.extend(answer.warnings)
         if answer.rate_limit is not None:
             outcome.remaining_points = answer.rate_limit.remaining
 
-    remaining = [k for k in keys if k not in outcome.records and k not in outcome.errors]
+    remaining = [k for k in keys if k not in outcome.answered and k not in outcome.errors]
     if remaining:
         run(remaining)
     return outcome

@@ -17,7 +17,7 @@ from ghstats.collect.batch import BatchOutcome, collect_batch
 from ghstats.collect.planning import ListingPaused, ListingProgress, plan_collection
 from ghstats.collect.org_walk import WalkPaused, WalkProgress, walk_org
 from ghstats.collect.start import RunConfigMismatch, hold_lock_or_refuse
-from ghstats.collectors import BATCH_COLLECTOR, REGISTRY, lacking_scopes, org_collectors
+from ghstats.collectors import INVENTORY_COLLECTOR, REGISTRY, batch_collectors, lacking_scopes, org_collectors
 from ghstats.collectors.unit import SummaryContext
 from ghstats.config import DEFAULT_COLLECTION_NAME, DEFAULT_SLO_DAYS, CollectionConfig, config_differences, parse_config
 from ghstats.github.client import GitHubClient
@@ -115,17 +115,19 @@ def list_repos(
         finally:  # paused, failed or listed: the next invocation (or a retry of this one) goes on from here
             if client.requests_made:
                 store.put_json(progress_key, progress.to_dict(client), transient=True)
+        collectors = [c.name for c in batch_collectors(dict(config.collectors))]  # one request serves them all
         for batch_id, keys in plan.batches.items():
             store.put_json(
                 names.batch_key(run_id, batch_id),
-                {"run_id": run_id, "batch_id": batch_id, "api_url": config.api_url, "collection": config.name, "keys": keys},
+                {"run_id": run_id, "batch_id": batch_id, "api_url": config.api_url, "collection": config.name, "keys": keys,
+                 "collectors": collectors},
                 transient=True,
             )
         org_items, skipped = _plan_org_items(store, run_id, config, plan.org_errors, plan.classic_scopes)
         plan.warnings.extend(f"{entry['collector']} skipped for {entry['org']}: {entry['message']}" for entry in skipped)
         stored = {"run_id": run_id, "config": config.to_dict(), "config_hash": config.fingerprint(),
                   "started_at": started_at, **plan.to_dict(), "batch_sizes": {b: len(k) for b, k in plan.batches.items()},
-                  "org_item_ids": org_items, "skipped_coverage": skipped}
+                  "batch_collectors": collectors, "org_item_ids": org_items, "skipped_coverage": skipped}
         owners = list(config.orgs and [o.name for o in config.orgs]) + [k.split("/")[0] for k in config.repos]
         ledger.record_plan(run_id, started_at, sorted(set(owners), key=str.lower), stored["batch_sizes"],
                            len(plan.repos), plan.warnings, listing_points=plan.points, orgs_failed=sorted(plan.org_errors))
@@ -199,7 +201,7 @@ def query_batch(
     if existing is not None and existing["keys"] == batch["keys"]:
         # Finished before (a retry after a crash, a redrive, a re-run): no GitHub call, and the
         # ledger's transaction makes sure the batch is counted once.
-        ledger.batch_done(run_id, batch_id, len(existing["records"]), len(existing["errors"]), existing["points"])
+        ledger.batch_done(run_id, batch_id, len(existing["answered"]), len(existing["errors"]), existing["points"])
         return {**answer, "reused": True}
 
     hold_lock_or_refuse(ledger, batch.get("collection", DEFAULT_COLLECTION_NAME), run_id, execution_arn)
@@ -209,11 +211,12 @@ def query_batch(
     stored = store.get_json(partial_key)
     outcome = BatchOutcome.from_dict(stored["outcome"]) if stored and stored["keys"] == batch["keys"] else BatchOutcome()
     try:
-        collect_batch(client, batch["keys"], time_left=time_left, outcome=outcome)
+        collectors = [REGISTRY[name] for name in batch.get("collectors", [INVENTORY_COLLECTOR.name])]
+        collect_batch(client, batch["keys"], collectors, time_left=time_left, outcome=outcome)
         requests, points = outcome.spent(client)
         result = {
-            "run_id": run_id, "batch_id": batch_id, "keys": batch["keys"],
-            "records": outcome.records, "errors": outcome.errors, "warnings": outcome.warnings,
+            "run_id": run_id, "batch_id": batch_id, "keys": batch["keys"], "collectors": [c.name for c in collectors],
+            "answered": outcome.answered, "records": outcome.records, "errors": outcome.errors, "warnings": outcome.warnings,
             "requests": requests, "points": points, "splits": outcome.splits, "coverage": outcome.coverage,
             "remaining_points": outcome.remaining_points, "collected_at": _iso(now()),
         }
@@ -236,8 +239,8 @@ def query_batch(
     except Exception:  # e.g. S3 failed to take the result: the retry must not fetch (or count) it again
         _try_to_keep(lambda: _keep_partial(store, partial_key, batch["keys"], outcome, client))
         raise
-    ledger.batch_done(run_id, batch_id, len(outcome.records), len(outcome.errors), points, outcome.remaining_points)
-    return {**answer, "repos_ok": len(outcome.records), "repos_failed": len(outcome.errors),
+    ledger.batch_done(run_id, batch_id, len(outcome.answered), len(outcome.errors), points, outcome.remaining_points)
+    return {**answer, "repos_ok": len(outcome.answered), "repos_failed": len(outcome.errors),
             "points": client.points_used, "remaining_points": outcome.remaining_points}
 
 
@@ -256,8 +259,7 @@ def _keep_partial(store: ObjectStore, key: str, keys: list[str], outcome: BatchO
     if not client.requests_made:
         return
     requests, points = outcome.spent(client)
-    kept = BatchOutcome(outcome.records, outcome.errors, outcome.warnings, outcome.splits, outcome.remaining_points,
-                        requests, points, outcome.coverage)
+    kept = replace(outcome, requests=requests, points=points)
     store.put_json(key, {"keys": keys, "outcome": kept.to_dict()}, transient=True)
 
 
@@ -368,31 +370,35 @@ def aggregate(run_id: str, store: ObjectStore, now: Callable[[], float] = time.t
     started_at = plan["started_at"]
     batch_keys = {b: store.get_json(names.batch_key(run_id, b))["keys"] for b in plan["batch_ids"]}
     results = {b: store.get_json(names.result_key(run_id, b)) for b in plan["batch_ids"]}
-    records, errors, warnings, requests, points = merge_results(
-        batch_keys, {b: r for b, r in results.items() if r is not None}
-    )
+    merged = merge_results(batch_keys, {b: r for b, r in results.items() if r is not None})
+    errors = merged.errors
     finished = now()
     duration = round(max(0.0, finished - _parse_time(started_at)), 3)
     org_errors = plan.get("org_errors", {})
     scope = {key.lower() for keys in batch_keys.values() for key in keys}  # the run's repositories
     org_item_ids = plan.get("org_item_ids", [])
-    by_collector, coverage, rest_requests = merge_org_results(
+    by_org_collector, coverage, rest_requests = merge_org_results(
         {i: store.get_json(names.org_result_key(run_id, i)) for i in org_item_ids}, scope)
+    # every collector that ran: the batch's (repository level, in the batch's order), then the org-level ones
+    by_collector = {**merged.records, **by_org_collector}
+    for name in plan.get("batch_collectors", [INVENTORY_COLLECTOR.name]):  # outputs even with no repository
+        by_collector.setdefault(name, {})
     for entry in plan.get("skipped_coverage", []):  # collectors the token has no scope for
         by_collector.setdefault(entry["collector"], {})
+    answered = set(merged.answered)
     repo_coverage = [entry for result in results.values() if result for entry in result.get("coverage", [])
-                     if entry["repo"] in records]  # fields a repository-level collector could not read
+                     if entry["repo"] in answered]  # fields a repository-level collector could not read
     coverage = sorted(coverage + plan.get("skipped_coverage", []) + repo_coverage,
                       key=lambda e: (e["collector"], e["org"].lower(), e.get("repo", "").lower()))
     covered = all(entry["status"] == "ok" for entry in coverage)
     status = names.PARTIAL if errors or org_errors or not covered else names.SUCCEEDED
     keys = output_keys(run_id, _iso(finished)[:10], list(by_collector))
     context = SummaryContext(errors=errors, slo_days=plan["config"].get("slo_days") or DEFAULT_SLO_DAYS, now=finished)
+    inventory = by_collector.pop(INVENTORY_COLLECTOR.name, None)  # repository_stats: historical names and places
     # which run each collector's latest/ copy is, read once: the summary's "since the previous
     # run", and whether this run may move the copy on
     pointers = {name: store.get_json(names.latest_collector_run_key(name)) for name in by_collector}
     previous_runs = {name: p for name, p in pointers.items() if p and str(p.get("started_at", "")) < started_at}
-    collected = BATCH_COLLECTOR.summarise(records, context)  # repository_stats: "totals" and "owners"
     summary = {
         "schema_version": 1,
         "run_id": run_id,
@@ -400,43 +406,46 @@ def aggregate(run_id: str, store: ObjectStore, now: Callable[[], float] = time.t
         "started_at": started_at,
         "finished_at": _iso(finished),
         "duration_s": duration,
-        "repos_total": len(records) + len(errors),
-        "repos_ok": len(records),
+        "repos_total": len(answered) + len(errors),
+        "repos_ok": len(answered),
         "repos_failed": len(errors),
         "orgs_failed": len(org_errors),
-        "totals": collected["totals"],
-        "owners": collected["owners"],
+        # repository_stats' summary: "totals" and "owners"
+        **(INVENTORY_COLLECTOR.summarise(inventory, context) if inventory is not None else {}),
         "collectors": {name: {"records": len(found), "coverage": _coverage_counts(coverage, name),
                               **REGISTRY[name].summarise(found, replace(context, previous=previous_runs.get(name)))}
                        for name, found in by_collector.items()},
         "api": {
-            "requests": plan["requests"] + requests + rest_requests,
+            "requests": plan["requests"] + merged.requests + rest_requests,
             "listing_requests": plan["requests"],
-            "batch_requests": requests,
+            "batch_requests": merged.requests,
             "rest_requests": rest_requests,
-            "points_used": plan["points"] + points,
+            "points_used": plan["points"] + merged.points,
         },
         "config": plan["config"],
         "output_keys": keys,
     }
-    document = outputs_document(run_id, records, started_at, BATCH_COLLECTOR.schema_version)
-    store.put_json(keys["repositories"], document)
     store.put_json(keys["errors"], {"run_id": run_id, "count": len(errors), "errors": errors,
-                                    "orgs": list(org_errors.values()), "warnings": plan["warnings"] + warnings})
+                                    "orgs": list(org_errors.values()), "warnings": plan["warnings"] + merged.warnings})
     for name, found in by_collector.items():
         _write_collector_outputs(store, keys, REGISTRY[name].schema_version, name, run_id, started_at, found,
                                  pointers[name])
     store.put_json(keys["coverage"], {"run_id": run_id, "entries": coverage})
     store.put_json(keys["summary"], summary)
-    _write_latest(store, names.LATEST_REPOSITORIES_KEY, names.LATEST_RUN_KEY, document,
-                  store.get_json(names.LATEST_RUN_KEY))
-    store.put_text(keys["dataset"], dataset_lines(run_id, records), "application/x-ndjson")
+    if inventory is not None:
+        document = outputs_document(run_id, inventory, started_at, INVENTORY_COLLECTOR.schema_version)
+        store.put_json(keys["repositories"], document)
+        _write_latest(store, names.LATEST_REPOSITORIES_KEY, names.LATEST_RUN_KEY, document,
+                      store.get_json(names.LATEST_RUN_KEY))
+        store.put_text(keys["dataset"], dataset_lines(run_id, inventory), "application/x-ndjson")
+    counts = {name: {"records": s["records"], **s["coverage"]} for name, s in summary["collectors"].items()}
+    if inventory is not None:
+        counts = {INVENTORY_COLLECTOR.name: {"records": len(inventory), "failed": len(errors),
+                                             **_coverage_counts(coverage, INVENTORY_COLLECTOR.name)}, **counts}
     return {
-        "run_id": run_id, "status": status, "repos_ok": len(records), "repos_failed": len(errors),
+        "run_id": run_id, "status": status, "repos_ok": len(answered), "repos_failed": len(errors),
         "points_used": summary["api"]["points_used"], "requests": summary["api"]["requests"],
         "rest_requests": rest_requests, "duration_s": duration, "output_keys": keys,
         # per collector: records, and coverage by status (the ledger keeps it; `ghstats status` shows it)
-        "collectors": {"repository_stats": {"records": len(records), "failed": len(errors),
-                                            **_coverage_counts(coverage, "repository_stats")},
-                       **{name: {"records": s["records"], **s["coverage"]} for name, s in summary["collectors"].items()}},
+        "collectors": counts,
     }

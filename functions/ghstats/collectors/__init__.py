@@ -12,9 +12,9 @@ REGISTRY: dict[str, Collector] = {c.name: c for c in (
     code_scanning_alerts.COLLECTOR,
 )}
 
-# The repository-level collector whose fragment the shared batch query carries. (One today; the
-# batch composes every enabled repository-level GraphQL collector's fragment once there are more.)
-BATCH_COLLECTOR = REGISTRY["repository_stats"]
+# The collector whose outputs keep their historical names (runs/<id>/repositories.json,
+# latest/repositories.json, datasets/repositories/) and whose summary is the run's "totals".
+INVENTORY_COLLECTOR = REGISTRY["repository_stats"]
 
 
 def lacking_scopes(collectors: list[Collector], classic_scopes: list[str] | None) -> dict[str, tuple[str, ...]]:
@@ -28,6 +28,16 @@ def lacking_scopes(collectors: list[Collector], classic_scopes: list[str] | None
             if c.permissions.classic_scopes and not have & set(c.permissions.classic_scopes)}
 
 
+def is_enabled(collector: Collector, enabled: dict[str, bool]) -> bool:
+    return enabled.get(collector.name, collector.default_enabled)
+
+
 def org_collectors(enabled: dict[str, bool]) -> list[Collector]:
     """The enabled organisation-level collectors, in registry order."""
-    return [c for c in REGISTRY.values() if c.scope == "org" and enabled.get(c.name, c.default_enabled)]
+    return [c for c in REGISTRY.values() if c.scope == "org" and is_enabled(c, enabled)]
+
+
+def batch_collectors(enabled: dict[str, bool]) -> list[Collector]:
+    """The enabled repository-level GraphQL collectors, in registry order: their fragments share
+    one batch request (with none, the batch still confirms each repository: nameWithOwner only)."""
+    return [c for c in REGISTRY.values() if c.scope == "repo" and c.fetch == "graphql_batch" and is_enabled(c, enabled)]

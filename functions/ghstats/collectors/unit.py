@@ -9,8 +9,11 @@ one answer into a record, and how to summarise the records.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Literal, Mapping
+
+from graphql import FieldNode, parse
 
 Record = dict[str, Any]
 
@@ -59,4 +62,21 @@ class Collector:
     def fragment(self) -> tuple[str, str]:
         """(fragment name, GraphQL text) for the batch query."""
         assert self.fragment_name and self.fragment_file, f"{self.name} has no GraphQL fragment"
-        return self.fragment_name, self.fragment_file.read_text()
+        return self.fragment_name, _read(self.fragment_file)
+
+    def fragment_fields(self) -> frozenset[str]:
+        """The response names (alias or field) the fragment selects at its top level: an error
+        whose path goes through one of them is this collector's."""
+        return _top_level_fields(self.fragment()[1])
+
+
+@lru_cache(maxsize=None)
+def _read(path: Path) -> str:
+    return path.read_text()
+
+
+@lru_cache(maxsize=None)
+def _top_level_fields(text: str) -> frozenset[str]:
+    (definition,) = parse(text).definitions
+    return frozenset((s.alias or s.name).value for s in definition.selection_set.selections
+                     if isinstance(s, FieldNode))

@@ -53,7 +53,8 @@ def alias(index: int) -> str:
 
 def batch_query(keys: list[str], fragments: Sequence[tuple[str, str]]) -> str:
     """One query with an alias per repository: r0: repository(owner: "o", name: "n") {...},
-    each alias spreading every fragment given (name, GraphQL text: the collectors' fragments).
+    each alias selecting nameWithOwner and spreading every fragment given (name, GraphQL text:
+    the enabled repository-level collectors' fragments), so one request serves them all.
 
     Names are validated against GitHub's name rules and quoted as JSON strings (a subset of
     GraphQL string syntax), so no input can change the query's shape.
@@ -62,7 +63,8 @@ def batch_query(keys: list[str], fragments: Sequence[tuple[str, str]]) -> str:
         raise ValueError("a batch needs at least one repository")
     if not fragments:
         raise ValueError("a batch needs at least one fragment")
-    spreads = "".join(f"    ...{name}\n" for name, _ in fragments)
+    # nameWithOwner: the engine's own field (which repository GitHub answered, after a rename)
+    spreads = "    nameWithOwner\n" + "".join(f"    ...{name}\n" for name, _ in fragments)
     lines = ["query RepositoryBatch {", "  rateLimit {", "    ...RateLimitFields", "  }"]
     for index, key in enumerate(keys):
         match = REPO_KEY.match(key)
