@@ -91,10 +91,11 @@ def _print_outcome(outcome: Any, summary: dict[str, Any] | None, out_dir: Path, 
         if resumable:
             print(f"fix the cause, then resume it: ghstats run --run-id {outcome.run_id} --out {out_dir}")
         return 1
-    print(report.summary_table(summary))
-    collectors = report.collectors_table(summary)
-    if collectors:
-        print("\n" + collectors)
+    if summary.get("owners") is not None:  # repository_stats ran
+        print(report.summary_table(summary))
+    for block in (report.collectors_table(summary), report.rules_table(summary)):
+        if block:
+            print("\n" + block)
     api = summary["api"]
     print(f"\nstatus {summary['status']}: {summary['repos_ok']} repositories collected, {summary['repos_failed']} in errors.json")
     print(f"GitHub: {api['requests']} requests ({api['listing_requests']} token check + listing, {api['batch_requests']} batches, "

@@ -38,11 +38,25 @@ def collectors_table(summary: dict[str, Any]) -> str:
     """One row per org-level collector of the run: its records, open alerts by severity, coverage."""
     rows = []
     for name, section in summary.get("collectors", {}).items():
+        if "rules" in section:
+            continue  # a verdict collector: rules_table
         by = section.get("open_by_severity", {})
         coverage = ", ".join(f"{status} {count}" for status, count in sorted(section.get("coverage", {}).items()))
         rows.append([name, section["records"], section.get("open", ""), *(by.get(s, "") for s in ("critical", "high", "medium", "low")),
                      sum(section.get("slo_breaches", {}).values()), coverage or "-"])
     return table(COLLECTOR_HEADERS, rows) if rows else ""
+
+
+def rules_table(summary: dict[str, Any]) -> str:
+    """Each verdict rule of a collector that judges repositories (repository_policy): how many pass,
+    fail, or could not be judged with this credential."""
+    blocks = []
+    for name, section in summary.get("collectors", {}).items():
+        if section.get("rules"):
+            rows = [[rule, c.get("pass", 0), c.get("fail", 0), c.get("unknown", 0)] for rule, c in section["rules"].items()]
+            blocks.append(f"{name}: mean score {section.get('mean_score')} of 10\n"
+                          + table(["rule", "pass", "fail", "unknown"], rows))
+    return "\n\n".join(blocks)
 
 
 def run_line(run: dict[str, Any]) -> list[Any]:

@@ -26,7 +26,8 @@ GITHUB_COM_API_HOST = "api.github.com"
 ENTERPRISE_API_PATH = "/api/v3"
 REPO_RULE = f"'owner/name' (owner: {OWNER_RULE}; name: {NAME_RULE})"
 
-TOP_LEVEL_KEYS = ("name", "orgs", "repos", "collectors", "slo_days", "strict_permissions", "batch_size", "max_concurrency", "api_url", "run_id")
+TOP_LEVEL_KEYS = ("name", "orgs", "repos", "collectors", "collector_options", "slo_days", "strict_permissions", "batch_size",
+                  "max_concurrency", "api_url", "run_id")
 # Days an alert of each severity may stay open before it breaches its SLO (the config's slo_days).
 DEFAULT_SLO_DAYS = {"critical": 7, "high": 30, "medium": 90, "low": 180}
 ORG_KEYS = ("name", "exclude", "include_archived", "include_forks")
@@ -61,6 +62,8 @@ class CollectionConfig:
     collectors: tuple[tuple[str, bool], ...] = ()  # every registered collector -> enabled
     slo_days: tuple[tuple[str, int], ...] = tuple(DEFAULT_SLO_DAYS.items())
     strict_permissions: bool = False  # a collector the token cannot serve fails the run instead of being skipped
+    # collector -> its settings (every collector with an options model, defaults filled in), as JSON
+    collector_options: tuple[tuple[str, str], ...] = ()
     warnings: tuple[str, ...] = field(default=(), compare=False)
 
     def to_dict(self) -> dict[str, Any]:
@@ -72,6 +75,7 @@ class CollectionConfig:
         data["repos"] = list(self.repos)
         data["collectors"] = dict(self.collectors)
         data["slo_days"] = dict(self.slo_days)
+        data["collector_options"] = {name: json.loads(options) for name, options in self.collector_options}
         if self.run_id is None:
             data.pop("run_id")
         return data
@@ -241,6 +245,38 @@ def _parse_slo_days(raw: Any, problems: list[str]) -> tuple[tuple[str, int], ...
     return tuple(days.items())
 
 
+def _parse_collector_options(raw: Any, problems: list[str]) -> tuple[tuple[str, str], ...]:
+    """Each collector's settings, checked by the Pydantic model its folder declares: every
+    problem named by its path (collector_options.<collector>.<field>) with what is allowed."""
+    from pydantic import ValidationError
+
+    from ghstats.collectors import REGISTRY
+
+    models = {name: c.options for name, c in REGISTRY.items() if c.options is not None}
+    given = raw if isinstance(raw, dict) else {}
+    if raw is not None and not isinstance(raw, dict):
+        problems.append('collector_options: expected an object such as {"repository_policy": {"min_reviews": 2}}')
+    for name in given:
+        if name not in models:
+            problems.append(f"collector_options.{name}: no such collector with settings; "
+                            f"collectors with settings are {', '.join(models) or 'none'}")
+    parsed = []
+    for name, model in models.items():
+        try:
+            options = model.model_validate(given.get(name) or {})
+        except ValidationError as exc:
+            fields = model.model_fields
+            for error in exc.errors():
+                where = ".".join(str(p) for p in error["loc"])
+                field_info = fields.get(str(error["loc"][0])) if error["loc"] else None
+                hint = (f" ({field_info.description}; default {json.dumps(field_info.get_default(call_default_factory=True))})"
+                        if field_info is not None else f"; allowed keys are {', '.join(fields)}")
+                problems.append(f"collector_options.{name}.{where}: {error['msg']}{hint}")
+            options = model()
+        parsed.append((name, options.model_dump_json()))
+    return tuple(parsed)
+
+
 def parse_config(raw: Any) -> CollectionConfig:
     """Check and normalise the execution input; raise InvalidConfig listing every problem."""
     if not isinstance(raw, dict):
@@ -301,6 +337,7 @@ def parse_config(raw: Any) -> CollectionConfig:
 
     collectors = _parse_collectors(raw.get("collectors"), problems)
     slo_days = _parse_slo_days(raw.get("slo_days"), problems)
+    collector_options = _parse_collector_options(raw.get("collector_options"), problems)
     strict = raw.get("strict_permissions", False)
     if not isinstance(strict, bool):
         problems.append(f"strict_permissions: {strict!r} is not true or false")
@@ -309,4 +346,4 @@ def parse_config(raw: Any) -> CollectionConfig:
     if problems:
         raise InvalidConfig(problems)
     return CollectionConfig(tuple(orgs), tuple(repos), batch_size, concurrency, api_url, run_id, name, collectors,
-                            slo_days, strict, tuple(warnings))
+                            slo_days, strict, collector_options, tuple(warnings))

@@ -6,6 +6,7 @@ tests and the local runner pass their own.
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import replace
 from datetime import datetime, timezone
@@ -361,6 +362,13 @@ def _write_collector_outputs(store: ObjectStore, keys: dict[str, str], schema_ve
     _write_latest(store, names.latest_collector_key(name), names.latest_collector_run_key(name), document, pointer)
 
 
+def _collector_options(name: str, config: dict[str, Any]) -> Any:
+    """The collector's settings model from the run's config (its defaults if the plan has none)."""
+    model = REGISTRY[name].options
+    return None if model is None else model.model_validate_json(
+        json.dumps(config.get("collector_options", {}).get(name, {})))
+
+
 def aggregate(run_id: str, store: ObjectStore, now: Callable[[], float] = time.time) -> dict[str, Any]:
     plan = store.get_json(names.run_config_key(run_id))
     if plan is None:
@@ -399,6 +407,12 @@ def aggregate(run_id: str, store: ObjectStore, now: Callable[[], float] = time.t
     # run", and whether this run may move the copy on
     pointers = {name: store.get_json(names.latest_collector_run_key(name)) for name in by_collector}
     previous_runs = {name: p for name, p in pointers.items() if p and str(p.get("started_at", "")) < started_at}
+    contexts = {name: replace(context, previous=previous_runs.get(name),
+                              options=_collector_options(name, plan["config"])) for name in by_collector}
+    for name, found in by_collector.items():  # what records gain from the run's settings and clock
+        finalise = REGISTRY[name].finalise
+        if finalise is not None:
+            by_collector[name] = {key: finalise(record, contexts[name]) for key, record in found.items()}
     summary = {
         "schema_version": 1,
         "run_id": run_id,
@@ -413,7 +427,7 @@ def aggregate(run_id: str, store: ObjectStore, now: Callable[[], float] = time.t
         # repository_stats' summary: "totals" and "owners"
         **(INVENTORY_COLLECTOR.summarise(inventory, context) if inventory is not None else {}),
         "collectors": {name: {"records": len(found), "coverage": _coverage_counts(coverage, name),
-                              **REGISTRY[name].summarise(found, replace(context, previous=previous_runs.get(name)))}
+                              **REGISTRY[name].summarise(found, contexts[name])}
                        for name, found in by_collector.items()},
         "api": {
             "requests": plan["requests"] + merged.requests + rest_requests,

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Callable, Literal, Mapping
 
 from graphql import FieldNode, parse
+from pydantic import BaseModel
 
 Record = dict[str, Any]
 
@@ -36,6 +37,7 @@ class SummaryContext:
     now: float  # when the run is aggregated (epoch seconds)
     # the collector's previous run (latest/<collector>.run.json: run_id, started_at), if older than this one
     previous: Mapping[str, str] | None = None
+    options: Any = None  # the collector's own settings (its `options` model, from the config's collector_options)
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,10 @@ class Collector:
     fragment_name: str | None = None
     fragment_file: Path | None = None
     record: Callable[[str, dict[str, Any]], Record] | None = None  # (owner/name asked for, node) -> record
+    # at aggregation, what a record gains from the run's settings and clock (e.g. a verdict)
+    finalise: Callable[[Record, SummaryContext], Record] | None = None
+    # a Pydantic model of the collector's settings: config collector_options.<name>, checked up front
+    options: type[BaseModel] | None = None
     # rest_paged: the path under the REST base ({org} filled in), its query, GitHub item -> record.
     # A record has "key" (unique in the collector) and "repository" (owner/name: the run's scope).
     rest_path: str | None = None
