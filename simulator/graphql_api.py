@@ -35,6 +35,7 @@ from simulator.cost import Analysis, analyze
 from simulator.dataset import LANGUAGE_COLORS, LICENSE_NAMES, WORLD_NOW, Dataset, SimRepo, iso, node_id
 from simulator.items import Item, items
 from simulator.schema import github_schema
+from simulator import policy
 from simulator.faults import FORBIDDEN_FIELD
 
 DOCS_URL = "https://docs.github.com/graphql"
@@ -281,7 +282,7 @@ def _default_branch(repo: SimRepo) -> dict[str, Any] | None:
     if repo.default_branch is None:
         return None
     return {"__typename": "Ref", "name": repo.default_branch, "prefix": "refs/heads/",
-            "id": f"REF_{repo.database_id}", "target": None}
+            "id": f"REF_{repo.database_id}", "target": None, "branchProtectionRule": policy.protection_rule(repo)}
 
 
 def _count_connection(total: int) -> Connection:
@@ -385,6 +386,7 @@ REPOSITORY_FIELDS: dict[str, Callable[[SimRepo, dict[str, Any]], Any]] = {
     "issues": lambda r, a: _items_connection(r, a, pull_requests=False),
     "pullRequests": lambda r, a: _items_connection(r, a, pull_requests=True),
     "repositoryTopics": lambda r, a: _topics_connection(r, a),
+    **policy.REPOSITORY_FIELDS,
 }
 
 _ORDER_FIELDS: dict[str, Callable[[SimRepo], Any]] = {
@@ -497,7 +499,9 @@ class GraphQLResolvers:
                 value = handler(source, args)
         elif isinstance(source, dict):
             value = source.get(name, _MISSING)
-            if isinstance(value, _OwnerRepos):
+            if isinstance(value, policy.Lazy):
+                value = value.build(args)
+            elif isinstance(value, _OwnerRepos):
                 value = repositories_connection(self.dataset, value.login, args)
         else:
             value = getattr(source, name, _MISSING)

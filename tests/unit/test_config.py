@@ -172,3 +172,23 @@ def test_collectors_slo_days_and_strict_permissions_name_the_field_and_the_fix()
     assert "strict_permissions: 'no' is not true or false" in found
     assert problems({"orgs": ["acme"], "collectors": {name: False for name in REGISTRY}}) == [
         "collectors: every collector is off; turn at least one on"]
+
+
+def test_collector_options_are_checked_by_the_collectors_model_every_problem_by_its_path():
+    config = parse_config({"orgs": ["acme"], "collector_options": {"repository_policy": {"min_reviews": 2}}})
+    assert config.to_dict()["collector_options"] == {
+        "repository_policy": {"min_reviews": 2, "maintained_days": 90, "skip_rules": []}}
+    with pytest.raises(InvalidConfig) as caught:
+        parse_config({"orgs": ["acme"], "collector_options": {
+            "repository_policy": {"min_reviews": "2", "maintained_days": 0, "skip_rules": ["readme", "nope"], "x": 1},
+            "dependabot_alerts": {}}})
+    problems = caught.value.problems
+    assert "collector_options.dependabot_alerts: no such collector with settings; collectors with settings are " \
+           "repository_policy" in problems
+    by_field = {p.split(":")[0]: p for p in problems}
+    assert "default 1" in by_field["collector_options.repository_policy.min_reviews"]  # "2" is not a number: strict
+    assert "greater than or equal to 1" in by_field["collector_options.repository_policy.maintained_days"]
+    assert "unknown rule nope; the rules are branch_protection" in by_field["collector_options.repository_policy.skip_rules"]
+    assert "allowed keys are min_reviews, maintained_days, skip_rules" in by_field["collector_options.repository_policy.x"]
+    with pytest.raises(InvalidConfig, match="collector_options: expected an object"):
+        parse_config({"orgs": ["acme"], "collector_options": []})

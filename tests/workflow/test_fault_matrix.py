@@ -410,3 +410,24 @@ def test_a_field_the_credential_may_not_read_is_coverage_not_a_repository_error(
     assert local_aws.ledger().get_run(outcome.run_id)["collectors"]["repository_stats"] == {
         "records": ORG_SIZE, "failed": 0, "forbidden": 1}
     assert sim.count(kind="graphql") == CLEAN_REQUESTS  # nothing asked again
+
+
+def test_a_forbidden_field_is_the_coverage_of_each_collector_that_selects_it(sim, local_aws, engine_delays):
+    from simulator import Fault
+
+    # Given both repository-level collectors, whose fragments each select the licence
+    # (repository_stats as licenseInfo, repository_policy as policyLicense), and a repository
+    # whose licence GitHub will not show
+    key = sorted(org_keys(sim, "acme"))[7]
+    sim.add_fault(Fault("forbidden_field", repo=key, times=None))
+    outcome = collect(local_aws, sim, collectors=only_collectors("repository_stats", "repository_policy"))
+    assert outcome.status == "SUCCEEDED" and outcome.output["status"] == "PARTIAL", outcome.cause
+    # Then each collector has its own coverage entry, naming its own field, and both keep the record
+    entries = local_aws.get_json(names.coverage_key(outcome.run_id))["entries"]
+    assert [(e["repo"], e["collector"], e["status"], e["message"]) for e in entries] == [
+        (key, "repository_policy", "forbidden", "policyLicense: Resource not accessible by integration"),
+        (key, "repository_stats", "forbidden", "licenseInfo: Resource not accessible by integration")]
+    policy = local_aws.get_json(names.collector_output_key(outcome.run_id, "repository_policy"))["records"]
+    assert set(policy) == org_keys(sim, "acme") and policy[key]["license"] is None
+    # and one request per batch served both collectors: the same requests as repository_stats alone
+    assert sim.count(kind="graphql") == CLEAN_REQUESTS

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from ghstats.collectors import code_scanning_alerts, dependabot_alerts, repository_stats, secret_scanning_alerts
+from ghstats.collectors import (code_scanning_alerts, dependabot_alerts, repository_policy, repository_stats,
+                                secret_scanning_alerts)
 from ghstats.collectors.unit import Collector
 
 REGISTRY: dict[str, Collector] = {c.name: c for c in (
     repository_stats.COLLECTOR,
+    repository_policy.COLLECTOR,
     dependabot_alerts.COLLECTOR,
     secret_scanning_alerts.COLLECTOR,
     code_scanning_alerts.COLLECTOR,

@@ -200,11 +200,11 @@ def test_user_repository_and_viewer(sim):
 
 def test_unmodelled_fields_resolve_without_errors(sim):
     key = sim.dataset.repos("acme")[0].name_with_owner
-    body = gql(sim, repo_query([key], "hasVulnerabilityAlertsEnabled latestRelease { name } forkingAllowed "
+    body = gql(sim, repo_query([key], "mergeCommitAllowed latestRelease { name } forkingAllowed "
                                       "languages(first: 5) { totalCount totalSize } "
                                       "vulnerabilityAlerts(first: 1) { totalCount }")).json()
     assert "errors" not in body
-    assert body["data"]["r0"]["latestRelease"] is None and body["data"]["r0"]["hasVulnerabilityAlertsEnabled"] is False
+    assert body["data"]["r0"]["latestRelease"] is None and body["data"]["r0"]["mergeCommitAllowed"] is False
 
 
 def test_unknown_field_is_rejected_like_github(sim):
