@@ -26,6 +26,7 @@ from botocore.response import StreamingBody
 
 from cdk_app.constants import ASL_FUNCTIONS, FUNCTIONS
 from ghstats import names
+from ghstats.execution_events import status_change_event
 from ghstats.github.endpoints import GITHUB_COM_API
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -240,13 +241,11 @@ class LocalAws:
                     on_progress(run)
             time.sleep(poll_s)
         status = described["status"]
-        self.invoke("TrackRun", {"detail-type": "Step Functions Execution Status Change", "source": "aws.states",
-                                 "detail": {"executionArn": arn, "name": name, "status": status,
-                                            "input": json.dumps(config), "redriveCount": 0,
-                                            "startDate": int(described["startDate"].timestamp() * 1000),
-                                            "stopDate": int(described["stopDate"].timestamp() * 1000),
-                                            "output": described.get("output"),
-                                            "error": described.get("error"), "cause": described.get("cause")}})
+        self.invoke("TrackRun", status_change_event({
+            "executionArn": arn, "name": name, "status": status, "input": json.dumps(config), "redriveCount": 0,
+            "startDate": int(described["startDate"].timestamp() * 1000),
+            "stopDate": int(described["stopDate"].timestamp() * 1000), "output": described.get("output"),
+            "error": described.get("error"), "cause": described.get("cause")}))
         output = json.loads(described["output"]) if described.get("output") else None
         return ExecutionOutcome(run_id, arn, status, output, described.get("error"), described.get("cause"))
 

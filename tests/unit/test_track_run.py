@@ -7,6 +7,7 @@ import pytest
 from moto import mock_aws
 
 from ghstats import names
+from ghstats.execution_events import ExecutionStatusDetail, status_change_event
 from ghstats.ledger import Ledger
 from ghstats_cli.local_aws import LambdaContext, TABLE, create_table
 from handlers import track_run
@@ -27,10 +28,9 @@ def deps(monkeypatch):
 
 
 def event(status, redrive_count=0, **detail):
-    return {"source": "aws.states", "detail-type": "Step Functions Execution Status Change",
-            "detail": {"executionArn": "arn:aws:states:us-east-1:1:execution:sm:weekly-7", "name": "weekly-7",
-                       "status": status, "redriveCount": redrive_count, "input": json.dumps({"orgs": ["acme"]}),
-                       "startDate": 1_700_000_000_000, "stopDate": 1_700_000_600_000, **detail}}
+    return status_change_event({"executionArn": "arn:aws:states:us-east-1:1:execution:sm:weekly-7", "name": "weekly-7",
+                                "status": status, "redriveCount": redrive_count, "input": json.dumps({"orgs": ["acme"]}),
+                                "startDate": 1_700_000_000_000, "stopDate": 1_700_000_600_000, **detail})
 
 
 def call(deps, evt):
@@ -89,8 +89,8 @@ def test_statuses_the_record_does_not_keep_are_ignored(deps):
 
 
 def test_run_id_from_input_for_local_reruns():
-    assert track_run.run_id_of({"name": "exec-2", "input": json.dumps({"run_id": "run-1"})}) == "run-1"
-    assert track_run.run_id_of({"name": "exec-2", "input": "not json"}) == "exec-2"
+    assert ExecutionStatusDetail(name="exec-2", status="RUNNING", input=json.dumps({"run_id": "run-1"})).run_id == "run-1"
+    assert ExecutionStatusDetail(name="exec-2", status="RUNNING", input="not json").run_id == "exec-2"
 
 
 def test_redrive_that_reruns_only_the_announcement_ends_with_the_runs_status(deps):
@@ -163,3 +163,16 @@ def test_a_late_end_event_of_the_first_attempt_never_frees_the_lock_its_redrive_
     assert lock["execution_arn"] == LOCKED_ARN and lock["expires_at"] > 0
     # the redrive's own end frees it
     assert call(deps, event("FAILED", redrive_count=1, stopDate=1_700_002_000_000))["lock"] == "released"
+
+
+def test_an_event_that_is_not_an_execution_status_change_is_refused_whole(deps):
+    from pydantic import ValidationError
+
+    # Given an event of another kind, or one whose status is not an execution status
+    wrong_kind = {**event("FAILED"), "detail-type": "Step Functions State Machine Status Change"}
+    bad_status = event("EXPLODED")
+    for evt in (wrong_kind, bad_status):
+        with pytest.raises(ValidationError):
+            call(deps, evt)
+    # Then nothing was written: the run is as it was
+    assert deps.ledger.get_run("weekly-7")["status"] == "RUNNING"

@@ -10,6 +10,7 @@ import boto3
 import pytest
 
 from cdk_app.constants import FUNCTIONS, LEDGER_ACTIONS
+from ghstats.execution_events import status_change_event
 from ghstats.collect.start import RunInProgress
 
 # TransactWriteItems of Update parts is authorised as UpdateItem on each item's table.
@@ -66,8 +67,8 @@ def test_every_ledger_call_of_every_function_is_granted(make_sim, local_aws, rec
         local_aws.invoke("QueryBatch", redrive)
     with pytest.raises(RunInProgress):
         local_aws.invoke("CollectOrg", {**redrive, "item_id": "dependabot_alerts.acme"})
-    local_aws.invoke("TrackRun", {"detail": {"executionArn": failed.execution_arn, "name": "first", "status": "RUNNING",
-                                             "redriveCount": 1, "input": "{}", "startDate": 1, "redriveDate": 2}})
+    local_aws.invoke("TrackRun", status_change_event({"executionArn": failed.execution_arn, "name": "first", "status": "RUNNING",
+                                                      "redriveCount": 1, "input": "{}", "startDate": 1, "redriveDate": 2}))
     listing = {"run_id": "listing-refused", "config": config, "started_at": "2026-12-01T00:00:00Z",
                "execution_arn": "arn:aws:states:us-east-1:123456789012:execution:ghstats-collect:listing-refused"}
     with pytest.raises(RunInProgress):

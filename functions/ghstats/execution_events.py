@@ -1,0 +1,75 @@
+"""EventBridge's "Step Functions Execution Status Change" event: its model (what TrackRun reads,
+checked by Powertools' parser) and, for local runs and tests, the event AWS would send."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from typing import Any, Literal
+
+from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
+from pydantic import BaseModel, ConfigDict, Field
+
+from ghstats.config import DEFAULT_COLLECTION_NAME
+
+DETAIL_TYPE = "Step Functions Execution Status Change"
+SOURCE = "aws.states"
+ExecutionStatus = Literal["RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED", "PENDING_REDRIVE"]
+
+
+class ExecutionStatusDetail(BaseModel):
+    """The event's detail (AWS's field names; dates in epoch milliseconds)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    executionArn: str | None = None
+    name: str
+    status: ExecutionStatus
+    startDate: int | None = None
+    stopDate: int | None = None
+    redriveCount: int = 0
+    redriveDate: int | None = None
+    input: str | None = None
+    output: str | None = None
+    error: str | None = None
+    cause: str | None = None
+
+    def _json(self, text: str | None) -> dict[str, Any]:
+        try:
+            value = json.loads(text or "{}")
+        except (ValueError, TypeError):
+            return {}
+        return value if isinstance(value, dict) else {}
+
+    @property
+    def run_id(self) -> str:
+        """The execution name, unless the input names a run (local re-runs)."""
+        given = self._json(self.input).get("run_id")
+        return given if isinstance(given, str) and given else self.name
+
+    @property
+    def collection(self) -> str:
+        """The collection name whose lock the execution took (the config's `name`)."""
+        name = self._json(self.input).get("name")
+        return name if isinstance(name, str) and name else DEFAULT_COLLECTION_NAME
+
+    @property
+    def run_status(self) -> str | None:
+        """The run's status in a succeeded execution's output (SUCCEEDED or PARTIAL), if given."""
+        status = self._json(self.output).get("status")
+        return status if isinstance(status, str) else None
+
+
+class ExecutionStatusChange(EventBridgeModel):
+    detail_type: Literal["Step Functions Execution Status Change"] = Field(alias="detail-type")
+    source: Literal["aws.states"]
+    detail: ExecutionStatusDetail
+
+
+def status_change_event(detail: dict[str, Any], *, account: str = "123456789012", region: str = "us-east-1",
+                        at: datetime | None = None) -> dict[str, Any]:
+    """The event EventBridge delivers for `detail` (what the local runner and tests hand TrackRun)."""
+    when = (at or datetime.now(timezone.utc)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return {"version": "0", "id": f"local-{detail.get('name', 'execution')}-{detail.get('status', '')}",
+            "detail-type": DETAIL_TYPE, "source": SOURCE, "account": account, "time": when, "region": region,
+            "resources": [detail["executionArn"]] if detail.get("executionArn") else [], "detail": detail}
