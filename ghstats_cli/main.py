@@ -117,8 +117,13 @@ def _demo_orgs(text: str) -> dict[str, int]:
     return orgs
 
 
+def _read_local_json(out_dir: Path, key: str) -> Any:
+    path = out_dir / "s3" / key
+    return json.loads(path.read_text()) if path.exists() else None
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
-    from ghstats_cli.verify import alert_mismatches, errors_of, mismatches
+    from ghstats_cli.verify import run_mismatches
     from simulator import GitHubSimulator
 
     orgs = _demo_orgs(args.orgs)
@@ -141,8 +146,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         code = _print_outcome(outcome, summary, args.out)
         if summary is not None:
             records = json.loads((args.out / "s3" / "runs" / outcome.run_id / "repositories.json").read_text())["repositories"]
-            problems = mismatches(records, sim.dataset) + alert_mismatches(args.out / "s3" / "runs" / outcome.run_id, sim.dataset,
-                                                                       list(orgs), set(records) | set(errors_of(args.out, outcome.run_id)))
+            problems = run_mismatches(lambda key: _read_local_json(args.out, key), outcome.run_id, sim.dataset, list(orgs))
             expected = sum(len(sim.dataset.repos(o)) for o in orgs) - len(excluded) + 1
             if len(records) + summary["repos_failed"] != expected:
                 problems.append(f"{len(records)} repositories collected, {expected} expected")

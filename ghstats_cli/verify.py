@@ -1,4 +1,5 @@
-"""Compare a run's outputs with the GitHub simulator's ground truth (demo and tests)."""
+"""Compare a run's outputs with the GitHub simulator's ground truth (demo and tests): every
+collector's records through simulator/truth.py."""
 
 from __future__ import annotations
 
@@ -6,66 +7,35 @@ import json
 from pathlib import Path
 from typing import Any
 
-# record field -> SimRepo attribute
-TRUTH_FIELDS = {
-    "name_with_owner": "name_with_owner",
-    "database_id": "database_id",
-    "visibility": "visibility",
-    "is_archived": "is_archived",
-    "is_template": "is_template",
-    "is_fork": "is_fork",
-    "is_empty": "is_empty",
-    "primary_language": "primary_language",
-    "license": "license_spdx_id",
-    "default_branch": "default_branch",
-    "stars": "stargazers",
-    "forks": "forks",
-    "watchers": "watchers",
-    "open_issues": "open_issues",
-    "closed_issues": "closed_issues",
-    "open_pull_requests": "open_prs",
-    "closed_pull_requests": "closed_prs",
-    "merged_pull_requests": "merged_prs",
-    "releases": "releases",
-}
+from ghstats import names
+from ghstats.collectors import INVENTORY_COLLECTOR
+from simulator import truth
 
 
 def mismatches(records: dict[str, dict[str, Any]], dataset: Any) -> list[str]:
-    """Every field of every record that differs from the simulator's truth."""
-    problems: list[str] = []
-    for key, record in records.items():
-        truth = dataset.get(key)
-        if truth is None:
-            problems.append(f"{key}: not in the simulator")
-            continue
-        for field, attribute in TRUTH_FIELDS.items():
-            if record[field] != getattr(truth, attribute):
-                problems.append(f"{key}.{field}: {record[field]!r} != {getattr(truth, attribute)!r}")
-        if record["topics"] != sorted(truth.topics):
-            problems.append(f"{key}.topics differ")
-    return problems
+    """Every field of every repository_stats record that differs from the simulator's truth."""
+    return truth.mismatches(INVENTORY_COLLECTOR.name, records, dataset, [], set(records))
 
 
 def errors_of(out_dir: Path, run_id: str) -> dict[str, Any]:
     return json.loads((out_dir / "s3" / "runs" / run_id / "errors.json").read_text())["errors"]
 
 
-def alert_mismatches(run_dir: Path, dataset: Any, orgs: list[str], scope: set[str]) -> list[str]:
-    """The Dependabot alerts collected against the truth: every alert of the run's repositories
-    once, with its state and severity."""
-    path = run_dir / "dependabot_alerts.json"
-    if not path.exists():
-        return []
-    records = json.loads(path.read_text())["records"]
-    lowered = {key.lower() for key in scope}
-    truth = {f"{a.repository}#{a.number}": a for org in orgs for a in dataset.alerts(org, "dependabot")
-             if a.repository.lower() in lowered}
-    problems = [f"dependabot alert {key}: missing" for key in sorted(set(truth) - set(records))]
-    problems += [f"dependabot alert {key}: not GitHub's" for key in sorted(set(records) - set(truth))]
-    for key in sorted(set(truth) & set(records)):
-        alert, record = truth[key], records[key]
-        if (record["state"], record["severity"]) != (alert.state, alert.advisory.severity):
-            problems.append(f"dependabot alert {key}: {record['state']}/{record['severity']}, "
-                            f"GitHub has {alert.state}/{alert.advisory.severity}")
-    return problems
+def collector_records(read_json: Any, run_id: str, collector: str) -> dict[str, dict[str, Any]] | None:
+    """A collector's records in a run's outputs (None: it did not run); `read_json(key)` reads S3."""
+    if collector == INVENTORY_COLLECTOR.name:
+        document = read_json(names.repositories_key(run_id))
+        return None if document is None else document["repositories"]
+    document = read_json(names.collector_output_key(run_id, collector))
+    return None if document is None else document["records"]
 
+
+def run_mismatches(read_json: Any, run_id: str, dataset: Any, orgs: list[str]) -> list[str]:
+    """Every collector the run wrote, against the truth, over the repositories it collected."""
+    scope = set(collector_records(read_json, run_id, INVENTORY_COLLECTOR.name) or {})
+    problems: list[str] = []
+    for collector in truth.TRUTH:
+        records = collector_records(read_json, run_id, collector)
+        if records is not None:
+            problems += truth.mismatches(collector, records, dataset, orgs, scope)
+    return problems

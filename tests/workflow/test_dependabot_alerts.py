@@ -13,16 +13,6 @@ from tests.workflow.helpers import only_collectors, org_keys
 
 ONLY = only_collectors("repository_stats", "dependabot_alerts")
 
-FIELDS = {  # record field -> the truth's (SimRepo alert) attribute
-    "repository": lambda a: a.repository, "number": lambda a: a.number, "state": lambda a: a.state,
-    "created_at": lambda a: a.created_at, "updated_at": lambda a: a.updated_at, "fixed_at": lambda a: a.fixed_at,
-    "dismissed_at": lambda a: a.dismissed_at, "auto_dismissed_at": lambda a: a.auto_dismissed_at,
-    "dismissed_reason": lambda a: a.dismissed_reason, "manifest_path": lambda a: a.manifest_path,
-    "scope": lambda a: a.scope, "severity": lambda a: a.advisory.severity, "ecosystem": lambda a: a.advisory.ecosystem,
-    "package": lambda a: a.advisory.package, "ghsa_id": lambda a: a.advisory.ghsa_id, "cve_id": lambda a: a.advisory.cve_id,
-    "vulnerable_version_range": lambda a: a.advisory.vulnerable_version_range,
-    "first_patched_version": lambda a: a.advisory.first_patched_version,
-}
 
 
 def alerts_output(aws, run_id):
@@ -33,7 +23,7 @@ def truth(sim, org, keep=lambda alert: True):
     return {f"{a.repository}#{a.number}": a for a in sim.dataset.alerts(org, "dependabot") if keep(a)}
 
 
-def test_every_alert_of_the_runs_repositories_once_with_every_field_true(make_sim, local_aws):
+def test_every_alert_of_the_runs_repositories_once_with_its_summary(make_sim, local_aws):
     # Given two orgs, one repository excluded
     sim = make_sim({"acme": 120, "globex": 40})
     alerts = truth(sim, "acme")
@@ -41,12 +31,11 @@ def test_every_alert_of_the_runs_repositories_once_with_every_field_true(make_si
     outcome = local_aws.run({"orgs": [{"name": "acme", "exclude": [excluded]}, "globex"], "api_url": sim.url,
                              "collectors": ONLY})
     assert outcome.status == "SUCCEEDED" and outcome.output["status"] == "SUCCEEDED", outcome.cause
-    # Then every alert but the excluded repository's is there once, each field as GitHub has it
+    # Then every alert but the excluded repository's is there once (each field: test_collector_truth.py)
     expected = {k: a for k, a in {**alerts, **truth(sim, "globex")}.items() if a.repository != excluded}
     document = alerts_output(local_aws, outcome.run_id)
     assert document["count"] == len(expected) and set(document["records"]) == set(expected)
     for key, record in document["records"].items():
-        assert {f: record[f] for f in FIELDS} == {f: get(expected[key]) for f, get in FIELDS.items()}, key
         assert record["schema_version"] == 1 and record["key"] == key
     # and one paged walk per org: ceil(alerts / 100) REST requests each, none repeated
     pages = -(-len(alerts) // 100) + max(1, -(-len(truth(sim, "globex")) // 100))

@@ -1,6 +1,6 @@
 """repository_policy through the real workflow: it rides the batch request beside
-repository_stats, every fact equals the simulator's truth, and what an admin alone may see is
-"unknown" for everyone else, never "fail"."""
+repository_stats (every fact against the truth: test_collector_truth.py), and what an admin alone
+may see is "unknown" for everyone else, never "fail"."""
 
 from __future__ import annotations
 
@@ -11,45 +11,13 @@ from tests.workflow.helpers import only_collectors
 BOTH = only_collectors("repository_stats", "repository_policy")
 
 
-def expected_facts(repo) -> dict:
-    """What the record must say, from the simulator's truth and who the credential is there."""
-    truth = policy_of(repo)
-    files = None if repo.default_branch is None else {*truth.root_files, *truth.github_files, *truth.docs_files}
-    rule = truth.protection if truth.is_admin else None
-    rulesets = [r for r in truth.rulesets if r.enforcement == "ACTIVE" and r.target == "BRANCH"
-                and set(r.include) & {"~ALL", "~DEFAULT_BRANCH", f"refs/heads/{repo.default_branch}"}] \
-        if truth.is_admin and repo.default_branch else []
-    return {
-        "viewer_permission": truth.viewer_permission,
-        "default_branch": repo.default_branch,
-        "protected": bool(rule) or bool(rulesets),
-        "readme": None if files is None else "README.md" in truth.root_files,
-        "codeowners": None if files is None else "CODEOWNERS" in files,
-        "security_policy": None if files is None else "SECURITY.md" in files,
-        "license_file": None if files is None else "LICENSE" in truth.root_files,
-        "vulnerability_alerts_enabled": truth.vulnerability_alerts and truth.is_admin,
-        "delete_branch_on_merge": truth.delete_branch_on_merge,
-    }
-
-
-def facts_of(record: dict) -> dict:
-    return {"viewer_permission": record["viewer_permission"], "default_branch": record["default_branch"],
-            "protected": record["branch_protection"]["protected"], "readme": record["files"]["readme"],
-            "codeowners": record["files"]["codeowners"], "security_policy": record["files"]["security_policy"],
-            "license_file": record["files"]["license"],
-            "vulnerability_alerts_enabled": record["vulnerability_alerts_enabled"],
-            "delete_branch_on_merge": record["delete_branch_on_merge"]}
-
-
-def test_policy_rides_the_batch_and_every_fact_is_the_simulators(make_sim, local_aws):
+def test_policy_rides_the_batch_request_beside_repository_stats(make_sim, local_aws):
     sim = make_sim({"acme": 140})
     outcome = local_aws.run({"orgs": ["acme"], "api_url": sim.url, "collectors": BOTH, "batch_size": 50})
     assert outcome.status == "SUCCEEDED" and outcome.output["status"] == "SUCCEEDED", outcome.cause
     repos = {r.name_with_owner: r for r in sim.dataset.repos("acme")}
     document = local_aws.get_json(names.collector_output_key(outcome.run_id, "repository_policy"))
-    assert document["count"] == len(repos) and set(document["records"]) == set(repos)
-    for key, record in document["records"].items():
-        assert facts_of(record) == expected_facts(repos[key]), key
+    assert document["count"] == len(repos) and set(document["records"]) == set(repos)  # every field: test_collector_truth
     # one request per batch carries both collectors: 3 batches, 3 GraphQL batch requests
     summary = local_aws.get_json(names.summary_key(outcome.run_id))
     assert summary["api"]["batch_requests"] == 3
@@ -70,12 +38,12 @@ def test_the_verdict_never_fails_a_rule_for_lack_of_permission(make_sim, local_a
         rule = truth.protection if truth.is_admin else None
         if rule and rule["requiresApprovingReviews"] and rule["requiredApprovingReviewCount"] >= 2:
             assert record["verdict"]["rules"]["code_review"] == "pass", key
-        if truth.is_admin and record["default_branch"] and not facts_of(record)["protected"] \
+        if truth.is_admin and record["default_branch"] and not record["branch_protection"]["protected"] \
                 and record["rulesets_complete"]:
             assert record["verdict"]["rules"]["branch_protection"] == "fail", key
         assert record["verdict"]["failed"] == [n for n, o in record["verdict"]["rules"].items() if o == "fail"]
     section = local_aws.get_json(names.summary_key(outcome.run_id))["collectors"]["repository_policy"]
     rules = section["rules"]["branch_protection"]
     assert sum(rules.values()) == len(records) and rules["unknown"] >= len(
-        [k for k in not_admin if not facts_of(records[k])["protected"]])
+        [k for k in not_admin if not records[k]["branch_protection"]["protected"]])
     assert set(section["orgs"]) == {"acme"} and section["orgs"]["acme"]["repositories"] == len(records)
