@@ -6,6 +6,9 @@ from typing import Any
 
 from ghstats import limits, names
 from ghstats.collect import steps
+from aws_lambda_powertools.utilities.parser import parse
+
+from ghstats.step_inputs import ListReposInput
 from handlers import dependencies
 from handlers.errors import aws_errors_are_retryable
 from handlers.observability import logged_invocation, logger, publish_metrics, tracer
@@ -20,11 +23,12 @@ LISTING_FIELDS = ("run_id", "status", "wait_seconds", "rate_limit_waits", "batch
 @aws_errors_are_retryable
 def handler(event: dict[str, Any], context: Any, deps: dependencies.Dependencies | None = None) -> dict[str, Any]:
     deps = deps or dependencies.from_environment()
+    given = parse(event=event, model=ListReposInput)
     answer = steps.list_repos(
-        event["run_id"], event.get("config"), event["started_at"], deps.store, deps.ledger, deps.make_client,
-        retry_count=int(event.get("retry_count", 0)), rate_limit_waits=int(event.get("rate_limit_waits", 0)),
+        given.run_id, given.config, given.started_at, deps.store, deps.ledger, deps.make_client,
+        retry_count=given.retry_count, rate_limit_waits=given.rate_limit_waits,
         time_left=dependencies.time_left(context, limits.LIST_REPOS_SAFETY_MARGIN_S),
-        execution_arn=event.get("execution_arn"),
+        execution_arn=given.execution_arn,
     )
     if answer["status"] == names.ANSWER_RATE_LIMITED:
         logger.warning("rate limited while listing", extra={"wait_seconds": answer["wait_seconds"]})

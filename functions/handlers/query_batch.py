@@ -6,6 +6,9 @@ from typing import Any
 
 from ghstats import limits, names
 from ghstats.collect import steps
+from aws_lambda_powertools.utilities.parser import parse
+
+from ghstats.step_inputs import QueryBatchInput
 from handlers import dependencies
 from handlers.errors import aws_errors_are_retryable
 from handlers.observability import logged_invocation, logger, publish_metrics, tracer
@@ -16,10 +19,11 @@ from handlers.observability import logged_invocation, logger, publish_metrics, t
 @aws_errors_are_retryable
 def handler(event: dict[str, Any], context: Any, deps: dependencies.Dependencies | None = None) -> dict[str, Any]:
     deps = deps or dependencies.from_environment()
+    given = parse(event=event, model=QueryBatchInput)
     answer = steps.query_batch(
-        event["run_id"], event["batch_id"], int(event.get("rate_limit_waits", 0)), int(event.get("retry_count", 0)),
+        given.run_id, given.batch_id, given.rate_limit_waits, given.retry_count,
         deps.store, deps.ledger, deps.make_client, time_left=dependencies.time_left(context, limits.QUERY_BATCH_SAFETY_MARGIN_S),
-        execution_arn=event.get("execution_arn"),
+        execution_arn=given.execution_arn,
     )
     if answer["status"] == names.ANSWER_RATE_LIMITED:
         logger.warning("rate limited", extra={"wait_seconds": answer["wait_seconds"], "waits": answer["rate_limit_waits"]})
@@ -31,4 +35,4 @@ def handler(event: dict[str, Any], context: Any, deps: dependencies.Dependencies
         publish_metrics(counts)
     # execution_arn goes round the rate-limit loop with the batch (the lock is checked each time)
     return {**{k: answer[k] for k in ("run_id", "batch_id", "status", "wait_seconds", "rate_limit_waits")},
-            "execution_arn": event.get("execution_arn")}
+            "execution_arn": given.execution_arn}

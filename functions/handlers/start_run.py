@@ -5,6 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from ghstats.collect.start import start_run
+from aws_lambda_powertools.utilities.parser import parse
+
+from ghstats.step_inputs import StartRunInput
 from handlers import dependencies
 from handlers.errors import aws_errors_are_retryable
 from handlers.observability import logged_invocation, logger, tracer
@@ -15,7 +18,8 @@ from handlers.observability import logged_invocation, logger, tracer
 @aws_errors_are_retryable
 def handler(event: dict[str, Any], context: Any, deps: dependencies.Dependencies | None = None) -> dict[str, Any]:
     deps = deps or dependencies.from_environment()
-    answer = start_run(event["run_id"], event.get("config"), event["started_at"], event["execution_arn"],
+    given = parse(event=event, model=StartRunInput)
+    answer = start_run(given.run_id, given.config, given.started_at, given.execution_arn,
                        deps.ledger, deps.allowed_api_urls)
     logger.info("run started", extra={"collection": answer["collection"]})
     return answer
