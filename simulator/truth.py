@@ -4,7 +4,8 @@ tests and `ghstats demo`'s check compare a run's outputs with these, so a collec
 its truth here fails those tests.
 
 Each takes the dataset, the run's organisations (whose org-level lists are read) and its scope:
-the repositories the run collected (lower-case owner/name), which every record belongs to.
+the repositories the run collected (owner/name as the run asked for them), which every record
+belongs to.
 Field paths may be dotted ("files.readme") for a record's nested objects.
 """
 
@@ -51,21 +52,22 @@ CODE_SCANNING_FIELDS: dict[str, Callable[[Any], Any]] = {
 }
 
 
-def _repos(dataset: Dataset, orgs: Iterable[str], scope: set[str]) -> list[SimRepo]:
-    """The repositories of the run's scope (a repository-level collector has a record for each)."""
-    found = (dataset.get(key) for key in sorted(scope))
-    return [r for r in found if r is not None]
+def _repos(dataset: Dataset, orgs: Iterable[str], scope: set[str]) -> list[tuple[str, SimRepo]]:
+    """(key, repository) for each of the run's scope: a repository-level collector has a record for
+    each, under the name the run asked for (GitHub follows a rename made after the listing)."""
+    found = ((key, dataset.get(key)) for key in sorted(scope, key=str.lower))
+    return [(key, r) for key, r in found if r is not None]
 
 
 def repository_stats(dataset: Dataset, orgs: Iterable[str], scope: set[str]) -> Expected:
-    return {r.name_with_owner: {**{f: getattr(r, a) for f, a in REPOSITORY_FIELDS.items()}, "topics": sorted(r.topics)}
-            for r in _repos(dataset, orgs, scope)}
+    return {key: {**{f: getattr(r, a) for f, a in REPOSITORY_FIELDS.items()}, "topics": sorted(r.topics)}
+            for key, r in _repos(dataset, orgs, scope)}
 
 
 def repository_policy(dataset: Dataset, orgs: Iterable[str], scope: set[str]) -> Expected:
     """What a credential sees: protection and rulesets only where it is admin."""
     expected = {}
-    for repo in _repos(dataset, orgs, scope):
+    for key, repo in _repos(dataset, orgs, scope):
         truth = policy_of(repo)
         empty = repo.is_empty or repo.default_branch is None
         every = {*truth.root_files, *truth.github_files, *truth.docs_files}
@@ -74,7 +76,7 @@ def repository_policy(dataset: Dataset, orgs: Iterable[str], scope: set[str]) ->
                     and set(r.include) & {"~ALL", "~DEFAULT_BRANCH", f"refs/heads/{repo.default_branch}"}]
         seen_rule = truth.protection if truth.is_admin else None
         seen_rulesets = rulesets if truth.is_admin and not empty else []
-        expected[repo.name_with_owner] = {
+        expected[key] = {
             "viewer_permission": truth.viewer_permission, "default_branch": repo.default_branch,
             "protection_visible": truth.is_admin, "rulesets_complete": not truth.is_admin or len(truth.rulesets) <= 5,
             "is_archived": repo.is_archived, "pushed_at": repo.pushed_at, "license": repo.license_spdx_id,
@@ -94,8 +96,9 @@ def repository_policy(dataset: Dataset, orgs: Iterable[str], scope: set[str]) ->
 
 def _alerts(kind: str, fields: Callable[[Any], dict[str, Any]]) -> Callable[[Dataset, Iterable[str], set[str]], Expected]:
     def expected(dataset: Dataset, orgs: Iterable[str], scope: set[str]) -> Expected:
+        lowered = {key.lower() for key in scope}
         return {f"{a.repository}#{a.number}": fields(a) for org in orgs for a in dataset.alerts(org, kind)
-                if a.repository.lower() in scope}
+                if a.repository.lower() in lowered}
     return expected
 
 
@@ -117,7 +120,7 @@ def field(record: dict[str, Any], path: str) -> Any:
 def mismatches(collector: str, records: dict[str, dict[str, Any]], dataset: Dataset, orgs: Iterable[str],
                scope: set[str]) -> list[str]:
     """Every record missing, extra or with a field unlike the truth (at most a few per field)."""
-    truth = TRUTH[collector](dataset, list(orgs), {k.lower() for k in scope})
+    truth = TRUTH[collector](dataset, list(orgs), set(scope))
     problems = [f"{collector} {key}: missing" for key in sorted(set(truth) - set(records))]
     problems += [f"{collector} {key}: not GitHub's" for key in sorted(set(records) - set(truth))]
     for key in sorted(set(truth) & set(records)):
