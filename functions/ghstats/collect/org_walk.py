@@ -89,7 +89,8 @@ def walk_org(client: GitHubClient, collector: Collector, org: str, progress: Wal
         entry = progress.pending[0]
         rest_list = lists[entry["list"]]
         try:
-            page = client.rest_page(rest_list.path.format(**entry["vars"]), dict(rest_list.params), url=entry["next_url"])
+            path = rest_list.path.format(**entry["vars"]) if entry["next_url"] is None else rest_list.path  # the link says all
+            page = client.rest_page(path, dict(rest_list.params), url=entry["next_url"])
         except GitHubNoAccess as exc:
             if not rest_list.optional:
                 raise
