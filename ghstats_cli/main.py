@@ -21,6 +21,7 @@ from ghstats_cli.errors import UserError, aws_problem
 from ghstats_cli.local_runs import DEFAULT_DATA_DIR, collect_locally, earlier_run, exported_runs
 
 DEMO_ORGS = "acme:420,globex:150,initech:60"
+DEMO_OPT_IN = ("members", "outside_collaborators", "teams")  # collectors the demo turns on
 
 
 def _base_config(args: argparse.Namespace) -> dict[str, Any]:
@@ -117,7 +118,7 @@ def _demo_orgs(text: str) -> dict[str, int]:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from ghstats_cli.verify import alert_mismatches, errors_of, mismatches
+    from ghstats_cli.verify import access_mismatches, alert_mismatches, errors_of, mismatches
     from simulator import GitHubSimulator
 
     orgs = _demo_orgs(args.orgs)
@@ -132,6 +133,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             "batch_size": args.batch_size,
             "max_concurrency": args.max_concurrency,
             "api_url": sim.url,
+            "collectors": dict.fromkeys(DEMO_OPT_IN, True),  # off by default (people data): the demo shows them
         }
         print(f"GitHub simulator at {sim.url}: {', '.join(f'{o} ({n} repos)' for o, n in orgs.items())} + octo-user/dotfiles")
         _checked(config)
@@ -142,6 +144,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             records = json.loads((args.out / "s3" / "runs" / outcome.run_id / "repositories.json").read_text())["repositories"]
             problems = mismatches(records, sim.dataset) + alert_mismatches(args.out / "s3" / "runs" / outcome.run_id, sim.dataset,
                                                                        list(orgs), set(records) | set(errors_of(args.out, outcome.run_id)))
+            problems += access_mismatches(args.out / "s3" / "runs" / outcome.run_id, sim, list(orgs))
             expected = sum(len(sim.dataset.repos(o)) for o in orgs) - len(excluded) + 1
             if len(records) + summary["repos_failed"] != expected:
                 problems.append(f"{len(records)} repositories collected, {expected} expected")

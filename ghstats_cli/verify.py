@@ -69,3 +69,23 @@ def alert_mismatches(run_dir: Path, dataset: Any, orgs: list[str], scope: set[st
                             f"GitHub has {alert.state}/{alert.advisory.severity}")
     return problems
 
+
+
+def access_mismatches(run_dir: Path, sim: Any, orgs: list[str]) -> list[str]:
+    """The members and teams collected against the truth: every member once with their role,
+    every team once with its member count."""
+    problems: list[str] = []
+    for name, truth in (("members", lambda org: {f"{org}#{p.login}": "admin" if p in sim.access(org).owners else "member"
+                                                  for p in (*sim.access(org).owners, *sim.access(org).members)}),
+                        ("teams", lambda org: {f"{org}#{t.slug}": len(t.members) for t in sim.access(org).teams})):
+        path = run_dir / f"{name}.json"
+        if not path.exists():
+            continue
+        records = json.loads(path.read_text())["records"]
+        field = "role" if name == "members" else "member_count"
+        found = {k: r[field] for k, r in records.items() if r["kind"] in ("member", "team")}
+        expected = {k: v for org in orgs for k, v in truth(org).items()}
+        problems += [f"{name} {key}: {found.get(key)!r}, GitHub has {value!r}" for key, value in sorted(expected.items())
+                     if found.get(key) != value]
+        problems += [f"{name} {key}: not GitHub's" for key in sorted(set(found) - set(expected))]
+    return problems
