@@ -21,6 +21,7 @@ from ghstats_cli.errors import UserError, aws_problem
 from ghstats_cli.local_runs import DEFAULT_DATA_DIR, collect_locally, earlier_run, exported_runs
 
 DEMO_ORGS = "acme:420,globex:150,initech:60"
+DEMO_OPT_IN = ("members", "outside_collaborators", "teams")  # collectors the demo turns on
 
 
 def _base_config(args: argparse.Namespace) -> dict[str, Any]:
@@ -138,6 +139,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             "batch_size": args.batch_size,
             "max_concurrency": args.max_concurrency,
             "api_url": sim.url,
+            "collectors": dict.fromkeys(DEMO_OPT_IN, True),  # off by default (people data): the demo shows them
         }
         print(f"GitHub simulator at {sim.url}: {', '.join(f'{o} ({n} repos)' for o, n in orgs.items())} + octo-user/dotfiles")
         _checked(config)
@@ -146,7 +148,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         code = _print_outcome(outcome, summary, args.out)
         if summary is not None:
             records = json.loads((args.out / "s3" / "runs" / outcome.run_id / "repositories.json").read_text())["repositories"]
-            problems = run_mismatches(lambda key: _read_local_json(args.out, key), outcome.run_id, sim.dataset, list(orgs))
+            problems = run_mismatches(lambda key: _read_local_json(args.out, key), outcome.run_id, sim, list(orgs))
             expected = sum(len(sim.dataset.repos(o)) for o in orgs) - len(excluded) + 1
             if len(records) + summary["repos_failed"] != expected:
                 problems.append(f"{len(records)} repositories collected, {expected} expected")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from ghstats import names
@@ -14,7 +15,7 @@ from simulator import truth
 
 def mismatches(records: dict[str, dict[str, Any]], dataset: Any) -> list[str]:
     """Every field of every repository_stats record that differs from the simulator's truth."""
-    return truth.mismatches(INVENTORY_COLLECTOR.name, records, dataset, [], set(records))
+    return truth.mismatches(INVENTORY_COLLECTOR.name, records, SimpleNamespace(dataset=dataset), [], set(records))
 
 
 def errors_of(out_dir: Path, run_id: str) -> dict[str, Any]:
@@ -30,12 +31,12 @@ def collector_records(read_json: Any, run_id: str, collector: str) -> dict[str, 
     return None if document is None else document["records"]
 
 
-def run_mismatches(read_json: Any, run_id: str, dataset: Any, orgs: list[str]) -> list[str]:
+def run_mismatches(read_json: Any, run_id: str, sim: Any, orgs: list[str]) -> list[str]:
     """Every collector the run wrote, against the truth, over the repositories it collected."""
     scope = set(collector_records(read_json, run_id, INVENTORY_COLLECTOR.name) or {})
     problems: list[str] = []
     for collector in truth.TRUTH:
         records = collector_records(read_json, run_id, collector)
         if records is not None:
-            problems += truth.mismatches(collector, records, dataset, orgs, scope)
+            problems += truth.mismatches(collector, records, sim, orgs, scope)
     return problems

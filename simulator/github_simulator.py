@@ -33,6 +33,8 @@ from simulator.responses import (
     secondary_message,
     server_failure_message,
 )
+from simulator.access import AccessIndex, OrgAccess
+from simulator.rest_access import AccessApi, AccessSettings
 from simulator.rest_alerts import ALERTS_PATH, AlertsApi, AlertSettings
 from simulator.rest_api import RestApi, repo_of_path
 from simulator.schema import github_schema
@@ -105,6 +107,9 @@ class GitHubSimulator:
         self._rest = RestApi(self.dataset, viewer_login)
         self._alert_settings = AlertSettings(alert_access, alert_features)
         self._alerts = AlertsApi(self.dataset, self._alert_settings)
+        self._access_index = AccessIndex(seed, self.dataset.repos, lambda org: self.dataset.owner(org).database_id)
+        self._access_settings = AccessSettings()
+        self._access = AccessApi(self.dataset, self._access_index, self._access_settings)
         self._counter_lock = threading.Lock()
         self._seq = self._graphql_count = self._rest_count = 0
         self._server: SimulatorHTTPServer | None = None
@@ -225,6 +230,28 @@ class GitHubSimulator:
         """The alert kinds turned on in `org`; the others answer as GitHub does for a
         feature that is off (403 or 404, see simulator/rest_alerts.py)."""
         self._alert_settings.set_features(org, kinds)
+
+    # -- access (members, outside collaborators, teams, repository collaborators) ---------------
+
+    def access(self, org: str) -> OrgAccess:
+        """The truth about who may do what in `org` (simulator/access.py)."""
+        return self._access_index.of(org)
+
+    def change_access(self, org: str, **changes: Any) -> OrgAccess:
+        """Replace fields of `org`'s OrgAccess (e.g. members=..., teams=...): a later run sees the change."""
+        return self._access_index.replace(org, **changes)
+
+    def set_members_readable(self, org: str, readable: bool) -> None:
+        """Without Members read, `org`'s member, outside-collaborator and team lists answer 403."""
+        self._access_settings.set_readable(org, readable)
+
+    def set_org_owner(self, org: str, owner: bool) -> None:
+        """Whether the token is an owner's in `org`: else members?filter=2fa_disabled answers 422."""
+        self._access_settings.set_owner(org, owner)
+
+    def set_push_access(self, repo: str, push: bool) -> None:
+        """Without push access, /repos/{repo}/collaborators answers 403."""
+        self._access_settings.set_push(repo, push)
 
     # -- requests ----------------------------------------------------------------------------
 
@@ -450,9 +477,12 @@ class GitHubSimulator:
         query = parse_qs(query_string, keep_blank_values=True)
         installation = self._tokens.is_installation_token(token)
         alerts = ALERTS_PATH.match(path)
+        access = None if alerts is not None else self._access.get(path, query, self.url + prefix, installation)
         if alerts is not None:
             status, payload, extra = self._alerts.get(alerts[1], alerts[2], query, path, self.url + prefix,
                                                       installation)
+        elif access is not None:
+            status, payload, extra = access
         else:
             status, payload, extra = self._rest.get(path, query, installation, base=self.url + prefix)
         if fault is not None and fault.kind == "not_found":

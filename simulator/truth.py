@@ -3,7 +3,7 @@ write, as {key: {field path: value}} for the fields the simulator decides. The r
 tests and `ghstats demo`'s check compare a run's outputs with these, so a collector added without
 its truth here fails those tests.
 
-Each takes the dataset, the run's organisations (whose org-level lists are read) and its scope:
+Each takes the simulator (its dataset, its access truth), the run's organisations (whose org-level lists are read) and its scope:
 the repositories the run collected (owner/name as the run asked for them), which every record
 belongs to.
 Field paths may be dotted ("files.readme") for a record's nested objects.
@@ -59,15 +59,15 @@ def _repos(dataset: Dataset, orgs: Iterable[str], scope: set[str]) -> list[tuple
     return [(key, r) for key, r in found if r is not None]
 
 
-def repository_stats(dataset: Dataset, orgs: Iterable[str], scope: set[str]) -> Expected:
+def repository_stats(sim: Any, orgs: Iterable[str], scope: set[str]) -> Expected:
     return {key: {**{f: getattr(r, a) for f, a in REPOSITORY_FIELDS.items()}, "topics": sorted(r.topics)}
-            for key, r in _repos(dataset, orgs, scope)}
+            for key, r in _repos(sim.dataset, orgs, scope)}
 
 
-def repository_policy(dataset: Dataset, orgs: Iterable[str], scope: set[str]) -> Expected:
+def repository_policy(sim: Any, orgs: Iterable[str], scope: set[str]) -> Expected:
     """What a credential sees: protection and rulesets only where it is admin."""
     expected = {}
-    for key, repo in _repos(dataset, orgs, scope):
+    for key, repo in _repos(sim.dataset, orgs, scope):
         truth = policy_of(repo)
         empty = repo.is_empty or repo.default_branch is None
         every = {*truth.root_files, *truth.github_files, *truth.docs_files}
@@ -94,20 +94,72 @@ def repository_policy(dataset: Dataset, orgs: Iterable[str], scope: set[str]) ->
     return expected
 
 
-def _alerts(kind: str, fields: Callable[[Any], dict[str, Any]]) -> Callable[[Dataset, Iterable[str], set[str]], Expected]:
-    def expected(dataset: Dataset, orgs: Iterable[str], scope: set[str]) -> Expected:
+def _alerts(kind: str, fields: Callable[[Any], dict[str, Any]]) -> Callable[[Any, Iterable[str], set[str]], Expected]:
+    def expected(sim: Any, orgs: Iterable[str], scope: set[str]) -> Expected:
         lowered = {key.lower() for key in scope}
-        return {f"{a.repository}#{a.number}": fields(a) for org in orgs for a in dataset.alerts(org, kind)
+        return {f"{a.repository}#{a.number}": fields(a) for org in orgs for a in sim.dataset.alerts(org, kind)
                 if a.repository.lower() in lowered}
     return expected
 
 
-TRUTH: dict[str, Callable[[Dataset, Iterable[str], set[str]], Expected]] = {
+def _in_scope(sim: Any, org: str, scope: set[str]) -> dict[int, str]:
+    lowered = {key.lower() for key in scope}
+    return {r.database_id: r.name_with_owner for r in sim.dataset.repos(org) if r.name_with_owner.lower() in lowered}
+
+
+def members(sim: Any, orgs: Iterable[str], scope: set[str]) -> Expected:
+    """Every member once, with role and (the simulator's credential is an owner) 2FA."""
+    found = {}
+    for org in orgs:
+        access = sim.access(org)
+        for p in (*access.owners, *access.members):
+            found[f"{org}#{p.login}"] = {"login": p.login, "id": p.id, "role": "admin" if p in access.owners else "member",
+                                         "two_factor_disabled": p.login in access.two_factor_disabled}
+    return found
+
+
+def outside_collaborators(sim: Any, orgs: Iterable[str], scope: set[str]) -> Expected:
+    """Every outside collaborator of the org, and every collaborator's permission per repository in scope."""
+    found: Expected = {}
+    for org in orgs:
+        access, repos = sim.access(org), _in_scope(sim, org, scope)
+        outside, people = {p.login for p in access.outside}, access.people()
+        found.update({f"{org}#{p.login}": {"kind": "outside_collaborator", "login": p.login, "id": p.id}
+                      for p in access.outside})
+        for repo_id, granted in access.collaborators.items():
+            if repo_id in repos:
+                for login, permission in granted:
+                    found[f"{repos[repo_id]}#{login}"] = {"kind": "repository_collaborator", "repository": repos[repo_id],
+                                                          "login": login, "id": people[login].id,
+                                                          "permission": permission, "outside": login in outside}
+    return found
+
+
+def teams(sim: Any, orgs: Iterable[str], scope: set[str]) -> Expected:
+    """Every team, and its permission on each repository in scope."""
+    found: Expected = {}
+    for org in orgs:
+        access, repos = sim.access(org), _in_scope(sim, org, scope)
+        for team in access.teams:
+            found[f"{org}#{team.slug}"] = {"kind": "team", "slug": team.slug, "name": team.name, "id": team.id,
+                                           "privacy": team.privacy, "parent": team.parent, "members": list(team.members),
+                                           "maintainers": list(team.maintainers), "member_count": len(team.members)}
+            for repo_id, permission in team.repositories:
+                if repo_id in repos:
+                    found[f"{repos[repo_id]}#{team.slug}"] = {"kind": "team_repository", "repository": repos[repo_id],
+                                                              "team": team.slug, "permission": permission}
+    return found
+
+
+TRUTH: dict[str, Callable[[Any, Iterable[str], set[str]], Expected]] = {
     "repository_stats": repository_stats,
     "repository_policy": repository_policy,
     "dependabot_alerts": _alerts("dependabot", lambda a: {f: get(a) for f, get in DEPENDABOT_FIELDS.items()}),
     "secret_scanning_alerts": _alerts("secret_scanning", lambda a: {f: getattr(a, f) for f in SECRET_SCANNING_FIELDS}),
     "code_scanning_alerts": _alerts("code_scanning", lambda a: {f: get(a) for f, get in CODE_SCANNING_FIELDS.items()}),
+    "members": members,
+    "outside_collaborators": outside_collaborators,
+    "teams": teams,
 }
 
 
@@ -117,10 +169,11 @@ def field(record: dict[str, Any], path: str) -> Any:
     return record
 
 
-def mismatches(collector: str, records: dict[str, dict[str, Any]], dataset: Dataset, orgs: Iterable[str],
+def mismatches(collector: str, records: dict[str, dict[str, Any]], sim: Any, orgs: Iterable[str],
                scope: set[str]) -> list[str]:
-    """Every record missing, extra or with a field unlike the truth (at most a few per field)."""
-    truth = TRUTH[collector](dataset, list(orgs), set(scope))
+    """Every record missing, extra or with a field unlike the truth. `sim`: the simulator (its
+    dataset and access truth; an object with `.dataset` is enough for repository-level collectors)."""
+    truth = TRUTH[collector](sim, list(orgs), set(scope))
     problems = [f"{collector} {key}: missing" for key in sorted(set(truth) - set(records))]
     problems += [f"{collector} {key}: not GitHub's" for key in sorted(set(records) - set(truth))]
     for key in sorted(set(truth) & set(records)):

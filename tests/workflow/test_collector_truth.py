@@ -34,7 +34,7 @@ def test_every_record_once_every_field_the_truth(collector, make_sim, local_aws)
     # Then its records are the truth's over the run's repositories: none missing, none extra, none twice
     records = collector_records(local_aws.get_json, outcome.run_id, collector)
     scope = {r.name_with_owner for org in ("acme", "globex") for r in sim.dataset.repos(org)} - {excluded}
-    expected = truth.TRUTH[collector](sim.dataset, ["acme", "globex"], scope)
+    expected = truth.TRUTH[collector](sim, ["acme", "globex"], scope)
     assert expected, f"the simulator's truth for {collector} is empty: nothing is tested"
-    assert truth.mismatches(collector, records, sim.dataset, ["acme", "globex"], scope) == []
+    assert truth.mismatches(collector, records, sim, ["acme", "globex"], scope) == []
     assert len(records) == len(expected)

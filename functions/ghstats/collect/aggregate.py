@@ -99,8 +99,9 @@ def outputs_document(run_id: str, records: dict[str, dict[str, Any]], started_at
 def merge_org_results(results: dict[str, dict[str, Any] | None],
                       scope: set[str]) -> tuple[dict[str, dict[str, dict[str, Any]]], list[dict[str, Any]], int]:
     """The org-level collectors' records, once each by key, of the run's repositories only
-    (excluded repositories and others the run does not collect are left out); every work
-    item's coverage entry; the REST requests they sent."""
+    (excluded repositories and others the run does not collect are left out; a record of the org
+    itself has no "repository"); every work item's coverage entry, and those of its optional
+    lists GitHub would not show; the REST requests they sent."""
     by_collector: dict[str, dict[str, dict[str, Any]]] = {}
     coverage: list[dict[str, Any]] = []
     requests = 0
@@ -109,10 +110,10 @@ def merge_org_results(results: dict[str, dict[str, Any] | None],
             raise IncompleteRun(f"work item {item_id} has no result: the Map did not finish it")
         name = result["collector"]
         by_collector.setdefault(name, {})  # an org without records still has the collector's outputs
-        for key, record in result["records"].items():
-            if record["repository"].lower() in scope:
+        for key, record in result["records"].items():  # an org's own records (members, teams) name no repository
+            if "repository" not in record or record["repository"].lower() in scope:
                 by_collector[name][key] = record
-        coverage.append(result["coverage"])
+        coverage += [result["coverage"], *result.get("notes", [])]
         requests += int(result.get("requests", 0))
     ordered = {name: dict(sorted(found.items(), key=lambda kv: kv[0].lower())) for name, found in by_collector.items()}
     return ordered, sorted(coverage, key=lambda e: (e["collector"], e["org"].lower())), requests

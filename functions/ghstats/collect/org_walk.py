@@ -1,18 +1,21 @@
 """An organisation-level collector's paged REST walk, resumable at its next page.
 
-A walk stops after a rate-limit answer, an error or short of Lambda time; what it fetched and
-where it was go into the work item's partial object, and the next attempt goes on from that
-page (no page is fetched twice, no record counted twice: records are keyed by the collector's
-key).
+A walk is a queue of paged lists (the collector's `walk()`: its org-level lists, one list per
+repository of the run for a `per_repository` one, and a list's `then` lists for each of its
+items, queued as its pages arrive). It stops after a rate-limit answer, an error or short of
+Lambda time; what it fetched, the lists still to walk and each one's next page go into the
+work item's partial object, and the next attempt goes on from that page (no page is fetched
+twice, no record counted twice: records are keyed by the collector's key).
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
-from ghstats.collectors.unit import Collector, Record
+from ghstats.collectors.unit import SINGLE_LIST, Collector, Record, RestList
 from ghstats.github.client import GitHubClient
+from ghstats.github.errors import GitHubNoAccess
 
 
 class WalkPaused(Exception):
@@ -22,34 +25,103 @@ class WalkPaused(Exception):
 @dataclass
 class WalkProgress:
     records: dict[str, Record] = field(default_factory=dict)
-    next_url: str | None = None  # the page to fetch next (GitHub's link rel="next")
-    pages: int = 0  # pages fetched, all attempts
+    # the lists still to walk, the first one next: {"list": name, "vars": {...}, "next_url": GitHub's
+    # link rel="next" once a page of it was fetched}; None: the walk has not started
+    pending: list[dict[str, Any]] | None = None
+    pages: int = 0  # answers that moved the walk on (pages, and optional lists GitHub would not show), all attempts
     requests: int = 0  # GitHub requests of earlier attempts
+    notes: list[dict[str, Any]] = field(default_factory=list)  # optional lists GitHub would not show: coverage entries
 
     @property
     def done(self) -> bool:
-        return self.pages > 0 and self.next_url is None
+        return self.pending == []
 
     def to_dict(self, client: GitHubClient) -> dict[str, Any]:
         return {**asdict(self), "requests": self.requests + client.requests_made}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> "WalkProgress":
-        return cls(**data) if data else cls()
+        if not data:
+            return cls()
+        if "next_url" in data:  # stored by a single-list walk before walks had lists
+            data = {**data}
+            next_url = data.pop("next_url")
+            data["pending"] = None if not data.get("pages") else (
+                [{"list": SINGLE_LIST, "vars": {}, "next_url": next_url}] if next_url else [])
+        return cls(**data)
+
+
+def _merge(records: dict[str, Record], record: Record) -> None:
+    """A record whose key is there adds its fields to it; list fields are united (sorted)."""
+    existing = records.get(record["key"])
+    if existing is None:
+        records[record["key"]] = record
+        return
+    for name, value in record.items():
+        if isinstance(value, list) and isinstance(existing.get(name), list):
+            existing[name] = sorted(set(existing[name]) | set(value), key=lambda v: (str(v).lower(), str(v)))
+        else:
+            existing[name] = value
+
+
+def _queued(rest_list: RestList, variables: dict[str, str]) -> dict[str, Any]:
+    return {"list": rest_list.name, "vars": variables, "next_url": None}
+
+
+def start_lists(collector: Collector, org: str, repositories: Iterable[str]) -> list[dict[str, Any]]:
+    """The walk's first queue: each org-level list, then each per-repository list once per repository."""
+    first = [_queued(rest_list, {"org": org}) for rest_list in collector.walk() if not rest_list.per_repository]
+    return first + [_queued(rest_list, {"org": org, "repository": repository})
+                    for rest_list in collector.walk() if rest_list.per_repository for repository in repositories]
 
 
 def walk_org(client: GitHubClient, collector: Collector, org: str, progress: WalkProgress,
-             out_of_time: Callable[[], bool] = lambda: False) -> None:
-    """Fetch the rest of `org`'s pages into `progress`; raise WalkPaused between pages when
+             out_of_time: Callable[[], bool] = lambda: False, repositories: Iterable[str] = ()) -> None:
+    """Fetch the rest of `org`'s lists into `progress`; raise WalkPaused between pages when
     `out_of_time()` (after at least one page), or the GitHub error that stopped it."""
-    assert collector.rest_path and collector.item_record, f"{collector.name} is not a paged REST collector"
+    lists = collector.lists_by_name()
+    if progress.pending is None:
+        progress.pending = start_lists(collector, org, repositories)
     pages_before = progress.pages
-    while not progress.done:
+    while progress.pending:
         if progress.pages > pages_before and out_of_time():
             raise WalkPaused(f"{collector.name} of {org} paused before page {progress.pages + 1}")
-        page = client.rest_page(collector.rest_path.format(org=org), dict(collector.rest_params), url=progress.next_url)
+        entry = progress.pending[0]
+        rest_list = lists[entry["list"]]
+        try:
+            path = rest_list.path.format(**entry["vars"]) if entry["next_url"] is None else rest_list.path  # the link says all
+            page = client.rest_page(path, dict(rest_list.params), url=entry["next_url"])
+        except GitHubNoAccess as exc:
+            if not rest_list.optional:
+                raise
+            progress.notes.append(_note(collector, org, rest_list, entry["vars"], exc))
+            progress.pending.pop(0)
+            progress.pages += 1
+            continue
         for item in page.items:
-            record = collector.item_record(item)
-            progress.records[record["key"]] = record
+            for record in rest_list.records(item, entry["vars"]):
+                _merge(progress.records, record)
+            if rest_list.then:
+                variables = {**entry["vars"], **(rest_list.then_vars(item) if rest_list.then_vars else {})}
+                progress.pending.extend(_queued(follow, variables) for follow in rest_list.then)
         progress.pages += 1
-        progress.next_url = page.next_url
+        if page.next_url:
+            entry["next_url"] = page.next_url
+        else:
+            progress.pending.pop(0)
+
+
+def _note(collector: Collector, org: str, rest_list: RestList, variables: dict[str, str],
+          exc: GitHubNoAccess) -> dict[str, Any]:
+    """The coverage entry of an optional list GitHub would not show (per repository for a
+    per-repository list)."""
+    note: dict[str, Any] = {"org": org, "collector": collector.name, "status": exc.status, "list": rest_list.name,
+                            "message": exc.github_message, "grant": exc.grant}
+    if "repository" in variables:
+        note["repo"] = variables["repository"]
+    return note
+
+
+def unread_lists(progress: WalkProgress) -> frozenset[str]:
+    """The optional lists GitHub would not show, in at least one place."""
+    return frozenset(note["list"] for note in progress.notes)

@@ -16,7 +16,7 @@ from ghstats import limits, names
 from ghstats.collect.aggregate import dataset_lines, merge_org_results, merge_results, output_keys, outputs_document
 from ghstats.collect.batch import BatchOutcome, collect_batch
 from ghstats.collect.planning import ListingPaused, ListingProgress, plan_collection
-from ghstats.collect.org_walk import WalkPaused, WalkProgress, walk_org
+from ghstats.collect.org_walk import WalkPaused, WalkProgress, unread_lists, walk_org
 from ghstats.collect.start import RunConfigMismatch, hold_lock_or_refuse
 from ghstats.collectors import INVENTORY_COLLECTOR, REGISTRY, batch_collectors, lacking_scopes, org_collectors
 from ghstats.collectors.unit import SummaryContext
@@ -124,7 +124,7 @@ def list_repos(
                  "collectors": collectors},
                 transient=True,
             )
-        org_items, skipped = _plan_org_items(store, run_id, config, plan.org_errors, plan.classic_scopes)
+        org_items, skipped = _plan_org_items(store, run_id, config, plan.org_errors, plan.classic_scopes, plan.repos)
         plan.warnings.extend(f"{entry['collector']} skipped for {entry['org']}: {entry['message']}" for entry in skipped)
         stored = {"run_id": run_id, "config": config.to_dict(), "config_hash": config.fingerprint(),
                   "started_at": started_at, **plan.to_dict(), "batch_sizes": {b: len(k) for b, k in plan.batches.items()},
@@ -148,10 +148,11 @@ def list_repos(
 
 
 def _plan_org_items(store: ObjectStore, run_id: str, config: CollectionConfig, missing_orgs: dict[str, Any],
-                    classic_scopes: list[str] | None) -> tuple[list[str], list[dict[str, Any]]]:
+                    classic_scopes: list[str] | None, repos: list[str] = ()) -> tuple[list[str], list[dict[str, Any]]]:
     """One work item per organisation (found by the listing) and enabled org-level collector, but
     for a collector a classic token has no scope for: a "skipped" coverage entry per org instead,
-    saying what to grant (or, with strict_permissions, the run fails here)."""
+    saying what to grant (or, with strict_permissions, the run fails here). A collector with a list
+    per repository gets the run's repositories of the org in its item (only those are asked for)."""
     item_ids: list[str] = []
     skipped: list[dict[str, Any]] = []
     enabled = org_collectors(dict(config.collectors))
@@ -170,10 +171,11 @@ def _plan_org_items(store: ObjectStore, run_id: str, config: CollectionConfig, m
             if org.name in missing_orgs:
                 continue
             item_id = names.org_item_id(collector.name, org.name)
-            store.put_json(names.org_item_key(run_id, item_id), {"run_id": run_id, "item_id": item_id, "org": org.name,
-                                                                 "collector": collector.name, "api_url": config.api_url,
-                                                                 "collection": config.name},
-                           transient=True)
+            item = {"run_id": run_id, "item_id": item_id, "org": org.name, "collector": collector.name,
+                    "api_url": config.api_url, "collection": config.name}
+            if collector.needs_repositories():
+                item["repositories"] = [key for key in repos if key.split("/", 1)[0].lower() == org.name.lower()]
+            store.put_json(names.org_item_key(run_id, item_id), item, transient=True)
             item_ids.append(item_id)
     return item_ids, skipped
 
@@ -301,13 +303,14 @@ def collect_org_item(
 
     pages_before = progress.pages
     try:
-        walk_org(client, collector, org, progress, (lambda: time_left() <= 0) if time_left else (lambda: False))
+        walk_org(client, collector, org, progress, (lambda: time_left() <= 0) if time_left else (lambda: False),
+                 item.get("repositories", ()))
     except WalkPaused:
         keep_partial()
         return {**answer, "status": names.ANSWER_RATE_LIMITED, "rate_limit_waits": 0}  # go on at once
     except GitHubNoAccess as exc:
         coverage.update(status=exc.status, message=exc.github_message, grant=exc.grant)
-        progress.records = {}  # part of an org is not its alerts: nothing, and the coverage says why
+        progress.records, progress.notes = {}, []  # part of an org is not its alerts: nothing, and the coverage says why
     except GitHubError as exc:
         keep_partial()
         # the bound is on waits in a row without a page fetched (a long walk may be limited often)
@@ -322,12 +325,16 @@ def collect_org_item(
         _try_to_keep(keep_partial)
         raise
     requests_sent = progress.requests + client.requests_made
+    records = progress.records
+    if collector.complete is not None and coverage["status"] == "ok":
+        records = collector.complete(records, unread_lists(progress))
     store.put_json(names.org_result_key(run_id, item_id), {
-        "run_id": run_id, "item_id": item_id, "collector": collector.name, "org": org, "records": progress.records,
-        "coverage": coverage, "requests": requests_sent, "pages": progress.pages,  # REST requests, all of them
+        "run_id": run_id, "item_id": item_id, "collector": collector.name, "org": org, "records": records,
+        "coverage": coverage, "notes": progress.notes,  # optional lists GitHub would not show
+        "requests": requests_sent, "pages": progress.pages,  # REST requests, all of them
         "collected_at": _iso(now()),
     }, transient=True)
-    return {**answer, "records": len(progress.records), "coverage": coverage["status"]}
+    return {**answer, "records": len(records), "coverage": coverage["status"]}
 
 
 # -- Aggregate -------------------------------------------------------------------------------
@@ -369,6 +376,12 @@ def _collector_options(name: str, config: dict[str, Any]) -> Any:
         json.dumps(config.get("collector_options", {}).get(name, {})))
 
 
+def _previous_records(store: ObjectStore, name: str) -> Callable[[], dict[str, Any]]:
+    """The previous run's records of a collector, read when a summary asks: latest/<collector>.json
+    is that run's until this run's outputs are written (after the summary)."""
+    return lambda: (store.get_json(names.latest_collector_key(name)) or {}).get("records", {})
+
+
 def aggregate(run_id: str, store: ObjectStore, now: Callable[[], float] = time.time) -> dict[str, Any]:
     plan = store.get_json(names.run_config_key(run_id))
     if plan is None:
@@ -401,14 +414,16 @@ def aggregate(run_id: str, store: ObjectStore, now: Callable[[], float] = time.t
     covered = all(entry["status"] == "ok" for entry in coverage)
     status = names.PARTIAL if errors or org_errors or not covered else names.SUCCEEDED
     keys = output_keys(run_id, _iso(finished)[:10], list(by_collector))
-    context = SummaryContext(errors=errors, slo_days=plan["config"].get("slo_days") or DEFAULT_SLO_DAYS, now=finished)
+    context = SummaryContext(errors=errors, slo_days=plan["config"].get("slo_days") or DEFAULT_SLO_DAYS, now=finished,
+                             repositories=tuple(merged.answered), records_of=by_collector, coverage=tuple(coverage))
     inventory = by_collector.pop(INVENTORY_COLLECTOR.name, None)  # repository_stats: historical names and places
     # which run each collector's latest/ copy is, read once: the summary's "since the previous
     # run", and whether this run may move the copy on
     pointers = {name: store.get_json(names.latest_collector_run_key(name)) for name in by_collector}
     previous_runs = {name: p for name, p in pointers.items() if p and str(p.get("started_at", "")) < started_at}
-    contexts = {name: replace(context, previous=previous_runs.get(name),
-                              options=_collector_options(name, plan["config"])) for name in by_collector}
+    contexts = {name: replace(context, previous=previous_runs.get(name), options=_collector_options(name, plan["config"]),
+                              previous_records=_previous_records(store, name) if name in previous_runs else None)
+                for name in by_collector}
     for name, found in by_collector.items():  # what records gain from the run's settings and clock
         finalise = REGISTRY[name].finalise
         if finalise is not None:

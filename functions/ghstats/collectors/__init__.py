@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ghstats.collectors import (code_scanning_alerts, dependabot_alerts, repository_policy, repository_stats,
-                                secret_scanning_alerts)
+from ghstats.collectors import (code_scanning_alerts, dependabot_alerts, members, outside_collaborators,
+                                repository_policy, repository_stats, secret_scanning_alerts, teams)
 from ghstats.collectors.unit import Collector
 
 REGISTRY: dict[str, Collector] = {c.name: c for c in (
@@ -12,6 +12,9 @@ REGISTRY: dict[str, Collector] = {c.name: c for c in (
     dependabot_alerts.COLLECTOR,
     secret_scanning_alerts.COLLECTOR,
     code_scanning_alerts.COLLECTOR,
+    members.COLLECTOR,
+    outside_collaborators.COLLECTOR,
+    teams.COLLECTOR,
 )}
 
 # The collector whose outputs keep their historical names (runs/<id>/repositories.json,

@@ -38,6 +38,36 @@ class SummaryContext:
     # the collector's previous run (latest/<collector>.run.json: run_id, started_at), if older than this one
     previous: Mapping[str, str] | None = None
     options: Any = None  # the collector's own settings (its `options` model, from the config's collector_options)
+    # that previous run's records (read from latest/<collector>.json only when called)
+    previous_records: Callable[[], dict[str, Record]] | None = None
+    repositories: tuple[str, ...] = ()  # the run's repositories GitHub answered (owner/name)
+    records_of: Mapping[str, Mapping[str, Record]] = field(default_factory=dict)  # every collector's records of the run
+    coverage: tuple[Mapping[str, Any], ...] = ()  # the run's coverage entries (every collector)
+
+
+@dataclass(frozen=True)
+class RestList:
+    """One paged REST list of an organisation-level walk (GET, following link rel="next").
+
+    `path` is under the REST base, filled in from the list's variables: `{org}`; for a list of
+    `per_repository`, `{repository}` (owner/name) once for each of the run's repositories of the
+    org; for a list in another's `then`, also the variables `then_vars(item)` gives for each of
+    that list's items. `records(item, variables)` gives the item's records: a record whose key is
+    already there adds its fields (list fields are united). `optional`: when GitHub will not show
+    this list (403/404/422 as GitHubNoAccess) the walk goes on, and a coverage entry says so.
+    """
+
+    name: str  # unique within its collector
+    path: str
+    records: Callable[[dict[str, Any], Mapping[str, str]], list[Record]]
+    params: Mapping[str, Any] = field(default_factory=dict)
+    per_repository: bool = False
+    optional: bool = False
+    then: tuple["RestList", ...] = ()
+    then_vars: Callable[[dict[str, Any]], Mapping[str, str]] | None = None
+
+
+SINGLE_LIST = "list"  # the name of a collector's one list when it declares rest_path
 
 
 @dataclass(frozen=True)
@@ -45,7 +75,8 @@ class Collector:
     name: str
     scope: Literal["repo", "org"]
     # "graphql_batch": a fragment composed into the shared per-batch query, one alias per repo;
-    # "rest_paged": one paged REST list per organisation (GET rest_path, following link rel="next").
+    # "rest_paged": one work item per organisation: a paged REST list (GET rest_path, following
+    # link rel="next"), or the lists of rest_lists (see RestList).
     fetch: Literal["graphql_batch", "rest_paged"]
     schema_version: int
     permissions: Permissions
@@ -64,6 +95,26 @@ class Collector:
     rest_path: str | None = None
     rest_params: Mapping[str, Any] = field(default_factory=dict)
     item_record: Callable[[dict[str, Any]], Record] | None = None
+    # rest_paged, more than one list: walked in order, each list's `then` lists for each of its items
+    rest_lists: tuple[RestList, ...] = ()
+    # the walk's records once every list is walked, and the names of the optional lists GitHub
+    # would not show -> the records as stored (e.g. a field no list could fill set to None)
+    complete: Callable[[dict[str, Record], frozenset[str]], dict[str, Record]] | None = None
+
+    def walk(self) -> tuple[RestList, ...]:
+        """The organisation-level lists this collector walks first (their `then` lists follow)."""
+        if self.rest_lists:
+            return self.rest_lists
+        assert self.rest_path and self.item_record, f"{self.name} is not a paged REST collector"
+        item_record = self.item_record
+        return (RestList(SINGLE_LIST, self.rest_path, lambda item, _: [item_record(item)], self.rest_params),)
+
+    def needs_repositories(self) -> bool:
+        """Whether a walk needs the run's repositories of its org (a list per repository)."""
+        return any(rest_list.per_repository for rest_list in _flatten(self.walk()))
+
+    def lists_by_name(self) -> dict[str, RestList]:
+        return {rest_list.name: rest_list for rest_list in _flatten(self.walk())}
 
     def fragment(self) -> tuple[str, str]:
         """(fragment name, GraphQL text) for the batch query."""
@@ -74,6 +125,10 @@ class Collector:
         """The response names (alias or field) the fragment selects at its top level: an error
         whose path goes through one of them is this collector's."""
         return _top_level_fields(self.fragment()[1])
+
+
+def _flatten(lists: tuple[RestList, ...]) -> list[RestList]:
+    return [found for rest_list in lists for found in (rest_list, *_flatten(rest_list.then))]
 
 
 @lru_cache(maxsize=None)

@@ -131,6 +131,11 @@ class GitHubNoAccess(GitHubError):
         self.status, self.github_message, self.grant = status, github_message, grant
 
 
+# GitHub's 422 to a member who is no org owner asking for an owners-only filter (members'
+# filter=2fa_disabled): "Only owners can use this filter."
+OWNERS_ONLY_MARKER = "only owners"
+
+
 def _no_access(status: int, headers: Mapping[str, str], message: str, failure: FailedRequest) -> GitHubNoAccess:
     grant = _header(headers, "x-accepted-github-permissions") or _header(headers, "x-accepted-oauth-scopes")
     lowered = message.lower()
@@ -138,6 +143,8 @@ def _no_access(status: int, headers: Mapping[str, str], message: str, failure: F
         kind = "disabled"
     elif status == 403:
         kind = "forbidden"
+    elif OWNERS_ONLY_MARKER in lowered:
+        kind, grant = "forbidden", "the organisation's owner role (a token of an org owner)"  # no scope would do
     else:
         kind = "unavailable"
     return GitHubNoAccess(
@@ -243,7 +250,7 @@ def raise_for_http_status(
             "grant it read access to the organisation's repositories",
             failure=failure,
         )
-    if status == 404 and failure.api == "rest":
+    if failure.api == "rest" and (status == 404 or (status == 422 and OWNERS_ONLY_MARKER in lowered)):
         raise _no_access(status, headers, message, failure)
     if status >= 500:
         raise GitHubServerError(

@@ -1,0 +1,93 @@
+"""The org walk's queue of lists: a list per item and per repository, records merged by key,
+optional lists GitHub will not show as notes, resumable from a stored progress."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from ghstats.collect.org_walk import WalkProgress, walk_org
+from ghstats.collectors.unit import Collector, Permissions, RestList
+from ghstats.github.errors import GitHubNoAccess, GitHubRateLimited
+
+
+class FakeClient:
+    """rest_page over a dict of path -> pages; each page's next_url is the next page's key."""
+
+    def __init__(self, pages, fail_on=None):
+        self.pages, self.fail_on, self.asked = pages, fail_on or {}, []
+        self.requests_made = 0
+
+    def rest_page(self, path, params, *, url=None):
+        target = url or path
+        self.asked.append(target)
+        self.requests_made += 1
+        if target in self.fail_on:
+            raise self.fail_on.pop(target)
+        items, next_url = self.pages[target]
+        return SimpleNamespace(items=items, next_url=next_url)
+
+
+def collector(*lists):
+    return Collector("fake", "org", "rest_paged", 1, Permissions((), (), ()), lambda r, c: {}, rest_lists=lists)
+
+
+TEAMS = collector(
+    RestList("teams", "orgs/{org}/teams", lambda item, v: [{"key": item["slug"], "members": []}],
+             then=(RestList("members", "orgs/{org}/teams/{team}/members",
+                            lambda item, v: [{"key": v["team"], "members": [item["login"]]}]),),
+             then_vars=lambda item: {"team": item["slug"]}),
+    RestList("collaborators", "repos/{repository}/collaborators",
+             lambda item, v: [{"key": f"{v['repository']}#{item['login']}"}], per_repository=True, optional=True),
+)
+PAGES = {
+    "orgs/acme/teams": ([{"slug": "a"}], "teams-2"), "teams-2": ([{"slug": "b"}], None),
+    "orgs/acme/teams/a/members": ([{"login": "zed"}], "a-2"), "a-2": ([{"login": "amy"}], None),
+    "orgs/acme/teams/b/members": ([], None),
+    "repos/acme/x/collaborators": ([{"login": "amy"}], None),
+}
+
+
+def test_every_list_once_records_merged_and_a_hidden_optional_list_noted():
+    hidden = GitHubNoAccess("no", status="forbidden", github_message="Must have push access", grant=None)
+    client = FakeClient(PAGES, {"repos/acme/y/collaborators": hidden})
+    progress = WalkProgress()
+    walk_org(client, TEAMS, "acme", progress, repositories=["acme/x", "acme/y"])
+    assert progress.done and progress.pages == 7
+    assert progress.records == {"a": {"key": "a", "members": ["amy", "zed"]}, "b": {"key": "b", "members": []},
+                                "acme/x#amy": {"key": "acme/x#amy"}}
+    assert progress.notes == [{"org": "acme", "collector": "fake", "status": "forbidden", "list": "collaborators",
+                               "message": "Must have push access", "grant": None, "repo": "acme/y"}]
+    assert sorted(client.asked) == sorted([*PAGES, "repos/acme/y/collaborators"])
+
+
+def test_a_walk_stopped_by_a_rate_limit_goes_on_from_its_stored_progress_without_asking_twice():
+    limited = GitHubRateLimited("limited", 60)
+    client = FakeClient(PAGES, {"a-2": limited})
+    progress = WalkProgress()
+    with pytest.raises(GitHubRateLimited):
+        walk_org(client, TEAMS, "acme", progress, repositories=["acme/x"])
+    stored = progress.to_dict(client)
+    again = FakeClient(PAGES)
+    resumed = WalkProgress.from_dict(stored)
+    walk_org(again, TEAMS, "acme", resumed, repositories=["acme/x"])
+    assert resumed.done and resumed.records["a"]["members"] == ["amy", "zed"]
+    assert len(client.asked) + len(again.asked) == len(PAGES) + 1  # only the limited page twice
+    assert set(client.asked) & set(again.asked) == {"a-2"}
+
+
+def test_a_required_list_github_will_not_show_stops_the_walk():
+    hidden = GitHubNoAccess("no", status="forbidden", github_message="no", grant="members=read")
+    with pytest.raises(GitHubNoAccess):
+        walk_org(FakeClient(PAGES, {"orgs/acme/teams": hidden}), TEAMS, "acme", WalkProgress())
+
+
+def test_a_progress_stored_by_a_single_list_walk_goes_on_from_its_page():
+    single = Collector("one", "org", "rest_paged", 1, Permissions((), (), ()), lambda r, c: {},
+                       rest_path="orgs/{org}/alerts", item_record=lambda item: {"key": item["n"]})
+    progress = WalkProgress.from_dict({"records": {"1": {"key": "1"}}, "next_url": "page-2", "pages": 1, "requests": 1})
+    client = FakeClient({"page-2": ([{"n": "2"}], None)})
+    walk_org(client, single, "acme", progress)
+    assert client.asked == ["page-2"] and set(progress.records) == {"1", "2"} and progress.done
+    assert WalkProgress.from_dict({"records": {}, "next_url": None, "pages": 0, "requests": 0}).pending is None
