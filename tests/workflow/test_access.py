@@ -9,6 +9,7 @@ import dataclasses
 import pytest
 
 from ghstats import names
+from simulator import truth
 from tests.workflow.helpers import only_collectors
 
 ACCESS = ("members", "outside_collaborators", "teams")
@@ -23,43 +24,21 @@ def summary_of(aws, run_id, collector):
     return aws.get_json(names.summary_key(run_id))["collectors"][collector]
 
 
-def expected_members(sim, org, two_factor_known=True):
-    access = sim.access(org)
-    return {f"{org}#{p.login}": {"login": p.login, "id": p.id, "role": "admin" if p in access.owners else "member",
-                                 "two_factor_disabled": (p.login in access.two_factor_disabled) if two_factor_known else None}
-            for p in (*access.owners, *access.members)}
-
-
 def in_scope(sim, org, excluded=()):
-    return {r.database_id: r.name_with_owner for r in sim.dataset.repos(org) if r.name_with_owner not in excluded}
+    return {r.name_with_owner for r in sim.dataset.repos(org) if r.name_with_owner not in excluded}
+
+
+def expected_members(sim, org, two_factor_known=True):
+    found = truth.members(sim, [org], in_scope(sim, org))
+    return found if two_factor_known else {k: {**r, "two_factor_disabled": None} for k, r in found.items()}
 
 
 def expected_collaborators(sim, org, excluded=()):
-    access, repos = sim.access(org), in_scope(sim, org, excluded)
-    outside = {p.login for p in access.outside}
-    people = access.people()
-    found = {f"{org}#{p.login}": {"kind": "outside_collaborator", "login": p.login, "id": p.id} for p in access.outside}
-    for repo_id, granted in access.collaborators.items():
-        if repo_id in repos:
-            for login, permission in granted:
-                found[f"{repos[repo_id]}#{login}"] = {"kind": "repository_collaborator", "repository": repos[repo_id],
-                                                      "login": login, "id": people[login].id,
-                                                      "permission": permission, "outside": login in outside}
-    return found
+    return truth.outside_collaborators(sim, [org], in_scope(sim, org, excluded))
 
 
 def expected_teams(sim, org, excluded=()):
-    access, repos = sim.access(org), in_scope(sim, org, excluded)
-    found = {}
-    for team in access.teams:
-        found[f"{org}#{team.slug}"] = {"kind": "team", "slug": team.slug, "name": team.name, "id": team.id,
-                                       "privacy": team.privacy, "parent": team.parent, "members": list(team.members),
-                                       "maintainers": list(team.maintainers), "member_count": len(team.members)}
-        for repo_id, permission in team.repositories:
-            if repo_id in repos:
-                found[f"{repos[repo_id]}#{team.slug}"] = {"kind": "team_repository", "repository": repos[repo_id],
-                                                          "team": team.slug, "permission": permission}
-    return found
+    return truth.teams(sim, [org], in_scope(sim, org, excluded))
 
 
 def assert_records(records, expected):
@@ -111,7 +90,7 @@ def test_every_access_record_of_the_runs_scope_once_with_every_field_true(make_s
         (k for k, t in teams.items() if t["kind"] == "team" and not t["maintainers"]), key=str.lower)
     writable = {t["repository"] for t in teams.values() if t["kind"] == "team_repository"
                 and t["permission"] in ("write", "maintain", "admin")}
-    scope = set(in_scope(sim, "acme", [excluded]).values()) | set(in_scope(sim, "globex").values())
+    scope = in_scope(sim, "acme", [excluded]) | in_scope(sim, "globex")
     assert set(team_summary["repositories_no_team_can_write"]) == scope - writable
     assert all(s["since_previous_run"] is None for s in (members, outside, team_summary))
     coverage = local_aws.get_json(names.coverage_key(outcome.run_id))["entries"]
