@@ -35,6 +35,7 @@ from simulator.responses import (
 )
 from simulator.access import AccessIndex, OrgAccess
 from simulator.rest_access import AccessApi, AccessSettings
+from simulator.traffic import TrafficApi
 from simulator.rest_alerts import ALERTS_PATH, AlertsApi, AlertSettings
 from simulator.rest_api import RestApi, repo_of_path
 from simulator.schema import github_schema
@@ -90,6 +91,7 @@ class GitHubSimulator:
         alert_access: Mapping[str, Iterable[str]] | None = None,
         alert_features: Mapping[str, Iterable[str]] | None = None,
         clock: Callable[[], float] = time.time,
+        traffic_clock: Callable[[], float] | None = None,
     ):
         self.dataset = Dataset(orgs or {}, seed)
         self.latency = latency or Latency()
@@ -110,6 +112,11 @@ class GitHubSimulator:
         self._access_index = AccessIndex(seed, self.dataset.repos, lambda org: self.dataset.owner(org).database_id)
         self._access_settings = AccessSettings()
         self._access = AccessApi(self.dataset, self._access_index, self._access_settings)
+        # traffic moves with `traffic_clock`; without one it stands at the simulator's start (a
+        # run and its truth see the same "today", however long a test takes)
+        started = clock()
+        self._traffic_clock = traffic_clock or (lambda: started)
+        self._traffic = TrafficApi(self.dataset, self._access_settings.push, self._traffic_clock)
         self._counter_lock = threading.Lock()
         self._seq = self._graphql_count = self._rest_count = 0
         self._server: SimulatorHTTPServer | None = None
@@ -248,6 +255,13 @@ class GitHubSimulator:
     def set_org_owner(self, org: str, owner: bool) -> None:
         """Whether the token is an owner's in `org`: else members?filter=2fa_disabled answers 422."""
         self._access_settings.set_owner(org, owner)
+
+    def traffic_now(self) -> float:
+        """The moment the traffic endpoints answer for (their 14 days end on its day)."""
+        return self._traffic_clock()
+
+    def push_access(self, repo: str) -> bool:
+        return self._access_settings.push(repo)
 
     def set_push_access(self, repo: str, push: bool) -> None:
         """Without push access, /repos/{repo}/collaborators answers 403."""
@@ -478,11 +492,14 @@ class GitHubSimulator:
         installation = self._tokens.is_installation_token(token)
         alerts = ALERTS_PATH.match(path)
         access = None if alerts is not None else self._access.get(path, query, self.url + prefix, installation)
+        traffic = None if alerts is not None or access is not None else self._traffic.get(path, query)
         if alerts is not None:
             status, payload, extra = self._alerts.get(alerts[1], alerts[2], query, path, self.url + prefix,
                                                       installation)
         elif access is not None:
             status, payload, extra = access
+        elif traffic is not None:
+            status, payload, extra = traffic
         else:
             status, payload, extra = self._rest.get(path, query, installation, base=self.url + prefix)
         if fault is not None and fault.kind == "not_found":
