@@ -173,6 +173,7 @@ class GhStatsStack(cdk.Stack):
         self._allow_s3("ListRepos", read + tagged_write, ["runs"])
         self._allow_s3("QueryBatch", read + tagged_write, ["runs"])
         self._allow_s3("CollectOrg", read + tagged_write, ["runs"])  # no ledger: its results are in S3
+        self._allow_s3("CollectOrg", read + write, ["state"])  # state/: a walk's ETags for the next run's conditional asks
         self._allow_s3("Aggregate", read, ["runs", "latest"])  # latest/: is this run newer?
         self._allow_s3("Aggregate", write, ["runs", "latest", "datasets"])  # outputs carry no tags
         for name, actions in c.LEDGER_ACTIONS.items():

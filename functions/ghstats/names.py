@@ -30,6 +30,12 @@ TIMED_OUT = "TIMED_OUT"
 ABORTED = "ABORTED"
 TERMINAL_FAILURES = (FAILED, TIMED_OUT, ABORTED)
 
+# coverage statuses that leave a run complete: read, or nothing there to read (e.g. the traffic of
+# an archived repository); any other status (forbidden, skipped, ...) makes the run PARTIAL
+COVERAGE_OK = "ok"
+COVERAGE_NOT_APPLICABLE = "not_applicable"
+COVERAGE_COMPLETE = (COVERAGE_OK, COVERAGE_NOT_APPLICABLE)
+
 # batch statuses
 BATCH_PENDING = "PENDING"
 BATCH_RUNNING = "RUNNING"
@@ -102,6 +108,30 @@ def latest_collector_run_key(collector: str) -> str:
 
 def collector_dataset_key(collector: str, date: str, run_id: str) -> str:
     return f"datasets/{collector}/dt={date}/{run_id}.jsonl"
+
+
+# A collector with a History keeps one row per (repository, day) across runs instead of a
+# per-run dataset: its dataset is partitioned by the row's day, one object per owner.
+def history_dataset_prefix(collector: str) -> str:
+    return f"datasets/{collector}/"
+
+
+def history_dataset_key(collector: str, day: str, owner: str) -> str:
+    return f"datasets/{collector}/dt={day}/{owner.lower()}.jsonl"
+
+
+def etag_cache_key(collector: str, owner: str) -> str:
+    """A walk's conditional answers of its last run over one owner: {path: {"etag", "items"}}."""
+    return f"state/{collector}/etags/{owner.lower()}.json"
+
+
+def history_prefix(collector: str) -> str:
+    return f"latest/{collector}_history/"
+
+
+def history_key(collector: str, owner: str) -> str:
+    """Every kept row of one owner's repositories: {"rows": {repository: {day: row}}}."""
+    return f"latest/{collector}_history/{owner.lower()}.json"
 
 
 def result_key(run_id: str, batch_id: str) -> str:

@@ -210,7 +210,7 @@ S3_READ_WRITE = {"s3:GetObject", "s3:ListBucket", "s3:PutObject", "s3:PutObjectT
 def test_lambdas_have_exactly_the_actions_they_use(synthesized, template, function_name, expected):
     actions, s3_writes = role_actions(synthesized, template, function_name)
     assert actions == expected
-    assert s3_writes == {"ListRepos": {"/runs/*"}, "QueryBatch": {"/runs/*"}, "CollectOrg": {"/runs/*"}, "TrackRun": set(),
+    assert s3_writes == {"ListRepos": {"/runs/*"}, "QueryBatch": {"/runs/*"}, "CollectOrg": {"/runs/*", "/state/*"}, "TrackRun": set(),
                          "StartRun": set(),
                          "Aggregate": {"/runs/*", "/latest/*", "/datasets/*"}}[function_name]
 

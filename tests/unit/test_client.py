@@ -224,3 +224,25 @@ def test_fine_grained_app_or_repo_scoped_tokens_pass_the_preflight(make_sim, sco
     client = client_for(sim)
     client.preflight()  # does not raise
     assert len(list_all(client, "acme")) == 3
+
+
+def test_a_conditional_rest_get_answered_304_is_free_and_says_not_modified(sim):
+    client = client_for(sim)
+    repo = sim.dataset.repos("acme")[0].name_with_owner
+    first = client.rest_page(f"repos/{repo}/traffic/views", {"per": "day"}, single_object=True)
+    assert len(first.items) == 1 and len(first.items[0]["views"]) == 14 and first.etag
+    used = sim.rate_limit(TOKEN, "core").used
+    again = client.rest_page(f"repos/{repo}/traffic/views", {"per": "day"}, single_object=True, etag=first.etag)
+    assert again.not_modified and again.items == [] and client.not_modified == 1
+    assert sim.rate_limit(TOKEN, "core").used == used  # GitHub does not count a 304
+    stale = client.rest_page(f"repos/{repo}/traffic/views", {"per": "day"}, single_object=True, etag='W/"other"')
+    assert not stale.not_modified and stale.items == first.items
+
+
+def test_an_object_where_a_list_is_expected_and_the_reverse_are_server_errors(sim):
+    client = client_for(sim)
+    repo = sim.dataset.repos("acme")[0].name_with_owner
+    with pytest.raises(GitHubServerError, match="not a list"):
+        client.rest_page(f"repos/{repo}/traffic/views")
+    with pytest.raises(GitHubServerError, match="not an object"):
+        client.rest_page(f"repos/{repo}/traffic/popular/paths", single_object=True)

@@ -19,14 +19,20 @@ class FakeClient:
         self.pages, self.fail_on, self.asked = pages, fail_on or {}, []
         self.requests_made = 0
 
-    def rest_page(self, path, params, *, url=None):
+    def rest_page(self, path, params, *, url=None, single_object=False, etag=None):
         target = url or path
         self.asked.append(target)
         self.requests_made += 1
         if target in self.fail_on:
             raise self.fail_on.pop(target)
-        items, next_url = self.pages[target]
-        return SimpleNamespace(items=items, next_url=next_url)
+        items, next_url, *tag = self.pages[target]
+        answer_etag = tag[0] if tag else None
+        if etag is not None and etag == answer_etag:
+            return SimpleNamespace(items=[], next_url=None, etag=etag, not_modified=True)
+        if single_object:
+            assert isinstance(items, dict), target
+            items = [items]
+        return SimpleNamespace(items=items, next_url=next_url, etag=answer_etag, not_modified=False)
 
 
 def collector(*lists):
@@ -91,3 +97,43 @@ def test_a_progress_stored_by_a_single_list_walk_goes_on_from_its_page():
     walk_org(client, single, "acme", progress)
     assert client.asked == ["page-2"] and set(progress.records) == {"1", "2"} and progress.done
     assert WalkProgress.from_dict({"records": {}, "next_url": None, "pages": 0, "requests": 0}).pending is None
+
+
+OBJECTS = collector(
+    RestList("views", "repos/{repository}/views", lambda item, v: [{"key": v["repository"], "views": item["count"]}],
+             per_repository=True, optional=True, single_object=True, conditional=True,
+             then=(RestList("paths", "repos/{repository}/paths",
+                            lambda item, v: [{"key": f"{v['repository']}#{item['path']}"}], conditional=True),)),
+)
+OBJECT_PAGES = {
+    "repos/acme/x/views": ({"count": 3}, None, '"v-x"'), "repos/acme/x/paths": ([{"path": "/a"}], None, '"p-x"'),
+    "repos/acme/y/views": ({"count": 5}, None, '"v-y"'), "repos/acme/y/paths": ([], None, '"p-y"'),
+}
+
+
+def test_an_object_answer_is_one_item_and_its_then_lists_follow_once():
+    hidden = GitHubNoAccess("no", status="forbidden", github_message="Must have push access", grant=None)
+    client = FakeClient(OBJECT_PAGES, {"repos/acme/z/views": hidden})
+    progress = WalkProgress()
+    walk_org(client, OBJECTS, "acme", progress, repositories=["acme/x", "acme/y", "acme/z"])
+    assert progress.records == {"acme/x": {"key": "acme/x", "views": 3}, "acme/x#/a": {"key": "acme/x#/a"},
+                                "acme/y": {"key": "acme/y", "views": 5}}
+    # a repository whose first list GitHub would not show costs that one request: its then lists are not asked
+    assert sorted(client.asked) == sorted([*OBJECT_PAGES, "repos/acme/z/views"])
+    assert [n["repo"] for n in progress.notes] == ["acme/z"]
+    assert progress.etags == {path: {"etag": tag, "items": [items] if isinstance(items, dict) else items}
+                              for path, (items, _, tag) in OBJECT_PAGES.items()}
+
+
+def test_a_conditional_list_asked_with_last_runs_etag_keeps_the_cached_answer_on_304():
+    first = WalkProgress()
+    walk_org(FakeClient(OBJECT_PAGES), OBJECTS, "acme", first, repositories=["acme/x", "acme/y"])
+    # the next run: x's views changed (a new ETag), everything else answers 304
+    changed = {**OBJECT_PAGES, "repos/acme/x/views": ({"count": 4}, None, '"v-x2"')}
+    client = FakeClient(changed)
+    again = WalkProgress()
+    walk_org(client, OBJECTS, "acme", again, repositories=["acme/x", "acme/y"], etag_cache=first.etags)
+    assert again.not_modified == 3
+    assert again.records == {**first.records, "acme/x": {"key": "acme/x", "views": 4}}
+    assert again.etags["repos/acme/x/views"] == {"etag": '"v-x2"', "items": [{"count": 4}]}
+    assert again.etags["repos/acme/y/paths"] == first.etags["repos/acme/y/paths"]

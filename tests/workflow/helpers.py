@@ -46,6 +46,6 @@ def only_collectors(*wanted: str) -> dict[str, bool]:
 
 def default_org_walk_paths(org: str) -> set[str]:
     """The REST paths the org-level collectors that are on by default walk for `org`."""
-    from ghstats.collectors import org_collectors
+    from ghstats.collectors import rest_collectors
 
-    return {"/" + c.rest_path.format(org=org) for c in org_collectors({})}
+    return {"/" + c.rest_path.format(org=org) for c in rest_collectors({})}

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ghstats import names
-from ghstats.collectors import INVENTORY_COLLECTOR
+from ghstats.collectors import INVENTORY_COLLECTOR, REGISTRY
 from ghstats.storage import dumps
 
 
@@ -121,14 +121,20 @@ def merge_org_results(results: dict[str, dict[str, Any] | None],
 
 def output_keys(run_id: str, date: str, collectors: list[str] = ()) -> dict[str, str]:
     """The run's outputs: errors, summary and coverage; repository statistics' under their
-    historical names when it ran; then each other collector's document and dataset."""
+    historical names when it ran; then each other collector's document and dataset (for a
+    collector that keeps rows across runs, the dataset's and the history's prefixes)."""
     keys = {"errors": names.errors_key(run_id), "summary": names.summary_key(run_id)}
     if INVENTORY_COLLECTOR.name in collectors:
         keys.update({"repositories": names.repositories_key(run_id), "latest": names.LATEST_REPOSITORIES_KEY,
                      "dataset": names.dataset_key(date, run_id)})
     keys["coverage"] = names.coverage_key(run_id)
     for name in collectors:
-        if name != INVENTORY_COLLECTOR.name:
-            keys[name] = names.collector_output_key(run_id, name)
+        if name == INVENTORY_COLLECTOR.name:
+            continue
+        keys[name] = names.collector_output_key(run_id, name)
+        if REGISTRY[name].history is None:
             keys[f"{name}_dataset"] = names.collector_dataset_key(name, date, run_id)
+        else:  # rows kept across runs: the dataset and the history are prefixes (per day, per owner)
+            keys[f"{name}_dataset"] = names.history_dataset_prefix(name)
+            keys[f"{name}_history"] = names.history_prefix(name)
     return keys

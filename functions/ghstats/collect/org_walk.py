@@ -31,6 +31,9 @@ class WalkProgress:
     pages: int = 0  # answers that moved the walk on (pages, and optional lists GitHub would not show), all attempts
     requests: int = 0  # GitHub requests of earlier attempts
     notes: list[dict[str, Any]] = field(default_factory=list)  # optional lists GitHub would not show: coverage entries
+    # the answers of conditional lists: path -> {"etag", "items"}, the next run's ETag cache
+    etags: dict[str, dict[str, Any]] = field(default_factory=dict)
+    not_modified: int = 0  # conditional requests GitHub answered 304 (free), all attempts
 
     @property
     def done(self) -> bool:
@@ -76,9 +79,11 @@ def start_lists(collector: Collector, org: str, repositories: Iterable[str]) -> 
 
 
 def walk_org(client: GitHubClient, collector: Collector, org: str, progress: WalkProgress,
-             out_of_time: Callable[[], bool] = lambda: False, repositories: Iterable[str] = ()) -> None:
+             out_of_time: Callable[[], bool] = lambda: False, repositories: Iterable[str] = (),
+             etag_cache: dict[str, dict[str, Any]] | None = None) -> None:
     """Fetch the rest of `org`'s lists into `progress`; raise WalkPaused between pages when
-    `out_of_time()` (after at least one page), or the GitHub error that stopped it."""
+    `out_of_time()` (after at least one page), or the GitHub error that stopped it.
+    `etag_cache`: the last run's answers of conditional lists (path -> etag, items)."""
     lists = collector.lists_by_name()
     if progress.pending is None:
         progress.pending = start_lists(collector, org, repositories)
@@ -88,9 +93,11 @@ def walk_org(client: GitHubClient, collector: Collector, org: str, progress: Wal
             raise WalkPaused(f"{collector.name} of {org} paused before page {progress.pages + 1}")
         entry = progress.pending[0]
         rest_list = lists[entry["list"]]
+        path = rest_list.path.format(**entry["vars"]) if entry["next_url"] is None else rest_list.path  # the link says all
+        cached = (etag_cache or {}).get(path) if rest_list.conditional else None
         try:
-            path = rest_list.path.format(**entry["vars"]) if entry["next_url"] is None else rest_list.path  # the link says all
-            page = client.rest_page(path, dict(rest_list.params), url=entry["next_url"])
+            page = client.rest_page(path, dict(rest_list.params), url=entry["next_url"],
+                                    single_object=rest_list.single_object, etag=cached["etag"] if cached else None)
         except GitHubNoAccess as exc:
             if not rest_list.optional:
                 raise
@@ -98,7 +105,13 @@ def walk_org(client: GitHubClient, collector: Collector, org: str, progress: Wal
             progress.pending.pop(0)
             progress.pages += 1
             continue
-        for item in page.items:
+        items = page.items
+        if page.not_modified and cached:
+            items = cached["items"]
+            progress.not_modified += 1
+        if rest_list.conditional and page.etag:
+            progress.etags[path] = {"etag": page.etag, "items": items}
+        for item in items:
             for record in rest_list.records(item, entry["vars"]):
                 _merge(progress.records, record)
             if rest_list.then:

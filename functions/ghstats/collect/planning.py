@@ -25,6 +25,7 @@ class Plan:
     points: int = 0
     org_errors: dict[str, dict[str, str]] = field(default_factory=dict)  # org -> why it was not listed
     classic_scopes: list[str] | None = None  # the token's classic scopes (None: fine-grained or App)
+    archived: list[str] = field(default_factory=list)  # the repositories the listing saw archived (not named ones)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -55,6 +56,7 @@ class ListingProgress:
     token_checked: bool = False
     classic_scopes: list[str] | None = None  # the token's classic scopes at its check (None: not classic)
     listed: dict[str, list[str]] = field(default_factory=dict)  # org -> keys listed so far
+    archived: list[str] = field(default_factory=list)  # keys listed so far that GitHub says are archived
     cursors: dict[str, str] = field(default_factory=dict)  # org -> cursor of its next page
     finished: list[str] = field(default_factory=list)  # orgs listed to their last page
     missing: dict[str, dict[str, str]] = field(default_factory=dict)  # orgs GitHub did not find: why
@@ -70,7 +72,7 @@ class ListingProgress:
         """The progress to store, with this invocation's requests and points added."""
         requests, points = self.spent(client)
         return {"scope": self.scope, "token_checked": self.token_checked, "classic_scopes": self.classic_scopes,
-                "listed": self.listed,
+                "listed": self.listed, "archived": self.archived,
                 "cursors": self.cursors, "finished": self.finished, "missing": self.missing, "pages": self.pages,
                 "requests": requests, "points": points}
 
@@ -134,6 +136,7 @@ def plan_collection(
                 continue
             progress.pages += 1
             progress.listed.setdefault(org.name, []).extend(repo.key for repo in page)
+            progress.archived.extend(repo.key for repo in page if repo.is_archived)
             if cursor is None:
                 progress.finished.append(org.name)
             else:
@@ -172,5 +175,7 @@ def _plan_from_listing(config: CollectionConfig, progress: ListingProgress, clie
         chosen.setdefault(key.lower(), key)
     repos = [chosen[k] for k in sorted(chosen)]
     batches = split_into_batches(repos, config.batch_size)
+    in_run = set(chosen)
     return Plan(repos, batches, orgs, warnings, *progress.spent(client), org_errors=dict(progress.missing),
-                classic_scopes=progress.classic_scopes)
+                classic_scopes=progress.classic_scopes,
+                archived=sorted({k for k in progress.archived if k.lower() in in_run}, key=str.lower))

@@ -15,10 +15,11 @@ from typing import Any, Callable
 from ghstats import limits, names
 from ghstats.collect.aggregate import dataset_lines, merge_org_results, merge_results, output_keys, outputs_document
 from ghstats.collect.batch import BatchOutcome, collect_batch
+from ghstats.collect.history import merge_history
 from ghstats.collect.planning import ListingPaused, ListingProgress, plan_collection
 from ghstats.collect.org_walk import WalkPaused, WalkProgress, unread_lists, walk_org
 from ghstats.collect.start import RunConfigMismatch, hold_lock_or_refuse
-from ghstats.collectors import INVENTORY_COLLECTOR, REGISTRY, batch_collectors, lacking_scopes, org_collectors
+from ghstats.collectors import INVENTORY_COLLECTOR, REGISTRY, batch_collectors, lacking_scopes, rest_collectors
 from ghstats.collectors.unit import SummaryContext
 from ghstats.config import DEFAULT_COLLECTION_NAME, DEFAULT_SLO_DAYS, CollectionConfig, config_differences, parse_config
 from ghstats.github.client import GitHubClient
@@ -124,7 +125,8 @@ def list_repos(
                  "collectors": collectors},
                 transient=True,
             )
-        org_items, skipped = _plan_org_items(store, run_id, config, plan.org_errors, plan.classic_scopes, plan.repos)
+        org_items, skipped = _plan_org_items(store, run_id, config, plan.org_errors, plan.classic_scopes, plan.repos,
+                                              plan.archived)
         plan.warnings.extend(f"{entry['collector']} skipped for {entry['org']}: {entry['message']}" for entry in skipped)
         stored = {"run_id": run_id, "config": config.to_dict(), "config_hash": config.fingerprint(),
                   "started_at": started_at, **plan.to_dict(), "batch_sizes": {b: len(k) for b, k in plan.batches.items()},
@@ -148,33 +150,45 @@ def list_repos(
 
 
 def _plan_org_items(store: ObjectStore, run_id: str, config: CollectionConfig, missing_orgs: dict[str, Any],
-                    classic_scopes: list[str] | None, repos: list[str] = ()) -> tuple[list[str], list[dict[str, Any]]]:
-    """One work item per organisation (found by the listing) and enabled org-level collector, but
+                    classic_scopes: list[str] | None, repos: list[str] = (),
+                    archived: list[str] = ()) -> tuple[list[str], list[dict[str, Any]]]:
+    """One work item per organisation (found by the listing) and enabled REST collector, but
     for a collector a classic token has no scope for: a "skipped" coverage entry per org instead,
     saying what to grant (or, with strict_permissions, the run fails here). A collector with a list
-    per repository gets the run's repositories of the org in its item (only those are asked for)."""
+    per repository gets the run's repositories of the org in its item (only those are asked for;
+    archived ones not, where the collector says GitHub keeps nothing of them); one that has lists
+    per repository only also gets an item per owner of named repositories outside the orgs."""
     item_ids: list[str] = []
     skipped: list[dict[str, Any]] = []
-    enabled = org_collectors(dict(config.collectors))
+    enabled = rest_collectors(dict(config.collectors))
     lacking = lacking_scopes(enabled, classic_scopes)
     if lacking and config.strict_permissions:
         raise GitHubAuthError("strict_permissions: the classic token lacks the scopes of " + "; ".join(
             f"{name} (grant {' or '.join(scopes)})" for name, scopes in lacking.items()) + ": grant them, or turn those collectors off")
+    org_names = [org.name for org in config.orgs if org.name not in missing_orgs]
+    listed_owners = {name.lower() for name in org_names} | {name.lower() for name in missing_orgs}
+    named_owners = sorted({key.split("/", 1)[0] for key in config.repos if key.split("/", 1)[0].lower() not in listed_owners},
+                          key=str.lower)
+    archived_keys = {key.lower() for key in archived}
     for collector in enabled:
+        owners = org_names + (named_owners if collector.repositories_only() else [])
         if collector.name in lacking:
             grant = " or ".join(lacking[collector.name])
-            skipped += [{"org": org.name, "collector": collector.name, "status": "skipped", "grant": grant,
+            skipped += [{"org": owner, "collector": collector.name, "status": "skipped", "grant": grant,
                          "message": f"the classic token has none of the scopes {collector.name} needs ({grant})"}
-                        for org in config.orgs if org.name not in missing_orgs]
+                        for owner in owners]
             continue
-        for org in config.orgs:
-            if org.name in missing_orgs:
-                continue
-            item_id = names.org_item_id(collector.name, org.name)
-            item = {"run_id": run_id, "item_id": item_id, "org": org.name, "collector": collector.name,
+        for owner in owners:
+            item_id = names.org_item_id(collector.name, owner)
+            item = {"run_id": run_id, "item_id": item_id, "org": owner, "collector": collector.name,
                     "api_url": config.api_url, "collection": config.name}
             if collector.needs_repositories():
-                item["repositories"] = [key for key in repos if key.split("/", 1)[0].lower() == org.name.lower()]
+                mine = [key for key in repos if key.split("/", 1)[0].lower() == owner.lower()]
+                not_asked = [key for key in mine if collector.skip_archived and key.lower() in archived_keys]
+                item["repositories"] = [key for key in mine if key not in not_asked]
+                item["skipped_repositories"] = [
+                    {"org": owner, "collector": collector.name, "status": names.COVERAGE_NOT_APPLICABLE, "repo": key,
+                     "message": collector.skip_archived} for key in not_asked]
             store.put_json(names.org_item_key(run_id, item_id), item, transient=True)
             item_ids.append(item_id)
     return item_ids, skipped
@@ -302,9 +316,11 @@ def collect_org_item(
             store.put_json(partial_key, progress.to_dict(client), transient=True)
 
     pages_before = progress.pages
+    etag_key = names.etag_cache_key(collector.name, org)
+    etag_cache = (store.get_json(etag_key) or {}) if collector.conditional() else None
     try:
         walk_org(client, collector, org, progress, (lambda: time_left() <= 0) if time_left else (lambda: False),
-                 item.get("repositories", ()))
+                 item.get("repositories", ()), etag_cache)
     except WalkPaused:
         keep_partial()
         return {**answer, "status": names.ANSWER_RATE_LIMITED, "rate_limit_waits": 0}  # go on at once
@@ -328,10 +344,15 @@ def collect_org_item(
     records = progress.records
     if collector.complete is not None and coverage["status"] == "ok":
         records = collector.complete(records, unread_lists(progress))
+    if etag_cache is not None and coverage["status"] == "ok":  # the next run asks with these ETags
+        store.put_json(etag_key, progress.etags)
     store.put_json(names.org_result_key(run_id, item_id), {
         "run_id": run_id, "item_id": item_id, "collector": collector.name, "org": org, "records": records,
-        "coverage": coverage, "notes": progress.notes,  # optional lists GitHub would not show
+        "coverage": coverage,
+        # optional lists GitHub would not show, and repositories not asked (archived, for some collectors)
+        "notes": progress.notes + item.get("skipped_repositories", []),
         "requests": requests_sent, "pages": progress.pages,  # REST requests, all of them
+        "not_modified": progress.not_modified,  # of which GitHub answered 304 to a conditional request (free)
         "collected_at": _iso(now()),
     }, transient=True)
     return {**answer, "records": len(records), "coverage": coverage["status"]}
@@ -365,7 +386,8 @@ def _write_collector_outputs(store: ObjectStore, keys: dict[str, str], schema_ve
     document = {"schema_version": schema_version, "run_id": run_id, "started_at": started_at, "count": len(records),
                 "records": records}
     store.put_json(keys[name], document)
-    store.put_text(keys[f"{name}_dataset"], dataset_lines(run_id, records), "application/x-ndjson")
+    if REGISTRY[name].history is None:  # else the dataset is the kept history (merge_history)
+        store.put_text(keys[f"{name}_dataset"], dataset_lines(run_id, records), "application/x-ndjson")
     _write_latest(store, names.latest_collector_key(name), names.latest_collector_run_key(name), document, pointer)
 
 
@@ -398,8 +420,8 @@ def aggregate(run_id: str, store: ObjectStore, now: Callable[[], float] = time.t
     org_errors = plan.get("org_errors", {})
     scope = {key.lower() for keys in batch_keys.values() for key in keys}  # the run's repositories
     org_item_ids = plan.get("org_item_ids", [])
-    by_org_collector, coverage, rest_requests = merge_org_results(
-        {i: store.get_json(names.org_result_key(run_id, i)) for i in org_item_ids}, scope)
+    org_results = {i: store.get_json(names.org_result_key(run_id, i)) for i in org_item_ids}
+    by_org_collector, coverage, rest_requests = merge_org_results(org_results, scope)
     # every collector that ran: the batch's (repository level, in the batch's order), then the org-level ones
     by_collector = {**merged.records, **by_org_collector}
     for name in plan.get("batch_collectors", [INVENTORY_COLLECTOR.name]):  # outputs even with no repository
@@ -411,7 +433,7 @@ def aggregate(run_id: str, store: ObjectStore, now: Callable[[], float] = time.t
                      if entry["repo"] in answered]  # fields a repository-level collector could not read
     coverage = sorted(coverage + plan.get("skipped_coverage", []) + repo_coverage,
                       key=lambda e: (e["collector"], e["org"].lower(), e.get("repo", "").lower()))
-    covered = all(entry["status"] == "ok" for entry in coverage)
+    covered = all(entry["status"] in names.COVERAGE_COMPLETE for entry in coverage)
     status = names.PARTIAL if errors or org_errors or not covered else names.SUCCEEDED
     keys = output_keys(run_id, _iso(finished)[:10], list(by_collector))
     context = SummaryContext(errors=errors, slo_days=plan["config"].get("slo_days") or DEFAULT_SLO_DAYS, now=finished,
@@ -428,6 +450,11 @@ def aggregate(run_id: str, store: ObjectStore, now: Callable[[], float] = time.t
         finalise = REGISTRY[name].finalise
         if finalise is not None:
             by_collector[name] = {key: finalise(record, contexts[name]) for key, record in found.items()}
+    for name, found in by_collector.items():  # rows kept across runs: merged now, the summary sees any gap
+        history = REGISTRY[name].history
+        if history is not None:
+            contexts[name] = replace(contexts[name], history_before=merge_history(
+                store, name, found, history.day, run_id, started_at))
     summary = {
         "schema_version": 1,
         "run_id": run_id,
@@ -449,6 +476,8 @@ def aggregate(run_id: str, store: ObjectStore, now: Callable[[], float] = time.t
             "listing_requests": plan["requests"],
             "batch_requests": merged.requests,
             "rest_requests": rest_requests,
+            # of which conditional requests GitHub answered 304 (free: not counted against the limit)
+            "rest_not_modified": sum(int(r.get("not_modified", 0)) for r in org_results.values() if r),
             "points_used": plan["points"] + merged.points,
         },
         "config": plan["config"],

@@ -37,9 +37,10 @@ def is_enabled(collector: Collector, enabled: dict[str, bool]) -> bool:
     return enabled.get(collector.name, collector.default_enabled)
 
 
-def org_collectors(enabled: dict[str, bool]) -> list[Collector]:
-    """The enabled organisation-level collectors, in registry order."""
-    return [c for c in REGISTRY.values() if c.scope == "org" and is_enabled(c, enabled)]
+def rest_collectors(enabled: dict[str, bool]) -> list[Collector]:
+    """The enabled REST collectors, in registry order: each walks as one work item per
+    organisation (its org-level lists, and its lists per repository of that org)."""
+    return [c for c in REGISTRY.values() if c.fetch == "rest_paged" and is_enabled(c, enabled)]
 
 
 def batch_collectors(enabled: dict[str, bool]) -> list[Collector]:

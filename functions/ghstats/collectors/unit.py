@@ -43,6 +43,9 @@ class SummaryContext:
     repositories: tuple[str, ...] = ()  # the run's repositories GitHub answered (owner/name)
     records_of: Mapping[str, Mapping[str, Record]] = field(default_factory=dict)  # every collector's records of the run
     coverage: tuple[Mapping[str, Any], ...] = ()  # the run's coverage entries (every collector)
+    # a collector with a History: per repository (lower case) of this run's rows, the last day
+    # the kept history held from earlier runs (where a gap would start)
+    history_before: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -63,8 +66,24 @@ class RestList:
     params: Mapping[str, Any] = field(default_factory=dict)
     per_repository: bool = False
     optional: bool = False
+    # GitHub answers this path with one object, not a list (e.g. /traffic/views): one item, no pages
+    single_object: bool = False
+    # asked with If-None-Match and the ETag of the last run's answer (a 304 is free and the cached
+    # items stand); only for a list of one page, and never for one whose items hold secrets (the
+    # cached answer is kept in the bucket)
+    conditional: bool = False
     then: tuple["RestList", ...] = ()
     then_vars: Callable[[dict[str, Any]], Mapping[str, str]] | None = None
+
+
+@dataclass(frozen=True)
+class History:
+    """A collector whose records of days are kept across runs (GitHub shows only a window of
+    days): `day(record)` is the record's day (YYYY-MM-DD), None for a record that is not a daily
+    row. The engine merges the rows of every run into one row per (repository, day), the latest
+    run's winning, in datasets/<collector>/dt=<day>/ and latest/<collector>_history/<org>.json."""
+
+    day: Callable[[Record], str | None]
 
 
 SINGLE_LIST = "list"  # the name of a collector's one list when it declares rest_path
@@ -100,6 +119,12 @@ class Collector:
     # the walk's records once every list is walked, and the names of the optional lists GitHub
     # would not show -> the records as stored (e.g. a field no list could fill set to None)
     complete: Callable[[dict[str, Record], frozenset[str]], dict[str, Record]] | None = None
+    # rest_paged with lists per repository: why an archived repository is not asked (GitHub keeps
+    # nothing of it for this collector); it ends in coverage as "not_applicable", no request sent.
+    # None: archived repositories are asked like the others.
+    skip_archived: str | None = None
+    # records merged across runs into one row per (repository, day) instead of a per-run dataset
+    history: "History | None" = None
 
     def walk(self) -> tuple[RestList, ...]:
         """The organisation-level lists this collector walks first (their `then` lists follow)."""
@@ -108,6 +133,15 @@ class Collector:
         assert self.rest_path and self.item_record, f"{self.name} is not a paged REST collector"
         item_record = self.item_record
         return (RestList(SINGLE_LIST, self.rest_path, lambda item, _: [item_record(item)], self.rest_params),)
+
+    def conditional(self) -> bool:
+        """Whether any of its lists is asked conditionally (the walk keeps an ETag cache)."""
+        return any(rest_list.conditional for rest_list in _flatten(self.walk()))
+
+    def repositories_only(self) -> bool:
+        """Whether every list it walks is per repository (no organisation-level list): such a
+        collector also walks the named repositories of owners outside the configured orgs."""
+        return all(rest_list.per_repository for rest_list in self.walk())
 
     def needs_repositories(self) -> bool:
         """Whether a walk needs the run's repositories of its org (a list per repository)."""

@@ -84,6 +84,8 @@ class ListedRepo:
 class RestPage:
     items: list[Any]
     next_url: str | None  # rel="next" of GitHub's link header; None on the last page
+    etag: str | None = None  # GitHub's ETag of this answer: a later If-None-Match with it may get a free 304
+    not_modified: bool = False  # GitHub answered 304 to If-None-Match: `items` is empty, the cached answer stands
 
 
 @dataclass
@@ -123,6 +125,7 @@ class GitHubClient:
         self._gql = Client(transport=self._transport, fetch_schema_from_transport=False)
         self.requests_made = 0  # every request sent, GraphQL and REST
         self.rest_requests = 0  # of which REST (the REST core bucket, apart from GraphQL points)
+        self.not_modified = 0  # of which conditional REST requests GitHub answered 304 (free)
         self.classic_scopes: frozenset[str] | None = None  # a classic token's scopes (preflight); None: not classic
         self.points_used = 0
         self.last_rate_limit: RateLimit | None = None
@@ -281,17 +284,24 @@ class GitHubClient:
 
     # -- REST -------------------------------------------------------------------------------
 
-    def rest_page(self, path: str, params: dict[str, Any] | None = None, *, url: str | None = None) -> RestPage:
+    def rest_page(self, path: str, params: dict[str, Any] | None = None, *, url: str | None = None,
+                  single_object: bool = False, etag: str | None = None) -> RestPage:
         """One page of a paged REST list: `path` (relative to the REST base) with `params`, or the
         `url` of a page GitHub's `link` header named. Links to anywhere but this API are refused
-        (the credential goes nowhere else), and redirects are not followed."""
+        (the credential goes nowhere else), and redirects are not followed. `single_object`: the
+        answer is one object (its one item). `etag`: asked with If-None-Match; GitHub's 304 (free:
+        it does not count against the rate limit) comes back as `not_modified`."""
         if url is not None and not url.startswith(self.endpoints.rest_url + "/"):
             raise GitHubServerError(f"GitHub's next-page link {url!r} leaves {self.endpoints.rest_url}: not followed")
         target = url or f"{self.endpoints.rest_url}/{path.lstrip('/')}"
-        return self._authorised(lambda token: self._send_rest_get(target, None if url else params, token))
+        return self._authorised(lambda token: self._send_rest_get(target, None if url else params, token,
+                                                                  single_object, etag))
 
-    def _send_rest_get(self, target: str, params: dict[str, Any] | None, token: str) -> RestPage:
+    def _send_rest_get(self, target: str, params: dict[str, Any] | None, token: str, single_object: bool = False,
+                       etag: str | None = None) -> RestPage:
         headers = {**self._headers(token), "Accept": "application/vnd.github+json", "X-GitHub-Api-Version": REST_API_VERSION}
+        if etag:
+            headers["If-None-Match"] = etag
         self._last_response = None
         self.requests_made += 1
         self.rest_requests += 1
@@ -302,11 +312,18 @@ class GitHubClient:
             raise GitHubServerError(_connection_failed(target, exc), failure=self._failure("rest", "GET", target, None)) from None
         self._last_response = response
         failure = self._failure("rest", "GET", target, None)
+        if etag and response.status_code == 304:
+            self.not_modified += 1
+            return RestPage([], None, response.headers.get("etag", etag), not_modified=True)
         if 200 <= response.status_code < 300:  # an answer's body may hold alert data (a leaked secret): never kept
             failure = replace(failure, body="")
         raise_for_http_status(response.status_code, response.headers, response.text, failure, now=self._now)
         body = response.json()
+        if single_object:
+            if not isinstance(body, dict):
+                raise GitHubServerError(f"GitHub answered {target} with {type(body).__name__}, not an object", failure=failure)
+            return RestPage([body], None, response.headers.get("etag"))
         if not isinstance(body, list):
             raise GitHubServerError(f"GitHub answered {target} with {type(body).__name__}, not a list", failure=failure)
-        return RestPage(body, response.links.get("next", {}).get("url"))
+        return RestPage(body, response.links.get("next", {}).get("url"), response.headers.get("etag"))
 
