@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any, Callable, Iterable
 
 from simulator.dataset import Dataset, SimRepo
+from simulator import traffic as traffic_data
 from simulator.policy import policy_of
 
 Expected = dict[str, dict[str, Any]]
@@ -151,6 +152,30 @@ def teams(sim: Any, orgs: Iterable[str], scope: set[str]) -> Expected:
     return found
 
 
+def traffic(sim: Any, orgs: Iterable[str], scope: set[str]) -> Expected:
+    """Each repository in scope the credential may push to (not archived): its 14 days, each day,
+    and its top paths and referrers with their rank, as the simulator shows them now."""
+    now = sim.traffic_now()
+    found: Expected = {}
+    for key, repo in _repos(sim.dataset, orgs, scope):
+        if repo.is_archived or not sim.push_access(repo.name_with_owner):
+            continue
+        base = {"repository": key, "org": key.split("/", 1)[0]}
+        views, views_uniques = traffic_data.totals(repo, now, "views")
+        clones, clones_uniques = traffic_data.totals(repo, now, "clones")
+        found[key] = {**base, "kind": "repository", "views": views, "views_uniques": views_uniques, "clones": clones,
+                      "clones_uniques": clones_uniques}
+        for day in traffic_data.figures(repo, now):
+            found[f"{key}#{day.day}"] = {**base, "kind": "day", "day": day.day, "views": day.views,
+                                        "views_uniques": day.views_uniques, "clones": day.clones,
+                                        "clones_uniques": day.clones_uniques}
+        for kind, name in (("paths", "path"), ("referrers", "referrer")):
+            for rank, item in enumerate(traffic_data.popular(repo, now, kind), start=1):
+                found[f"{key}#{name}#{item[name]}"] = {**base, "kind": name, name: item[name], "count": item["count"],
+                                                       "uniques": item["uniques"], "rank": rank}
+    return found
+
+
 TRUTH: dict[str, Callable[[Any, Iterable[str], set[str]], Expected]] = {
     "repository_stats": repository_stats,
     "repository_policy": repository_policy,
@@ -160,6 +185,7 @@ TRUTH: dict[str, Callable[[Any, Iterable[str], set[str]], Expected]] = {
     "members": members,
     "outside_collaborators": outside_collaborators,
     "teams": teams,
+    "traffic": traffic,
 }
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ghstats.collectors import (code_scanning_alerts, dependabot_alerts, members, outside_collaborators,
-                                repository_policy, repository_stats, secret_scanning_alerts, teams)
+                                repository_policy, repository_stats, secret_scanning_alerts, teams, traffic)
 from ghstats.collectors.unit import Collector
 
 REGISTRY: dict[str, Collector] = {c.name: c for c in (
@@ -15,6 +15,7 @@ REGISTRY: dict[str, Collector] = {c.name: c for c in (
     members.COLLECTOR,
     outside_collaborators.COLLECTOR,
     teams.COLLECTOR,
+    traffic.COLLECTOR,
 )}
 
 # The collector whose outputs keep their historical names (runs/<id>/repositories.json,
