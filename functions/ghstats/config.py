@@ -27,7 +27,7 @@ ENTERPRISE_API_PATH = "/api/v3"
 REPO_RULE = f"'owner/name' (owner: {OWNER_RULE}; name: {NAME_RULE})"
 
 TOP_LEVEL_KEYS = ("name", "orgs", "repos", "collectors", "collector_options", "slo_days", "strict_permissions", "batch_size",
-                  "max_concurrency", "api_url", "run_id")
+                  "max_concurrency", "rest_concurrency", "api_url", "run_id")
 # Days an alert of each severity may stay open before it breaches its SLO (the config's slo_days).
 DEFAULT_SLO_DAYS = {"critical": 7, "high": 30, "medium": 90, "low": 180}
 ORG_KEYS = ("name", "exclude", "include_archived", "include_forks")
@@ -55,6 +55,7 @@ class CollectionConfig:
     repos: tuple[str, ...] = ()
     batch_size: int = limits.DEFAULT_BATCH_SIZE
     max_concurrency: int = limits.DEFAULT_MAX_CONCURRENCY
+    rest_concurrency: int = limits.DEFAULT_REST_CONCURRENCY  # REST work items at once (their Map's own setting)
     api_url: str = GITHUB_COM_API
     run_id: str | None = None
     # One collection of this name runs at a time (the schedule's runs and manual starts of it).
@@ -324,6 +325,8 @@ def parse_config(raw: Any) -> CollectionConfig:
 
     batch_size = _bounded_int(raw, "batch_size", limits.DEFAULT_BATCH_SIZE, limits.MIN_BATCH_SIZE, limits.MAX_BATCH_SIZE, problems)
     concurrency = _bounded_int(raw, "max_concurrency", limits.DEFAULT_MAX_CONCURRENCY, limits.MIN_MAX_CONCURRENCY, limits.MAX_MAX_CONCURRENCY, problems)
+    rest_concurrency = _bounded_int(raw, "rest_concurrency", limits.DEFAULT_REST_CONCURRENCY, limits.MIN_MAX_CONCURRENCY,
+                                    limits.MAX_MAX_CONCURRENCY, problems)
     api_url = _check_api_url(raw.get("api_url", GITHUB_COM_API), problems)
 
     run_id = raw.get("run_id")
@@ -345,5 +348,5 @@ def parse_config(raw: Any) -> CollectionConfig:
 
     if problems:
         raise InvalidConfig(problems)
-    return CollectionConfig(tuple(orgs), tuple(repos), batch_size, concurrency, api_url, run_id, name, collectors,
-                            slo_days, strict, collector_options, tuple(warnings))
+    return CollectionConfig(tuple(orgs), tuple(repos), batch_size, concurrency, rest_concurrency, api_url, run_id, name,
+                            collectors, slo_days, strict, collector_options, tuple(warnings))

@@ -9,6 +9,9 @@ MAX_BATCH_SIZE = 100  # GitHub: at most 100 aliases are sensible; node limit is 
 DEFAULT_MAX_CONCURRENCY = 4
 MIN_MAX_CONCURRENCY = 1
 MAX_MAX_CONCURRENCY = 40
+# REST work items (a collector over one owner, one request at a time) running at once: low, as
+# per-repository REST lists are what trips GitHub's secondary limits
+DEFAULT_REST_CONCURRENCY = 2
 
 # A Standard execution holds 25,000 history events. `make bench` measured 11 events per Map
 # iteration (QueryBatch Task, the rate-limit Choice, the BatchDone Pass, iteration start/end)

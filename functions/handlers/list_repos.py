@@ -15,7 +15,7 @@ from handlers.observability import logged_invocation, logger, publish_metrics, t
 
 
 LISTING_FIELDS = ("run_id", "status", "wait_seconds", "rate_limit_waits", "batch_ids", "org_item_ids", "batches_total",
-                  "repos_total", "max_concurrency")
+                  "repos_total", "max_concurrency", "rest_concurrency")
 
 
 @logged_invocation("run_id")

@@ -18,6 +18,7 @@ def test_defaults_and_normalisation():
     assert config.orgs[1].exclude == ("globex/old", "globex/older")
     assert config.orgs[1].include_forks is False and config.orgs[1].include_archived is True
     assert (config.batch_size, config.max_concurrency, config.api_url) == (50, 4, "https://api.github.com")
+    assert config.rest_concurrency == 2  # REST work items: their own, lower setting
     assert config.to_dict()["orgs"][1] == {"name": "globex", "exclude": ["globex/old", "globex/older"],
                                            "include_archived": True, "include_forks": False}
 
@@ -37,6 +38,7 @@ def test_defaults_and_normalisation():
     ({"orgs": ["acme"], "batch_size": True}, "batch_size", "from 1 to 100"),
     ({"orgs": ["acme"], "max_concurrency": 0}, "max_concurrency", "from 1 to 40"),
     ({"orgs": ["acme"], "max_concurrency": 41}, "max_concurrency", "from 1 to 40"),
+    ({"orgs": ["acme"], "rest_concurrency": 0}, "rest_concurrency", "from 1 to 40"),
     ({"orgs": ["-acme"]}, "orgs[0].name", "not starting with a hyphen"),
     ({"orgs": ["ac_me"]}, "orgs[0].name", "letters, digits and hyphens"),
     ({"orgs": ["a" * 40]}, "orgs[0].name", "at most 39 characters"),

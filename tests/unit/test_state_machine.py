@@ -106,3 +106,16 @@ def test_a_listing_paused_for_time_goes_on_at_once():
     all_states = dict(states())
     [choice] = [c for c in all_states["ListingRateLimited?"]["Choices"] if c["StringEquals"] == names.ANSWER_LISTING_CONTINUES]
     assert choice["Variable"] == "$.listing.status" and choice["Next"] == "ListRepos"
+
+
+def test_each_map_takes_its_own_concurrency_from_what_listing_answers():
+    # batches (GraphQL) and REST work items are bounded apart: per-repository REST lists trip
+    # GitHub's secondary limits sooner, so their Map has its own, lower setting
+    found = dict(states())
+    assert found["CollectBatches"]["MaxConcurrencyPath"] == "$.listing.max_concurrency"
+    assert found["CollectOrgs"]["MaxConcurrencyPath"] == "$.listing.rest_concurrency"
+    selected = found["ListRepos"]["ResultSelector"]
+    assert selected["rest_concurrency.$"] == "$.Payload.rest_concurrency"
+    from handlers.list_repos import LISTING_FIELDS
+
+    assert {"max_concurrency", "rest_concurrency"} <= set(LISTING_FIELDS)

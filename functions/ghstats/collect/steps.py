@@ -95,7 +95,8 @@ def list_repos(
         progress = ListingProgress.resume(store.get_json(progress_key), config)
         pages_before = progress.pages
         not_done = {"run_id": run_id, "wait_seconds": 0, "rate_limit_waits": rate_limit_waits, "batch_ids": [], "org_item_ids": [],
-                    "batches_total": 0, "repos_total": 0, "max_concurrency": config.max_concurrency, "warnings": []}
+                    "batches_total": 0, "repos_total": 0, "max_concurrency": config.max_concurrency,
+                    "rest_concurrency": config.rest_concurrency, "warnings": []}
         try:
             plan = plan_collection(client, config, progress,
                                    out_of_time=(lambda: time_left() <= 0) if time_left else (lambda: False))
@@ -145,6 +146,8 @@ def list_repos(
         "batches_total": len(stored["batch_ids"]),
         "repos_total": stored["repos_total"],
         "max_concurrency": stored["config"]["max_concurrency"],
+        # a plan stored before REST work items had their own setting: the default
+        "rest_concurrency": stored["config"].get("rest_concurrency", limits.DEFAULT_REST_CONCURRENCY),
         "warnings": stored["warnings"],
     }
 
