@@ -21,6 +21,8 @@ KMS_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/([0-9a-f
                          r"|mrk-[0-9a-f]{32})$")
 RATE = re.compile(r"^rate\(([0-9]+) (minute|minutes|hour|hours|day|days)\)$")
 RATE_UNIT_S = {"minute": 60, "hour": 3600, "day": 86400}
+SCHEDULE_NAME = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
+SCHEDULE_KEYS = ("name", "schedule", "collection")
 STACK_NAME_RULE = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,127}$")  # CloudFormation's rule for stack names
 
 
@@ -122,11 +124,78 @@ def stack_name_of(scope: Construct) -> str:
 
 
 @dataclass(frozen=True)
+class ScheduleSpec:
+    """One schedule: when it starts an execution, and with which collection config."""
+
+    name: str
+    expression: str  # cron(...) or rate(...), UTC
+    collection: dict[str, Any]
+
+    @property
+    def construct_id(self) -> str:
+        """weekly -> Weekly, traffic-daily -> TrafficDaily (the first schedule keeps its historical id)."""
+        return "".join(part.capitalize() for part in self.name.split("-"))
+
+
+def parse_collection(key: str, value: Any, api_urls: list[str]) -> dict[str, Any]:
+    """A collection config, checked as ListRepos checks it, whose api_url the Lambdas may call."""
+    try:
+        config = parse_config(value)
+    except InvalidConfig as exc:
+        raise context_error(key, str(exc)) from None
+    if config.api_url not in api_urls:
+        raise context_error("ghstats:githubApiUrls", f"{json.dumps(api_urls)} does not include the collection config's api_url "
+                            f"{config.api_url!r} ('{key}'); add it, or change api_url to one of them")
+    return value
+
+
+def parse_schedules(key: str, value: Any, default_collection: dict[str, Any], api_urls: list[str]) -> tuple[ScheduleSpec, ...]:
+    """A list of {name, schedule, collection?}; a schedule without its own collection starts
+    'ghstats:collection'. Names are unique, and so are the collections' names (one run of a
+    collection at a time: two schedules of one collection would refuse each other)."""
+    if isinstance(value, str) and value.startswith("["):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            raise context_error(key, f"{value!r} is not a JSON list of schedules") from None
+    if not isinstance(value, list) or not value:
+        raise context_error(key, f"{value!r} is not a list of schedules; use e.g. "
+                                 '[{"name": "weekly", "schedule": "cron(0 2 ? * MON *)"}]')
+    found: list[ScheduleSpec] = []
+    for i, entry in enumerate(value):
+        where = f"{key}[{i}]"
+        if not isinstance(entry, dict):
+            raise context_error(where, f"{entry!r} is not an object; use {{\"name\": ..., \"schedule\": ..., \"collection\": {{...}}}}")
+        unknown = sorted(set(entry) - set(SCHEDULE_KEYS))
+        if unknown:
+            raise context_error(f"{where}.{unknown[0]}", f"is not a schedule key; allowed keys are {', '.join(SCHEDULE_KEYS)}")
+        name = entry.get("name")
+        if not isinstance(name, str) or not SCHEDULE_NAME.match(name):
+            raise context_error(f"{where}.name", f"{name!r} is not a schedule name; use 1-40 lower-case letters, digits "
+                                                 "or '-', starting with a letter (e.g. traffic-daily)")
+        if name in {s.name for s in found}:
+            raise context_error(f"{where}.name", f"{name!r} is the name of another schedule; give each its own")
+        expression = parse_schedule(f"{where}.schedule", entry.get("schedule"))
+        collection = parse_collection(f"{where}.collection", entry["collection"], api_urls) if "collection" in entry \
+            else default_collection
+        found.append(ScheduleSpec(name, expression, collection))
+    collections: dict[str, str] = {}
+    for spec in found:
+        collection_name = parse_config(spec.collection).name
+        if collection_name in collections:
+            raise context_error(key, f"schedules {collections[collection_name]!r} and {spec.name!r} start the same collection "
+                                     f"name {collection_name!r}, so one would refuse the other while it runs; give one "
+                                     "its own collection with its own \"name\" (e.g. \"name\": \"traffic\")")
+        collections[collection_name] = spec.name
+    return tuple(found)
+
+
+@dataclass(frozen=True)
 class Settings:
     stack_name: str
     collection: dict[str, Any]
     github_api_urls: list[str]
-    schedule: str
+    schedules: tuple[ScheduleSpec, ...]
     notification_email: str
     existing_secret_name: str
     existing_secret_kms_key_arn: str
@@ -140,16 +209,10 @@ class Settings:
         def get(key: str) -> Any:
             return context_value(scope, key)
 
-        collection = get("ghstats:collection")
-        try:
-            config = parse_config(collection)  # the same check ListRepos makes, at synth time
-        except InvalidConfig as exc:
-            raise context_error("ghstats:collection", str(exc)) from None
         api_urls = parse_api_urls("ghstats:githubApiUrls", get("ghstats:githubApiUrls"))
-        if config.api_url not in api_urls:
-            raise context_error("ghstats:githubApiUrls", f"{json.dumps(api_urls)} does not include the collection config's api_url "
-                                f"{config.api_url!r} ('ghstats:collection'); add it, or change api_url to one of them")
-        schedule = parse_schedule("ghstats:schedule", get("ghstats:schedule"))
+        # the same check ListRepos makes, at synth time
+        collection = parse_collection("ghstats:collection", get("ghstats:collection"), api_urls)
+        schedules = parse_schedules("ghstats:schedules", get("ghstats:schedules"), collection, api_urls)
         retention_key = "ghstats:logRetentionDays"
         retention = parse_int(retention_key, get(retention_key), 1)
         if retention not in LOG_RETENTION:
@@ -166,7 +229,7 @@ class Settings:
             stack_name=stack_name_of(scope),
             collection=collection,
             github_api_urls=api_urls,
-            schedule=schedule,
+            schedules=schedules,
             notification_email=parse_str("ghstats:notificationEmail", get("ghstats:notificationEmail")),
             existing_secret_name=secret_name,
             existing_secret_kms_key_arn=key_arn,

@@ -248,17 +248,19 @@ class GhStatsStack(cdk.Stack):
     def _build_schedule(self) -> None:
         # Its own group: the Scheduler metrics are per group, so the alarm hears only this schedule.
         self.schedule_group = scheduler.ScheduleGroup(self, "Schedules", removal_policy=cdk.RemovalPolicy.DESTROY)
-        scheduler.Schedule(
-            self, "Weekly",
-            schedule=scheduler.ScheduleExpression.expression(self.settings.schedule, cdk.TimeZone.ETC_UTC),
-            schedule_group=self.schedule_group,
-            target=scheduler_targets.StepFunctionsStartExecution(
-                self.state_machine, input=scheduler.ScheduleTargetInput.from_object(self.settings.collection),
-                dead_letter_queue=self._dead_letter_queue(c.SCHEDULE_DLQ),
-                retry_attempts=c.SCHEDULE_RETRY_ATTEMPTS, max_event_age=cdk.Duration.hours(1),
-            ),
-            description="Start a ghstats collection with the configured orgs",
-        )
+        undelivered = self._dead_letter_queue(c.SCHEDULE_DLQ)  # one for every schedule, alarmed once
+        for spec in self.settings.schedules:
+            scheduler.Schedule(
+                self, spec.construct_id,
+                schedule=scheduler.ScheduleExpression.expression(spec.expression, cdk.TimeZone.ETC_UTC),
+                schedule_group=self.schedule_group,
+                target=scheduler_targets.StepFunctionsStartExecution(
+                    self.state_machine, input=scheduler.ScheduleTargetInput.from_object(spec.collection),
+                    dead_letter_queue=undelivered,
+                    retry_attempts=c.SCHEDULE_RETRY_ATTEMPTS, max_event_age=cdk.Duration.hours(1),
+                ),
+                description=f"ghstats schedule {spec.name}: start a collection with its config",
+            )
 
     def _build_run_tracking(self) -> None:
         # EventBridge invokes TrackRun asynchronously: an event it cannot deliver goes to the

@@ -25,7 +25,12 @@ COLLECTION = {"orgs": [{"name": "acme", "exclude": ["acme/old"]}, "globex"], "re
               "batch_size": 40, "max_concurrency": 3}
 STACK = "ghstats-test"  # not the default: what is named after the stack must use its name
 CONTEXT = {"aws:cdk:bundling-stacks": [], "ghstats:collection": COLLECTION, "ghstats:stackName": STACK,
-           "ghstats:notificationEmail": "ops@example.com", "ghstats:schedule": "cron(0 2 ? * MON *)"}
+           "ghstats:notificationEmail": "ops@example.com",
+           "ghstats:schedules": [{"name": "weekly", "schedule": "cron(0 2 ? * MON *)"}]}
+
+
+def one_schedule(expression):
+    return {"ghstats:schedules": [{"name": "weekly", "schedule": expression}]}
 # Actions that support no resource-level permissions.
 STAR_ONLY_ACTIONS = {"xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules",
                      "xray:GetSamplingTargets", "logs:CreateLogDelivery", "logs:GetLogDelivery",
@@ -300,6 +305,41 @@ def test_schedule_starts_the_machine_with_the_context_config(template):
     props = schedule["Properties"]
     assert props["ScheduleExpression"] == "cron(0 2 ? * MON *)" and props["ScheduleExpressionTimezone"] == "Etc/UTC"
     assert json.loads(props["Target"]["Input"]) == COLLECTION
+
+
+TRAFFIC_DAILY = {"name": "traffic-daily", "schedule": "cron(0 5 * * ? *)",
+                 "collection": {"name": "traffic", "orgs": ["acme"],
+                                "collectors": {"repository_stats": False, "traffic": True}}}
+
+
+def test_each_schedule_starts_its_own_config_and_shares_the_dead_letter_queue():
+    # a traffic-only daily schedule beside the weekly full run
+    app, stack = build_app({**CONTEXT, "ghstats:schedules": [{"name": "weekly", "schedule": "cron(0 2 ? * MON *)"},
+                                                             TRAFFIC_DAILY]})
+    found = Template.from_stack(stack)
+    schedules = resources(found, "AWS::Scheduler::Schedule")
+    inputs = {s["Properties"]["ScheduleExpression"]: json.loads(s["Properties"]["Target"]["Input"]) for s in schedules.values()}
+    assert inputs == {"cron(0 2 ? * MON *)": COLLECTION, "cron(0 5 * * ? *)": TRAFFIC_DAILY["collection"]}
+    queues = {json.dumps(s["Properties"]["Target"]["DeadLetterConfig"], sort_keys=True) for s in schedules.values()}
+    assert len(queues) == 1
+    # the weekly schedule keeps its logical id (an upgrade does not replace it)
+    assert sorted(k.rstrip("0123456789ABCDEF") for k in schedules) == ["TrafficDaily", "Weekly"]
+
+
+@pytest.mark.parametrize("schedules, where, fix", [
+    ([], "ghstats:schedules", "not a list of schedules"),
+    ([{"name": "weekly", "schedule": "cron(0 2 ? * MON *)", "when": "x"}], r"ghstats:schedules\[0\]\.when", "allowed keys"),
+    ([{"name": "Weekly!", "schedule": "cron(0 2 ? * MON *)"}], r"ghstats:schedules\[0\]\.name", "lower-case letters"),
+    ([{"name": "a", "schedule": "cron(0 2 ? * MON *)"}, {"name": "a", "schedule": "cron(0 3 ? * MON *)"}],
+     r"ghstats:schedules\[1\]\.name", "give each its own"),
+    ([{"name": "a", "schedule": "cron(0 2 ? * MON *)"}, {"name": "b", "schedule": "cron(0 3 ? * MON *)"}],
+     "ghstats:schedules", "start the same collection name 'default'"),
+    ([{**TRAFFIC_DAILY, "collection": {"orgs": ["acme"], "collectors": {"trafic": True}}}],
+     r"ghstats:schedules\[0\]\.collection", "trafic"),
+])
+def test_a_bad_schedule_list_fails_synth_naming_the_entry_and_the_fix(schedules, where, fix):
+    with pytest.raises(ValueError, match=rf"'{where}': .*{fix}"):
+        settings(**{"ghstats:schedules": schedules})
 
 
 def test_bucket_denies_plain_http_and_blocks_public_access(synthesized, template):
@@ -611,24 +651,29 @@ def test_log_retention_must_be_a_cloudwatch_value():
         settings(**{"ghstats:logRetentionDays": "31"})
 
 
-@pytest.mark.parametrize("key", ["ghstats:notificationEmail", "ghstats:existingSecretName", "ghstats:schedule"])
+@pytest.mark.parametrize("key", ["ghstats:notificationEmail", "ghstats:existingSecretName"])
 def test_strings_refuse_other_types(key):
     with pytest.raises(ValueError, match=rf"'{key}': .* is not a string"):
         settings(**{key: 5})
 
 
+def test_a_schedule_expression_refuses_other_types():
+    with pytest.raises(ValueError, match=r"'ghstats:schedules\[0\]\.schedule': 5 is not a string"):
+        settings(**one_schedule(5))
+
+
 @pytest.mark.parametrize("rate", ["rate(1 day)", "rate(1440 minutes)", "rate(24 hours)", "rate(7 days)"])
 def test_a_rate_no_shorter_than_the_execution_timeout_is_accepted(rate):
-    assert settings(**{"ghstats:schedule": rate}).schedule == rate
+    assert settings(**one_schedule(rate)).schedules[0].expression == rate
 
 
 @pytest.mark.parametrize("rate, seconds", [("rate(23 hours)", "82,800"), ("rate(1439 minutes)", "86,340"), ("rate(5 minutes)", "300")])
 def test_a_rate_shorter_than_the_execution_timeout_fails_synth(rate, seconds):
     timeout = json.loads(c.ASL_PATH.read_text())["TimeoutSeconds"]
     assert timeout == 86_400
-    with pytest.raises(ValueError, match=rf"'ghstats:schedule': {re.escape(rate)} starts a run every {seconds} s, more often "
+    with pytest.raises(ValueError, match=rf"'ghstats:schedules\[0\]\.schedule': {re.escape(rate)} starts a run every {seconds} s, more often "
                                          rf"than a run may last \(the state machine's TimeoutSeconds, 86,400 s\).*rate\(1 day\)"):
-        settings(**{"ghstats:schedule": rate})
+        settings(**one_schedule(rate))
 
 
 def test_the_rate_limit_follows_the_asl_timeout(monkeypatch, tmp_path):
@@ -637,15 +682,15 @@ def test_the_rate_limit_follows_the_asl_timeout(monkeypatch, tmp_path):
     asl = tmp_path / "collect.asl.json"
     asl.write_text(json.dumps({**json.loads(c.ASL_PATH.read_text()), "TimeoutSeconds": 3600}))
     monkeypatch.setattr(settings_module, "ASL_PATH", asl)
-    assert settings(**{"ghstats:schedule": "rate(1 hour)"}).schedule == "rate(1 hour)"
+    assert settings(**one_schedule("rate(1 hour)")).schedules[0].expression == "rate(1 hour)"
     with pytest.raises(ValueError, match=r"every 1,800 s, .* 3,600 s"):
-        settings(**{"ghstats:schedule": "rate(30 minutes)"})
+        settings(**one_schedule("rate(30 minutes)"))
 
 
 @pytest.mark.parametrize("given", ["rate(1 week)", "rate(one day)", "rate(2days)", "rate(-1 days)", "every day"])
 def test_a_malformed_schedule_fails_naming_the_forms(given):
-    with pytest.raises(ValueError, match=r"'ghstats:schedule': .*(rate\(N minutes\|hours\|days\)|use cron\(...\) or rate\(...\))"):
-        settings(**{"ghstats:schedule": given})
+    with pytest.raises(ValueError, match=r"'ghstats:schedules\[0\]\.schedule': .*(rate\(N minutes\|hours\|days\)|use cron\(...\) or rate\(...\))"):
+        settings(**one_schedule(given))
 
 
 GHES = "https://ghe.example.com/api/v3"
