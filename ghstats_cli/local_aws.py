@@ -26,6 +26,7 @@ from botocore.response import StreamingBody
 
 from cdk_app.constants import ASL_FUNCTIONS, FUNCTIONS
 from ghstats import names
+from ghstats.collectors import REGISTRY
 from ghstats.execution_events import status_change_event
 from ghstats.github.endpoints import GITHUB_COM_API
 
@@ -277,9 +278,10 @@ class LocalAws:
         """
         written: list[Path] = []
         store = self.dependencies().store
+        kept = [names.history_dataset_prefix(c.name) for c in REGISTRY.values() if c.history is not None]
         keys = store.list_keys(names.run_prefix(run_id)) + store.list_keys("latest/") + [
-            k for k in store.list_keys("datasets/") if k.endswith(f"/{run_id}.jsonl")
-        ]
+            k for k in store.list_keys("datasets/") if k.endswith(f"/{run_id}.jsonl") or k.startswith(tuple(kept))
+        ] + store.list_keys(names.STATE_PREFIX)
         tags: dict[str, dict[str, str]] = {}
         for key in keys:
             target = folder / "s3" / key
@@ -329,14 +331,18 @@ class LocalAws:
         return loaded
 
     def import_latest(self, folder: Path) -> bool:
-        """Load latest/run.json, the pointer Aggregate decides on: locally too, latest/ only
-        moves forward (a re-run of an older run id leaves a newer run's copy in the folder).
-        The copy itself (latest/repositories.json, large) is not needed for that."""
-        path = folder / "s3" / names.LATEST_RUN_KEY
-        if not path.is_file():
+        """Load what a run reads of earlier runs: latest/ (the pointers Aggregate decides on, as
+        latest/ only moves forward; each collector's copy, its "since the previous run"; the kept
+        histories) and state/ (the ETags of conditional asks). Not latest/repositories.json (large,
+        and nothing reads it back)."""
+        root = folder / "s3"
+        if not (root / names.LATEST_RUN_KEY).is_file():
             return False
-        self.s3.put_object(Bucket=BUCKET, Key=names.LATEST_RUN_KEY, Body=path.read_bytes(),
-                           ContentType="application/json")
+        for prefix in ("latest", names.STATE_PREFIX.rstrip("/")):
+            for path in sorted((root / prefix).rglob("*")):
+                key = path.relative_to(root).as_posix()
+                if path.is_file() and key != names.LATEST_REPOSITORIES_KEY:
+                    self.s3.put_object(Bucket=BUCKET, Key=key, Body=path.read_bytes(), ContentType=_content_type(key))
         return True
 
 

@@ -120,9 +120,12 @@ def history_dataset_key(collector: str, day: str, owner: str) -> str:
     return f"datasets/{collector}/dt={day}/{owner.lower()}.jsonl"
 
 
+STATE_PREFIX = "state/"  # what a run keeps for the next one (not an output)
+
+
 def etag_cache_key(collector: str, owner: str) -> str:
     """A walk's conditional answers of its last run over one owner: {path: {"etag", "items"}}."""
-    return f"state/{collector}/etags/{owner.lower()}.json"
+    return f"{STATE_PREFIX}{collector}/etags/{owner.lower()}.json"
 
 
 def history_prefix(collector: str) -> str:

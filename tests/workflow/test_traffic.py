@@ -132,3 +132,23 @@ def sim_token():
     from tests.conftest import TOKEN
 
     return TOKEN
+
+
+def test_local_runs_in_separate_processes_keep_the_history_and_the_etags_in_the_folder(make_sim, tmp_path, engine_delays):
+    # each collect_locally starts an empty moto: what the next run needs must come from the folder
+    from ghstats_cli.local_runs import collect_locally
+
+    sim, now = clocked_sim(make_sim, {"acme": 5})
+    config = {"orgs": ["acme"], "api_url": sim.url, "collectors": ONLY}
+    first, _ = collect_locally(config, {"GITHUB_TOKEN": sim_token()}, tmp_path, progress=False)
+    same_day, _ = collect_locally(config, {"GITHUB_TOKEN": sim_token()}, tmp_path, progress=False)
+    api = json.loads((tmp_path / "s3" / names.summary_key(same_day.run_id)).read_text())["api"]
+    assert api["rest_not_modified"] == api["rest_requests"] > 0  # the ETags came back from the folder
+    now[0] = START + 7 * DAY
+    later, summary = collect_locally(config, {"GITHUB_TOKEN": sim_token()}, tmp_path, progress=False)
+    assert summary["collectors"]["traffic"]["history_gaps"] == []
+    rows = [json.loads(line) for path in (tmp_path / "s3" / "datasets" / "traffic").rglob("*.jsonl")
+            for line in path.read_text().splitlines()]
+    counts = Counter((r["repository"], r["day"]) for r in rows)
+    assert max(counts.values()) == 1 and len({d for _, d in counts}) == 14 + 7
+    assert len(counts) == len(pushable(sim)) * 21
