@@ -32,6 +32,7 @@ demo: setup
 
 bench: setup
 	$(PY) -m bench
+	$(PY) -m bench.collectors
 
 synth: setup
 	JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION=1 npx cdk synth --quiet
