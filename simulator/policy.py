@@ -115,6 +115,23 @@ def _policy(database_id: int, default_branch: str | None, is_empty: bool, licens
                      root, github if ".github" in dirs else (), docs, dirs)
 
 
+def security_and_analysis(repo: SimRepo) -> dict[str, Any]:
+    """REST's `security_and_analysis` of the repository (GitHub shows it to admins only)."""
+    rng = random.Random(f"security:{repo.database_id}")
+    scanning = rng.random() < 0.5
+    push_protection = scanning and rng.random() < 0.6
+    updates = rng.random() < 0.4
+
+    def status(on: bool) -> dict[str, str]:
+        return {"status": "enabled" if on else "disabled"}
+
+    found = {"secret_scanning": status(scanning), "secret_scanning_push_protection": status(push_protection),
+             "dependabot_security_updates": status(updates)}
+    if repo.is_private:
+        found = {"advanced_security": status(rng.random() < 0.3), **found}
+    return found
+
+
 # -- GraphQL -------------------------------------------------------------------------------------
 
 

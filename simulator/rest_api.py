@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 
 from simulator.dataset import LICENSE_NAMES, Dataset, SimRepo, node_id
 from simulator.items import Item, items
+from simulator.policy import policy_of, security_and_analysis
 from simulator.responses import REST_DOCS, message_body
 
 DEFAULT_PER_PAGE = 30
@@ -299,7 +300,10 @@ class RestApi:
             return not_found()
         owner_id = self._owner_id(repo.owner)
         if rest == "":
-            return 200, repo_json(repo, base, owner_id, full=True), {}
+            body = repo_json(repo, base, owner_id, full=True)
+            if policy_of(repo).is_admin:  # GitHub shows security_and_analysis to admins only
+                body["security_and_analysis"] = security_and_analysis(repo)
+            return 200, body, {}
         if rest in ("/issues", "/pulls"):
             state = query.get("state", ["open"])[0]
             if state not in ("open", "closed", "all"):

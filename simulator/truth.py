@@ -15,7 +15,7 @@ from typing import Any, Callable, Iterable
 
 from simulator.dataset import Dataset, SimRepo
 from simulator import traffic as traffic_data
-from simulator.policy import policy_of
+from simulator.policy import policy_of, security_and_analysis
 
 Expected = dict[str, dict[str, Any]]
 
@@ -176,6 +176,19 @@ def traffic(sim: Any, orgs: Iterable[str], scope: set[str]) -> Expected:
     return found
 
 
+def security_settings(sim: Any, orgs: Iterable[str], scope: set[str]) -> Expected:
+    """Each repository in scope: its security_and_analysis where the credential is admin, else unknown."""
+    found: Expected = {}
+    for key, repo in _repos(sim.dataset, orgs, scope):
+        shown = security_and_analysis(repo) if policy_of(repo).is_admin else None
+        status = lambda name: ((shown or {}).get(name) or {}).get("status")  # noqa: E731
+        found[key] = {"repository": key, "visible": shown is not None, "secret_scanning": status("secret_scanning"),
+                      "push_protection": status("secret_scanning_push_protection"),
+                      "dependabot_security_updates": status("dependabot_security_updates"),
+                      "advanced_security": status("advanced_security")}
+    return found
+
+
 TRUTH: dict[str, Callable[[Any, Iterable[str], set[str]], Expected]] = {
     "repository_stats": repository_stats,
     "repository_policy": repository_policy,
@@ -186,6 +199,7 @@ TRUTH: dict[str, Callable[[Any, Iterable[str], set[str]], Expected]] = {
     "outside_collaborators": outside_collaborators,
     "teams": teams,
     "traffic": traffic,
+    "security_settings": security_settings,
 }
 
 

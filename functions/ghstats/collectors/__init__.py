@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from ghstats.collectors import (code_scanning_alerts, dependabot_alerts, members, outside_collaborators,
-                                repository_policy, repository_stats, secret_scanning_alerts, teams, traffic)
+                                repository_policy, repository_stats, secret_scanning_alerts, security_settings, teams,
+                                traffic)
 from ghstats.collectors.unit import Collector
 
 REGISTRY: dict[str, Collector] = {c.name: c for c in (
@@ -16,6 +17,7 @@ REGISTRY: dict[str, Collector] = {c.name: c for c in (
     outside_collaborators.COLLECTOR,
     teams.COLLECTOR,
     traffic.COLLECTOR,
+    security_settings.COLLECTOR,
 )}
 
 # The collector whose outputs keep their historical names (runs/<id>/repositories.json,
