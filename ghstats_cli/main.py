@@ -21,7 +21,7 @@ from ghstats_cli.errors import UserError, aws_problem
 from ghstats_cli.local_runs import DEFAULT_DATA_DIR, collect_locally, earlier_run, exported_runs
 
 DEMO_ORGS = "acme:420,globex:150,initech:60"
-DEMO_OPT_IN = ("members", "outside_collaborators", "teams", "traffic")  # collectors the demo turns on
+DEMO_OPT_IN = ("members", "outside_collaborators", "teams", "traffic", "security_settings")  # collectors the demo turns on
 
 
 def _base_config(args: argparse.Namespace) -> dict[str, Any]:

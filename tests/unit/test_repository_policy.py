@@ -84,3 +84,15 @@ def test_maintained_archived_and_days_and_the_score_over_decided_rules():
     assert "codeowners" not in result["rules"]
     passed = sum(o == "pass" for o in result["rules"].values())
     assert result["score"] == round(10 * passed / (passed + len(result["failed"])), 1)
+
+
+@pytest.mark.parametrize("settings, expected", [
+    (None, ("unknown", "unknown")),  # security_settings did not run
+    ({"secret_scanning": None, "push_protection": None}, ("unknown", "unknown")),  # not an admin: not shown
+    ({"secret_scanning": "enabled", "push_protection": "disabled"}, ("pass", "fail")),
+    ({"secret_scanning": "disabled", "push_protection": "disabled"}, ("fail", "fail")),
+])
+def test_secret_scanning_rules_judge_the_security_settings_seen(settings, expected):
+    record = {**policy_record("o/r", node()), "security_settings": settings}
+    rules = verdict(record, PolicyOptions(), NOW)["rules"]
+    assert (rules["secret_scanning"], rules["push_protection"]) == expected

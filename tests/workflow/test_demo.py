@@ -14,7 +14,7 @@ def test_demo_collects_exports_and_verifies(tmp_path, capsys, engine_delays):
     records = json.loads((tmp_path / "s3" / "runs" / run_id / "repositories.json").read_text())["repositories"]
     assert len(records) == 70 - 2 + 25 + 1  # two acme repos excluded, one named user repo
     assert (tmp_path / "s3" / "latest" / "repositories.json").exists()
-    for collector in ("members", "outside_collaborators", "teams", "traffic"):  # off by default, on in the demo
+    for collector in ("members", "outside_collaborators", "teams", "traffic", "security_settings"):  # off by default, on in the demo
         assert json.loads((tmp_path / "s3" / "runs" / run_id / f"{collector}.json").read_text())["count"] > 0
     assert list((tmp_path / "s3" / "datasets").rglob(f"{run_id}.jsonl"))
     assert main(["status", run_id, "--data", str(tmp_path)]) == 0

@@ -34,3 +34,19 @@ def test_settings_where_admin_unknown_elsewhere_and_a_second_run_costs_nothing(m
     assert sim.rate_limit(TOKEN, "core").used == used
     api = local_aws.get_json(names.summary_key(second.run_id))["api"]
     assert api["rest_not_modified"] == api["rest_requests"] == len(scope)
+
+
+def test_the_policy_verdict_judges_secret_scanning_from_the_same_runs_settings(make_sim, local_aws):
+    sim = make_sim({"acme": 30})
+    outcome = local_aws.run({"orgs": ["acme"], "api_url": sim.url,
+                             "collectors": only_collectors("repository_stats", "repository_policy", "security_settings")})
+    assert outcome.status == "SUCCEEDED", outcome.cause
+    settings = local_aws.get_json(names.collector_output_key(outcome.run_id, "security_settings"))["records"]
+    policy = local_aws.get_json(names.collector_output_key(outcome.run_id, "repository_policy"))["records"]
+    outcome_of = {"enabled": "pass", "disabled": "fail", None: "unknown"}
+    assert set(policy) == set(settings)
+    for key, record in policy.items():
+        rules = record["verdict"]["rules"]
+        assert rules["secret_scanning"] == outcome_of[settings[key]["secret_scanning"]], key
+        assert rules["push_protection"] == outcome_of[settings[key]["push_protection"]], key
+    assert {r["verdict"]["rules"]["secret_scanning"] for r in policy.values()} == {"pass", "fail", "unknown"}

@@ -13,8 +13,14 @@ from ghstats.collectors.repository_policy.verdict import PolicyOptions, verdict
 from ghstats.collectors.unit import Collector, Permissions, Record, SummaryContext
 
 
+SECURITY_SETTINGS = "security_settings"  # the REST collector whose settings two rules judge, when it ran
+
+
 def _with_verdict(record: Record, context: SummaryContext) -> Record:
-    return {**record, "verdict": verdict(record, context.options or PolicyOptions(), context.now)}
+    settings = context.records_of.get(SECURITY_SETTINGS, {}).get(record["key"])
+    found = {**record, "security_settings": None if settings is None else {
+        name: settings[name] for name in ("secret_scanning", "push_protection")}}
+    return {**found, "verdict": verdict(found, context.options or PolicyOptions(), context.now)}
 
 
 COLLECTOR = Collector(

@@ -71,6 +71,15 @@ def _vulnerability_alerts(record: dict[str, Any], options: PolicyOptions, now: f
     return _decided(bool(value), record["protection_visible"])  # GitHub shows false to non-admins
 
 
+def _security_setting(field: str) -> Callable[[dict[str, Any], PolicyOptions, float], Outcome]:
+    """From the security_settings collector of the same run (REST security_and_analysis, shown to
+    admins): unknown where it did not run or GitHub did not show the setting."""
+    def rule(record: dict[str, Any], options: PolicyOptions, now: float) -> Outcome:
+        value = (record.get("security_settings") or {}).get(field)
+        return UNKNOWN if value is None else (PASS if value == "enabled" else FAIL)
+    return rule
+
+
 RULES: dict[str, Callable[[dict[str, Any], PolicyOptions, float], Outcome]] = {
     "branch_protection": _protection_rule(lambda p, o: p["protected"]),
     "code_review": _protection_rule(lambda p, o: p["protected"] and p["required_reviews"] >= o.min_reviews),
@@ -82,6 +91,8 @@ RULES: dict[str, Callable[[dict[str, Any], PolicyOptions, float], Outcome]] = {
     "codeowners": _file_rule("codeowners"),
     "maintained": _maintained,
     "vulnerability_alerts": _vulnerability_alerts,
+    "secret_scanning": _security_setting("secret_scanning"),
+    "push_protection": _security_setting("push_protection"),
 }
 
 
