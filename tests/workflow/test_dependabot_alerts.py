@@ -138,7 +138,8 @@ def test_a_rerun_walks_only_the_org_items_without_a_result(make_sim, local_aws, 
     # Given a run whose second org walk was refused for good (after the batches and the first walk)
     sim = make_sim({"acme": 60, "globex": 20})
     sim.add_fault(Fault("unauthorized", api="rest", on_request=2))
-    config = {"orgs": ["acme", "globex"], "api_url": sim.url, "collectors": ONLY, "max_concurrency": 1, "run_id": "weekly"}
+    config = {"orgs": ["acme", "globex"], "api_url": sim.url, "collectors": ONLY, "max_concurrency": 1,
+              "rest_concurrency": 1, "run_id": "weekly"}  # the walks one after the other: the second is refused
     assert local_aws.run(config, name="first").status == "FAILED"
     done = {i for i in ("dependabot_alerts.acme", "dependabot_alerts.globex")
             if local_aws.get_json(names.org_result_key("weekly", i)) is not None}
