@@ -233,7 +233,7 @@ def test_a_conditional_rest_get_answered_304_is_free_and_says_not_modified(sim):
     assert len(first.items) == 1 and len(first.items[0]["views"]) == 14 and first.etag
     used = sim.rate_limit(TOKEN, "core").used
     again = client.rest_page(f"repos/{repo}/traffic/views", {"per": "day"}, single_object=True, etag=first.etag)
-    assert again.not_modified and again.items == [] and client.not_modified == 1
+    assert again.not_modified and again.items == []
     assert sim.rate_limit(TOKEN, "core").used == used  # GitHub does not count a 304
     stale = client.rest_page(f"repos/{repo}/traffic/views", {"per": "day"}, single_object=True, etag='W/"other"')
     assert not stale.not_modified and stale.items == first.items

@@ -53,9 +53,11 @@ def merge_history(store: ObjectStore, collector: str, records: dict[str, Record]
                 touched.add(day)
         document["rows"] = {repo: dict(sorted(days.items())) for repo, days in sorted(kept.items())}
         store.put_json(key, document)
+        lines: dict[str, list[str]] = defaultdict(list)  # each touched day's rows, in one pass over the history
+        for days in document["rows"].values():
+            for day in touched & days.keys():
+                lines[day].append(dumps(days[day]) + "\n")
         for day in sorted(touched):
-            lines = [row for days in document["rows"].values() for d, row in days.items() if d == day]
-            store.put_text(names.history_dataset_key(collector, day, owner),
-                           "".join(dumps(row) + "\n" for row in lines), "application/x-ndjson")
+            store.put_text(names.history_dataset_key(collector, day, owner), "".join(lines[day]), "application/x-ndjson")
     ours = {record["repository"].lower() for rows in by_owner.values() for _, record in rows}
     return {repo: day for repo, day in last_kept.items() if repo in ours}

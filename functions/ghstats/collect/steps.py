@@ -312,7 +312,7 @@ def collect_org_item(
     client = make_client(item["api_url"])  # the host is checked against the deployment's, not trusted from S3
     partial_key = names.org_partial_key(run_id, item_id)
     progress = WalkProgress.from_dict(store.get_json(partial_key))
-    coverage: dict[str, Any] = {"org": org, "collector": collector.name, "status": "ok"}
+    coverage: dict[str, Any] = {"org": org, "collector": collector.name, "status": names.COVERAGE_OK}
 
     def keep_partial() -> None:
         if client.requests_made:
@@ -345,9 +345,9 @@ def collect_org_item(
         raise
     requests_sent = progress.requests + client.requests_made
     records = progress.records
-    if collector.complete is not None and coverage["status"] == "ok":
+    if collector.complete is not None and coverage["status"] == names.COVERAGE_OK:
         records = collector.complete(records, unread_lists(progress))
-    if etag_cache is not None and coverage["status"] == "ok":  # the next run asks with these ETags
+    if etag_cache is not None and coverage["status"] == names.COVERAGE_OK:  # the next run asks with these ETags
         store.put_json(etag_key, progress.etags)
     store.put_json(names.org_result_key(run_id, item_id), {
         "run_id": run_id, "item_id": item_id, "collector": collector.name, "org": org, "records": records,

@@ -125,7 +125,6 @@ class GitHubClient:
         self._gql = Client(transport=self._transport, fetch_schema_from_transport=False)
         self.requests_made = 0  # every request sent, GraphQL and REST
         self.rest_requests = 0  # of which REST (the REST core bucket, apart from GraphQL points)
-        self.not_modified = 0  # of which conditional REST requests GitHub answered 304 (free)
         self.classic_scopes: frozenset[str] | None = None  # a classic token's scopes (preflight); None: not classic
         self.points_used = 0
         self.last_rate_limit: RateLimit | None = None
@@ -313,7 +312,6 @@ class GitHubClient:
         self._last_response = response
         failure = self._failure("rest", "GET", target, None)
         if etag and response.status_code == 304:
-            self.not_modified += 1
             return RestPage([], None, response.headers.get("etag", etag), not_modified=True)
         if 200 <= response.status_code < 300:  # an answer's body may hold alert data (a leaked secret): never kept
             failure = replace(failure, body="")
