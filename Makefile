@@ -5,8 +5,12 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
+# The report's browser test: Debian's Chromium and its chromedriver (tests/browser.py)
+CHROMEDRIVER := /usr/bin/chromedriver
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+SCREENSHOT_DIR := .screenshot-demo
 
-.PHONY: setup test demo bench synth lint clean
+.PHONY: setup browser test demo bench synth lint clean report-screenshot
 
 $(STAMP): requirements.txt requirements-dev.txt functions/requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -19,9 +23,16 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $(NODE_STAMP)
 
+$(CHROMEDRIVER):
+	@command -v apt-get >/dev/null || { echo "the browser test needs Chromium and ChromeDriver at /usr/bin (Debian: chromium, chromium-driver)"; exit 1; }
+	$(SUDO) apt-get update -q
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends chromium chromium-driver
+
 setup: $(STAMP) $(NODE_STAMP)
 
-test: setup
+browser: $(CHROMEDRIVER)
+
+test: setup browser
 	JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION=1 $(PY) -m pytest -n 2 -q
 
 lint: setup
@@ -34,8 +45,15 @@ bench: setup
 	$(PY) -m bench
 	$(PY) -m bench.collectors
 
+# docs/report.png: the top of the demo's report, as Chromium shows it
+report-screenshot: setup browser
+	rm -rf $(SCREENSHOT_DIR)
+	$(VENV)/bin/ghstats demo --out $(SCREENSHOT_DIR) > /dev/null
+	$(PY) -m tests.browser $(SCREENSHOT_DIR)/s3/latest/report.html docs/report.png 2600
+	rm -rf $(SCREENSHOT_DIR)
+
 synth: setup
 	JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION=1 npx cdk synth --quiet
 
 clean:
-	rm -rf $(VENV) node_modules cdk.out ghstats-data .pytest_cache
+	rm -rf $(VENV) node_modules cdk.out ghstats-data .pytest_cache $(SCREENSHOT_DIR)

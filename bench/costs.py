@@ -1,6 +1,6 @@
 """AWS cost of one run from measured counts, and the history-event projection.
 
-Prices: us-east-1 list prices (2025). Durations are the handlers' wall times measured
+Prices: ghstats.aws_prices (us-east-1 list prices). Durations are the handlers' wall times measured
 in-process on the benchmark machine (they include the wait for GitHub, which a Lambda is
 billed for too); a real Lambda adds cold starts and its own CPU speed.
 """
@@ -10,15 +10,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-PRICES = {
-    "sfn_per_1k_transitions": 0.025,
-    "lambda_per_gb_s": 0.0000166667,  # x86
-    "lambda_per_1m_requests": 0.20,
-    "s3_put_per_1k": 0.005,  # PUT, COPY, POST, LIST
-    "s3_get_per_1k": 0.0004,  # GET and all other requests
-    "ddb_per_1m_wru": 0.625,  # on-demand
-    "ddb_per_1m_rru": 0.125,
-}
+from ghstats.aws_prices import PRICES
 
 # Memory of each function as the CDK stack sizes them (MB).
 LAMBDA_MEMORY_MB = {"ListRepos": 512, "QueryBatch": 512, "Aggregate": 1769, "TrackRun": 256}

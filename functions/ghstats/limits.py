@@ -56,3 +56,9 @@ BATCH_ITEM_TTL_DAYS = 30
 QUERY_BATCH_RETRIES = 5
 # ListRepos' Retry for transient errors (MaxAttempts in the ASL).
 LIST_REPOS_RETRIES = 5
+
+# The run's report (runs/<id>/report.html): rows a table shows before it says "the first N of M"
+# (the run's JSON outputs hold every row), entries a top list shows, and the runs its trends span.
+REPORT_MAX_ROWS = 2_000
+REPORT_TOP = 20
+REPORT_TREND_RUNS = 26

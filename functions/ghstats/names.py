@@ -167,6 +167,16 @@ LATEST_REPOSITORIES_KEY = "latest/repositories.json"
 LATEST_RUN_KEY = "latest/run.json"  # {"run_id", "started_at"} of the run in latest/repositories.json
 
 
+def report_key(run_id: str) -> str:
+    """The run's HTML report (ghstats.report)."""
+    return f"runs/{run_id}/report.html"
+
+
+LATEST_REPORT_KEY = "latest/report.html"
+LATEST_REPORT_RUN_KEY = "latest/report.run.json"  # {"run_id", "started_at"} of latest/report.html
+TREND_KEY = "latest/trend.json"  # a few figures of each of the last runs (ghstats.report.trend)
+
+
 def dataset_key(date: str, run_id: str) -> str:
     """JSON Lines partitioned by day (date = YYYY-MM-DD) for Athena or DuckDB."""
     return f"datasets/repositories/dt={date}/{run_id}.jsonl"

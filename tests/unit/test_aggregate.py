@@ -4,16 +4,14 @@ import pytest
 
 from ghstats import names
 from ghstats.collect.aggregate import IncompleteRun, merge_results
+from ghstats.collectors.repository_stats.record import repository_record
 from ghstats.collectors.repository_stats.summary import grand_total, owner_totals
 from ghstats.collect.steps import aggregate
 
 
 def record(key, **counts):
-    owner = key.split("/")[0]
-    base = {"key": key, "owner": owner, "stars": 0, "forks": 0, "watchers": 0, "open_issues": 0, "closed_issues": 0,
-            "open_pull_requests": 0, "closed_pull_requests": 0, "merged_pull_requests": 0,
-            "is_archived": False, "is_fork": False, "is_template": False}
-    return {**base, **counts}
+    """A repository_stats record of a repository GitHub said little about, with these fields."""
+    return {**repository_record(key, {"nameWithOwner": key}), **counts}
 
 
 def result(keys, records, errors=(), requests=1, points=1):

@@ -36,6 +36,7 @@ def test_every_alert_once_and_no_secret_anywhere(make_sim, local_aws, capfd, cap
     captured = capfd.readouterr()  # read once: a second read would see nothing
     written = everything_written(local_aws) + captured.out + captured.err + caplog.text + handler_logs.getvalue()
     assert "organisation collected" in handler_logs.getvalue()  # CollectOrg's logs, at DEBUG, are scanned too
+    assert 'data-section="secret_scanning_alerts"' in written  # the run's report is scanned too
     assert [s for s in secrets if s in written] == []
 
 

@@ -128,6 +128,7 @@ def output_keys(run_id: str, date: str, collectors: list[str] = ()) -> dict[str,
         keys.update({"repositories": names.repositories_key(run_id), "latest": names.LATEST_REPOSITORIES_KEY,
                      "dataset": names.dataset_key(date, run_id)})
     keys["coverage"] = names.coverage_key(run_id)
+    keys["report"] = names.report_key(run_id)
     for name in collectors:
         if name == INVENTORY_COLLECTOR.name:
             continue

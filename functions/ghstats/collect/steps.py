@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable
 
 from ghstats import limits, names
+from ghstats.report.write import write_report
 from ghstats.collect.aggregate import dataset_lines, merge_org_results, merge_results, output_keys, outputs_document
 from ghstats.collect.batch import BatchOutcome, collect_batch
 from ghstats.collect.history import merge_history
@@ -482,17 +483,25 @@ def aggregate(run_id: str, store: ObjectStore, now: Callable[[], float] = time.t
             # of which conditional requests GitHub answered 304 (free: not counted against the limit)
             "rest_not_modified": sum(int(r.get("not_modified", 0)) for r in org_results.values() if r),
             "points_used": plan["points"] + merged.points,
+            "listing_points": plan["points"],
+            "batch_points": merged.points,
+            "batches": len(plan["batch_ids"]),
+            "org_items": len(org_item_ids),
         },
         "config": plan["config"],
         "output_keys": keys,
     }
-    store.put_json(keys["errors"], {"run_id": run_id, "count": len(errors), "errors": errors,
-                                    "orgs": list(org_errors.values()), "warnings": plan["warnings"] + merged.warnings})
+    errors_document = {"run_id": run_id, "count": len(errors), "errors": errors, "orgs": list(org_errors.values()),
+                       "warnings": plan["warnings"] + merged.warnings}
+    store.put_json(keys["errors"], errors_document)
     for name, found in by_collector.items():
         _write_collector_outputs(store, keys, REGISTRY[name].schema_version, name, run_id, started_at, found,
                                  pointers[name])
     store.put_json(keys["coverage"], {"run_id": run_id, "entries": coverage})
     store.put_json(keys["summary"], summary)
+    records_of = {**({INVENTORY_COLLECTOR.name: inventory} if inventory is not None else {}), **by_collector}
+    write_report(store, keys["report"], summary, records_of, {INVENTORY_COLLECTOR.name: context, **contexts}, coverage,
+                 errors_document)
     if inventory is not None:
         document = outputs_document(run_id, inventory, started_at, INVENTORY_COLLECTOR.schema_version)
         store.put_json(keys["repositories"], document)

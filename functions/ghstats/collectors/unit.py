@@ -101,6 +101,9 @@ class Collector:
     permissions: Permissions
     summarise: Callable[[dict[str, Record], SummaryContext], dict[str, Any]]
     default_enabled: bool = True
+    # its sections of the run's report: (records, its summary section, context) -> sections
+    # (figures, tables, charts as data: ghstats.report.blocks); None: no section
+    report: Callable[[dict[str, Record], dict[str, Any], SummaryContext], list[Any]] | None = None
     # graphql_batch
     fragment_name: str | None = None
     fragment_file: Path | None = None

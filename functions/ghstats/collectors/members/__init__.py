@@ -6,6 +6,7 @@ org (`GET /orgs/{org}/members?role=admin`, `?role=member`, `?filter=2fa_disabled
 from ghstats.collectors.members.record import (SCHEMA_VERSION, TWO_FACTOR_LIST, complete, member_records,
                                                owner_records, two_factor_records)
 from ghstats.collectors.members.summary import NAME, summarise_members
+from ghstats.collectors.members import report
 from ghstats.collectors.unit import Collector, Permissions, RestList
 
 COLLECTOR = Collector(
@@ -20,6 +21,7 @@ COLLECTOR = Collector(
     ),
     default_enabled=False,  # people data (logins, 2FA): an org turns it on knowingly
     summarise=summarise_members,
+    report=report.sections,
     rest_lists=(
         RestList("owners", "orgs/{org}/members", owner_records, {"role": "admin", "per_page": 100}),
         RestList("members", "orgs/{org}/members", member_records, {"role": "member", "per_page": 100}),

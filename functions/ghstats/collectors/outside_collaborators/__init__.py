@@ -7,6 +7,7 @@ Off by default: 1,000 repositories cost 1,000 REST requests of the hourly 5,000.
 from ghstats.collectors.outside_collaborators.record import (REPOSITORY_LIST, SCHEMA_VERSION, collaborator_records,
                                                              complete, outside_records)
 from ghstats.collectors.outside_collaborators.summary import NAME, summarise_outside_collaborators
+from ghstats.collectors.outside_collaborators import report
 from ghstats.collectors.unit import Collector, Permissions, RestList
 
 COLLECTOR = Collector(
@@ -20,6 +21,7 @@ COLLECTOR = Collector(
         github_app=("members: read", "metadata: read"),
     ),
     summarise=summarise_outside_collaborators,
+    report=report.sections,
     default_enabled=False,  # people data, and 1 REST request per repository: an org turns it on knowingly
     rest_lists=(
         RestList("outside_collaborators", "orgs/{org}/outside_collaborators", outside_records, {"per_page": 100}),

@@ -10,6 +10,7 @@ from pathlib import Path
 from ghstats.collectors.repository_policy.record import SCHEMA_VERSION, policy_record
 from ghstats.collectors.repository_policy.summary import summarise
 from ghstats.collectors.repository_policy.verdict import PolicyOptions, verdict
+from ghstats.collectors.repository_policy import report
 from ghstats.collectors.unit import Collector, Permissions, Record, SummaryContext
 
 
@@ -33,6 +34,7 @@ COLLECTOR = Collector(
     finalise=_with_verdict,
     options=PolicyOptions,
     summarise=summarise,
+    report=report.sections,
     schema_version=SCHEMA_VERSION,
     permissions=Permissions(
         classic_scopes=("repo",),

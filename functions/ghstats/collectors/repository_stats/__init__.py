@@ -8,6 +8,7 @@ historical names: runs/<id>/repositories.json, latest/repositories.json, dataset
 from pathlib import Path
 
 from ghstats.collectors.repository_stats.record import SCHEMA_VERSION, repository_record
+from ghstats.collectors.repository_stats.report import sections
 from ghstats.collectors.repository_stats.summary import summarise
 from ghstats.collectors.unit import Collector, Permissions
 
@@ -19,6 +20,7 @@ COLLECTOR = Collector(
     fragment_file=Path(__file__).parent / "fragment.graphql",
     record=repository_record,
     summarise=summarise,
+    report=sections,
     schema_version=SCHEMA_VERSION,
     permissions=Permissions(
         classic_scopes=("repo", "read:org"),

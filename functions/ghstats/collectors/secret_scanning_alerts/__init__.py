@@ -2,6 +2,7 @@
 paged REST walk (`GET /orgs/{org}/secret-scanning/alerts`, 100 a page). The leaked secret in
 each alert is never kept (record.py)."""
 
+from ghstats.collectors.alert_report import alert_section
 from ghstats.collectors.alert_summary import summarise_alerts
 from ghstats.collectors.secret_scanning_alerts.record import SCHEMA_VERSION, alert_record
 from ghstats.collectors.unit import Collector, Permissions
@@ -17,6 +18,7 @@ COLLECTOR = Collector(
         github_app=("secret_scanning_alerts: read",),
     ),
     summarise=summarise_alerts,
+    report=alert_section("Secret scanning alerts"),
     rest_path="orgs/{org}/secret-scanning/alerts",
     rest_params={"per_page": 100},
     item_record=alert_record,

@@ -10,6 +10,7 @@ still say what is exposed).
 
 from ghstats.collectors.security_settings.record import SCHEMA_VERSION, repository_record
 from ghstats.collectors.security_settings.summary import NAME, summarise_security_settings
+from ghstats.collectors.security_settings import report
 from ghstats.collectors.unit import Collector, Permissions, RestList
 
 COLLECTOR = Collector(
@@ -23,6 +24,7 @@ COLLECTOR = Collector(
         github_app=("metadata: read", "administration: read"),
     ),
     summarise=summarise_security_settings,
+    report=report.sections,
     default_enabled=False,
     rest_lists=(
         RestList("repository", "repos/{repository}", repository_record, per_repository=True, optional=True,

@@ -5,6 +5,7 @@ teams, plus 3 per team (members, maintainers, repositories; 1 more per further 1
 from ghstats.collectors.teams.record import (SCHEMA_VERSION, complete, maintainer_records, member_records,
                                              repository_records, team_of, team_records)
 from ghstats.collectors.teams.summary import NAME, summarise_teams
+from ghstats.collectors.teams import report
 from ghstats.collectors.unit import Collector, Permissions, RestList
 
 TEAM_LISTS = (
@@ -26,6 +27,7 @@ COLLECTOR = Collector(
     ),
     default_enabled=False,  # people data (logins, team membership): an org turns it on knowingly
     summarise=summarise_teams,
+    report=report.sections,
     rest_lists=(RestList("teams", "orgs/{org}/teams", team_records, {"per_page": 100}, then=TEAM_LISTS,
                          then_vars=team_of),),
     complete=complete,

@@ -13,6 +13,7 @@ from ghstats.collectors.traffic.record import (CLONES_LIST, PATHS_LIST, REFERRER
                                                clone_records, complete, day_of, path_records, referrer_records,
                                                view_records)
 from ghstats.collectors.traffic.summary import NAME, summarise_traffic
+from ghstats.collectors.traffic import report
 from ghstats.collectors.unit import Collector, History, Permissions, RestList
 
 COLLECTOR = Collector(
@@ -26,6 +27,7 @@ COLLECTOR = Collector(
         github_app=("administration: read",),
     ),
     summarise=summarise_traffic,
+    report=report.sections,
     default_enabled=False,
     rest_lists=(
         RestList(VIEWS_LIST, "repos/{repository}/traffic/views", view_records, {"per": "day"}, per_repository=True,

@@ -1,0 +1,96 @@
+"""The report's sections that no collector owns: what could not be collected (coverage), the run
+itself (requests, points, duration, cost, errors), and the trends across runs."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any, Mapping, Sequence
+
+from ghstats import names
+from ghstats.aws_prices import PRICES
+from ghstats.limits import REPORT_MAX_ROWS
+from ghstats.report.blocks import Chart, Figures, Section, Table, limited_table
+
+# A cost estimate from the run's counts (the report cannot measure Lambda time): every GitHub
+# request holds a 512 MB Lambda about this long, and the workflow's transitions are a fixed part
+# and a part per Map item (both measured by `make bench`: bench/results.md).
+SECONDS_PER_GITHUB_REQUEST = 1.0
+LAMBDA_GB = 0.5
+TRANSITIONS_FIXED, TRANSITIONS_PER_ITEM = 40, 11
+S3_PUTS_PER_ITEM = 2
+
+
+def estimated_cost(api: Mapping[str, Any]) -> float:
+    """Dollars, at list prices, for Step Functions, Lambda and S3 writes of a run like this one."""
+    items = int(api.get("batches", 0)) + int(api.get("org_items", 0))
+    transitions = TRANSITIONS_FIXED + TRANSITIONS_PER_ITEM * items
+    invocations = 6 + items
+    gb_s = int(api.get("requests", 0)) * SECONDS_PER_GITHUB_REQUEST * LAMBDA_GB
+    puts = 20 + S3_PUTS_PER_ITEM * items
+    return (transitions / 1000 * PRICES["sfn_per_1k_transitions"] + gb_s * PRICES["lambda_per_gb_s"]
+            + invocations / 1e6 * PRICES["lambda_per_1m_requests"] + puts / 1000 * PRICES["s3_put_per_1k"])
+
+
+def coverage_section(coverage: Sequence[Mapping[str, Any]]) -> Section:
+    counts = Counter((e["collector"], e["status"]) for e in coverage)
+    statuses = sorted({status for _, status in counts})
+    collectors = sorted({collector for collector, _ in counts})
+    missing = [e for e in coverage if e["status"] not in names.COVERAGE_COMPLETE]
+    return Section("coverage", "Coverage", [
+        Figures({"work items": len(coverage), "complete": len(coverage) - len(missing), "not collected": len(missing)}),
+        Table("Coverage by collector", ["collector", *statuses],
+              [[c, *(counts.get((c, s), 0) for s in statuses)] for c in collectors]),
+        limited_table("What could not be collected, and what to grant",
+                      ["collector", "organisation", "repository / list", "status", "GitHub said", "grant"],
+                      [[e["collector"], e["org"], e.get("repo") or e.get("list") or "", e["status"],
+                        e.get("message") or "", e.get("grant") or ""] for e in missing], REPORT_MAX_ROWS),
+    ], intro="ok: read in full; not_applicable: nothing to read (e.g. an archived repository's traffic); "
+             "any other status leaves a gap the grant closes.")
+
+
+def run_section(summary: Mapping[str, Any], errors: Mapping[str, Any]) -> Section:
+    api = summary["api"]
+    repo_errors = errors.get("errors", {})
+    org_errors = errors.get("orgs", [])
+    return Section("run", "The run", [
+        Figures({"status": summary["status"], "duration (s)": summary["duration_s"], "repositories": summary["repos_total"],
+                 "collected": summary["repos_ok"], "in errors": summary["repos_failed"], "GitHub requests": api["requests"],
+                 "GraphQL points": api["points_used"], "estimated AWS cost ($)": f"{estimated_cost(api):.4f}"}),
+        Table("GitHub requests and points by bucket", ["bucket", "requests", "points"], [
+            ["token check and listing (GraphQL)", api["listing_requests"], api.get("listing_points", "")],
+            ["repository batches (GraphQL)", api["batch_requests"], api.get("batch_points", "")],
+            ["organisation-level collectors (REST core)", api.get("rest_requests", 0), ""],
+            ["of which answered 304 Not Modified (free)", api.get("rest_not_modified", 0), ""],
+        ]),
+        limited_table("Repositories in errors", ["repository", "error", "message"],
+                      [[key, e.get("type", ""), e.get("message", "")] for key, e in repo_errors.items()], REPORT_MAX_ROWS),
+        limited_table("Organisations that could not be listed", ["organisation", "error", "message"],
+                      [[e.get("org", ""), e.get("type", ""), e.get("message", "")] for e in org_errors], REPORT_MAX_ROWS),
+        limited_table("Warnings", ["warning"], [[w] for w in errors.get("warnings", [])], REPORT_MAX_ROWS),
+    ], intro=f"Estimated cost: list prices; Lambda time taken as {SECONDS_PER_GITHUB_REQUEST:.0f} s per GitHub "
+             "request (see README, Cost).")
+
+
+def trends_section(points: Sequence[Mapping[str, Any]]) -> Section:
+    """Figures of the last runs (the trend index, built from each run's summary)."""
+    if len(points) < 2:
+        return Section("trends", "Trends across runs", [
+            Table("Runs", ["run", "started", "repositories"],
+                  [[p["run_id"], p["started_at"][:10], p.get("repositories")] for p in points])],
+            intro="One run so far: the trends need two.")
+    labels = [p["started_at"][:16].replace("T", " ") for p in points]
+    alert_names = sorted({name for p in points for name in p.get("open_alerts", {})})
+    blocks: list[Any] = [
+        Chart("Repositories", "line", labels, {"repositories": [p.get("repositories") for p in points]}, "run"),
+        Chart("Stars", "line", labels, {"stars": [p.get("stars") for p in points]}, "run"),
+        Chart("Open issues and pull requests", "line", labels,
+              {"open issues": [p.get("open_issues") for p in points],
+               "open pull requests": [p.get("open_pull_requests") for p in points]}, "run"),
+    ]
+    if alert_names:
+        blocks.append(Chart("Open alerts", "line", labels,
+                            {n: [p.get("open_alerts", {}).get(n) for p in points] for n in alert_names}, "run"))
+    blocks.append(Table("Runs", ["run", "started", "status", "repositories", "stars", "open issues", "open PRs"],
+                        [[p["run_id"], p["started_at"][:19], p.get("status"), p.get("repositories"), p.get("stars"),
+                          p.get("open_issues"), p.get("open_pull_requests")] for p in reversed(points)]))
+    return Section("trends", "Trends across runs", blocks, intro=f"The last {len(points)} runs of this collection.")

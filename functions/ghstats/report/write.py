@@ -1,0 +1,54 @@
+"""The run's report, assembled and written: each collector's sections (in registry order), then
+coverage, the run and the trends; runs/<id>/report.html and latest/report.html (forward only)."""
+
+from __future__ import annotations
+
+from typing import Any, Mapping, Sequence
+
+from ghstats import names
+from ghstats.collectors import INVENTORY_COLLECTOR, REGISTRY
+from ghstats.collectors.unit import Record, SummaryContext
+from ghstats.report import trend
+from ghstats.report.blocks import Section
+from ghstats.report.render import render
+from ghstats.report.run_sections import coverage_section, run_section, trends_section
+from ghstats.storage import ObjectStore
+
+CONTENT_TYPE = "text/html; charset=utf-8"
+
+
+def sections(summary: Mapping[str, Any], records_of: Mapping[str, Mapping[str, Record]],
+             contexts: Mapping[str, SummaryContext], coverage: Sequence[Mapping[str, Any]],
+             errors: Mapping[str, Any], trend_points: Sequence[Mapping[str, Any]]) -> list[Section]:
+    """Every section of the report: a collector that ran contributes its own (its `report`)."""
+    found: list[Section] = []
+    for name, collector in REGISTRY.items():
+        if collector.report is None or name not in records_of:
+            continue
+        own = (summary if name == INVENTORY_COLLECTOR.name else summary["collectors"][name])
+        found += collector.report(dict(records_of[name]), dict(own), contexts[name])
+    return [*found, coverage_section(coverage), run_section(summary, errors), trends_section(trend_points)]
+
+
+def title(config: Mapping[str, Any]) -> str:
+    owners = [o if isinstance(o, str) else o["name"] for o in config.get("orgs", [])]
+    owners += list(config.get("repos", []))
+    shown = ", ".join(owners[:6]) + (f" and {len(owners) - 6} more" if len(owners) > 6 else "")
+    return f"GitHub statistics: {shown}" if shown else "GitHub statistics"
+
+
+def write_report(store: ObjectStore, key: str, summary: Mapping[str, Any],
+                 records_of: Mapping[str, Mapping[str, Record]], contexts: Mapping[str, SummaryContext],
+                 coverage: Sequence[Mapping[str, Any]], errors: Mapping[str, Any]) -> None:
+    """Add the run to the trend index, render the report to `key`, and move latest/report.html to
+    it unless a newer run's report is there."""
+    point = trend.point(summary)
+    index = trend.with_point(store.get_json(names.TREND_KEY), point)
+    store.put_json(names.TREND_KEY, index)
+    html = render(title=title(summary["config"]), run=summary,
+                  sections=sections(summary, records_of, contexts, coverage, errors, trend.of_collection(index, point)))
+    store.put_text(key, html, CONTENT_TYPE)
+    pointer = store.get_json(names.LATEST_REPORT_RUN_KEY)
+    if pointer is None or str(pointer.get("started_at", "")) <= summary["started_at"]:
+        store.put_text(names.LATEST_REPORT_KEY, html, CONTENT_TYPE)
+        store.put_json(names.LATEST_REPORT_RUN_KEY, {"run_id": summary["run_id"], "started_at": summary["started_at"]})
