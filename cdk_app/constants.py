@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ghstats.github.endpoints import GITHUB_COM_API
 from ghstats.names import STACK_NAME
@@ -113,3 +115,79 @@ LOG_RETENTION = {
     365: "ONE_YEAR", 400: "THIRTEEN_MONTHS", 545: "EIGHTEEN_MONTHS", 731: "TWO_YEARS", 1827: "FIVE_YEARS",
     3653: "TEN_YEARS",
 }
+
+# -- Athena: a Glue database with one table per dataset, and a workgroup -------------------------
+ATHENA_DATABASE = "ghstats"  # the default stack's Glue database (another stack's: athena_names)
+ATHENA_WORKGROUP = "ghstats"  # the default stack's Athena workgroup
+ATHENA_RESULTS_PREFIX = "athena-results/"  # in the data bucket: the workgroup's query results
+ATHENA_RESULTS_DAYS = 30  # a query result is kept this long (lifecycle rule ExpireAthenaResults)
+OUTPUT_ATHENA_DATABASE = "AthenaDatabase"
+OUTPUT_ATHENA_WORKGROUP = "AthenaWorkGroup"
+DATASET_PARTITION = "dt"  # datasets/<dir>/dt=YYYY-MM-DD/: projected, never crawled or added
+PARTITION_FORMAT = "yyyy-MM-dd"
+PARTITION_START = "2024-01-01"  # the first day the partition projection knows (it ends today, NOW)
+JSON_SERDE = "org.openx.data.jsonserde.JsonSerDe"
+TEXT_INPUT_FORMAT = "org.apache.hadoop.mapred.TextInputFormat"
+TEXT_OUTPUT_FORMAT = "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat"
+# What the engine adds to each line of a dataset besides the collector's record fields:
+# every line its run (ghstats.collect.aggregate.dataset_lines, ghstats.collect.history);
+RUN_COLUMNS = {"run_id": "string"}
+# a History's row also when the run that wrote it started (the latest-started run's row wins).
+HISTORY_COLUMNS = {"run_started_at": "string"}
+
+
+def athena_names(stack_name: str) -> tuple[str, str]:
+    """(Glue database, Athena workgroup) of a stack: ghstats and ghstats for the default stack.
+    Both are unique in an account and region, so another stack's (several stacks in one account)
+    are named after it: the database in Glue's alphabet (lower case, `_` for `-`), the workgroup
+    as the stack."""
+    if stack_name == STACK_NAME:
+        return ATHENA_DATABASE, ATHENA_WORKGROUP
+    return stack_name.lower().replace("-", "_"), stack_name
+
+
+@dataclass(frozen=True)
+class DatasetTable:
+    """One dataset as an Athena table: its name, its folder in the bucket, its columns."""
+
+    name: str  # the dataset's folder name: repositories (repository_stats), else the collector's name
+    collector: str
+    prefix: str  # datasets/<dir>/ (its partitions are <prefix>dt=YYYY-MM-DD/)
+    columns: dict[str, str]  # name -> Athena (Hive) type, without the partition column
+
+
+def _dataset_prefix(collector: Any) -> str:
+    """The folder of a collector's dataset, from the very keys the engine writes its objects under."""
+    from ghstats import names
+    from ghstats.collectors import INVENTORY_COLLECTOR
+
+    day = "2000-01-01"
+    if collector.history is not None:
+        key = names.history_dataset_key(collector.name, day, "owner")
+    elif collector.name == INVENTORY_COLLECTOR.name:
+        key = names.dataset_key(day, "run")
+    else:
+        key = names.collector_dataset_key(collector.name, day, "run")
+    prefix, found, _ = key.partition(f"{DATASET_PARTITION}={day}/")
+    assert found and prefix.startswith("datasets/") and prefix.endswith("/"), key
+    return prefix
+
+
+def dataset_tables() -> list[DatasetTable]:
+    """One table per collector of the registry, in registry order, with the columns its
+    declaration (Collector.dataset_columns) and the engine's run columns give."""
+    from ghstats.collectors import REGISTRY
+
+    tables = []
+    for collector in REGISTRY.values():
+        if not collector.dataset_columns:
+            raise ValueError(f"collector {collector.name} declares no dataset_columns: its Athena table needs its "
+                             f"fields and their types (functions/ghstats/collectors/{collector.name}/columns.py)")
+        extra = {**RUN_COLUMNS, **(HISTORY_COLUMNS if collector.history is not None else {})}
+        clash = sorted((set(collector.dataset_columns) & set(extra)) | ({DATASET_PARTITION} & set(collector.dataset_columns)))
+        if clash:
+            raise ValueError(f"collector {collector.name} declares {', '.join(clash)}: the engine's (or the partition's) name")
+        prefix = _dataset_prefix(collector)
+        tables.append(DatasetTable(prefix.removeprefix("datasets/").strip("/"), collector.name, prefix,
+                                   {**collector.dataset_columns, **extra}))
+    return tables

@@ -8,11 +8,13 @@ from pathlib import Path
 
 import aws_cdk as cdk
 from aws_cdk import (
+    aws_athena as athena,
     aws_cloudwatch as cloudwatch,
     aws_cloudwatch_actions as cw_actions,
     aws_dynamodb as dynamodb,
     aws_events as events,
     aws_events_targets as targets,
+    aws_glue as glue,
     aws_iam as iam,
     aws_kms as kms,
     aws_lambda as lambda_,
@@ -40,6 +42,7 @@ class GhStatsStack(cdk.Stack):
         super().__init__(scope, construct_id, **kwargs)
         self.settings = Settings.from_context(self)
         self.bucket = self._build_bucket()
+        self.athena_database, self.athena_tables, self.workgroup = self._build_athena()
         self.table = self._build_ledger()
         self.secret = self._build_secret()
         self.functions = self._build_functions()
@@ -84,6 +87,10 @@ class GhStatsStack(cdk.Stack):
                     id="ExpireBatchObjects", tag_filters={key: value},
                     expiration=cdk.Duration.days(self.settings.batch_object_retention_days),
                 ),
+                s3.LifecycleRule(  # the Athena workgroup's query results
+                    id="ExpireAthenaResults", prefix=c.ATHENA_RESULTS_PREFIX,
+                    expiration=cdk.Duration.days(c.ATHENA_RESULTS_DAYS),
+                ),
                 s3.LifecycleRule(
                     id="ExpireNoncurrentVersions",
                     noncurrent_version_expiration=cdk.Duration.days(c.NONCURRENT_VERSION_DAYS),
@@ -91,6 +98,58 @@ class GhStatsStack(cdk.Stack):
                 ),
             ],
         )
+
+    def _build_athena(self) -> tuple[glue.CfnDatabase, dict[str, glue.CfnTable], athena.CfnWorkGroup]:
+        """A Glue database with one table per dataset, its partitions projected (no crawler, no
+        partitions to add: a day's folder is queryable once written), and a workgroup whose results
+        go to the data bucket. Metadata only: the data stays in the bucket whatever happens to them."""
+        database_name, workgroup_name = c.athena_names(self.stack_name)
+        database = glue.CfnDatabase(
+            self, "GlueDatabase", catalog_id=self.account,
+            database_input=glue.CfnDatabase.DatabaseInputProperty(
+                name=database_name, description=f"ghstats datasets of the {self.stack_name} stack's bucket"))
+        bucket = f"s3://{self.bucket.bucket_name}/"
+        tables = {}
+        for table in c.dataset_tables():
+            location = f"{bucket}{table.prefix}"
+            construct_id = "".join(part.capitalize() for part in table.name.split("_")) + "Table"
+            tables[table.name] = glue.CfnTable(
+                self, construct_id, catalog_id=self.account, database_name=database.ref,
+                table_input=glue.CfnTable.TableInputProperty(
+                    name=table.name, table_type="EXTERNAL_TABLE",
+                    description=f"{table.collector}: JSON Lines under {table.prefix}{c.DATASET_PARTITION}=YYYY-MM-DD/",
+                    parameters={
+                        "EXTERNAL": "TRUE", "classification": "json",
+                        "projection.enabled": "true",
+                        f"projection.{c.DATASET_PARTITION}.type": "date",
+                        f"projection.{c.DATASET_PARTITION}.format": c.PARTITION_FORMAT,
+                        f"projection.{c.DATASET_PARTITION}.range": f"{c.PARTITION_START},NOW",
+                        f"projection.{c.DATASET_PARTITION}.interval": "1",
+                        f"projection.{c.DATASET_PARTITION}.interval.unit": "DAYS",
+                        "storage.location.template": f"{location}{c.DATASET_PARTITION}=${{{c.DATASET_PARTITION}}}/",
+                    },
+                    partition_keys=[glue.CfnTable.ColumnProperty(name=c.DATASET_PARTITION, type="string")],
+                    storage_descriptor=glue.CfnTable.StorageDescriptorProperty(
+                        location=location, input_format=c.TEXT_INPUT_FORMAT, output_format=c.TEXT_OUTPUT_FORMAT,
+                        columns=[glue.CfnTable.ColumnProperty(name=name, type=kind) for name, kind in table.columns.items()],
+                        serde_info=glue.CfnTable.SerdeInfoProperty(serialization_library=c.JSON_SERDE),
+                    ),
+                ),
+            )
+        workgroup = athena.CfnWorkGroup(
+            self, "QueryWorkGroup", name=workgroup_name, state="ENABLED",
+            description=f"Queries over the {self.stack_name} stack's datasets (Glue database {database_name})",
+            recursive_delete_option=True,  # deleting the stack deletes it with its saved queries
+            work_group_configuration=athena.CfnWorkGroup.WorkGroupConfigurationProperty(
+                enforce_work_group_configuration=True,  # a client cannot send results elsewhere or unencrypted
+                publish_cloud_watch_metrics_enabled=True,
+                result_configuration=athena.CfnWorkGroup.ResultConfigurationProperty(
+                    output_location=f"{bucket}{c.ATHENA_RESULTS_PREFIX}",
+                    encryption_configuration=athena.CfnWorkGroup.EncryptionConfigurationProperty(encryption_option="SSE_S3"),
+                ),
+            ),
+        )
+        return database, tables, workgroup
 
     def _build_ledger(self) -> dynamodb.Table:
         table = dynamodb.Table(
@@ -369,3 +428,5 @@ class GhStatsStack(cdk.Stack):
         cdk.CfnOutput(self, c.OUTPUT_TABLE, value=self.table.table_name)
         cdk.CfnOutput(self, c.OUTPUT_STATE_MACHINE, value=self.state_machine.state_machine_arn)
         cdk.CfnOutput(self, c.OUTPUT_SECRET, value=self.secret.secret_name)
+        cdk.CfnOutput(self, c.OUTPUT_ATHENA_DATABASE, value=self.athena_database.ref)
+        cdk.CfnOutput(self, c.OUTPUT_ATHENA_WORKGROUP, value=self.workgroup.ref)

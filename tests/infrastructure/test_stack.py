@@ -414,6 +414,92 @@ def test_data_bucket_keeps_overwritten_objects_for_a_while(synthesized, template
     assert rule["ExpiredObjectDeleteMarker"] is True
 
 
+def rendered(value, refs):
+    """A CloudFormation string with its Fn::Join and Refs filled in (refs: logical id -> text)."""
+    if isinstance(value, str):
+        return value
+    if "Ref" in value:
+        return refs[value["Ref"]]
+    separator, parts = value["Fn::Join"]
+    return separator.join(rendered(part, refs) for part in parts)
+
+
+def athena_resources(synthesized, template):
+    stack = synthesized[0]
+    refs = {logical_id(synthesized, stack.bucket): "BUCKET"}
+    [(database_id, database)] = resources(template, "AWS::Glue::Database").items()
+    [workgroup] = resources(template, "AWS::Athena::WorkGroup").values()
+    tables = {t["Properties"]["TableInput"]["Name"]: t["Properties"] for t in resources(template, "AWS::Glue::Table").values()}
+    return refs, database_id, database["Properties"], workgroup["Properties"], tables
+
+
+def test_a_glue_database_holds_one_table_per_dataset_with_its_partitions_projected(synthesized, template):
+    from ghstats.collectors import INVENTORY_COLLECTOR, REGISTRY
+
+    refs, database_id, database, _, tables = athena_resources(synthesized, template)
+    assert database["CatalogId"] == {"Ref": "AWS::AccountId"}
+    assert database["DatabaseInput"]["Name"] == "ghstats_test"  # named after the stack (-> Glue's alphabet)
+    expected = {("repositories" if name == INVENTORY_COLLECTOR.name else name): collector
+                for name, collector in REGISTRY.items()}
+    assert set(tables) == set(expected) and len(resources(template, "AWS::Glue::Table")) == len(REGISTRY)
+    for name, collector in expected.items():
+        table, where = tables[name], f"s3://BUCKET/datasets/{name}/"
+        assert table["DatabaseName"] == {"Ref": database_id} and table["CatalogId"] == {"Ref": "AWS::AccountId"}
+        table_input = table["TableInput"]
+        assert table_input["TableType"] == "EXTERNAL_TABLE"
+        assert table_input["PartitionKeys"] == [{"Name": "dt", "Type": "string"}]
+        parameters = {key: rendered(value, refs) for key, value in table_input["Parameters"].items()}
+        assert parameters == {
+            "EXTERNAL": "TRUE", "classification": "json",
+            "projection.enabled": "true", "projection.dt.type": "date", "projection.dt.format": "yyyy-MM-dd",
+            "projection.dt.range": "2024-01-01,NOW", "projection.dt.interval": "1", "projection.dt.interval.unit": "DAYS",
+            "storage.location.template": where + "dt=${dt}/",
+        }
+        storage = table_input["StorageDescriptor"]
+        assert rendered(storage["Location"], refs) == where
+        assert storage["SerdeInfo"] == {"SerializationLibrary": "org.openx.data.jsonserde.JsonSerDe"}
+        assert storage["InputFormat"] == "org.apache.hadoop.mapred.TextInputFormat"
+        assert storage["OutputFormat"] == "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat"
+        # the collector's declared fields, then the run's id (and a History row's run start) the engine adds
+        engine = [("run_id", "string")] + ([("run_started_at", "string")] if collector.history is not None else [])
+        assert [(col["Name"], col["Type"]) for col in storage["Columns"]] == [*collector.dataset_columns.items(), *engine]
+    assert dict((col["Name"], col["Type"]) for col in tables["repositories"]["TableInput"]["StorageDescriptor"]["Columns"])[
+        "topics"] == "array<string>"
+
+
+def test_the_athena_workgroup_keeps_encrypted_results_in_the_bucket_for_30_days(synthesized, template):
+    refs, _, _, workgroup, _ = athena_resources(synthesized, template)
+    assert workgroup["Name"] == STACK and workgroup["State"] == "ENABLED" and workgroup["RecursiveDeleteOption"] is True
+    configuration = workgroup["WorkGroupConfiguration"]
+    assert configuration["EnforceWorkGroupConfiguration"] is True  # no client may send results elsewhere
+    assert configuration["PublishCloudWatchMetricsEnabled"] is True
+    results = configuration["ResultConfiguration"]
+    assert rendered(results["OutputLocation"], refs) == "s3://BUCKET/athena-results/"
+    assert results["EncryptionConfiguration"] == {"EncryptionOption": "SSE_S3"}
+    bucket = template.to_json()["Resources"][logical_id(synthesized, synthesized[0].bucket)]["Properties"]
+    [rule] = [r for r in bucket["LifecycleConfiguration"]["Rules"] if r.get("Prefix") == "athena-results/"]
+    assert rule == {"Id": "ExpireAthenaResults", "Prefix": "athena-results/", "ExpirationInDays": 30, "Status": "Enabled"}
+    # no other rule expires current objects under a prefix: the datasets stay
+    assert [r["Id"] for r in bucket["LifecycleConfiguration"]["Rules"] if "ExpirationInDays" in r and "TagFilters" not in r] == [
+        "ExpireAthenaResults"]
+
+
+def test_the_default_stack_names_its_database_and_workgroup_ghstats(destroyable):
+    _, template = destroyable
+    [database] = resources(template, "AWS::Glue::Database").values()
+    [workgroup] = resources(template, "AWS::Athena::WorkGroup").values()
+    assert database["Properties"]["DatabaseInput"]["Name"] == c.ATHENA_DATABASE == "ghstats"
+    assert workgroup["Properties"]["Name"] == c.ATHENA_WORKGROUP == "ghstats"
+
+
+def test_outputs_name_the_athena_database_and_workgroup(synthesized, template):
+    _, database_id, _, _, _ = athena_resources(synthesized, template)
+    [workgroup_id] = resources(template, "AWS::Athena::WorkGroup")
+    outputs = template.to_json()["Outputs"]
+    assert outputs[c.OUTPUT_ATHENA_DATABASE]["Value"] == {"Ref": database_id}  # a Glue database's Ref is its name
+    assert outputs[c.OUTPUT_ATHENA_WORKGROUP]["Value"] == {"Ref": workgroup_id}  # so is a workgroup's
+
+
 def test_state_machine_logs_to_a_vended_logs_group_named_after_the_stack(synthesized, template):
     [machine] = resources(template, "AWS::StepFunctions::StateMachine").values()
     [destination] = machine["Properties"]["LoggingConfiguration"]["Destinations"]

@@ -128,6 +128,11 @@ class Collector:
     skip_archived: str | None = None
     # records merged across runs into one row per (repository, day) instead of a per-run dataset
     history: "History | None" = None
+    # the fields of its dataset's lines (datasets/<dir>/dt=…/, one Athena table of the stack), in
+    # record order: name -> Athena (Hive) type: string, bigint, double, boolean, array<string>,
+    # struct<name:type,…>. Without the fields the engine adds to every line (run_id; a History's
+    # run_started_at): cdk_app.constants.dataset_tables adds those.
+    dataset_columns: Mapping[str, str] = field(default_factory=dict)
 
     def walk(self) -> tuple[RestList, ...]:
         """The organisation-level lists this collector walks first (their `then` lists follow)."""

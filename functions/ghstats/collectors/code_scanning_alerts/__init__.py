@@ -3,6 +3,7 @@ dismissed and fixed, one paged REST walk (`GET /orgs/{org}/code-scanning/alerts`
 
 from ghstats.collectors.alert_report import alert_section
 from ghstats.collectors.alert_summary import summarise_alerts
+from ghstats.collectors.code_scanning_alerts.columns import DATASET_COLUMNS
 from ghstats.collectors.code_scanning_alerts.record import SCHEMA_VERSION, alert_record
 from ghstats.collectors.unit import Collector, Permissions
 
@@ -21,4 +22,5 @@ COLLECTOR = Collector(
     rest_path="orgs/{org}/code-scanning/alerts",
     rest_params={"per_page": 100},
     item_record=alert_record,
+    dataset_columns=DATASET_COLUMNS,
 )

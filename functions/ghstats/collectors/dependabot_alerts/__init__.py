@@ -3,6 +3,7 @@
 
 from ghstats.collectors.alert_report import alert_section
 from ghstats.collectors.alert_summary import summarise_alerts
+from ghstats.collectors.dependabot_alerts.columns import DATASET_COLUMNS
 from ghstats.collectors.dependabot_alerts.record import SCHEMA_VERSION, alert_record
 from ghstats.collectors.unit import Collector, Permissions
 
@@ -21,4 +22,5 @@ COLLECTOR = Collector(
     rest_path="orgs/{org}/dependabot/alerts",
     rest_params={"per_page": 100},  # every state (no `state` filter): open, fixed, dismissed, auto_dismissed
     item_record=alert_record,
+    dataset_columns=DATASET_COLUMNS,
 )

@@ -3,6 +3,7 @@ credential is an org owner, whether two-factor authentication is off. Three page
 org (`GET /orgs/{org}/members?role=admin`, `?role=member`, `?filter=2fa_disabled`): 1 request per
 100 members, plus 1 per 100 members without 2FA."""
 
+from ghstats.collectors.members.columns import DATASET_COLUMNS
 from ghstats.collectors.members.record import (SCHEMA_VERSION, TWO_FACTOR_LIST, complete, member_records,
                                                owner_records, two_factor_records)
 from ghstats.collectors.members.summary import NAME, summarise_members
@@ -30,4 +31,5 @@ COLLECTOR = Collector(
                  optional=True),
     ),
     complete=complete,
+    dataset_columns=DATASET_COLUMNS,
 )

@@ -4,6 +4,7 @@ REST: 1 request per 100 outside collaborators, plus 1 per repository (`/repos/{o
 ?affiliation=direct`, needs push access; a repository the credential may not read ends in coverage).
 Off by default: 1,000 repositories cost 1,000 REST requests of the hourly 5,000."""
 
+from ghstats.collectors.outside_collaborators.columns import DATASET_COLUMNS
 from ghstats.collectors.outside_collaborators.record import (REPOSITORY_LIST, SCHEMA_VERSION, collaborator_records,
                                                              complete, outside_records)
 from ghstats.collectors.outside_collaborators.summary import NAME, summarise_outside_collaborators
@@ -29,4 +30,5 @@ COLLECTOR = Collector(
                  {"affiliation": "direct", "per_page": 100}, per_repository=True, optional=True),
     ),
     complete=complete,
+    dataset_columns=DATASET_COLUMNS,
 )

@@ -7,6 +7,7 @@ with both on, a batch of 50 costs 7 points instead of 4 (README, "Collectors").
 
 from pathlib import Path
 
+from ghstats.collectors.repository_policy.columns import DATASET_COLUMNS
 from ghstats.collectors.repository_policy.record import SCHEMA_VERSION, policy_record
 from ghstats.collectors.repository_policy.summary import summarise
 from ghstats.collectors.repository_policy.verdict import PolicyOptions, verdict
@@ -41,4 +42,5 @@ COLLECTOR = Collector(
         fine_grained=("metadata: read", "contents: read", "administration: read (branch protection, rulesets)"),
         github_app=("metadata: read", "contents: read", "administration: read (branch protection, rulesets)"),
     ),
+    dataset_columns=DATASET_COLUMNS,
 )

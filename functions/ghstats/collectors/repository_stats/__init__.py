@@ -7,6 +7,7 @@ historical names: runs/<id>/repositories.json, latest/repositories.json, dataset
 
 from pathlib import Path
 
+from ghstats.collectors.repository_stats.columns import DATASET_COLUMNS
 from ghstats.collectors.repository_stats.record import SCHEMA_VERSION, repository_record
 from ghstats.collectors.repository_stats.report import sections
 from ghstats.collectors.repository_stats.summary import summarise
@@ -27,4 +28,5 @@ COLLECTOR = Collector(
         fine_grained=("metadata: read", "issues: read", "pull_requests: read"),
         github_app=("metadata: read", "issues: read", "pull_requests: read"),
     ),
+    dataset_columns=DATASET_COLUMNS,
 )

@@ -4,6 +4,7 @@ each alert is never kept (record.py)."""
 
 from ghstats.collectors.alert_report import alert_section
 from ghstats.collectors.alert_summary import summarise_alerts
+from ghstats.collectors.secret_scanning_alerts.columns import DATASET_COLUMNS
 from ghstats.collectors.secret_scanning_alerts.record import SCHEMA_VERSION, alert_record
 from ghstats.collectors.unit import Collector, Permissions
 
@@ -22,4 +23,5 @@ COLLECTOR = Collector(
     rest_path="orgs/{org}/secret-scanning/alerts",
     rest_params={"per_page": 100},
     item_record=alert_record,
+    dataset_columns=DATASET_COLUMNS,
 )

@@ -8,6 +8,7 @@ an answer unchanged since the last run is a free 304). Off by default: 1,000 rep
 still say what is exposed).
 """
 
+from ghstats.collectors.security_settings.columns import DATASET_COLUMNS
 from ghstats.collectors.security_settings.record import SCHEMA_VERSION, repository_record
 from ghstats.collectors.security_settings.summary import NAME, summarise_security_settings
 from ghstats.collectors.security_settings import report
@@ -30,4 +31,5 @@ COLLECTOR = Collector(
         RestList("repository", "repos/{repository}", repository_record, per_repository=True, optional=True,
                  single_object=True, conditional=True),
     ),
+    dataset_columns=DATASET_COLUMNS,
 )

@@ -2,6 +2,7 @@
 maintainers, and the repositories it may access with the permission. REST: 1 request per 100
 teams, plus 3 per team (members, maintainers, repositories; 1 more per further 100 of each)."""
 
+from ghstats.collectors.teams.columns import DATASET_COLUMNS
 from ghstats.collectors.teams.record import (SCHEMA_VERSION, complete, maintainer_records, member_records,
                                              repository_records, team_of, team_records)
 from ghstats.collectors.teams.summary import NAME, summarise_teams
@@ -31,4 +32,5 @@ COLLECTOR = Collector(
     rest_lists=(RestList("teams", "orgs/{org}/teams", team_records, {"per_page": 100}, then=TEAM_LISTS,
                          then_vars=team_of),),
     complete=complete,
+    dataset_columns=DATASET_COLUMNS,
 )

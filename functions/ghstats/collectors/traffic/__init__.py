@@ -9,6 +9,7 @@ Not on GitHub Enterprise Server. Off by default: it spends the REST budget (1,00
 4,000 of a token's 5,000 requests an hour), and a traffic-only daily schedule is its usual home.
 """
 
+from ghstats.collectors.traffic.columns import DATASET_COLUMNS
 from ghstats.collectors.traffic.record import (CLONES_LIST, PATHS_LIST, REFERRERS_LIST, SCHEMA_VERSION, VIEWS_LIST,
                                                clone_records, complete, day_of, path_records, referrer_records,
                                                view_records)
@@ -43,4 +44,5 @@ COLLECTOR = Collector(
     complete=complete,
     skip_archived="archived: GitHub keeps no traffic a credential may read (no push access to an archived repository)",
     history=History(day=day_of),
+    dataset_columns=DATASET_COLUMNS,
 )
