@@ -111,3 +111,41 @@ def status(args: argparse.Namespace, session: Any = None) -> int:
     runs = ledger.last_runs(args.limit, org=getattr(args, "org", None))
     print(report.table(report.RUN_HEADERS, [report.run_line(r) for r in runs]))
     return 0
+
+
+OUTPUT_BUCKET = "BucketName"
+MAX_URL_EXPIRY_S = 7 * 24 * 3600  # S3's limit for a presigned URL signed with long-term credentials
+
+
+def report_file(args: argparse.Namespace, session: Any = None) -> int:
+    """The run's report from the bucket: downloaded to --dest, or a presigned URL (--url)."""
+    from ghstats_cli.errors import UserError
+
+    session = session or _session(args)
+    bucket = args.bucket or (stack_outputs(session.client("cloudformation"), args.stack).get(OUTPUT_BUCKET)
+                             if args.stack else None)
+    if not bucket:
+        raise UserError(f"the stack {args.stack} has no {OUTPUT_BUCKET} output: pass --bucket NAME")
+    key = names.report_key(args.run_id) if args.run_id else names.LATEST_REPORT_KEY
+    from botocore.config import Config
+
+    s3 = session.client("s3", config=Config(signature_version="s3v4"))  # every region accepts SigV4 URLs
+    if not 1 <= args.expires <= MAX_URL_EXPIRY_S:
+        raise UserError(f"--expires {args.expires}: give 1 to {MAX_URL_EXPIRY_S} seconds (S3's limit is 7 days)")
+    try:
+        s3.head_object(Bucket=bucket, Key=key)
+    except s3.exceptions.ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") not in ("404", "NoSuchKey", "NotFound"):
+            raise
+        which = f"run {args.run_id}" if args.run_id else "any run"
+        raise UserError(f"s3://{bucket}/{key}: no report of {which} (a run writes it when it finishes; "
+                        "`ghstats status --stack ...` lists the runs)") from None
+    if args.url:
+        print(s3.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": key,
+                                                              "ResponseContentType": "text/html; charset=utf-8"},
+                                        ExpiresIn=args.expires))
+        return 0
+    dest = args.dest or f"report-{args.run_id or 'latest'}.html"
+    s3.download_file(bucket, key, str(dest))
+    print(f"report of {args.run_id or 'the latest run'}: {dest}")
+    return 0

@@ -5,6 +5,7 @@
   ghstats status [RUN_ID]           one run in detail, or the last runs
   ghstats start --stack ghstats     start a collection in the deployed stack (cdk.json's config
                                     unless --config, --org or --repo say otherwise)
+  ghstats report [RUN_ID]           where the run's HTML report is (--stack: download it, or --url)
 """
 
 from __future__ import annotations
@@ -104,8 +105,15 @@ def _print_outcome(outcome: Any, summary: dict[str, Any] | None, out_dir: Path, 
           f"{api['points_used']} rate-limit points; {summary['duration_s']:.1f} s")
     print(f"files: {(out_dir / 's3' / 'runs' / outcome.run_id).resolve()}/ (repositories.json, errors.json, summary.json)")
     print(f"ledger: {(out_dir / 'ledger' / (outcome.run_id + '.json')).resolve()}")
+
     print(f"look it up: ghstats status {outcome.run_id}")
     return 0
+
+
+def _print_report_path(out_dir: Path, run_id: str) -> None:
+    path = out_dir / "s3" / "runs" / run_id / "report.html"
+    if path.is_file():
+        print(f"report: {path.resolve()}\n  open it in a browser, or: ghstats report {run_id} --open --data {out_dir}")
 
 
 def _demo_orgs(text: str) -> dict[str, int]:
@@ -156,6 +164,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             for problem in problems[:20]:
                 print("  " + problem)
             code = code or (1 if problems else 0)
+            _print_report_path(args.out, outcome.run_id)
         return code
 
 
@@ -230,7 +239,9 @@ def cmd_run(args: argparse.Namespace) -> int:
               f"{earlier.batches_total - earlier.batches_stored}", file=sys.stderr)
     outcome, summary = collect_locally(config, {"GITHUB_TOKEN": os.environ["GITHUB_TOKEN"]}, args.out,
                                        name=args.run_id)
-    return _print_outcome(outcome, summary, args.out, resumable=True)
+    code = _print_outcome(outcome, summary, args.out, resumable=True)
+    _print_report_path(args.out, outcome.run_id)
+    return code
 
 
 def _deployed(call: Any, args: argparse.Namespace) -> int:
@@ -264,6 +275,33 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(f"run {args.run_id} is not in {args.data.resolve()}", file=sys.stderr)
         return 1
     print(report.table(report.RUN_HEADERS, [report.run_line(i["run"]) for i in runs[: args.limit]]))
+    return 0
+
+
+def local_report(data_dir: Path, run_id: str | None) -> Path:
+    """The report of a run of `data_dir` (the newest run's without a run id)."""
+    from ghstats import names
+
+    path = data_dir / "s3" / (names.report_key(run_id) if run_id else names.LATEST_REPORT_KEY)
+    if not path.is_file():
+        runs = [items["run"]["run_id"] for items in exported_runs(data_dir)]
+        which = f"run {run_id}" if run_id else "any run"
+        hint = f"runs there: {', '.join(runs[:5])}" if runs else "run `make demo` or `ghstats run` first"
+        raise UserError(f"no report of {which} in {data_dir.resolve()} ({hint})")
+    return path.resolve()
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    if args.stack or args.bucket:
+        from ghstats_cli import deployed
+
+        return _deployed(deployed.report_file, args)
+    path = local_report(args.data, args.run_id)
+    print(path)
+    if args.open:
+        import webbrowser
+
+        webbrowser.open(path.as_uri())
     return 0
 
 
@@ -312,6 +350,21 @@ def parser() -> argparse.ArgumentParser:
     status.add_argument("--table", help="ledger table name (instead of --stack)")
     status.add_argument("--region")
     status.set_defaults(func=cmd_status)
+
+    show = sub.add_parser("report", help="the run's HTML report: its path, or from the deployed stack",
+                          description="The run's HTML report (the newest run's without RUN_ID). Locally: its path "
+                                      "in --data (--open: in the browser). Deployed (--stack or --bucket): downloaded "
+                                      "to --dest, or a presigned URL with --url.")
+    show.add_argument("run_id", nargs="?")
+    show.add_argument("--data", type=Path, default=DEFAULT_DATA_DIR, help=f"folder of local runs (default {DEFAULT_DATA_DIR})")
+    show.add_argument("--open", action="store_true", help="open it in the default browser (local)")
+    show.add_argument("--stack", help="deployed stack name (its BucketName output)")
+    show.add_argument("--bucket", help="data bucket name (instead of --stack)")
+    show.add_argument("--region")
+    show.add_argument("--url", action="store_true", help="print a presigned URL instead of downloading")
+    show.add_argument("--expires", type=int, default=3600, help="the URL's lifetime in seconds (default 3600)")
+    show.add_argument("--dest", help="where to download it (default report-<RUN_ID|latest>.html)")
+    show.set_defaults(func=cmd_report)
 
     start = sub.add_parser("start", help="start a collection in the deployed stack",
                            description="Start a collection in the deployed stack. Without --config, --org or --repo "

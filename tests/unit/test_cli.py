@@ -393,3 +393,32 @@ def test_a_local_run_that_cannot_reach_github_names_the_url(tmp_path, monkeypatc
     assert (f"error: GitHubServerError: request to http://127.0.0.1:{port}/graphql failed: ConnectionError; "
             "check api_url and that the host is reachable\n") in err
     assert "ghp_secret_value" not in err and "Traceback" not in err
+
+
+def test_report_prints_the_local_path_of_a_run_or_the_newest(tmp_path, capsys):
+    (tmp_path / "s3" / "runs" / "r1").mkdir(parents=True)
+    (tmp_path / "s3" / "latest").mkdir()
+    (tmp_path / "s3" / "runs" / "r1" / "report.html").write_text("<html>r1</html>")
+    (tmp_path / "s3" / "latest" / "report.html").write_text("<html>r1</html>")
+    assert main(["report", "r1", "--data", str(tmp_path)]) == 0
+    assert capsys.readouterr().out.strip() == str((tmp_path / "s3" / "runs" / "r1" / "report.html").resolve())
+    assert main(["report", "--data", str(tmp_path)]) == 0
+    assert capsys.readouterr().out.strip().endswith("latest/report.html")
+    assert main(["report", "r2", "--data", str(tmp_path)]) == 2
+    assert "no report of run r2" in capsys.readouterr().err
+
+
+def test_report_from_the_bucket_downloads_it_or_gives_a_presigned_url(aws, tmp_path, capsys):
+    session, _ = aws
+    s3 = session.client("s3")
+    s3.create_bucket(Bucket="data")
+    s3.put_object(Bucket="data", Key=names.report_key("r1"), Body=b"<html>r1</html>")
+    dest = tmp_path / "r1.html"
+    assert main(["report", "r1", "--bucket", "data", "--dest", str(dest)]) == 0
+    assert dest.read_text() == "<html>r1</html>"
+    assert main(["report", "r1", "--bucket", "data", "--url", "--expires", "600"]) == 0
+    url = capsys.readouterr().out.strip().splitlines()[-1]
+    assert "runs/r1/report.html" in url and "X-Amz-Expires=600" in url
+    assert main(["report", "--bucket", "data"]) == 2  # no latest report yet
+    assert "s3://data/latest/report.html: no report of any run" in capsys.readouterr().err
+    assert main(["report", "r1", "--bucket", "data", "--url", "--expires", "0"]) == 2
