@@ -333,7 +333,8 @@ class LocalAws:
     def import_latest(self, folder: Path) -> bool:
         """Load what a run reads of earlier runs: latest/ (the pointers Aggregate decides on, as
         latest/ only moves forward; each collector's copy, its "since the previous run"; the kept
-        histories) and state/ (the ETags of conditional asks). Not latest/repositories.json (large,
+        histories) and state/ (the ETags of conditional asks), and the outputs of each collection's
+        newest run (what the next run compares itself with). Not latest/repositories.json (large,
         and nothing reads it back)."""
         root = folder / "s3"
         if not (root / names.LATEST_RUN_KEY).is_file():
@@ -343,6 +344,13 @@ class LocalAws:
                 key = path.relative_to(root).as_posix()
                 if path.is_file() and key != names.LATEST_REPOSITORIES_KEY:
                     self.s3.put_object(Bucket=BUCKET, Key=key, Body=path.read_bytes(), ContentType=_content_type(key))
+        # the newest run of each collection: the next run's "since the previous run" reads its outputs
+        index = json.loads((root / names.TREND_KEY).read_text()) if (root / names.TREND_KEY).is_file() else {"runs": []}
+        newest = {point["collection"]: point["run_id"] for point in index["runs"]}
+        for run_id in sorted(set(newest.values())):
+            for path in sorted((root / names.run_prefix(run_id)).glob("*.json")):  # its outputs, not its work objects
+                key = path.relative_to(root).as_posix()
+                self.s3.put_object(Bucket=BUCKET, Key=key, Body=path.read_bytes(), ContentType=_content_type(key))
         return True
 
 

@@ -6,6 +6,7 @@
   ghstats start --stack ghstats     start a collection in the deployed stack (cdk.json's config
                                     unless --config, --org or --repo say otherwise)
   ghstats report [RUN_ID]           where the run's HTML report is (--stack: download it, or --url)
+  ghstats diff [RUN_A RUN_B]        what changed between two runs (default: the last two)
 """
 
 from __future__ import annotations
@@ -345,7 +346,7 @@ def parser() -> argparse.ArgumentParser:
     status.add_argument("run_id", nargs="?")
     status.add_argument("--limit", type=int, default=10)
     status.add_argument("--org", help="only runs that collected this org (deployed)")
-    status.add_argument("--data", type=Path, default=DEFAULT_DATA_DIR, help="folder of local runs")
+    status.add_argument("--data", "--out", dest="data", type=Path, default=DEFAULT_DATA_DIR, help="folder of local runs")
     status.add_argument("--stack", help="deployed stack name (reads its ledger table)")
     status.add_argument("--table", help="ledger table name (instead of --stack)")
     status.add_argument("--region")
@@ -356,7 +357,7 @@ def parser() -> argparse.ArgumentParser:
                                       "in --data (--open: in the browser). Deployed (--stack or --bucket): downloaded "
                                       "to --dest, or a presigned URL with --url.")
     show.add_argument("run_id", nargs="?")
-    show.add_argument("--data", type=Path, default=DEFAULT_DATA_DIR, help=f"folder of local runs (default {DEFAULT_DATA_DIR})")
+    show.add_argument("--data", "--out", dest="data", type=Path, default=DEFAULT_DATA_DIR, help=f"folder of local runs (default {DEFAULT_DATA_DIR})")
     show.add_argument("--open", action="store_true", help="open it in the default browser (local)")
     show.add_argument("--stack", help="deployed stack name (its BucketName output)")
     show.add_argument("--bucket", help="data bucket name (instead of --stack)")
@@ -365,6 +366,11 @@ def parser() -> argparse.ArgumentParser:
     show.add_argument("--expires", type=int, default=3600, help="the URL's lifetime in seconds (default 3600)")
     show.add_argument("--dest", help="where to download it (default report-<RUN_ID|latest>.html)")
     show.set_defaults(func=cmd_report)
+
+    from ghstats_cli.diff import add_parser as add_diff
+
+    add_diff(sub, DEFAULT_DATA_DIR)
+
 
     start = sub.add_parser("start", help="start a collection in the deployed stack",
                            description="Start a collection in the deployed stack. Without --config, --org or --repo "

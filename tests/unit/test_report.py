@@ -11,6 +11,7 @@ from ghstats.report import trend
 from ghstats.report.blocks import Chart, Figures, Section, Table
 from ghstats.report.render import render
 from ghstats.report.write import write_report
+from ghstats.run_diff import compare_with_previous
 from tests.report_html import read_report
 from tests.unit.test_aggregate import DictStore
 
@@ -62,10 +63,16 @@ def summary(run_id, started_at):
             "api": {"requests": 1, "listing_requests": 1, "batch_requests": 0, "points_used": 1}}
 
 
+def write(store, run_id, started_at):
+    """A run's report as Aggregate writes it: compared with the previous run, then rendered."""
+    done = summary(run_id, started_at)
+    write_report(store, f"runs/{run_id}/report.html", done, {}, {}, [], {}, compare_with_previous(store, done, {}))
+
+
 def test_latest_report_moves_only_forward():
     store = DictStore()
-    write_report(store, "runs/new/report.html", summary("new", "2026-01-02T00:00:00Z"), {}, {}, [], {})
-    write_report(store, "runs/old/report.html", summary("old", "2026-01-01T00:00:00Z"), {}, {}, [], {})  # a redrive
+    write(store, "new", "2026-01-02T00:00:00Z")
+    write(store, "old", "2026-01-01T00:00:00Z")  # a redrive
     assert "new" in store.objects["latest/report.html"] and store.objects["latest/report.run.json"]["run_id"] == "new"
     assert "old" in store.objects["runs/old/report.html"]
     assert [p["run_id"] for p in store.objects["latest/trend.json"]["runs"]] == ["old", "new"]

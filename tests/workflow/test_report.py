@@ -11,7 +11,7 @@ from tests.report_html import as_number, read_report
 
 from ghstats.collectors import REGISTRY
 
-ENGINE_SECTIONS = ["coverage", "run", "trends"]
+ENGINE_SECTIONS = ["changes", "coverage", "run", "trends"]
 REPOSITORY_SECTIONS = ["overview", "activity", "issues"]
 
 
@@ -87,3 +87,20 @@ def test_the_report_loads_nothing_from_anywhere(two_demo_runs):
     # the only absolute URLs are the SVG namespace pygal declares (a name, never fetched)
     assert set(re.findall(r"(?:src|href)=\"(https?:[^\"]*)", html)) == set()
     assert set(re.findall(r"https?://[^\s\"'<>]+", html)) <= {"http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"}
+
+
+def test_diff_compares_the_last_two_runs_as_the_second_runs_summary_counts(two_demo_runs, capsys):
+    from ghstats_cli.main import main
+
+    out, runs = two_demo_runs
+    assert main(["diff", "--data", str(out), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    since = load(out, runs[-1], "summary.json")["since_previous_run"]
+    assert (result["from"], result["to"]) == (runs[0], runs[1]) == (since["run_id"], runs[1])
+    assert result["counts"] == since["counts"] and result["counts"]["repository_stats"]["added"] > 0
+    assert main(["diff", runs[1], runs[0], "--data", str(out)]) == 0  # either way round, as text
+    text = capsys.readouterr().out
+    assert text.startswith(f"from run {runs[1]} to run {runs[0]}") and "repository_stats" in text
+    assert main(["diff", runs[0], "--data", str(out)]) == 2
+    assert main(["diff", "nope", runs[0], "--data", str(out)]) == 2
+    assert "run nope has no outputs" in capsys.readouterr().err

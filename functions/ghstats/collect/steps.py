@@ -14,6 +14,7 @@ from typing import Any, Callable
 
 from ghstats import limits, names
 from ghstats.report.write import write_report
+from ghstats.run_diff import compare_with_previous
 from ghstats.collect.aggregate import dataset_lines, merge_org_results, merge_results, output_keys, outputs_document
 from ghstats.collect.batch import BatchOutcome, collect_batch
 from ghstats.collect.history import merge_history
@@ -498,10 +499,12 @@ def aggregate(run_id: str, store: ObjectStore, now: Callable[[], float] = time.t
         _write_collector_outputs(store, keys, REGISTRY[name].schema_version, name, run_id, started_at, found,
                                  pointers[name])
     store.put_json(keys["coverage"], {"run_id": run_id, "entries": coverage})
-    store.put_json(keys["summary"], summary)
     records_of = {**({INVENTORY_COLLECTOR.name: inventory} if inventory is not None else {}), **by_collector}
+    comparison = compare_with_previous(store, summary, records_of)
+    summary["since_previous_run"] = comparison.summary()
+    store.put_json(keys["summary"], summary)
     write_report(store, keys["report"], summary, records_of, {INVENTORY_COLLECTOR.name: context, **contexts}, coverage,
-                 errors_document)
+                 errors_document, comparison)
     if inventory is not None:
         document = outputs_document(run_id, inventory, started_at, INVENTORY_COLLECTOR.schema_version)
         store.put_json(keys["repositories"], document)
@@ -518,4 +521,6 @@ def aggregate(run_id: str, store: ObjectStore, now: Callable[[], float] = time.t
         "rest_requests": rest_requests, "duration_s": duration, "output_keys": keys,
         # per collector: records, and coverage by status (the ledger keeps it; `ghstats status` shows it)
         "collectors": counts,
+        # since the previous run of the collection: counts per collector and kind (RunCompleted's detail)
+        "since_previous_run": summary["since_previous_run"],
     }

@@ -104,6 +104,9 @@ class Collector:
     # its sections of the run's report: (records, its summary section, context) -> sections
     # (figures, tables, charts as data: ghstats.report.blocks); None: no section
     report: Callable[[dict[str, Record], dict[str, Any], SummaryContext], list[Any]] | None = None
+    # what changed between two runs' records (before, after) -> kind -> changes (ghstats.collectors.diffs);
+    # None: no diff (e.g. traffic, whose days are kept, not replaced)
+    diff: Callable[[dict[str, Record], dict[str, Record]], dict[str, list[dict[str, Any]]]] | None = None
     # graphql_batch
     fragment_name: str | None = None
     fragment_file: Path | None = None

@@ -94,3 +94,32 @@ def trends_section(points: Sequence[Mapping[str, Any]]) -> Section:
                         [[p["run_id"], p["started_at"][:19], p.get("status"), p.get("repositories"), p.get("stars"),
                           p.get("open_issues"), p.get("open_pull_requests")] for p in reversed(points)]))
     return Section("trends", "Trends across runs", blocks, intro=f"The last {len(points)} runs of this collection.")
+
+
+def change_rows(changes: Mapping[str, Mapping[str, Sequence[Mapping[str, Any]]]]) -> list[list[Any]]:
+    """One row per change: collector, kind, what, detail (from -> to, or the rule, or the change)."""
+    rows = []
+    for name, kinds in changes.items():
+        for kind, items in kinds.items():
+            for item in items:
+                what = item.get("key") or f"{item.get('from')} → {item.get('to')}"
+                detail = (f"{item['from']} → {item['to']}" if "key" in item and "from" in item
+                          else item.get("rule") or item.get("severity") or "")
+                if "change" in item:
+                    detail = f"{detail} ({item['change']:+,})"
+                rows.append([name, kind.replace("_", " "), what, detail])
+    return rows
+
+
+def changes_section(previous: Mapping[str, Any] | None, changes: Mapping[str, Any]) -> Section:
+    if previous is None:
+        return Section("changes", "Since the previous run", [Figures({"earlier runs": 0})],
+                       intro="The first run of this collection: nothing to compare with.")
+    rows = change_rows(changes)
+    counted = [[name, kind.replace("_", " "), len(items)] for name, kinds in changes.items()
+               for kind, items in kinds.items() if not kind.endswith("_movers")]
+    return Section("changes", "Since the previous run", [
+        Table("Changes by collector", ["collector", "change", "count"], counted),
+        limited_table("Every change", ["collector", "change", "what", "detail"], rows, REPORT_MAX_ROWS),
+    ], intro=f"Compared with run {previous['run_id']} (started {previous['started_at'][:19].replace('T', ' ')} UTC); "
+             "movers: the repositories whose figures changed most. `ghstats diff` compares any two runs.")

@@ -8,10 +8,10 @@ from typing import Any, Mapping, Sequence
 from ghstats import names
 from ghstats.collectors import INVENTORY_COLLECTOR, REGISTRY
 from ghstats.collectors.unit import Record, SummaryContext
-from ghstats.report import trend
 from ghstats.report.blocks import Section
 from ghstats.report.render import render
-from ghstats.report.run_sections import coverage_section, run_section, trends_section
+from ghstats.report.run_sections import changes_section, coverage_section, run_section, trends_section
+from ghstats.run_diff import Comparison
 from ghstats.storage import ObjectStore
 
 CONTENT_TYPE = "text/html; charset=utf-8"
@@ -19,7 +19,7 @@ CONTENT_TYPE = "text/html; charset=utf-8"
 
 def sections(summary: Mapping[str, Any], records_of: Mapping[str, Mapping[str, Record]],
              contexts: Mapping[str, SummaryContext], coverage: Sequence[Mapping[str, Any]],
-             errors: Mapping[str, Any], trend_points: Sequence[Mapping[str, Any]]) -> list[Section]:
+             errors: Mapping[str, Any], comparison: Comparison) -> list[Section]:
     """Every section of the report: a collector that ran contributes its own (its `report`)."""
     found: list[Section] = []
     for name, collector in REGISTRY.items():
@@ -27,7 +27,8 @@ def sections(summary: Mapping[str, Any], records_of: Mapping[str, Mapping[str, R
             continue
         own = (summary if name == INVENTORY_COLLECTOR.name else summary["collectors"][name])
         found += collector.report(dict(records_of[name]), dict(own), contexts[name])
-    return [*found, coverage_section(coverage), run_section(summary, errors), trends_section(trend_points)]
+    return [*found, changes_section(comparison.previous, comparison.changes), coverage_section(coverage),
+            run_section(summary, errors), trends_section(comparison.trend_points)]
 
 
 def title(config: Mapping[str, Any]) -> str:
@@ -39,14 +40,10 @@ def title(config: Mapping[str, Any]) -> str:
 
 def write_report(store: ObjectStore, key: str, summary: Mapping[str, Any],
                  records_of: Mapping[str, Mapping[str, Record]], contexts: Mapping[str, SummaryContext],
-                 coverage: Sequence[Mapping[str, Any]], errors: Mapping[str, Any]) -> None:
-    """Add the run to the trend index, render the report to `key`, and move latest/report.html to
-    it unless a newer run's report is there."""
-    point = trend.point(summary)
-    index = trend.with_point(store.get_json(names.TREND_KEY), point)
-    store.put_json(names.TREND_KEY, index)
+                 coverage: Sequence[Mapping[str, Any]], errors: Mapping[str, Any], comparison: Comparison) -> None:
+    """Render the report to `key`, and move latest/report.html to it unless a newer run's report is there."""
     html = render(title=title(summary["config"]), run=summary,
-                  sections=sections(summary, records_of, contexts, coverage, errors, trend.of_collection(index, point)))
+                  sections=sections(summary, records_of, contexts, coverage, errors, comparison))
     store.put_text(key, html, CONTENT_TYPE)
     pointer = store.get_json(names.LATEST_REPORT_RUN_KEY)
     if pointer is None or str(pointer.get("started_at", "")) <= summary["started_at"]:

@@ -1,6 +1,7 @@
 """code_scanning_alerts: every code-scanning alert of an organisation (default branches), open,
 dismissed and fixed, one paged REST walk (`GET /orgs/{org}/code-scanning/alerts`, 100 a page)."""
 
+from ghstats.collectors.diffs import alert_changes
 from ghstats.collectors.alert_report import alert_section
 from ghstats.collectors.alert_summary import summarise_alerts
 from ghstats.collectors.code_scanning_alerts.columns import DATASET_COLUMNS
@@ -18,6 +19,7 @@ COLLECTOR = Collector(
         github_app=("security_events: read",),
     ),
     summarise=summarise_alerts,
+    diff=alert_changes,
     report=alert_section("Code scanning alerts"),
     rest_path="orgs/{org}/code-scanning/alerts",
     rest_params={"per_page": 100},

@@ -1,6 +1,7 @@
 """dependabot_alerts: every Dependabot alert of an organisation, all states, one paged REST walk
 (`GET /orgs/{org}/dependabot/alerts`, cursor paging, 100 a page: 1 request per 100 alerts)."""
 
+from ghstats.collectors.diffs import alert_changes
 from ghstats.collectors.alert_report import alert_section
 from ghstats.collectors.alert_summary import summarise_alerts
 from ghstats.collectors.dependabot_alerts.columns import DATASET_COLUMNS
@@ -18,6 +19,7 @@ COLLECTOR = Collector(
         github_app=("vulnerability_alerts: read",),
     ),
     summarise=summarise_alerts,
+    diff=alert_changes,
     report=alert_section("Dependabot alerts"),
     rest_path="orgs/{org}/dependabot/alerts",
     rest_params={"per_page": 100},  # every state (no `state` filter): open, fixed, dismissed, auto_dismissed

@@ -3,6 +3,7 @@ credential is an org owner, whether two-factor authentication is off. Three page
 org (`GET /orgs/{org}/members?role=admin`, `?role=member`, `?filter=2fa_disabled`): 1 request per
 100 members, plus 1 per 100 members without 2FA."""
 
+from ghstats.collectors.diffs import keyed_changes
 from ghstats.collectors.members.columns import DATASET_COLUMNS
 from ghstats.collectors.members.record import (SCHEMA_VERSION, TWO_FACTOR_LIST, complete, member_records,
                                                owner_records, two_factor_records)
@@ -22,6 +23,7 @@ COLLECTOR = Collector(
     ),
     default_enabled=False,  # people data (logins, 2FA): an org turns it on knowingly
     summarise=summarise_members,
+    diff=lambda before, after: keyed_changes(before, after, added="joined", removed="left", changed={"role": "role_changed"}),
     report=report.sections,
     rest_lists=(
         RestList("owners", "orgs/{org}/members", owner_records, {"role": "admin", "per_page": 100}),

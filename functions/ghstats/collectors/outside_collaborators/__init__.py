@@ -4,6 +4,7 @@ REST: 1 request per 100 outside collaborators, plus 1 per repository (`/repos/{o
 ?affiliation=direct`, needs push access; a repository the credential may not read ends in coverage).
 Off by default: 1,000 repositories cost 1,000 REST requests of the hourly 5,000."""
 
+from ghstats.collectors.diffs import keyed_changes
 from ghstats.collectors.outside_collaborators.columns import DATASET_COLUMNS
 from ghstats.collectors.outside_collaborators.record import (REPOSITORY_LIST, SCHEMA_VERSION, collaborator_records,
                                                              complete, outside_records)
@@ -22,6 +23,8 @@ COLLECTOR = Collector(
         github_app=("members: read", "metadata: read"),
     ),
     summarise=summarise_outside_collaborators,
+    diff=lambda before, after: keyed_changes(before, after, added="granted", removed="revoked",
+                                         changed={"permission": "permission_changed"}),
     report=report.sections,
     default_enabled=False,  # people data, and 1 REST request per repository: an org turns it on knowingly
     rest_lists=(

@@ -7,6 +7,7 @@ with both on, a batch of 50 costs 7 points instead of 4 (README, "Collectors").
 
 from pathlib import Path
 
+from ghstats.collectors.repository_policy.diff import diff
 from ghstats.collectors.repository_policy.columns import DATASET_COLUMNS
 from ghstats.collectors.repository_policy.record import SCHEMA_VERSION, policy_record
 from ghstats.collectors.repository_policy.summary import summarise
@@ -35,6 +36,7 @@ COLLECTOR = Collector(
     finalise=_with_verdict,
     options=PolicyOptions,
     summarise=summarise,
+    diff=diff,
     report=report.sections,
     schema_version=SCHEMA_VERSION,
     permissions=Permissions(

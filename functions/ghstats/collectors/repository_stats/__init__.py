@@ -7,6 +7,7 @@ historical names: runs/<id>/repositories.json, latest/repositories.json, dataset
 
 from pathlib import Path
 
+from ghstats.collectors.repository_stats.diff import diff
 from ghstats.collectors.repository_stats.columns import DATASET_COLUMNS
 from ghstats.collectors.repository_stats.record import SCHEMA_VERSION, repository_record
 from ghstats.collectors.repository_stats.report import sections
@@ -21,6 +22,7 @@ COLLECTOR = Collector(
     fragment_file=Path(__file__).parent / "fragment.graphql",
     record=repository_record,
     summarise=summarise,
+    diff=diff,
     report=sections,
     schema_version=SCHEMA_VERSION,
     permissions=Permissions(

@@ -2,6 +2,7 @@
 paged REST walk (`GET /orgs/{org}/secret-scanning/alerts`, 100 a page). The leaked secret in
 each alert is never kept (record.py)."""
 
+from ghstats.collectors.diffs import alert_changes
 from ghstats.collectors.alert_report import alert_section
 from ghstats.collectors.alert_summary import summarise_alerts
 from ghstats.collectors.secret_scanning_alerts.columns import DATASET_COLUMNS
@@ -19,6 +20,7 @@ COLLECTOR = Collector(
         github_app=("secret_scanning_alerts: read",),
     ),
     summarise=summarise_alerts,
+    diff=alert_changes,
     report=alert_section("Secret scanning alerts"),
     rest_path="orgs/{org}/secret-scanning/alerts",
     rest_params={"per_page": 100},

@@ -8,6 +8,7 @@ an answer unchanged since the last run is a free 304). Off by default: 1,000 rep
 still say what is exposed).
 """
 
+from ghstats.collectors.diffs import keyed_changes
 from ghstats.collectors.security_settings.columns import DATASET_COLUMNS
 from ghstats.collectors.security_settings.record import SCHEMA_VERSION, repository_record
 from ghstats.collectors.security_settings.summary import NAME, summarise_security_settings
@@ -25,6 +26,9 @@ COLLECTOR = Collector(
         github_app=("metadata: read", "administration: read"),
     ),
     summarise=summarise_security_settings,
+    diff=lambda before, after: keyed_changes(before, after, added="added", removed="removed",
+                                         changed={"secret_scanning": "secret_scanning_changed",
+                                                  "push_protection": "push_protection_changed"}),
     report=report.sections,
     default_enabled=False,
     rest_lists=(

@@ -2,6 +2,7 @@
 maintainers, and the repositories it may access with the permission. REST: 1 request per 100
 teams, plus 3 per team (members, maintainers, repositories; 1 more per further 100 of each)."""
 
+from ghstats.collectors.diffs import keyed_changes
 from ghstats.collectors.teams.columns import DATASET_COLUMNS
 from ghstats.collectors.teams.record import (SCHEMA_VERSION, complete, maintainer_records, member_records,
                                              repository_records, team_of, team_records)
@@ -28,6 +29,8 @@ COLLECTOR = Collector(
     ),
     default_enabled=False,  # people data (logins, team membership): an org turns it on knowingly
     summarise=summarise_teams,
+    diff=lambda before, after: keyed_changes(before, after, added="added", removed="removed",
+                                         changed={"permission": "permission_changed", "parent": "moved"}),
     report=report.sections,
     rest_lists=(RestList("teams", "orgs/{org}/teams", team_records, {"per_page": 100}, then=TEAM_LISTS,
                          then_vars=team_of),),
