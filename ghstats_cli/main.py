@@ -306,6 +306,14 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from ghstats_cli.export import export_run
+
+    for path in export_run(args.data, args.run_id, args.collectors, args.format, args.dest):
+        print(path)
+    return 0
+
+
 def cmd_start(args: argparse.Namespace) -> int:
     from ghstats_cli import deployed
 
@@ -371,6 +379,20 @@ def parser() -> argparse.ArgumentParser:
 
     add_diff(sub, DEFAULT_DATA_DIR)
 
+    from ghstats_cli.export import FORMATS
+
+    export = sub.add_parser("export", help="a run's records as CSV, JSON Lines or Parquet files",
+                            description="A run's records as flat files for spreadsheets and BI tools: one file per "
+                                        "collector in DEST/RUN_ID/ (CSV: nested fields as dotted columns, lists "
+                                        "joined with ';').")
+    export.add_argument("run_id", nargs="?", help="a run of --out (default: the newest)")
+    export.add_argument("--format", default="csv", help=f"{', '.join(FORMATS)} (default csv)")
+    export.add_argument("--collector", action="append", dest="collectors",
+                        help="repeatable (default: every collector the run has; repository_stats is 'repositories')")
+    export.add_argument("--out", "--data", dest="data", type=Path, default=DEFAULT_DATA_DIR,
+                        help=f"folder of local runs (default {DEFAULT_DATA_DIR})")
+    export.add_argument("--dest", type=Path, default=Path("exports"), help="where the files go (default exports/)")
+    export.set_defaults(func=cmd_export)
 
     start = sub.add_parser("start", help="start a collection in the deployed stack",
                            description="Start a collection in the deployed stack. Without --config, --org or --repo "
