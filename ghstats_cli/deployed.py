@@ -91,7 +91,9 @@ def start(args: argparse.Namespace, session: Any = None) -> int:
     print(f"run {name}: {run.get('status') if run else 'unknown'}")
     if run and (run.get("error") or run.get("cause")):
         print(report.failure_text(run.get("error"), run.get("cause")), file=sys.stderr)
-    return 0 if run and run.get("status") in (names.SUCCEEDED, names.PARTIAL) else 1
+    from ghstats_cli.main import exit_code
+
+    return exit_code(run.get("status") if run else None)
 
 
 def status(args: argparse.Namespace, session: Any = None) -> int:
@@ -106,10 +108,11 @@ def status(args: argparse.Namespace, session: Any = None) -> int:
         if run is None:
             print(f"run {args.run_id} is not in the ledger", file=sys.stderr)
             return 1
-        print(report.run_detail(run, ledger.get_batches(args.run_id)))
+        batches = ledger.get_batches(args.run_id)
+        print(report.as_json({"run": run, "batches": batches}) if args.json else report.run_detail(run, batches))
         return 0
     runs = ledger.last_runs(args.limit, org=getattr(args, "org", None))
-    print(report.table(report.RUN_HEADERS, [report.run_line(r) for r in runs]))
+    print(report.as_json(runs) if args.json else report.table(report.RUN_HEADERS, [report.run_line(r) for r in runs]))
     return 0
 
 

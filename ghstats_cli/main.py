@@ -86,29 +86,39 @@ def _config_from_args(args: argparse.Namespace) -> dict[str, Any]:
     return config
 
 
+# Exit codes (README, `ghstats --help`): a script can tell a partial run from a complete one.
+EXIT_SUCCEEDED, EXIT_FAILED, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
+EXIT_CODES_HELP = "exit codes: 0 SUCCEEDED, 3 PARTIAL (some data missing: see errors and coverage), 1 FAILED, 2 usage error"
+
+
+def exit_code(status: str | None) -> int:
+    return {"SUCCEEDED": EXIT_SUCCEEDED, "PARTIAL": EXIT_PARTIAL}.get(status or "", EXIT_FAILED)
+
+
 def _print_outcome(outcome: Any, summary: dict[str, Any] | None, out_dir: Path, *, resumable: bool = False) -> int:
-    print(f"\nrun {outcome.run_id}: {outcome.status}")
     if summary is None:
+        print(f"\nrun {outcome.run_id}: {outcome.status}")
         print(report.failure_text(outcome.error, outcome.cause, local=True), file=sys.stderr)
         print(f"ledger and partial data: {out_dir.resolve()}")
         if resumable:
             print(f"fix the cause, then resume it: ghstats run --run-id {outcome.run_id} --out {out_dir}")
-        return 1
+        return EXIT_FAILED
+    print(f"\nrun {outcome.run_id}: {summary['status']}")
     if summary.get("owners") is not None:  # repository_stats ran
         print(report.summary_table(summary))
     for block in (report.collectors_table(summary), report.rules_table(summary)):
         if block:
             print("\n" + block)
     api = summary["api"]
-    print(f"\nstatus {summary['status']}: {summary['repos_ok']} repositories collected, {summary['repos_failed']} in errors.json")
+    print(f"\n{summary['repos_ok']} repositories collected, {summary['repos_failed']} in errors.json")
     print(f"GitHub: {api['requests']} requests ({api['listing_requests']} token check + listing, {api['batch_requests']} batches, "
           f"{api.get('rest_requests', 0)} REST for the org-level collectors), "
           f"{api['points_used']} rate-limit points; {summary['duration_s']:.1f} s")
     print(f"files: {(out_dir / 's3' / 'runs' / outcome.run_id).resolve()}/ (repositories.json, errors.json, summary.json)")
     print(f"ledger: {(out_dir / 'ledger' / (outcome.run_id + '.json')).resolve()}")
 
-    print(f"look it up: ghstats status {outcome.run_id}")
-    return 0
+    print(f"look it up: ghstats status {outcome.run_id} --out {out_dir}")
+    return exit_code(summary["status"])
 
 
 def _print_report_path(out_dir: Path, run_id: str) -> None:
@@ -271,11 +281,12 @@ def cmd_status(args: argparse.Namespace) -> int:
     if args.run_id:
         for items in runs:
             if items["run"]["run_id"] == args.run_id:
-                print(report.run_detail(items["run"], items["batches"], local=True))
+                print(report.as_json(items) if args.json else report.run_detail(items["run"], items["batches"], local=True))
                 return 0
         print(f"run {args.run_id} is not in {args.data.resolve()}", file=sys.stderr)
         return 1
-    print(report.table(report.RUN_HEADERS, [report.run_line(i["run"]) for i in runs[: args.limit]]))
+    shown = [i["run"] for i in runs[: args.limit]]
+    print(report.as_json(shown) if args.json else report.table(report.RUN_HEADERS, [report.run_line(r) for r in shown]))
     return 0
 
 
@@ -330,8 +341,28 @@ def _collection_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--api-url", dest="api_url", help="https://api.github.com (default) or https://HOST/api/v3")
 
 
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Descriptions as written, and each option's default where its help does not say it."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        shown = action.default not in (None, False, argparse.SUPPRESS) and action.option_strings
+        return f"{text} (default: {action.default})" if shown and "default" not in text else text
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("ghstats")
+    except PackageNotFoundError:
+        return "unknown (not installed: pip install -e .)"
+
+
 def parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(prog="ghstats", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    top = argparse.ArgumentParser(prog="ghstats", description=__doc__, epilog=EXIT_CODES_HELP,
+                                  formatter_class=HelpFormatter)
+    top.add_argument("--version", action="version", version=f"ghstats {_version()}")
     sub = top.add_subparsers(dest="command", required=True)
 
     demo = sub.add_parser("demo", help="collect simulated orgs with the real workflow, locally")
@@ -358,6 +389,7 @@ def parser() -> argparse.ArgumentParser:
     status.add_argument("--stack", help="deployed stack name (reads its ledger table)")
     status.add_argument("--table", help="ledger table name (instead of --stack)")
     status.add_argument("--region")
+    status.add_argument("--json", action="store_true", help="the ledger's items as JSON, for scripts")
     status.set_defaults(func=cmd_status)
 
     show = sub.add_parser("report", help="the run's HTML report: its path, or from the deployed stack",
@@ -406,6 +438,12 @@ def parser() -> argparse.ArgumentParser:
     start.add_argument("--name", help="execution name (= run id); default: a timestamp")
     start.add_argument("--wait", action="store_true", help="follow progress in the ledger until the run ends")
     start.set_defaults(func=cmd_start)
+    for command in sub.choices.values():  # every option's default in --help, and the exit codes
+        command.formatter_class = HelpFormatter
+        for action in command._actions:
+            if action.help is None and action.option_strings:
+                action.help = action.dest.replace("_", " ")
+        command.epilog = command.epilog or EXIT_CODES_HELP
     return top
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 SUMMARY_COLUMNS = (
     ("repos", "repos"), ("stars", "stars"), ("forks", "forks"), ("watchers", "watchers"),
@@ -70,16 +70,51 @@ def run_line(run: dict[str, Any]) -> list[Any]:
 RUN_HEADERS = ["run", "status", "started", "batches", "repos ok", "failed", "points"]
 
 
+def _listed(value: Any) -> str:
+    if isinstance(value, (list, tuple, set)):
+        return ", ".join(str(v) if not isinstance(v, dict) else str(v.get("org") or v.get("key") or v) for v in value) or "none"
+    return "" if value is None else str(value)
+
+
+def _when(value: Any) -> str:
+    return str(value or "")[:19].replace("T", " ") + (" UTC" if value else "")
+
+
+# A run's facts as `status RUN_ID` shows them: label -> how to read it from the ledger's run item.
+RUN_FIELDS: tuple[tuple[str, Callable[[dict[str, Any]], Any]], ...] = (
+    ("run", lambda r: r.get("run_id")),
+    ("status", lambda r: r.get("status")),
+    ("collection", lambda r: r.get("collection_name")),
+    ("started", lambda r: _when(r.get("started_at"))),
+    ("finished", lambda r: _when(r.get("finished_at"))),
+    ("duration", lambda r: f"{float(r['duration_s']):.1f} s" if r.get("duration_s") is not None else ""),
+    ("owners", lambda r: _listed(r.get("orgs"))),
+    ("batches", lambda r: f"{r.get('batches_done', 0)} of {r.get('batches_total', '?')} done"),
+    ("repositories", lambda r: f"{r.get('repos_ok', 0)} collected, {r.get('repos_failed', 0)} in errors"
+                               + (f" (of {r['repos_total']})" if r.get("repos_total") is not None else "")),
+    ("GitHub requests", lambda r: f"{r.get('requests', 0)} ({r.get('rest_requests', 0)} REST)"),
+    ("GraphQL points", lambda r: f"{r.get('points_used', 0)} used"
+                                 + (f", {r['points_remaining']} left" if r.get("points_remaining") is not None else "")),
+    ("owners not listed", lambda r: _listed(r.get("orgs_failed"))),
+    ("warnings", lambda r: len(r.get("warnings") or [])),
+    ("redrives", lambda r: r.get("redrive_count", 0)),
+    ("summary", lambda r: (r.get("output_keys") or {}).get("summary", "")),
+    ("report", lambda r: (r.get("output_keys") or {}).get("report", "")),
+)
+
+
 def run_detail(run: dict[str, Any], batches: list[dict[str, Any]], *, local: bool = False) -> str:
-    hidden = ("pk", "sk", "gsi1pk", "gsi1sk", "config", "error", "cause", "collectors")
-    lines = [f"{k}: {run[k]}" for k in sorted(run) if k not in hidden]
-    lines.append(f"config: {run.get('config')}")
+    """One run: its facts as label: value lines, its collectors as a table, failed batches."""
+    facts = [(label, read(run)) for label, read in RUN_FIELDS]
+    width = max(len(label) for label, _ in facts)
+    lines = [f"{label.ljust(width)}  {value}" for label, value in facts if value not in (None, "")]
     if run.get("collectors"):
+        statuses = sorted({k for c in run["collectors"].values() for k in c if k not in ("records", "failed")})
         lines.append("")
-        lines.append(table(["collector", "records", "failed", "ok", "forbidden", "disabled", "unavailable", "skipped"],
-                           [[name, c.get("records", 0), *(c.get(k, "") for k in ("failed", "ok", "forbidden", "disabled",
-                                                                                "unavailable", "skipped"))]
+        lines.append(table(["collector", "records", "repos in errors", *statuses],
+                           [[name, c.get("records", 0), c.get("failed", ""), *(c.get(k, "") for k in statuses)]
                             for name, c in run["collectors"].items()]))
+        lines.append("(per collector: records, and work items by coverage status)")
     if run.get("error") or run.get("cause"):
         lines.append(failure_text(run.get("error"), run.get("cause"), local=local))
     failed = [b for b in batches if b.get("status") != "DONE"]
@@ -88,6 +123,20 @@ def run_detail(run: dict[str, Any], batches: list[dict[str, Any]], *, local: boo
         lines.append(table(["batch", "status", "attempts", "repos", "error"],
                            [[b["batch_id"], b["status"], b.get("attempts", 0), b.get("repos", 0), b.get("error", "")] for b in failed]))
     return "\n".join(lines)
+
+
+def as_json(value: Any) -> str:
+    """Ledger items as JSON (DynamoDB's numbers as numbers, its sets as lists)."""
+    from decimal import Decimal
+
+    def plain(v: Any) -> Any:
+        if isinstance(v, Decimal):
+            return int(v) if v == v.to_integral_value() else float(v)
+        if isinstance(v, (set, frozenset)):
+            return sorted(v)
+        raise TypeError(f"not JSON: {type(v).__name__}")
+
+    return json.dumps(value, indent=2, default=plain, ensure_ascii=False)
 
 
 def config_problems(problems: Sequence[str]) -> str:

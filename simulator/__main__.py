@@ -1,4 +1,5 @@
-"""python -m simulator --port 8765 --orgs acme:500,globex:120 --seed 1 --token ghp_x --latency-ms 0"""
+"""python -m simulator --port 8765 --orgs acme:500,globex:120 --seed 1 --token ghp_x --latency-ms 0
+                    [--fault delete:acme/x] [--deny dependabot_alerts:globex]   (simulator/cli_faults.py)"""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import argparse
 import sys
 import threading
 
+from simulator.cli_faults import apply_denies, parse_fault
 from simulator.github_simulator import GitHubSimulator, Latency
 
 
@@ -33,7 +35,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rest-ms", type=float, default=0, help="delay of every REST response")
     parser.add_argument("--points-per-hour", type=int, default=5000)
     parser.add_argument("--max-concurrent", type=int, default=100)
+    parser.add_argument("--fault", action="append", default=[], metavar="KIND[:N|:OWNER/NAME]",
+                        help="inject a fault (repeatable): rate_limit:3, bad_gateway_json, delete:acme/x, forbidden:acme/x")
+    parser.add_argument("--deny", action="append", default=[], metavar="COLLECTOR:ORG",
+                        help="take a permission away (repeatable): dependabot_alerts:globex, members:globex")
     args = parser.parse_args(argv)
+    try:
+        faults = [parse_fault(text) for text in args.fault]
+    except ValueError as exc:
+        parser.error(str(exc))
 
     tokens = tuple(args.tokens or ["ghp_simulator_token"])
     sim = GitHubSimulator(
@@ -42,9 +52,20 @@ def main(argv: list[str] | None = None) -> int:
         graphql_points_per_hour=args.points_per_hour, max_concurrent=args.max_concurrent,
         host=args.host, port=args.port,
     ).start()
+    try:
+        denied = apply_denies(sim, args.deny)
+    except ValueError as exc:
+        sim.stop()
+        parser.error(str(exc))
+    for fault in faults:
+        sim.add_fault(fault)
     print(f"GitHub simulator at {sim.url} (GraphQL {sim.graphql_url})")
     print(f"orgs: {', '.join(f'{name} ({count} repos)' for name, count in args.orgs.items())}; seed {args.seed}")
     print(f"token: {', '.join(tokens)}")
+    for fault in faults:
+        print(f"fault: {fault.kind} " + (f"on {fault.repo}, every time" if fault.repo else f"on the next {fault.times} request(s)"))
+    for line in denied:
+        print(line)
     print("Ctrl-C stops", flush=True)
     try:
         threading.Event().wait()

@@ -102,6 +102,12 @@ def test_status_lists_runs_and_shows_one(aws, capsys):
     assert deployed.status(args("status", "r2", "--table", TABLE), session) == 0
     detail = capsys.readouterr().out
     assert "GitHubServerError" in detail and "00000" in detail
+    assert detail.startswith("run ") and "owners             acme" in detail  # labels, not reprs
+    assert deployed.status(args("status", "r2", "--table", TABLE, "--json"), session) == 0
+    as_json = json.loads(capsys.readouterr().out)
+    assert as_json["run"]["run_id"] == "r2" and as_json["batches"][0]["status"] != "DONE"
+    assert deployed.status(args("status", "--table", TABLE, "--json"), session) == 0
+    assert [r["run_id"] for r in json.loads(capsys.readouterr().out)] == ["r2", "r1"]
     assert deployed.status(args("status", "nope", "--table", TABLE), session) == 1
 
 
@@ -142,7 +148,7 @@ def test_local_status_reads_exported_runs(tmp_path, capsys):
     assert main(["status", "--data", str(tmp_path)]) == 0
     assert "r9" in capsys.readouterr().out
     assert main(["status", "r9", "--data", str(tmp_path)]) == 0
-    assert "status: PARTIAL" in capsys.readouterr().out
+    assert "status             PARTIAL" in capsys.readouterr().out
     assert main(["status", "zzz", "--data", str(tmp_path)]) == 1
 
 
@@ -422,3 +428,14 @@ def test_report_from_the_bucket_downloads_it_or_gives_a_presigned_url(aws, tmp_p
     assert main(["report", "--bucket", "data"]) == 2  # no latest report yet
     assert "s3://data/latest/report.html: no report of any run" in capsys.readouterr().err
     assert main(["report", "r1", "--bucket", "data", "--url", "--expires", "0"]) == 2
+
+
+def test_run_detail_shows_labels_not_reprs():
+    from ghstats_cli.report import run_detail
+
+    text = run_detail({"run_id": "r1", "status": "PARTIAL", "orgs": ["acme", "globex"], "track_rank": 3,
+                       "orgs_failed": [], "batches_done": 1, "batches_total": 2, "repos_ok": 5, "repos_failed": 1,
+                       "collectors": {"traffic": {"records": 9, "ok": 1, "not_applicable": 2}}}, [])
+    assert "owners             acme, globex" in text and "batches            1 of 2 done" in text
+    assert "[" not in text and "track_rank" not in text and "{" not in text
+    assert "not_applicable" in text.splitlines()[-4]

@@ -18,7 +18,7 @@ def test_demo_collects_exports_and_verifies(tmp_path, capsys, engine_delays):
         assert json.loads((tmp_path / "s3" / "runs" / run_id / f"{collector}.json").read_text())["count"] > 0
     assert list((tmp_path / "s3" / "datasets").rglob(f"{run_id}.jsonl"))
     assert main(["status", run_id, "--data", str(tmp_path)]) == 0
-    assert "status: SUCCEEDED" in capsys.readouterr().out
+    assert "status             SUCCEEDED" in capsys.readouterr().out
 
 
 def test_run_command_against_any_base_url(make_sim, tmp_path, capsys, engine_delays, monkeypatch):
@@ -31,7 +31,7 @@ def test_run_command_against_any_base_url(make_sim, tmp_path, capsys, engine_del
                  "--batch-size", "5", "--out", str(tmp_path)])
     assert code == 0
     out = capsys.readouterr().out
-    assert "status SUCCEEDED: 16 repositories collected" in out
+    assert "run " in out and ": SUCCEEDED\n" in out and "16 repositories collected" in out
 
 
 def test_run_command_needs_a_token(tmp_path, monkeypatch, capsys):
