@@ -61,9 +61,9 @@ def main(argv: list[str] | None = None) -> int:
         sim.add_fault(fault)
     print(f"GitHub simulator at {sim.url} (GraphQL {sim.graphql_url})")
     print(f"orgs: {', '.join(f'{name} ({count} repos)' for name, count in args.orgs.items())}; seed {args.seed}")
-    for name in args.orgs:
-        print(f"  {name}: e.g. " + ", ".join(r.name_with_owner for r in sim.dataset.repos(name)[:3]))
     print(f"token: {', '.join(tokens)}")
+    for name in args.orgs:
+        print(f"repositories of {name}, e.g. " + ", ".join(r.name_with_owner for r in sim.dataset.repos(name)[:3]))
     for fault in faults:
         print(f"fault: {fault.kind} " + (f"on {fault.repo}, every time" if fault.repo else f"on the next {fault.times} request(s)"))
     for line in denied:

@@ -23,7 +23,7 @@ def test_parse_orgs():
 def test_cli_serves_then_stops_on_ctrl_c():
     process = subprocess.Popen(
         [sys.executable, "-m", "simulator", "--port", "0", "--orgs", "acme:12,globex:3", "--seed", "1",
-         "--token", "ghp_cli_token", "--latency-ms", "0"],
+         "--token", "ghp_cli_token", "--latency-ms", "0", "--deny", "members:globex"],
         cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
@@ -32,8 +32,10 @@ def test_cli_serves_then_stops_on_ctrl_c():
         match = re.search(r"(http://127\.0\.0\.1:\d+)", first)
         assert match, first
         url = match[1]
-        lines = [process.stdout.readline() for _ in range(3)]
+        lines = [process.stdout.readline() for _ in range(5)]
         assert any("ghp_cli_token" in line for line in lines)
+        assert any(line.startswith("repositories of acme, e.g. acme/") for line in lines)
+        assert "denied: members in globex\n" in lines
         response = requests.post(url + "/graphql", json={"query": '{ organization(login: "acme") { repositories { totalCount } } }'},
                                  headers={"Authorization": "bearer ghp_cli_token"}, timeout=10)
         assert response.json() == {"data": {"organization": {"repositories": {"totalCount": 12}}}}
