@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+from ghstats import names
 from ghstats_cli.local_aws import LocalAws, ExecutionOutcome
 
 DEFAULT_DATA_DIR = Path("ghstats-data")
@@ -37,7 +38,8 @@ def progress_printer(stream: Any = None) -> Callable[[dict[str, Any]], None]:
 
 
 def collect_locally(config: dict[str, Any], environ: dict[str, str], out_dir: Path, *,
-                    name: str | None = None, progress: bool = True) -> tuple[ExecutionOutcome, dict[str, Any] | None]:
+                    name: str | None = None, progress: bool = True,
+                    secret: dict[str, str] | None = None) -> tuple[ExecutionOutcome, dict[str, Any] | None]:
     """Run one collection and export it; returns the outcome and the summary (None if it failed).
 
     Each call starts an empty moto. What it needs of earlier runs comes from `out_dir`: the
@@ -48,6 +50,10 @@ def collect_locally(config: dict[str, Any], environ: dict[str, str], out_dir: Pa
     quiet_engine()
     run_id = config.get("run_id") or name
     with LocalAws(environ) as aws:
+        if secret is not None:  # GitHub App credentials: where a deployed run reads them (gone with this moto)
+            import boto3
+
+            boto3.client("secretsmanager").create_secret(Name=environ[names.ENV_SECRET_NAME], SecretString=json.dumps(secret))
         aws.import_latest(out_dir)
         if run_id:
             aws.import_run(run_id, out_dir)

@@ -240,16 +240,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.run_id:
         config = _rerun_config(args, config)
     _checked(config)
-    if not os.environ.get("GITHUB_TOKEN"):
-        print("GITHUB_TOKEN is not set: export a token with read access to the organisations", file=sys.stderr)
-        return 2
+    from ghstats_cli.local_auth import local_credential
+
+    credential = local_credential(args, os.environ)
+    print(f"credential: {credential.source}", file=sys.stderr)
     earlier = earlier_run(args.out, args.run_id) if args.run_id else None
     if earlier is not None and earlier.batches_total:
         print(f"re-running run {args.run_id} from {args.out.resolve()}: its plan and {earlier.batches_stored} of "
               f"{earlier.batches_total} batches are stored, GitHub is asked for the other "
               f"{earlier.batches_total - earlier.batches_stored}", file=sys.stderr)
-    outcome, summary = collect_locally(config, {"GITHUB_TOKEN": os.environ["GITHUB_TOKEN"]}, args.out,
-                                       name=args.run_id)
+    outcome, summary = collect_locally(config, credential.environ, args.out, name=args.run_id, secret=credential.secret)
     code = _print_outcome(outcome, summary, args.out, resumable=True)
     _print_report_path(args.out, outcome.run_id)
     return code
@@ -379,6 +379,9 @@ def parser() -> argparse.ArgumentParser:
                      help="resume this run of --out: its plan and finished batches are reused "
                           "(without collection flags, its config too)")
     run.add_argument("--out", type=Path, default=DEFAULT_DATA_DIR)
+    from ghstats_cli.local_auth import add_flags as add_app_flags
+
+    add_app_flags(run)
     run.set_defaults(func=cmd_run)
 
     status = sub.add_parser("status", help="one run in detail, or the last runs")

@@ -37,4 +37,4 @@ def test_run_command_against_any_base_url(make_sim, tmp_path, capsys, engine_del
 def test_run_command_needs_a_token(tmp_path, monkeypatch, capsys):
     monkeypatch.delenv("GITHUB_TOKEN", raising=False)
     assert main(["run", "--org", "acme", "--out", str(tmp_path)]) == 2
-    assert "GITHUB_TOKEN is not set" in capsys.readouterr().err
+    assert "no GitHub credential: export GITHUB_TOKEN" in capsys.readouterr().err
