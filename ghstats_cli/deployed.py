@@ -85,9 +85,9 @@ def start(args: argparse.Namespace, session: Any = None) -> int:
     if not args.wait:
         return 0
     ledger = Ledger(session.resource("dynamodb").Table(resources[OUTPUT_TABLE]))
-    from ghstats_cli.local_runs import progress_printer
+    from ghstats_cli.progress import LineProgress, follower
 
-    run = follow(ledger, name, show=progress_printer(sys.stdout))
+    run = follow(ledger, name, show=follower(LineProgress(sys.stdout), None))  # the ledger's figures
     print(f"run {name}: {run.get('status') if run else 'unknown'}")
     if run and (run.get("error") or run.get("cause")):
         print(report.failure_text(run.get("error"), run.get("cause")), file=sys.stderr)

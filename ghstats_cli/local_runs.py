@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import json
 import logging
-import sys
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from ghstats import names
 from ghstats_cli.local_aws import LocalAws, ExecutionOutcome
+from ghstats_cli.progress import choose, follower
 
 DEFAULT_DATA_DIR = Path("ghstats-data")
 
@@ -21,24 +21,8 @@ def quiet_engine() -> None:
     warnings.filterwarnings("ignore", message="No application metrics to publish")
 
 
-def progress_printer(stream: Any = None) -> Callable[[dict[str, Any]], None]:
-    """Print a progress line when it changes (to sys.stderr as it is at call time)."""
-    stream = stream or sys.stderr
-    last: list[Any] = [None]
-
-    def show(run: dict[str, Any]) -> None:
-        line = (f"  batches {run.get('batches_done', 0)}/{run.get('batches_total', '?')}  "
-                f"repos {run.get('repos_ok', 0)} ok {run.get('repos_failed', 0)} failed  "
-                f"points used {run.get('points_used', 0)}, left {run.get('points_remaining', '?')}")
-        if line != last[0]:
-            print(line, file=stream, flush=True)
-            last[0] = line
-
-    return show
-
-
 def collect_locally(config: dict[str, Any], environ: dict[str, str], out_dir: Path, *,
-                    name: str | None = None, progress: bool = True,
+                    name: str | None = None, progress: str = "auto",
                     secret: dict[str, str] | None = None) -> tuple[ExecutionOutcome, dict[str, Any] | None]:
     """Run one collection and export it; returns the outcome and the summary (None if it failed).
 
@@ -57,7 +41,13 @@ def collect_locally(config: dict[str, Any], environ: dict[str, str], out_dir: Pa
         aws.import_latest(out_dir)
         if run_id:
             aws.import_run(run_id, out_dir)
-        outcome = aws.run(config, name=name, on_progress=progress_printer() if progress else None)
+        view = choose(progress)
+        try:
+            outcome = aws.run(config, name=name,
+                              on_progress=follower(view, aws.dependencies().store) if view is not None else None)
+        finally:
+            if view is not None:
+                view.close()
         aws.export(outcome.run_id, out_dir)
         summary = aws.get_json(f"runs/{outcome.run_id}/summary.json") if outcome.status == "SUCCEEDED" else None
     return outcome, summary

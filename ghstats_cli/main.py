@@ -121,6 +121,18 @@ def _print_outcome(outcome: Any, summary: dict[str, Any] | None, out_dir: Path, 
     return exit_code(summary["status"])
 
 
+def _progress_mode(args: argparse.Namespace) -> str:
+    if args.verbose:  # every change as a line, and the handlers' logs
+        os.environ["POWERTOOLS_LOG_LEVEL"] = "INFO"
+        return "lines"
+    return "quiet" if args.quiet else "auto"
+
+
+def _progress_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--quiet", action="store_true", help="no progress while the run goes on")
+    parser.add_argument("--verbose", action="store_true", help="progress as a line per change, and the steps' logs")
+
+
 def _print_report_path(out_dir: Path, run_id: str) -> None:
     path = out_dir / "s3" / "runs" / run_id / "report.html"
     if path.is_file():
@@ -163,7 +175,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print(f"GitHub simulator at {sim.url}: {', '.join(f'{o} ({n} repos)' for o, n in orgs.items())} + octo-user/dotfiles")
         _checked(config)
         print(f"collecting with the real state machine in moto's engine: {json.dumps(config)}")
-        outcome, summary = collect_locally(config, {"GITHUB_TOKEN": token}, args.out)
+        outcome, summary = collect_locally(config, {"GITHUB_TOKEN": token}, args.out, progress=_progress_mode(args))
         code = _print_outcome(outcome, summary, args.out)
         if summary is not None:
             records = json.loads((args.out / "s3" / "runs" / outcome.run_id / "repositories.json").read_text())["repositories"]
@@ -249,7 +261,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"re-running run {args.run_id} from {args.out.resolve()}: its plan and {earlier.batches_stored} of "
               f"{earlier.batches_total} batches are stored, GitHub is asked for the other "
               f"{earlier.batches_total - earlier.batches_stored}", file=sys.stderr)
-    outcome, summary = collect_locally(config, credential.environ, args.out, name=args.run_id, secret=credential.secret)
+    outcome, summary = collect_locally(config, credential.environ, args.out, name=args.run_id, secret=credential.secret,
+                                       progress=_progress_mode(args))
     code = _print_outcome(outcome, summary, args.out, resumable=True)
     _print_report_path(args.out, outcome.run_id)
     return code
@@ -371,6 +384,7 @@ def parser() -> argparse.ArgumentParser:
     demo.add_argument("--batch-size", type=int, default=50, dest="batch_size")
     demo.add_argument("--max-concurrency", type=int, default=4, dest="max_concurrency")
     demo.add_argument("--out", type=Path, default=DEFAULT_DATA_DIR)
+    _progress_flags(demo)
     demo.set_defaults(func=cmd_demo)
 
     run = sub.add_parser("run", help="collect from GitHub (token in GITHUB_TOKEN) with the workflow, locally")
@@ -382,6 +396,7 @@ def parser() -> argparse.ArgumentParser:
     from ghstats_cli.local_auth import add_flags as add_app_flags
 
     add_app_flags(run)
+    _progress_flags(run)
     run.set_defaults(func=cmd_run)
 
     status = sub.add_parser("status", help="one run in detail, or the last runs")

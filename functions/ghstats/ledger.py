@@ -236,6 +236,24 @@ class Ledger:
             raise
         return True
 
+    def note_listing(self, run_id: str, listed: dict[str, int], pages: int) -> None:
+        """Listing progress after each page (repositories so far per org), for status and progress."""
+        self._table.update_item(
+            Key={"pk": names.run_pk(run_id), "sk": names.RUN_SK},
+            UpdateExpression="SET listing = :listed, listing_pages = :pages, updated_at = :now REMOVE waiting_until, waiting_for",
+            ExpressionAttributeValues={":listed": listed, ":pages": pages, ":now": self._iso_now()},
+        )
+
+    def note_wait(self, run_id: str, wait_seconds: float, what: str) -> None:
+        """GitHub said wait: when the run goes on and what waits, for status and progress to show
+        as a wait (not as a run that stopped)."""
+        self._table.update_item(
+            Key={"pk": names.run_pk(run_id), "sk": names.RUN_SK},
+            UpdateExpression="SET waiting_until = :until, waiting_for = :what, updated_at = :now",
+            ExpressionAttributeValues={":until": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self._now() + wait_seconds)),
+                                       ":what": what, ":now": self._iso_now()},
+        )
+
     # -- QueryBatch -------------------------------------------------------------------------
 
     def batch_started(self, run_id: str, batch_id: str) -> None:
@@ -271,7 +289,9 @@ class Ledger:
                 {"Update": {
                     "TableName": table,
                     "Key": {"pk": names.run_pk(run_id), "sk": names.RUN_SK},
-                    "UpdateExpression": "ADD batches_done :one, repos_ok :ok, repos_failed :failed, points_used :points SET updated_at = :now"
+                    # a batch done: whatever waited goes on (the wait is no longer shown)
+                    "UpdateExpression": "ADD batches_done :one, repos_ok :ok, repos_failed :failed, points_used :points "
+                                        "REMOVE waiting_until, waiting_for SET updated_at = :now"
                     + (", points_remaining = :remaining" if points_remaining is not None else ""),
                     "ExpressionAttributeValues": {":one": 1, ":ok": repos_ok, ":failed": repos_failed, ":points": points,
                                                   ":now": self._iso_now(),

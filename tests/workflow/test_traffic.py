@@ -140,12 +140,12 @@ def test_local_runs_in_separate_processes_keep_the_history_and_the_etags_in_the_
 
     sim, now = clocked_sim(make_sim, {"acme": 5})
     config = {"orgs": ["acme"], "api_url": sim.url, "collectors": ONLY}
-    first, _ = collect_locally(config, {"GITHUB_TOKEN": sim_token()}, tmp_path, progress=False)
-    same_day, _ = collect_locally(config, {"GITHUB_TOKEN": sim_token()}, tmp_path, progress=False)
+    first, _ = collect_locally(config, {"GITHUB_TOKEN": sim_token()}, tmp_path, progress="quiet")
+    same_day, _ = collect_locally(config, {"GITHUB_TOKEN": sim_token()}, tmp_path, progress="quiet")
     api = json.loads((tmp_path / "s3" / names.summary_key(same_day.run_id)).read_text())["api"]
     assert api["rest_not_modified"] == api["rest_requests"] > 0  # the ETags came back from the folder
     now[0] = START + 7 * DAY
-    later, summary = collect_locally(config, {"GITHUB_TOKEN": sim_token()}, tmp_path, progress=False)
+    later, summary = collect_locally(config, {"GITHUB_TOKEN": sim_token()}, tmp_path, progress="quiet")
     assert summary["collectors"]["traffic"]["history_gaps"] == []
     rows = [json.loads(line) for path in (tmp_path / "s3" / "datasets" / "traffic").rglob("*.jsonl")
             for line in path.read_text().splitlines()]

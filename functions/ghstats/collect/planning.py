@@ -106,11 +106,13 @@ def plan_collection(
     config: CollectionConfig,
     progress: ListingProgress | None = None,
     out_of_time: Callable[[], bool] = lambda: False,
+    on_page: Callable[[ListingProgress], None] = lambda progress: None,
 ) -> Plan:
     """Check the token, list every org, apply excludes and filters, add named repos, dedupe.
 
-    `progress` is advanced page by page (the caller stores it when this raises); `out_of_time`
-    is asked between pages, after at least one, and makes it raise ListingPaused.
+    `progress` is advanced page by page (the caller stores it when this raises; `on_page` is
+    told after each page); `out_of_time` is asked between pages, after at least one, and makes
+    it raise ListingPaused.
     """
     progress = progress or ListingProgress(listing_scope(config))
     if not progress.token_checked:
@@ -141,6 +143,7 @@ def plan_collection(
                 progress.finished.append(org.name)
             else:
                 progress.cursors[org.name] = cursor
+            on_page(progress)
     return _plan_from_listing(config, progress, client)
 
 

@@ -101,7 +101,9 @@ def list_repos(
                     "rest_concurrency": config.rest_concurrency, "warnings": []}
         try:
             plan = plan_collection(client, config, progress,
-                                   out_of_time=(lambda: time_left() <= 0) if time_left else (lambda: False))
+                                   out_of_time=(lambda: time_left() <= 0) if time_left else (lambda: False),
+                                   on_page=lambda p: ledger.note_listing(run_id, {o: len(k) for o, k in p.listed.items()},
+                                                                         p.pages))
         except ListingPaused:
             return {**not_done, "status": names.ANSWER_LISTING_CONTINUES}
         except GitHubError as exc:
@@ -110,6 +112,7 @@ def list_repos(
             # count it failed with, and a long listing may be limited many times while moving on).
             waits = 1 if progress.pages > pages_before else rate_limit_waits + 1
             if rate_limited and waits <= limits.MAX_RATE_LIMIT_WAITS:
+                ledger.note_wait(run_id, exc.wait_seconds, "listing")
                 return {**not_done, "status": names.ANSWER_RATE_LIMITED, "wait_seconds": exc.wait_seconds,
                         "rate_limit_waits": waits}
             if rate_limited or not exc.retryable or retry_count >= limits.LIST_REPOS_RETRIES:
@@ -248,6 +251,7 @@ def query_batch(
         if isinstance(exc, GitHubRateLimited):
             waits = rate_limit_waits + 1
             if waits <= limits.MAX_RATE_LIMIT_WAITS:
+                ledger.note_wait(run_id, exc.wait_seconds, f"batch {batch_id}")
                 return {**answer, "status": names.ANSWER_RATE_LIMITED, "wait_seconds": exc.wait_seconds,
                         "rate_limit_waits": waits}
             ledger.batch_failed(run_id, batch_id, type(exc).__name__,
@@ -337,6 +341,7 @@ def collect_org_item(
         # the bound is on waits in a row without a page fetched (a long walk may be limited often)
         waits = 1 if progress.pages > pages_before else rate_limit_waits + 1
         if isinstance(exc, GitHubRateLimited) and waits <= limits.MAX_RATE_LIMIT_WAITS:
+            ledger.note_wait(run_id, exc.wait_seconds, item_id)
             return {**answer, "status": names.ANSWER_RATE_LIMITED, "wait_seconds": exc.wait_seconds,
                     "rate_limit_waits": waits}
         if isinstance(exc, GitHubRateLimited) or not exc.retryable or retry_count >= limits.QUERY_BATCH_RETRIES:
