@@ -17,6 +17,7 @@ from ghstats.github.app_auth import GitHubAppTokenProvider
 from ghstats.github.auth import EnvTokenProvider, TokenProvider
 from ghstats.github.endpoints import Endpoints
 from ghstats.github.errors import GitHubAuthError
+from ghstats.secret_logging import no_response_bodies_in_logs
 
 SECRET_CACHE_S = 300
 APP_KEYS = ("app_id", "installation_id", "private_key")
@@ -29,7 +30,8 @@ def _powertools_secret(name: str) -> Any:
     created secret starts with): the caller then says what to store, without echoing the value."""
     from aws_lambda_powertools.utilities import parameters
 
-    raw = parameters.get_secret(name, max_age=SECRET_CACHE_S)
+    with no_response_bodies_in_logs():  # botocore would log the secret's value at DEBUG
+        raw = parameters.get_secret(name, max_age=SECRET_CACHE_S)
     try:
         return json.loads(raw)
     except (TypeError, ValueError):

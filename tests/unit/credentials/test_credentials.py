@@ -219,3 +219,22 @@ def test_local_runs_read_github_token():
     assert isinstance(provider, EnvTokenProvider) and provider.token() == "abc"
     with pytest.raises(MissingToken, match="GITHUB_TOKEN is not set"):
         token_provider({}, Endpoints.from_api_url()).token()
+
+
+def test_the_credential_is_not_logged_even_when_botocore_logs_at_debug(monkeypatch, caplog):
+    """botocore logs every response body at DEBUG: GetSecretValue's holds the credential."""
+    import logging
+    import uuid
+
+    import boto3
+    from moto import mock_aws
+
+    for key, value in {"AWS_DEFAULT_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x"}.items():
+        monkeypatch.setenv(key, value)
+    name = f"ghstats/github-{uuid.uuid4().hex}"
+    with mock_aws():
+        boto3.client("secretsmanager").create_secret(Name=name, SecretString='{"token": "github_pat_never_in_logs"}')
+        caplog.set_level(logging.DEBUG)  # every logger, botocore's included, from the read on
+        assert token_provider({"GHSTATS_SECRET_NAME": name}, Endpoints.from_api_url()).token() == "github_pat_never_in_logs"
+    assert "GetSecretValue" in caplog.text  # botocore did log the call
+    assert "github_pat_never_in_logs" not in caplog.text
