@@ -1,0 +1,17 @@
+"""The webhook receiver's limits."""
+
+# GitHub caps webhook payloads at 25 MB; anything larger is refused (413) before it is read.
+# (A Lambda function URL itself accepts at most 6 MB per synchronous request.)
+MAX_PAYLOAD_BYTES = 25 * 1024 * 1024
+
+# How long a delivery's dedupe mark is kept: GitHub redelivers only by hand, within 3 days
+# (GitHub Enterprise Server: 7); a day more for clock and TTL slack.
+DELIVERY_TTL_DAYS = 8
+
+# A claimed, unfinished delivery (store or queue still under way, or the attempt crashed or timed
+# out) blocks another attempt for this long; after that a redelivery takes it over. Longer than
+# the receiver's Lambda timeout (GitHub gives up after 10 s).
+CLAIM_LEASE_S = 60
+
+# Powertools Parameters cache of the webhook secret.
+SECRET_CACHE_S = 300
