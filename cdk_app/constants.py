@@ -61,6 +61,26 @@ LEDGER_ACTIONS = {
     "TrackRun": ("dynamodb:UpdateItem", "dynamodb:GetItem"),
 }
 
+# -- webhooks: GitHub deliveries through an API Gateway HTTP API to WebhookReceiver --------------
+# Not in FUNCTIONS: it is no step of the state machine, gets its own environment (no GitHub
+# credentials) and its own grants. GitHub waits 10 s for an answer.
+WEBHOOK_FUNCTION_NAME = "WebhookReceiver"
+WEBHOOK_FUNCTION = Function("handlers.webhook_receiver.handler", 512, 10,
+                            "Verify, dedupe, store and queue GitHub webhook deliveries")
+# ghstats.webhooks.dedupe.DynamoDedupe: claim, complete and release are UpdateItems (conditional);
+# a refused claim reads the mark (GetItem) to tell a duplicate from one in progress.
+WEBHOOK_LEDGER_ACTIONS = ("dynamodb:UpdateItem", "dynamodb:GetItem")
+WEBHOOK_RAW_PREFIX = "events/raw"  # ghstats.webhooks.names.RAW_PREFIX without its slash: s3:PutObject only there
+WEBHOOK_QUEUE_DLQ = "WebhookDeliveriesFailed"  # the deliveries queue's dead-letter queue (redrive policy)
+WEBHOOK_MAX_RECEIVE_COUNT = 5
+WEBHOOK_QUEUE_RETENTION_DAYS = 14  # SQS's maximum: the processor is not built yet
+WEBHOOK_PATH = "/webhook"
+WEBHOOK_THROTTLE_RATE = 50  # requests per second, the stage's steady rate
+WEBHOOK_THROTTLE_BURST = 100
+WEBHOOK_SECRET_LENGTH = 40
+OUTPUT_WEBHOOK_URL = "WebhookUrl"
+OUTPUT_WEBHOOK_SECRET = "WebhookSecretName"
+
 # Substitution name in the ASL -> function logical name.
 ASL_FUNCTIONS = {
     "StartRunFunctionArn": "StartRun",

@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import aws_cdk as cdk
+from aws_cdk.aws_apigatewayv2 import CfnRoute
 from cdk_nag import AwsSolutionsChecks
 from constructs import IConstruct
 
@@ -41,6 +42,15 @@ SECRET_ROTATION_REASON = (
     "GitHub credentials cannot be rotated by Secrets Manager without GitHub's cooperation; a GitHub App "
     "installation token (the recommended credential) rotates itself every hour, and a PAT's expiry is set "
     "in GitHub.")
+
+WEBHOOK_SECRET_ROTATION_REASON = (
+    "The webhook secret is shared with GitHub's webhook settings: an automatic rotation would change it in Secrets "
+    "Manager only, and every delivery would fail its signature check until someone pasted the new value into "
+    "GitHub. Rotate it by hand, both sides together (README, Webhooks).")
+WEBHOOK_ROUTE_AUTH_REASON = (
+    "GitHub webhook deliveries cannot carry IAM, JWT or Cognito credentials. Each delivery is authenticated by its "
+    "X-Hub-Signature-256 HMAC, which WebhookReceiver verifies against the webhook secret before it stores, dedupes "
+    "or queues anything; an unsigned or badly signed request is answered 401. The stage is throttled.")
 
 
 def dead_letter_reason(queue_id: str, role: str) -> str:
@@ -73,7 +83,7 @@ def acknowledgments(stack) -> list[Ack]:
     """Every finding this stack has by design, on the resource that has it."""
     acks: list[Ack] = []
     data = stack.get_logical_id(stack.bucket.node.default_child)
-    for name, function in stack.functions.items():
+    for name, function in {**stack.functions, **stack.webhook_functions}.items():
         acks.append(Ack(function.role.node.default_child, finding("IAM4", BASIC_EXECUTION_ROLE), BASIC_EXECUTION_ROLE_REASON))
         policy = default_policy(function.role)
         acks.append(Ack(policy, finding("IAM5", "Resource::*"), LAMBDA_STAR_REASON))
@@ -85,6 +95,10 @@ def acknowledgments(stack) -> list[Ack]:
     secret = stack.secret.node.default_child  # None for an existing secret (not this stack's)
     if secret is not None:
         acks.append(Ack(secret, finding("SMG4"), SECRET_ROTATION_REASON))
+    acks.append(Ack(stack.webhook_secret.node.default_child, finding("SMG4"), WEBHOOK_SECRET_ROTATION_REASON))
+    for route in stack.webhook_api.node.find_all():
+        if isinstance(route, CfnRoute):
+            acks.append(Ack(route, finding("APIG4"), WEBHOOK_ROUTE_AUTH_REASON))
     return acks
 
 

@@ -7,7 +7,11 @@ import json
 from pathlib import Path
 
 import aws_cdk as cdk
+import jsii
 from aws_cdk import (
+    aws_apigateway as apigw,
+    aws_apigatewayv2 as apigwv2,
+    aws_apigatewayv2_integrations as integrations,
     aws_athena as athena,
     aws_cloudwatch as cloudwatch,
     aws_cloudwatch_actions as cw_actions,
@@ -35,6 +39,23 @@ from cdk_app import constants as c
 from cdk_app.bundling import PipLocalBundling
 from cdk_app.settings import Settings
 from ghstats import names
+from ghstats.webhooks import names as webhook_names
+
+
+@jsii.implements(apigwv2.IAccessLogSettings)
+class _AccessLogSettings:
+    """apigwv2.IAccessLogSettings is an interface (not a struct): Python passes an implementation."""
+
+    def __init__(self, destination: apigwv2.IAccessLogDestination, format: apigw.AccessLogFormat):
+        self._destination, self._format = destination, format
+
+    @property
+    def destination(self) -> apigwv2.IAccessLogDestination:
+        return self._destination
+
+    @property
+    def format(self) -> apigw.AccessLogFormat:
+        return self._format
 
 
 class GhStatsStack(cdk.Stack):
@@ -52,6 +73,7 @@ class GhStatsStack(cdk.Stack):
         self.dead_letter_queues: dict[str, sqs.Queue] = {}  # each gets an alarm
         self._build_schedule()
         self._build_run_tracking()
+        self._build_webhooks()
         self.topic = self._build_notifications()
         self._build_alarms()
         self._build_outputs()
@@ -197,7 +219,7 @@ class GhStatsStack(cdk.Stack):
         )
 
     def _build_functions(self) -> dict[str, lambda_.Function]:
-        code = self._code()
+        code = self._code_asset = self._code()
         environment = {
             names.ENV_BUCKET: self.bucket.bucket_name,
             names.ENV_TABLE: self.table.table_name,
@@ -255,7 +277,7 @@ class GhStatsStack(cdk.Stack):
 
     def _allow_s3(self, name: str, actions: list[str], prefixes: list[str]) -> None:
         """Object actions under bucket prefixes (recorded in s3_prefixes for cdk_app.nag)."""
-        function = self.functions[name]
+        function = {**self.functions, **getattr(self, "webhook_functions", {})}[name]
         self.s3_prefixes.setdefault(name, set()).update(prefixes)
         function.add_to_role_policy(iam.PolicyStatement(
             actions=actions, resources=[self.bucket.arn_for_objects(f"{p}/*") for p in prefixes]))
@@ -339,6 +361,80 @@ class GhStatsStack(cdk.Stack):
                                             dead_letter_queue=self._dead_letter_queue(c.TRACK_RUNS_RULE_DLQ))],
         )
 
+    # -- webhooks -----------------------------------------------------------------------------
+
+    def _build_webhooks(self) -> None:
+        """GitHub deliveries: an HTTP API (POST route, throttled default stage, access logs) to
+        WebhookReceiver, which verifies each against the webhook secret, dedupes it in the ledger,
+        stores it raw under events/raw/ and queues it. Nothing consumes the queue yet."""
+        self.webhook_secret = secretsmanager.Secret(
+            self, "WebhookSecret",
+            description="ghstats GitHub webhook secret (HMAC key of X-Hub-Signature-256): give GitHub its value",
+            generate_secret_string=secretsmanager.SecretStringGenerator(
+                password_length=c.WEBHOOK_SECRET_LENGTH, exclude_punctuation=True),
+            removal_policy=cdk.RemovalPolicy.RETAIN,  # GitHub keeps signing with it
+        )
+        self.webhook_dlq = sqs.Queue(
+            self, c.WEBHOOK_QUEUE_DLQ, encryption=sqs.QueueEncryption.SQS_MANAGED, enforce_ssl=True,
+            retention_period=cdk.Duration.days(14))
+        self.webhook_queue = sqs.Queue(
+            self, "WebhookDeliveries", encryption=sqs.QueueEncryption.SQS_MANAGED, enforce_ssl=True,
+            retention_period=cdk.Duration.days(c.WEBHOOK_QUEUE_RETENTION_DAYS),
+            dead_letter_queue=sqs.DeadLetterQueue(queue=self.webhook_dlq, max_receive_count=c.WEBHOOK_MAX_RECEIVE_COUNT))
+        spec = c.WEBHOOK_FUNCTION
+        log_group = logs.LogGroup(self, f"{c.WEBHOOK_FUNCTION_NAME}Logs", retention=self._retention(),
+                                  removal_policy=cdk.RemovalPolicy.DESTROY)
+        function = lambda_.Function(
+            self, c.WEBHOOK_FUNCTION_NAME, runtime=self._runtime(), architecture=lambda_.Architecture.X86_64,
+            handler=spec.handler, code=self._code_asset, memory_size=spec.memory_mb,
+            timeout=cdk.Duration.seconds(spec.timeout_s), description=spec.description,
+            environment={  # the secret's name only: the function reads its value at run time
+                webhook_names.ENV_WEBHOOK_SECRET_NAME: self.webhook_secret.secret_name,
+                webhook_names.ENV_WEBHOOK_QUEUE_URL: self.webhook_queue.queue_url,
+                names.ENV_BUCKET: self.bucket.bucket_name,
+                names.ENV_TABLE: self.table.table_name,
+                names.ENV_STACK_NAME: self.stack_name,
+                "POWERTOOLS_SERVICE_NAME": names.SERVICE,
+                "POWERTOOLS_METRICS_NAMESPACE": names.METRICS_NAMESPACE,
+            },
+            tracing=lambda_.Tracing.ACTIVE, log_group=log_group,
+        )
+        self.webhook_functions = {c.WEBHOOK_FUNCTION_NAME: function}
+        # Exactly what the receiver calls: GetSecretValue (Powertools), PutObject (the raw
+        # delivery, untagged), SendMessage, and the dedupe's ledger calls.
+        function.add_to_role_policy(iam.PolicyStatement(
+            actions=["secretsmanager:GetSecretValue"], resources=[self.webhook_secret.secret_full_arn]))
+        self._allow_s3(c.WEBHOOK_FUNCTION_NAME, ["s3:PutObject"], [c.WEBHOOK_RAW_PREFIX])
+        function.add_to_role_policy(iam.PolicyStatement(
+            actions=["sqs:SendMessage"], resources=[self.webhook_queue.queue_arn]))
+        function.add_to_role_policy(iam.PolicyStatement(
+            actions=list(c.WEBHOOK_LEDGER_ACTIONS), resources=[self.table.table_arn]))
+
+        access_logs = logs.LogGroup(self, "WebhookApiAccessLogs", retention=self._retention(),
+                                    removal_policy=cdk.RemovalPolicy.DESTROY)
+        self.webhook_api = apigwv2.HttpApi(
+            self, "WebhookApi", description=f"GitHub webhook deliveries of the {self.stack_name} stack",
+            create_default_stage=False)
+        self.webhook_api.add_routes(
+            path=c.WEBHOOK_PATH, methods=[apigwv2.HttpMethod.POST],
+            integration=integrations.HttpLambdaIntegration(  # payload format 2.0 (the default)
+                "WebhookReceiverIntegration", function,
+                payload_format_version=apigwv2.PayloadFormatVersion.VERSION_2_0))
+        # No request headers in the log: X-Hub-Signature-256 stays out of it.
+        access_format = apigw.AccessLogFormat.custom(json.dumps({
+            "requestId": "$context.requestId", "ip": "$context.identity.sourceIp",
+            "requestTime": "$context.requestTime", "routeKey": "$context.routeKey", "status": "$context.status",
+            "protocol": "$context.protocol", "responseLength": "$context.responseLength",
+            "userAgent": "$context.identity.userAgent",
+            "integrationStatus": "$context.integrationStatus", "integrationError": "$context.integrationErrorMessage",
+            "error": "$context.error.message",
+        }))
+        self.webhook_stage = apigwv2.HttpStage(
+            self, "WebhookApiStage", http_api=self.webhook_api, stage_name="$default", auto_deploy=True,
+            throttle=apigwv2.ThrottleSettings(rate_limit=c.WEBHOOK_THROTTLE_RATE, burst_limit=c.WEBHOOK_THROTTLE_BURST),
+            access_log_settings=_AccessLogSettings(apigwv2.LogGroupLogDestination(access_logs), access_format),
+        )
+
     # -- notifications and alarms -------------------------------------------------------------
 
     def _build_notifications(self) -> sns.Topic:
@@ -393,7 +489,7 @@ class GhStatsStack(cdk.Stack):
             "ExecutionsTimedOut": machine.metric_timed_out(period=period),
             "ExecutionsThrottled": machine.metric_throttled(period=period),
         }
-        for queue_id, queue in self.dead_letter_queues.items():
+        for queue_id, queue in {**self.dead_letter_queues, c.WEBHOOK_QUEUE_DLQ: self.webhook_dlq}.items():
             alarms[f"{queue_id}NotEmpty"] = queue.metric_approximate_number_of_messages_visible(
                 period=cdk.Duration.minutes(5), statistic="Maximum")
         group = self.schedule_group
@@ -430,3 +526,7 @@ class GhStatsStack(cdk.Stack):
         cdk.CfnOutput(self, c.OUTPUT_SECRET, value=self.secret.secret_name)
         cdk.CfnOutput(self, c.OUTPUT_ATHENA_DATABASE, value=self.athena_database.ref)
         cdk.CfnOutput(self, c.OUTPUT_ATHENA_WORKGROUP, value=self.workgroup.ref)
+        cdk.CfnOutput(self, c.OUTPUT_WEBHOOK_URL, value=f"{self.webhook_api.api_endpoint}{c.WEBHOOK_PATH}",
+                      description="GitHub webhook Payload URL (content type application/json)")
+        cdk.CfnOutput(self, c.OUTPUT_WEBHOOK_SECRET, value=self.webhook_secret.secret_name,
+                      description="Secrets Manager secret whose SecretString is the webhook secret")

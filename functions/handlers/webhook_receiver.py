@@ -1,4 +1,4 @@
-"""WebhookReceiver: GitHub webhook deliveries through a Lambda function URL (payload format 2.0).
+"""WebhookReceiver: GitHub webhook deliveries through the stack's API Gateway HTTP API (payload format 2.0).
 
 Verifies, dedupes, stores raw and queues each delivery (ghstats.webhooks.receive), answering
 within GitHub's 10 s. The webhook secret is read from Secrets Manager at run time (cached); it

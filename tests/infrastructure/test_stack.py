@@ -222,7 +222,8 @@ def test_lambdas_have_exactly_the_actions_they_use(synthesized, template, functi
 
 def secret_statements(stack, template):
     """(function name, actions, resources, condition) of each statement with secretsmanager or kms actions."""
-    roles = {stack.get_logical_id(f.role.node.default_child): name for name, f in stack.functions.items()}
+    roles = {stack.get_logical_id(f.role.node.default_child): name
+             for name, f in {**stack.functions, **stack.webhook_functions}.items()}
     found = []
     for policy in resources(template, "AWS::IAM::Policy").values():
         [role] = policy["Properties"]["Roles"]
@@ -238,8 +239,10 @@ SECRET_READERS = ["CollectOrg", "ListRepos", "QueryBatch"]  # they call GitHub; 
 
 def test_only_the_secret_readers_may_get_the_secret_value(synthesized, template):
     secret = {"Ref": logical_id(synthesized, synthesized[0].secret)}
-    assert secret_statements(synthesized[0], template) == [
-        (name, "secretsmanager:GetSecretValue", secret, None) for name in SECRET_READERS]
+    webhook_secret = {"Ref": logical_id(synthesized, synthesized[0].webhook_secret)}
+    assert secret_statements(synthesized[0], template) == sorted(
+        [(name, "secretsmanager:GetSecretValue", secret, None) for name in SECRET_READERS]
+        + [(c.WEBHOOK_FUNCTION_NAME, "secretsmanager:GetSecretValue", webhook_secret, None)])  # its own secret only
 
 
 KEY_ARN = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
@@ -255,7 +258,7 @@ def existing_secret():
 
 def test_an_existing_secret_under_a_customer_key_is_read_and_decrypted_through_secrets_manager(existing_secret):
     stack, template = existing_secret
-    found = secret_statements(stack, template)
+    found = [s for s in secret_statements(stack, template) if s[0] != c.WEBHOOK_FUNCTION_NAME]  # its own secret
     assert [(name, actions) for name, actions, _, _ in found] == [
         (name, action) for name in SECRET_READERS for action in ("kms:Decrypt", "secretsmanager:GetSecretValue")]
     for _, actions, resource, condition in found:
@@ -264,7 +267,8 @@ def test_an_existing_secret_under_a_customer_key_is_read_and_decrypted_through_s
             assert condition == {"StringEquals": {"kms:ViaService": {"Fn::Join": ["", ["secretsmanager.", {"Ref": "AWS::Region"}, ".amazonaws.com"]]}}}
         else:  # the name's ARN with Secrets Manager's six-character suffix
             assert resource["Fn::Join"][1][-1] == ":secret:ghstats/github-??????" and condition is None
-    assert not resources(template, "AWS::SecretsManager::Secret")
+    # the stack creates only the webhook secret (existingSecretName is the GitHub credentials')
+    assert set(resources(template, "AWS::SecretsManager::Secret")) == {stack.get_logical_id(stack.webhook_secret.node.default_child)}
 
 
 @pytest.mark.parametrize("given", ["arn:aws:kms:eu-west-1:123456789012:alias/ghstats", "1234abcd-12ab-34cd-56ef-1234567890ab",
@@ -534,8 +538,10 @@ def test_retain_data_false_deletes_bucket_objects_and_table_so_destroy_completes
 
 
 def test_secret_is_read_at_run_time_not_embedded(synthesized, template):
-    [secret] = resources(template, "AWS::SecretsManager::Secret").values()
-    assert "SecretString" not in secret["Properties"]
+    secrets = resources(template, "AWS::SecretsManager::Secret")
+    assert set(secrets) == {logical_id(synthesized, synthesized[0].secret), logical_id(synthesized, synthesized[0].webhook_secret)}
+    for secret in secrets.values():
+        assert "SecretString" not in secret["Properties"]
     text = json.dumps(template.to_json())
     assert "ghp_" not in text and "private_key\":" not in text
 
@@ -628,7 +634,7 @@ def test_failed_scheduled_starts_go_to_a_dead_letter_queue_and_raise_an_alarm(sy
 def test_every_alarm_notifies_the_topic(synthesized, template):
     topic = {"Ref": logical_id(synthesized, synthesized[0].topic)}
     alarms = resources(template, "AWS::CloudWatch::Alarm").values()
-    assert len(alarms) == 8
+    assert len(alarms) == 9  # the webhook dead-letter queue's included
     assert all(a["Properties"]["AlarmActions"] == [topic] for a in alarms)
 
 
@@ -813,7 +819,8 @@ def test_the_config_api_url_must_be_one_of_the_github_api_urls():
 
 def test_every_lambda_gets_the_github_api_urls():
     app, stack = build_app({**CONTEXT, "ghstats:githubApiUrls": [GHES, "https://api.github.com"]})
-    functions = resources(Template.from_stack(stack), "AWS::Lambda::Function").values()
+    functions = [f for f in resources(Template.from_stack(stack), "AWS::Lambda::Function").values()
+                 if f["Properties"]["Handler"] != c.WEBHOOK_FUNCTION.handler]  # the receiver calls no GitHub API
     assert len(functions) == len(c.FUNCTIONS)
     for function in functions:
         env = function["Properties"]["Environment"]["Variables"]
