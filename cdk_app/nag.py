@@ -83,7 +83,7 @@ def acknowledgments(stack) -> list[Ack]:
     """Every finding this stack has by design, on the resource that has it."""
     acks: list[Ack] = []
     data = stack.get_logical_id(stack.bucket.node.default_child)
-    for name, function in {**stack.functions, **stack.webhook_functions}.items():
+    for name, function in stack.every_function.items():
         acks.append(Ack(function.role.node.default_child, finding("IAM4", BASIC_EXECUTION_ROLE), BASIC_EXECUTION_ROLE_REASON))
         policy = default_policy(function.role)
         acks.append(Ack(policy, finding("IAM5", "Resource::*"), LAMBDA_STAR_REASON))

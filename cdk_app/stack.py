@@ -66,6 +66,7 @@ class GhStatsStack(cdk.Stack):
         self.athena_database, self.athena_tables, self.workgroup = self._build_athena()
         self.table = self._build_ledger()
         self.secret = self._build_secret()
+        self.webhook_functions: dict[str, lambda_.Function] = {}  # _build_webhooks
         self.functions = self._build_functions()
         self.s3_prefixes: dict[str, set[str]] = {}  # function name -> bucket prefixes it may use
         self._grant_functions()
@@ -82,6 +83,11 @@ class GhStatsStack(cdk.Stack):
 
     def _removal(self) -> cdk.RemovalPolicy:
         return cdk.RemovalPolicy.RETAIN if self.settings.retain_data else cdk.RemovalPolicy.DESTROY
+
+    @property
+    def every_function(self) -> dict[str, lambda_.Function]:
+        """The state machine's functions and the webhook receiver, by name."""
+        return {**self.functions, **self.webhook_functions}
 
     def _build_bucket(self) -> s3.Bucket:
         # Not retained: CloudFormation deletes only empty buckets, so a custom resource empties
@@ -277,7 +283,7 @@ class GhStatsStack(cdk.Stack):
 
     def _allow_s3(self, name: str, actions: list[str], prefixes: list[str]) -> None:
         """Object actions under bucket prefixes (recorded in s3_prefixes for cdk_app.nag)."""
-        function = {**self.functions, **getattr(self, "webhook_functions", {})}[name]
+        function = self.every_function[name]
         self.s3_prefixes.setdefault(name, set()).update(prefixes)
         function.add_to_role_policy(iam.PolicyStatement(
             actions=actions, resources=[self.bucket.arn_for_objects(f"{p}/*") for p in prefixes]))

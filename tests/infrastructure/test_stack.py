@@ -223,7 +223,7 @@ def test_lambdas_have_exactly_the_actions_they_use(synthesized, template, functi
 def secret_statements(stack, template):
     """(function name, actions, resources, condition) of each statement with secretsmanager or kms actions."""
     roles = {stack.get_logical_id(f.role.node.default_child): name
-             for name, f in {**stack.functions, **stack.webhook_functions}.items()}
+             for name, f in stack.every_function.items()}
     found = []
     for policy in resources(template, "AWS::IAM::Policy").values():
         [role] = policy["Properties"]["Roles"]

@@ -139,3 +139,10 @@ def output_keys(run_id: str, date: str, collectors: list[str] = ()) -> dict[str,
             keys[f"{name}_dataset"] = names.history_dataset_prefix(name)
             keys[f"{name}_history"] = names.history_prefix(name)
     return keys
+
+
+def moves_latest(pointer: dict[str, Any] | None, started_at: str) -> bool:
+    """Whether a run that started at `started_at` may replace a latest/ copy whose pointer
+    (run_id, started_at) is `pointer`: latest/ moves only forward (a redriven older run leaves
+    a newer run's copy)."""
+    return pointer is None or str(pointer.get("started_at", "")) <= started_at

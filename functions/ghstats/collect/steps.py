@@ -15,7 +15,8 @@ from typing import Any, Callable
 from ghstats import limits, names
 from ghstats.report.write import write_report
 from ghstats.run_diff import compare_with_previous
-from ghstats.collect.aggregate import dataset_lines, merge_org_results, merge_results, output_keys, outputs_document
+from ghstats.collect.aggregate import (dataset_lines, merge_org_results, merge_results, moves_latest, output_keys,
+                                      outputs_document)
 from ghstats.collect.batch import BatchOutcome, collect_batch
 from ghstats.collect.history import merge_history
 from ghstats.collect.planning import ListingPaused, ListingProgress, plan_collection
@@ -376,7 +377,7 @@ def _write_latest(store: ObjectStore, document_key: str, pointer_key: str, docum
     """A dashboard copy (latest/) moves only forward: redriving an older run leaves a newer run's
     copy. `pointer` (what `pointer_key` held: run_id, started_at) says which run the copy is, so
     the copy itself is never read back."""
-    if pointer is not None and str(pointer.get("started_at", "")) > document["started_at"]:
+    if not moves_latest(pointer, document["started_at"]):
         return
     store.put_json(document_key, document)
     store.put_json(pointer_key, {"run_id": document["run_id"], "started_at": document["started_at"]})

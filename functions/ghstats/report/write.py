@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any, Mapping, Sequence
 
 from ghstats import names
+from ghstats.collect.aggregate import moves_latest
 from ghstats.collectors import INVENTORY_COLLECTOR, REGISTRY
 from ghstats.collectors.unit import Record, SummaryContext
 from ghstats.report.blocks import Section
@@ -46,6 +47,6 @@ def write_report(store: ObjectStore, key: str, summary: Mapping[str, Any],
                   sections=sections(summary, records_of, contexts, coverage, errors, comparison))
     store.put_text(key, html, CONTENT_TYPE)
     pointer = store.get_json(names.LATEST_REPORT_RUN_KEY)
-    if pointer is None or str(pointer.get("started_at", "")) <= summary["started_at"]:
+    if moves_latest(pointer, summary["started_at"]):
         store.put_text(names.LATEST_REPORT_KEY, html, CONTENT_TYPE)
         store.put_json(names.LATEST_REPORT_RUN_KEY, {"run_id": summary["run_id"], "started_at": summary["started_at"]})
