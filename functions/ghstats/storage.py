@@ -14,6 +14,8 @@ TRANSIENT_TAG = "ghstats-lifecycle=transient"
 class ObjectStore(Protocol):
     def get_json(self, key: str) -> Any | None: ...
 
+    def get_text(self, key: str) -> str | None: ...
+
     def put_json(self, key: str, value: Any, *, transient: bool = False) -> None: ...
 
     def put_text(self, key: str, text: str, content_type: str = "text/plain", *, transient: bool = False) -> None: ...
@@ -32,11 +34,15 @@ class S3ObjectStore:
         self._bucket = bucket
 
     def get_json(self, key: str) -> Any | None:
+        text = self.get_text(key)
+        return None if text is None else json.loads(text)
+
+    def get_text(self, key: str) -> str | None:
         try:
             body = self._s3.get_object(Bucket=self._bucket, Key=key)["Body"].read()
         except self._s3.exceptions.NoSuchKey:
             return None
-        return json.loads(body)
+        return body.decode("utf-8")
 
     def put_json(self, key: str, value: Any, *, transient: bool = False) -> None:
         self.put_text(key, dumps(value), "application/json", transient=transient)

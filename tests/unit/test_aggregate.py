@@ -72,6 +72,10 @@ class DictStore:
         self.reads.append(key)
         return self.objects.get(key)
 
+    def get_text(self, key):
+        self.reads.append(key)
+        return self.objects.get(key)
+
     def put_json(self, key, value, *, transient=False):
         self.objects[key] = value
 

@@ -15,6 +15,8 @@ from typing import Any, Callable
 from ghstats import limits, names
 from ghstats.report.write import write_report
 from ghstats.run_diff import compare_with_previous
+from ghstats.webhooks.report import webhooks_section
+from ghstats.webhooks.totals import period_days, read_period
 from ghstats.collect.aggregate import (dataset_lines, merge_org_results, merge_results, moves_latest, output_keys,
                                       outputs_document)
 from ghstats.collect.batch import BatchOutcome, collect_batch
@@ -508,9 +510,11 @@ def aggregate(run_id: str, store: ObjectStore, now: Callable[[], float] = time.t
     records_of = {**({INVENTORY_COLLECTOR.name: inventory} if inventory is not None else {}), **by_collector}
     comparison = compare_with_previous(store, summary, records_of)
     summary["since_previous_run"] = comparison.summary()
+    webhooks = read_period(store, period_days((comparison.previous or {}).get("started_at"), started_at))
+    summary["webhooks"] = webhooks.totals()  # the period's webhook figures; None when no webhook came
     store.put_json(keys["summary"], summary)
     write_report(store, keys["report"], summary, records_of, {INVENTORY_COLLECTOR.name: context, **contexts}, coverage,
-                 errors_document, comparison)
+                 errors_document, comparison, webhooks_section(webhooks))
     if inventory is not None:
         document = outputs_document(run_id, inventory, started_at, INVENTORY_COLLECTOR.schema_version)
         store.put_json(keys["repositories"], document)

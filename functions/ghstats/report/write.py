@@ -20,14 +20,17 @@ CONTENT_TYPE = "text/html; charset=utf-8"
 
 def sections(summary: Mapping[str, Any], records_of: Mapping[str, Mapping[str, Record]],
              contexts: Mapping[str, SummaryContext], coverage: Sequence[Mapping[str, Any]],
-             errors: Mapping[str, Any], comparison: Comparison) -> list[Section]:
-    """Every section of the report: a collector that ran contributes its own (its `report`)."""
+             errors: Mapping[str, Any], comparison: Comparison, webhooks: Section | None = None) -> list[Section]:
+    """Every section of the report: a collector that ran contributes its own (its `report`), then
+    the webhook events of the period when there were any, then the engine's sections."""
     found: list[Section] = []
     for name, collector in REGISTRY.items():
         if collector.report is None or name not in records_of:
             continue
         own = (summary if name == INVENTORY_COLLECTOR.name else summary["collectors"][name])
         found += collector.report(dict(records_of[name]), dict(own), contexts[name])
+    if webhooks is not None:
+        found.append(webhooks)
     return [*found, changes_section(comparison.previous, comparison.changes), coverage_section(coverage),
             run_section(summary, errors), trends_section(comparison.trend_points)]
 
@@ -41,10 +44,11 @@ def title(config: Mapping[str, Any]) -> str:
 
 def write_report(store: ObjectStore, key: str, summary: Mapping[str, Any],
                  records_of: Mapping[str, Mapping[str, Record]], contexts: Mapping[str, SummaryContext],
-                 coverage: Sequence[Mapping[str, Any]], errors: Mapping[str, Any], comparison: Comparison) -> None:
+                 coverage: Sequence[Mapping[str, Any]], errors: Mapping[str, Any], comparison: Comparison,
+                 webhooks: Section | None = None) -> None:
     """Render the report to `key`, and move latest/report.html to it unless a newer run's report is there."""
     html = render(title=title(summary["config"]), run=summary,
-                  sections=sections(summary, records_of, contexts, coverage, errors, comparison))
+                  sections=sections(summary, records_of, contexts, coverage, errors, comparison, webhooks))
     store.put_text(key, html, CONTENT_TYPE)
     pointer = store.get_json(names.LATEST_REPORT_RUN_KEY)
     if moves_latest(pointer, summary["started_at"]):

@@ -8,7 +8,10 @@ from ghstats import names as _names
 ENV_WEBHOOK_SECRET_NAME = "GHSTATS_WEBHOOK_SECRET_NAME"  # the Secrets Manager secret (its SecretString is the secret)
 ENV_WEBHOOK_QUEUE_URL = "GHSTATS_WEBHOOK_QUEUE_URL"
 ENV_BUCKET = _names.ENV_BUCKET
-ENV_TABLE = _names.ENV_TABLE  # the ledger table holds the dedupe marks
+ENV_TABLE = _names.ENV_TABLE  # the ledger table holds the dedupe marks, derived state and sweeps
+# -- environment of the sweep Lambda (WebhookSweep) ------------------------------------------
+# JSON list of the hooks to sweep: [{"org": "acme", "hook_id": 123}, {"app": true}]
+ENV_WEBHOOK_HOOKS = "GHSTATS_WEBHOOK_HOOKS"
 
 # -- GitHub's headers (looked up case-insensitively) -----------------------------------------
 HEADER_EVENT = "X-GitHub-Event"
@@ -45,3 +48,36 @@ METRIC_WEBHOOK_UNKNOWN = "WebhookUnknownEvents"
 METRIC_WEBHOOK_DUPLICATES = "WebhookDuplicates"
 METRIC_WEBHOOK_REJECTED = "WebhookRejected"
 METRIC_WEBHOOK_FAILED = "WebhookFailed"
+METRIC_WEBHOOK_PROCESSED = "WebhookDeliveriesProcessed"  # by WebhookProcessor
+METRIC_WEBHOOK_PROCESSING_FAILED = "WebhookProcessingFailed"  # retried by SQS, then dead-lettered
+
+
+# -- derived state in the ledger table (ghstats.webhooks.store) ------------------------------
+# WH#<family>#<entity> / STATE      the merged state of one pull request, job, suite or deployment
+# WHDAY#<family>#<day> / <entity>   the things something happened to on that day (deliveries too)
+# WHDIRTY / <family>#<day>          a day whose datasets the next rollup rewrites
+# WHSHA#<repository id>#<sha> / STATE   when the pull request with that merge commit was merged
+STATE_SK = "STATE"
+DIRTY_PK = "WHDIRTY"
+DELIVERIES = "deliveries"  # the family of the per-day delivery counts
+
+
+def state_pk(family: str, entity: str) -> str:
+    return f"WH#{family}#{entity}"
+
+
+def day_pk(family: str, day: str) -> str:
+    return f"WHDAY#{family}#{day}"
+
+
+def merge_sha_pk(repository_id: int, sha: str) -> str:
+    return f"WHSHA#{repository_id}#{sha}"
+
+
+# -- datasets (Athena/DuckDB-ready, beside the collectors' datasets/<collector>/dt=...) --------
+def dataset_name(family: str, daily: bool = False) -> str:
+    return f"webhooks_{family}_daily" if daily else f"webhooks_{family}"
+
+
+def dataset_key(family: str, day: str, daily: bool = False) -> str:
+    return f"datasets/{dataset_name(family, daily)}/dt={day}/part.jsonl"

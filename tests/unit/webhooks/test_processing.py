@@ -1,0 +1,177 @@
+"""Receive → queue → process → roll up, against moto: the simulator's story in any order, twice,
+gives the datasets its truth says; a poisoned delivery fails alone."""
+
+from __future__ import annotations
+
+import json
+import random
+from collections import Counter
+from datetime import datetime, timedelta
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from ghstats.storage import S3ObjectStore
+from ghstats.webhooks import names
+from ghstats.webhooks.dedupe import DynamoDedupe
+from ghstats.webhooks.receive import WebhookRequest, receive
+from ghstats.webhooks.rollup import roll_up
+from ghstats.webhooks.store import StateStore
+from ghstats.webhooks.totals import period_days, read_period
+from ghstats_cli.local_aws import TABLE, create_table
+from handlers.webhook_processor import ProcessorDependencies, handler, process_records
+from ghstats_cli.local_aws import LambdaContext
+from simulator.webhook_sender import signed_headers
+from simulator.webhook_story import story
+
+SECRET = b"whsec-processing-tests"
+BUCKET = "ghstats-test"
+
+
+@pytest.fixture
+def aws(monkeypatch):
+    for key, value in {"AWS_DEFAULT_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x"}.items():
+        monkeypatch.setenv(key, value)
+    with mock_aws():
+        s3 = boto3.client("s3")
+        s3.create_bucket(Bucket=BUCKET)
+        dynamodb = boto3.resource("dynamodb")
+        create_table(dynamodb)
+        table = dynamodb.Table(TABLE)
+        yield S3ObjectStore(s3, BUCKET), table
+
+
+def deliver(objects, table, delivery, queue, *, body=None, event=None):
+    """GitHub → the receiver (at the delivery's own time), which stores it raw and queues a message."""
+    body = delivery.body if body is None else body
+    headers = signed_headers(delivery, SECRET)
+    if event:
+        headers["X-GitHub-Event"] = event
+    if body is not delivery.body:
+        from ghstats.webhooks.signature import signature_of
+        headers["X-Hub-Signature-256"] = signature_of(SECRET, body)
+    return receive(WebhookRequest.of("POST", headers, body), SECRET, dedupe=DynamoDedupe(table),
+                   store_raw=objects.put_json, enqueue=queue.append, now=lambda: delivery.at)
+
+
+def sqs_records(messages):
+    return [{"messageId": f"m-{i}", "body": json.dumps(m)} for i, m in enumerate(messages)]
+
+
+def lines(objects, key):
+    text = objects.get_text(key)
+    return [json.loads(line) for line in (text or "").splitlines()]
+
+
+def seconds(start: datetime | None, end: datetime | None):
+    return None if start is None or end is None else int((end - start).total_seconds())
+
+
+def day(moment: datetime | None):
+    return moment.strftime("%Y-%m-%d") if moment else None
+
+
+def test_a_story_in_any_order_twice_gives_its_truth(aws):
+    objects, table = aws
+    told = story(seed=11, pull_requests=14, workflow_runs=8, check_suites=6, deployments=8)
+    queue: list[dict] = []
+    for delivery in told.deliveries:
+        assert deliver(objects, table, delivery, queue).status == 202
+    messages = queue * 2  # SQS delivers at least once
+    random.Random(5).shuffle(messages)  # and in no particular order
+    deps = ProcessorDependencies(read_raw=objects.get_json, store=StateStore(table))
+    failed, counts = process_records(sqs_records(messages), deps)
+    assert failed == [] and counts == {"derived": len(messages)}
+    result = roll_up(deps.store, objects)
+    assert result.still_dirty == [] and deps.store.dirty() == []
+
+    truth = told.truth
+    for pr in truth.pull_requests:
+        [line] = [r for r in lines(objects, names.dataset_key("pull_requests", day(pr.created_at)))
+                  if r["repository"] == pr.repo and r["number"] == pr.number]
+        assert line["time_to_merge_s"] == seconds(pr.created_at, pr.merged_at)
+        assert line["first_review_at"] == (pr.first_review_at.strftime("%Y-%m-%dT%H:%M:%SZ") if pr.first_review_at else None)
+        assert line["size"] == pr.additions + pr.deletions and line["changed_files"] == pr.changed_files
+        assert line["state"] == ("merged" if pr.merged else pr.state)
+    pr_days = {day(p.created_at) for p in truth.pull_requests} | {day(p.merged_at) for p in truth.pull_requests if p.merged}
+    for d in pr_days:
+        daily = {r["repository"]: r for r in lines(objects, names.dataset_key("pull_requests", d, daily=True))}
+        opened = Counter(p.repo for p in truth.pull_requests if day(p.created_at) == d)
+        merged = Counter(p.repo for p in truth.pull_requests if day(p.merged_at) == d)
+        assert {repo: r["opened"] for repo, r in daily.items() if r["opened"]} == dict(opened)
+        assert {repo: r["merged"] for repo, r in daily.items() if r["merged"]} == dict(merged)
+
+    for job in truth.jobs:
+        [line] = [r for r in lines(objects, names.dataset_key("workflow_jobs", day(job.created_at))) if r["job_id"] == job.id]
+        assert (line["status"], line["conclusion"]) == ("completed", job.conclusion)
+        assert (line["queue_s"], line["run_s"]) == (seconds(job.created_at, job.started_at), seconds(job.started_at, job.completed_at))
+        assert line["labels"] == job.labels
+    for d in {day(j.completed_at) for j in truth.jobs}:
+        for r in lines(objects, names.dataset_key("workflow_jobs", d, daily=True)):
+            done = [j for j in truth.jobs if day(j.completed_at) == d and j.repo == r["repository"]
+                    and j.workflow_name == r["workflow_name"]]
+            assert r["jobs"] == len(done) and r["failed"] == sum(j.conclusion == "failure" for j in done)
+            assert r["p95_run_s"] == max(seconds(j.started_at, j.completed_at) for j in done)  # n < 20: the maximum
+
+    for suite in truth.check_suites:
+        [line] = [r for r in lines(objects, names.dataset_key("check_suites", day(suite.created_at)))
+                  if r["check_suite_id"] == suite.id]
+        assert (line["conclusion"], line["duration_s"]) == (suite.conclusion, seconds(suite.created_at, suite.completed_at))
+
+    for deployment in truth.deployments:
+        [line] = [r for r in lines(objects, names.dataset_key("deployments", day(deployment.created_at)))
+                  if r["deployment_id"] == deployment.id]
+        assert line["final_state"] == deployment.state and line["failed"] == (deployment.state in ("failure", "error"))
+        pull = truth.pull_request(deployment.repo, deployment.pull_number) if deployment.pull_number else None
+        assert line["lead_time_s"] == (seconds(pull.merged_at, deployment.first_success_at) if pull else None)
+
+    received = Counter((day(d.at), d.event) for d in told.deliveries)
+    for d in {day for day, _ in received}:
+        counted = {r["event"]: r["deliveries"] for r in lines(objects, names.dataset_key("deliveries", d))}
+        assert counted == {event: n for (on, event), n in received.items() if on == d}
+
+    # a rollup that runs again rewrites nothing new; the run's period totals read the daily datasets
+    days = sorted({day(d.at) for d in told.deliveries})
+    before = {k: objects.get_text(k) for k in objects.list_keys("datasets/")}
+    for family, d in result.days:
+        deps.store.mark_dirty(family, [d])
+    roll_up(deps.store, objects)
+    assert {k: objects.get_text(k) for k in objects.list_keys("datasets/")} == before
+    after_last = (datetime.fromisoformat(days[-1]) + timedelta(days=1)).strftime("%Y-%m-%dT06:00:00Z")
+    period = period_days(days[0] + "T06:00:00Z", after_last)
+    assert period == days or set(days) <= set(period)
+    totals = read_period(objects, period).totals()
+    assert totals["deliveries"] == len(told.deliveries)
+    assert totals["pull_requests"]["merged"] == sum(p.merged for p in truth.pull_requests)
+    assert totals["deployments"]["failed"] == sum(d.state in ("failure", "error") for d in truth.deployments)
+
+
+def test_a_poisoned_delivery_fails_alone_and_unknown_events_are_counted_not_derived(aws):
+    objects, table = aws
+    told = story(seed=2, pull_requests=3, workflow_runs=1, check_suites=1, deployments=1)
+    queue: list[dict] = []
+    good = told.deliveries[:6]
+    for delivery in good:
+        deliver(objects, table, delivery, queue)
+    first = told.deliveries[0]
+    poisoned = json.loads(first.body)
+    poisoned.setdefault("pull_request", {}).pop("created_at", None)
+    poisoned.setdefault("workflow_job", {}).pop("created_at", None)
+    poisoned.setdefault("check_suite", {}).pop("created_at", None)
+    poisoned.setdefault("deployment", {}).pop("created_at", None)
+    bad = type(first)(first.guid[:-4] + "beef", first.hook_id, first.event, first.action, poisoned,
+                      json.dumps(poisoned).encode(), first.at)
+    deliver(objects, table, bad, queue)
+    unknown = type(first)(first.guid[:-4] + "cafe", first.hook_id, "star", "created", {"action": "created"},
+                          b'{"action":"created"}', first.at)
+    deliver(objects, table, unknown, queue)
+    deps = ProcessorDependencies(read_raw=objects.get_json, store=StateStore(table))
+    answer = handler({"Records": sqs_records(queue)}, LambdaContext("WebhookProcessor"), deps=deps)
+    assert answer == {"batchItemFailures": [{"itemIdentifier": f"m-{len(good)}"}]}
+    roll_up(deps.store, objects)
+    counted = {r["event"]: r for r in lines(objects, names.dataset_key("deliveries", day(first.at)))}
+    assert counted["star"]["unknown"] is True and counted["star"]["deliveries"] == 1
+    assert not any(k.startswith("datasets/webhooks_star") for k in objects.list_keys("datasets/"))
+    # the poisoned delivery is stored raw for replay, counted as received, and nothing derived from it
+    assert objects.get_json(queue[len(good)]["key"])["payload"] == poisoned
