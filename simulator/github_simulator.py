@@ -38,6 +38,8 @@ from simulator.rest_access import AccessApi, AccessSettings
 from simulator.traffic import TrafficApi
 from simulator.rest_alerts import ALERTS_PATH, AlertsApi, AlertSettings
 from simulator.rest_api import RestApi, repo_of_path
+from simulator.rest_webhooks import WebhooksApi, app_docs, route_of
+from simulator.webhook_deliveries import DeliveryLog
 from simulator.schema import github_schema
 from simulator.server import SimulatorHTTPServer, serve
 
@@ -117,6 +119,7 @@ class GitHubSimulator:
         started = clock()
         self._traffic_clock = traffic_clock or (lambda: started)
         self._traffic = TrafficApi(self.dataset, self._access_settings.push, self._traffic_clock)
+        self._webhooks = WebhooksApi(DeliveryLog())
         self._counter_lock = threading.Lock()
         self._seq = self._graphql_count = self._rest_count = 0
         self._server: SimulatorHTTPServer | None = None
@@ -266,6 +269,34 @@ class GitHubSimulator:
     def set_push_access(self, repo: str, push: bool) -> None:
         """Without push access, /repos/{repo}/collaborators answers 403."""
         self._access_settings.set_push(repo, push)
+
+    # -- webhook deliveries (GET .../deliveries, POST .../deliveries/{id}/attempts) -------------
+
+    @property
+    def webhook_log(self) -> DeliveryLog:
+        """Every delivery attempt, as GitHub's Recent Deliveries lists them."""
+        return self._webhooks.log
+
+    @property
+    def app_hook_id(self) -> str:
+        """The App's webhook id: its deliveries are recorded under it."""
+        return self._webhooks.app_hook_id
+
+    def add_webhook(self, org: str, hook_id: int | str) -> None:
+        """An org webhook: its deliveries are those of `webhook_log` recorded under `hook_id`."""
+        self._webhooks.add_hook(org, hook_id)
+
+    def remove_webhook(self, hook_id: int | str) -> None:
+        self._webhooks.remove_hook(hook_id)
+
+    def set_webhook_access(self, org: str, allowed: bool) -> None:
+        """Without the Webhooks permission (`admin:org_hook`), `org`'s hook paths answer 403."""
+        self._webhooks.set_access(org, allowed)
+
+    def set_webhook_redeliver(self, redeliver: Callable[[int], None] | None) -> None:
+        """What a 202 to POST .../attempts does: redeliver(attempt id) sends it again and records
+        the new attempt (simulator/webhook_sender.py); None: nothing is sent."""
+        self._webhooks.set_redeliver(redeliver)
 
     # -- requests ----------------------------------------------------------------------------
 
@@ -472,12 +503,21 @@ class GitHubSimulator:
         app_token = _APP_TOKEN_PATH.match(path)
         if app_token is not None and method == "POST":
             return self._app_token(headers, app_token[1])
-        if method not in ("GET", "HEAD"):
+        webhook = route_of(method, path)
+        if method not in ("GET", "HEAD") and webhook is None:
             return Response.json(404, message_body("Not Found", REST_DOCS, 404))
         auth = credential(headers.get("authorization"))
-        if auth is None or not self._tokens.valid(auth[1]):
+        if webhook is not None and webhook.app:  # the App's own endpoints: its JWT, its own budget
+            if auth is None or auth[0] != "bearer":
+                return Response.json(401, message_body("A JSON web token could not be decoded", app_docs(webhook), 401))
+            try:
+                token = "app:" + self._tokens.verify_app_jwt(auth[1])
+            except JWTRejected as rejected:
+                return Response.json(401, message_body(str(rejected), app_docs(webhook), 401))
+        elif auth is None or not self._tokens.valid(auth[1]):
             return self._unauthorized(REST_DOCS)
-        token = auth[1]
+        else:
+            token = auth[1]
         repo_key = repo_of_path(path)
         fault = self._faults.pick("rest", number, seq, {repo_key.lower()} if repo_key else set())
         note.fault = fault.kind if fault else None
@@ -491,9 +531,12 @@ class GitHubSimulator:
         query = parse_qs(query_string, keep_blank_values=True)
         installation = self._tokens.is_installation_token(token)
         alerts = ALERTS_PATH.match(path)
-        access = None if alerts is not None else self._access.get(path, query, self.url + prefix, installation)
-        traffic = None if alerts is not None or access is not None else self._traffic.get(path, query)
-        if alerts is not None:
+        access = None if alerts is not None or webhook else self._access.get(path, query, self.url + prefix, installation)
+        traffic = None if alerts is not None or access is not None or webhook else self._traffic.get(path, query)
+        accepted = None  # what a webhook POST does once accepted and charged
+        if webhook is not None:
+            (status, payload, extra), accepted = self._webhooks.answer(webhook, query, self.url + prefix, installation)
+        elif alerts is not None:
             status, payload, extra = self._alerts.get(alerts[1], alerts[2], query, path, self.url + prefix,
                                                       installation)
         elif access is not None:
@@ -503,9 +546,9 @@ class GitHubSimulator:
         else:
             status, payload, extra = self._rest.get(path, query, installation, base=self.url + prefix)
         if fault is not None and fault.kind == "not_found":
-            status, payload, extra = 404, message_body("Not Found", REST_DOCS, 404), {}
+            status, payload, extra, accepted = 404, message_body("Not Found", REST_DOCS, 404), {}, None
         elif fault is not None and fault.kind == "forbidden":
-            status, payload, extra = 403, message_body("Resource not accessible by integration", REST_DOCS, 403), {}
+            status, payload, extra, accepted = 403, message_body("Resource not accessible by integration", REST_DOCS, 403), {}, None
         body = json.dumps(payload, separators=(",", ":")).encode()
         etag = 'W/"' + hashlib.sha256(body).hexdigest()[:40] + '"'
         if status == 200 and headers.get("if-none-match") == etag:
@@ -517,6 +560,8 @@ class GitHubSimulator:
             return Response.json(403, message_body(message, RATE_LIMIT_DOCS), self._common_headers(snapshot.exhausted()))
         if fault is not None and fault.kind.startswith("bad_gateway"):
             return self._bad_gateway(fault, request_id)
+        if accepted is not None:
+            accepted()
         response = Response.json(status, payload, {**self._common_headers(snapshot), **extra})
         if status == 200:
             response.headers["etag"] = etag

@@ -17,6 +17,8 @@ from botocore.exceptions import ClientError
 from ghstats import limits, names
 
 _STATUS_RANK = {names.RUNNING: 0}  # every terminal status ranks 1
+SWEEP_GUIDS_KEPT = 100  # redelivered / given-up GUIDs kept in a sweep's item (the counts are whole)
+SWEEP_TTL_DAYS = 90  # a sweep's item expires (TTL expires_at) after this long
 
 
 def _plain(value: Any) -> Any:
@@ -428,3 +430,71 @@ class Ledger:
             if run:
                 runs.append(run)
         return runs
+
+    # -- webhook redelivery sweeps ----------------------------------------------------------
+
+    def sweep_started(self, sweep_id: str, started_at: str) -> None:
+        """Mark a sweep RUNNING (a sweep that dies on the way stays visible as RUNNING); a
+        repeat of the same sweep (the scheduler's retry of one event) starts it again."""
+        self._table.update_item(
+            Key={"pk": names.sweep_pk(sweep_id), "sk": names.SWEEP_SK},
+            UpdateExpression="SET #s = :running, sweep_id = :id, started_at = :started, gsi1pk = :sweeps, "
+                             "gsi1sk = :order, updated_at = :now, expires_at = :expires REMOVE finished_at",
+            ExpressionAttributeNames={"#s": "status"},
+            ExpressionAttributeValues={
+                ":running": names.RUNNING, ":id": sweep_id, ":started": started_at, ":sweeps": names.SWEEPS_GSI_PK,
+                ":order": names.time_order(started_at, sweep_id), ":now": self._iso_now(),
+                ":expires": int(self._now()) + SWEEP_TTL_DAYS * 86_400,
+            },
+        )
+
+    def record_sweep(self, sweep_id: str, started_at: str, status: str, hooks: dict[str, dict[str, Any]],
+                     redelivered: list[str], gave_up: list[str] | None = None, error: str | None = None) -> None:
+        """A finished sweep: SUCCEEDED, PARTIAL (some hook failed) or FAILED (every hook did, or
+        the sweep itself: `error`), the counts per hook ({hook: {listed, failed_guids, redelivered,
+        already_stored, gave_up, errors}}), their totals, and at most SWEEP_GUIDS_KEPT of the GUIDs
+        redelivered and given up."""
+        totals: dict[str, int] = {}
+        for counts in hooks.values():
+            for name, value in counts.items():  # numbers add up; a list (errors) counts its entries
+                if isinstance(value, (int, list)) and not isinstance(value, bool):
+                    totals[name] = totals.get(name, 0) + (len(value) if isinstance(value, list) else value)
+        self._table.update_item(
+            Key={"pk": names.sweep_pk(sweep_id), "sk": names.SWEEP_SK},
+            UpdateExpression="SET #s = :status, sweep_id = :id, started_at = if_not_exists(started_at, :started), "
+                             "gsi1pk = :sweeps, gsi1sk = if_not_exists(gsi1sk, :order), hooks = :hooks, "
+                             "totals = :totals, redelivered_guids = :redelivered, redelivered_total = :nr, "
+                             "gave_up_guids = :gave_up, finished_at = :now, updated_at = :now, expires_at = :expires"
+                             + (", #e = :error" if error else " REMOVE #e"),
+            ExpressionAttributeNames={"#s": "status", "#e": "error"},
+            ExpressionAttributeValues={
+                ":status": status, ":id": sweep_id, ":started": started_at, ":sweeps": names.SWEEPS_GSI_PK,
+                ":order": names.time_order(started_at, sweep_id), ":hooks": json.dumps(hooks, sort_keys=True),
+                ":totals": totals, ":redelivered": list(redelivered[:SWEEP_GUIDS_KEPT]), ":nr": len(redelivered),
+                ":gave_up": list((gave_up or [])[:SWEEP_GUIDS_KEPT]), ":now": self._iso_now(),
+                ":expires": int(self._now()) + SWEEP_TTL_DAYS * 86_400, **({":error": error[:1000]} if error else {}),
+            },
+        )
+
+    def get_sweep(self, sweep_id: str) -> dict[str, Any] | None:
+        item = self._table.get_item(Key={"pk": names.sweep_pk(sweep_id), "sk": names.SWEEP_SK}).get("Item")
+        return _sweep(item) if item else None
+
+    def last_sweeps(self, limit: int = 10) -> list[dict[str, Any]]:
+        """The newest sweeps first (GSI by_time, partition SWEEPS)."""
+        page = self._table.query(
+            IndexName=names.RUNS_INDEX,
+            KeyConditionExpression=Key("gsi1pk").eq(names.SWEEPS_GSI_PK),
+            ScanIndexForward=False,
+            Limit=limit,
+        )
+        return [_sweep(item) for item in page["Items"]]
+
+
+def _sweep(item: dict[str, Any]) -> dict[str, Any]:
+    """A sweep item for callers: plain numbers, and the per-hook counts as stored (one JSON
+    string: hook names such as "acme/123" are no safe attribute names in expressions)."""
+    sweep = _plain(item)
+    if isinstance(sweep.get("hooks"), str):
+        sweep["hooks"] = json.loads(sweep["hooks"])
+    return sweep

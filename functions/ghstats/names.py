@@ -216,5 +216,15 @@ def lock_pk(collection: str) -> str:
     return f"LOCK#{collection}"
 
 
+# A webhook redelivery sweep is recorded like a run: its own item, listed newest first in the
+# by_time index under its own partition (never among the runs).
+SWEEP_SK = "SWEEP"
+SWEEPS_GSI_PK = "SWEEPS"
+
+
+def sweep_pk(sweep_id: str) -> str:
+    return f"SWEEP#{sweep_id}"
+
+
 def time_order(started_at: str, run_id: str) -> str:
     return f"{started_at}#{run_id}"

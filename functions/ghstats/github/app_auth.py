@@ -23,6 +23,50 @@ JWT_BACKDATE_S = 60  # GitHub's advice: iat a minute in the past against clock d
 JWT_LIFETIME_S = 540  # GitHub accepts at most 10 minutes
 
 
+def sign_app_jwt(app_id: str, private_key_pem: str, now: Callable[[], float] = time.time) -> str:
+    """A JWT that authenticates as the App itself (never logged: it is a credential for 9 min)."""
+    issued = int(now())
+    try:
+        return jwt.encode(
+            {"iat": issued - JWT_BACKDATE_S, "exp": issued + JWT_LIFETIME_S, "iss": str(app_id)},
+            private_key_pem,
+            algorithm="RS256",
+        )
+    except (ValueError, TypeError, jwt.PyJWTError) as exc:
+        raise GitHubAuthError(
+            f"the GitHub App private key in the secret cannot sign a JWT ({type(exc).__name__}): "
+            "store the App's PEM private key under 'private_key'"
+        ) from None
+
+
+class AppJwtProvider:
+    """A TokenProvider of App JWTs: a GitHubClient built on it calls the App's own endpoints
+    (`Authorization: Bearer <jwt>`). A JWT is reused until a minute before it expires; `refresh`
+    (after a 401) signs a new one."""
+
+    def __init__(self, app_id: str, private_key_pem: str, now: Callable[[], float] = time.time):
+        self._app_id = str(app_id)
+        self._private_key = private_key_pem
+        self._now = now
+        self._jwt: str | None = None
+        self._signed_at = 0.0
+        self._lock = threading.Lock()
+
+    def token(self) -> str:
+        with self._lock:
+            if self._jwt is None or self._now() - self._signed_at >= JWT_LIFETIME_S - 60:
+                self._jwt = sign_app_jwt(self._app_id, self._private_key, self._now)
+                self._signed_at = self._now()
+            return self._jwt
+
+    def refresh(self) -> None:
+        with self._lock:
+            self._jwt = None
+
+    def __repr__(self) -> str:
+        return f"AppJwtProvider(app_id={self._app_id})"
+
+
 class GitHubAppTokenProvider:
     def __init__(
         self,
@@ -44,18 +88,7 @@ class GitHubAppTokenProvider:
         self._lock = threading.Lock()
 
     def _app_jwt(self) -> str:
-        issued = int(self._now())
-        try:
-            return jwt.encode(
-                {"iat": issued - JWT_BACKDATE_S, "exp": issued + JWT_LIFETIME_S, "iss": self._app_id},
-                self._private_key,
-                algorithm="RS256",
-            )
-        except (ValueError, TypeError, jwt.PyJWTError) as exc:
-            raise GitHubAuthError(
-                f"the GitHub App private key in the secret cannot sign a JWT ({type(exc).__name__}): "
-                "store the App's PEM private key under 'private_key'"
-            ) from None
+        return sign_app_jwt(self._app_id, self._private_key, self._now)
 
     def _exchange(self) -> None:
         url = f"{self._endpoints.rest_url}/app/installations/{self._installation_id}/access_tokens"

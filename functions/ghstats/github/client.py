@@ -325,3 +325,32 @@ class GitHubClient:
             raise GitHubServerError(f"GitHub answered {target} with {type(body).__name__}, not a list", failure=failure)
         return RestPage(body, response.links.get("next", {}).get("url"), response.headers.get("etag"))
 
+    def rest_post(self, path: str, json: Any = None) -> tuple[int, Any]:
+        """POST to `path` (relative to the REST base), e.g. a webhook redelivery (202 `{}`).
+
+        Errors map as for GETs (errors.py: a 403/404 is GitHubNoAccess naming what to grant, a
+        rate limit is GitHubRateLimited); a 401 is retried once with a fresh token, as nothing
+        was done. Other failures are not retried here: the caller knows whether a POST may be
+        repeated. Returns (status, body); an empty 2xx body comes back as None. A 2xx body is
+        never kept in the failure record."""
+        target = f"{self.endpoints.rest_url}/{path.lstrip('/')}"
+        return self._authorised(lambda token: self._send_rest_post(target, json, token))
+
+    def _send_rest_post(self, target: str, payload: Any, token: str) -> tuple[int, Any]:
+        headers = {**self._headers(token), "Accept": "application/vnd.github+json", "X-GitHub-Api-Version": REST_API_VERSION}
+        self._last_response = None
+        self.requests_made += 1
+        self.rest_requests += 1
+        try:
+            response = self._session.post(target, json=payload, headers=headers, timeout=self._timeout,
+                                          allow_redirects=False)
+        except requests.RequestException as exc:
+            raise GitHubServerError(_connection_failed(target, exc), failure=self._failure("rest", "POST", target, None)) from None
+        self._last_response = response
+        failure = self._failure("rest", "POST", target, None)
+        if 200 <= response.status_code < 300:
+            failure = replace(failure, body="")
+            if not response.text.strip():
+                return response.status_code, None
+        raise_for_http_status(response.status_code, response.headers, response.text, failure, now=self._now)
+        return response.status_code, response.json()

@@ -8,12 +8,13 @@ Powertools Parameters (cached), holding either {"token": "..."} or GitHub App cr
 from __future__ import annotations
 
 import json
+import time
 from typing import Any, Callable, Mapping
 
 import requests
 
 from ghstats import names
-from ghstats.github.app_auth import GitHubAppTokenProvider
+from ghstats.github.app_auth import AppJwtProvider, GitHubAppTokenProvider
 from ghstats.github.auth import EnvTokenProvider, TokenProvider
 from ghstats.github.endpoints import Endpoints
 from ghstats.github.errors import GitHubAuthError
@@ -21,6 +22,7 @@ from ghstats.secret_logging import no_response_bodies_in_logs
 
 SECRET_CACHE_S = 300
 APP_KEYS = ("app_id", "installation_id", "private_key")
+APP_JWT_KEYS = ("app_id", "private_key")  # the App itself (its JWT) needs no installation
 
 SecretFetcher = Callable[[str], Any]
 
@@ -83,3 +85,43 @@ def token_provider(
     if secret_name:
         return SecretTokenProvider(secret_name, endpoints, session, fetch or _powertools_secret)
     return EnvTokenProvider(names.ENV_TOKEN, dict(environ))
+
+
+class SecretAppJwtProvider:
+    """JWTs of the GitHub App whose credentials are in the secret, for the App's own endpoints
+    (GET /app/hook/deliveries): a GitHubClient built on it sends `Authorization: Bearer <jwt>`.
+    The secret is re-read (cached) so that a rotated key is used; a secret holding a PAT has no
+    App to sign for. Neither the key nor a JWT reaches a message or a repr."""
+
+    def __init__(self, secret_name: str | None, fetch: SecretFetcher = _powertools_secret,
+                 now: Callable[[], float] = time.time):
+        self._name = secret_name
+        self._fetch = fetch
+        self._now = now
+        self._jwts: AppJwtProvider | None = None
+        self._identity: tuple[str, str] | None = None
+
+    def token(self) -> str:
+        value = self._fetch(self._name) if self._name else None
+        if not (isinstance(value, dict) and all(value.get(k) for k in APP_JWT_KEYS)):
+            where = f"secret {self._name}" if self._name else f"{names.ENV_SECRET_NAME} (not set)"
+            raise GitHubAuthError(
+                f"the App's webhook ({{\"app\": true}}) is swept with the App's JWT, but {where} holds no "
+                f"GitHub App credentials ({', '.join(APP_KEYS)}): store them, or sweep org hooks only"
+            )
+        identity = (str(value["app_id"]), str(value["private_key"]))
+        if self._jwts is None or identity != self._identity:
+            self._jwts, self._identity = AppJwtProvider(*identity, now=self._now), identity
+        return self._jwts.token()
+
+    def refresh(self) -> None:
+        if self._jwts is not None:
+            self._jwts.refresh()
+
+    def __repr__(self) -> str:
+        return f"SecretAppJwtProvider({self._name})"
+
+
+def app_jwt_provider(environ: Mapping[str, str], fetch: SecretFetcher | None = None) -> TokenProvider:
+    """The App's JWTs from the deployment's secret (GHSTATS_SECRET_NAME)."""
+    return SecretAppJwtProvider(environ.get(names.ENV_SECRET_NAME), fetch or _powertools_secret)

@@ -47,6 +47,8 @@ class Dedupe(Protocol):
 
     def release(self, hook_id: str, delivery: str, token: int) -> None: ...
 
+    def is_done(self, hook_id: str, delivery: str) -> bool: ...
+
 
 def _expires(now_s: float) -> int:
     return int(now_s) + limits.DELIVERY_TTL_DAYS * 86_400
@@ -105,6 +107,12 @@ class DynamoDedupe:
             if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
                 raise  # another attempt took the claim over, or it completed: leave it
 
+    def is_done(self, hook_id: str, delivery: str) -> bool:
+        """Whether the delivery was stored and queued (its mark is DONE): the redelivery sweep
+        never asks GitHub to send it again, even if GitHub saw the attempt fail (a late answer)."""
+        item = self._table.get_item(Key=self._key(hook_id, delivery), ConsistentRead=True).get("Item")
+        return bool(item) and item.get("state") == DONE
+
 
 class MemoryDedupe:
     """The same rules in memory (tests, local runs)."""
@@ -131,3 +139,7 @@ class MemoryDedupe:
         mark = self.marks.get((hook_id, delivery))
         if mark is not None and mark["state"] == PENDING and mark["attempts"] == token:
             mark["lease_until"] = 0
+
+    def is_done(self, hook_id: str, delivery: str) -> bool:
+        mark = self.marks.get((hook_id, delivery))
+        return mark is not None and mark.get("state") == DONE
