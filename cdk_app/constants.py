@@ -9,6 +9,7 @@ from typing import Any
 from ghstats.github.endpoints import GITHUB_COM_API
 from ghstats.names import STACK_NAME
 from ghstats.storage import TRANSIENT_TAG as TRANSIENT_TAG_TEXT
+from ghstats.webhooks.limits import MAX_RECEIVE_COUNT
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 FUNCTIONS_DIR = REPO_ROOT / "functions"
@@ -72,12 +73,48 @@ WEBHOOK_FUNCTION = Function("handlers.webhook_receiver.handler", 512, 10,
 WEBHOOK_LEDGER_ACTIONS = ("dynamodb:UpdateItem", "dynamodb:GetItem")
 WEBHOOK_RAW_PREFIX = "events/raw"  # ghstats.webhooks.names.RAW_PREFIX without its slash: s3:PutObject only there
 WEBHOOK_QUEUE_DLQ = "WebhookDeliveriesFailed"  # the deliveries queue's dead-letter queue (redrive policy)
-WEBHOOK_MAX_RECEIVE_COUNT = 5
-WEBHOOK_QUEUE_RETENTION_DAYS = 14  # SQS's maximum: the processor is not built yet
+WEBHOOK_MAX_RECEIVE_COUNT = MAX_RECEIVE_COUNT  # shared with the local queue of `ghstats webhooks serve`
+# SQS's maximum: a processor that is stuck (a bad deploy, a throttled table) loses nothing for two weeks.
+WEBHOOK_QUEUE_RETENTION_DAYS = 14
 WEBHOOK_PATH = "/webhook"
 WEBHOOK_THROTTLE_RATE = 50  # requests per second, the stage's steady rate
 WEBHOOK_THROTTLE_BURST = 100
 WEBHOOK_SECRET_LENGTH = 40
+# S3 key patterns (IAM object resources, as the grants and cdk-nag's findings spell them).
+WEBHOOK_RAW_OBJECTS = f"{WEBHOOK_RAW_PREFIX}/*"
+WEBHOOK_DATASET_OBJECTS = "datasets/webhooks_*"  # ghstats.webhooks.names.dataset_name(...): datasets/webhooks_<family>[_daily]/
+
+# WebhookProcessor: the deliveries queue's consumer (SQS event source, partial batch responses).
+WEBHOOK_PROCESSOR_NAME = "WebhookProcessor"
+WEBHOOK_PROCESSOR = Function("handlers.webhook_processor.handler", 512, 60,
+                             "Merge queued GitHub webhook deliveries into derived state")
+WEBHOOK_BATCH_SIZE = 10
+WEBHOOK_BATCH_WINDOW_S = 5
+# AWS: the queue's visibility timeout at least 6x the function's timeout (and the batching window
+# on top), so a batch Lambda retries after a throttle is not visible to a second poller meanwhile.
+WEBHOOK_QUEUE_VISIBILITY_S = 6 * WEBHOOK_PROCESSOR.timeout_s + WEBHOOK_BATCH_WINDOW_S
+# ghstats.webhooks.store calls of ghstats.webhooks.process: update (GetItem, then a conditional
+# PutItem), count_delivery, index_days and record_merge (PutItem), mark_dirty (UpdateItem). The
+# reads of a rollup (Query, BatchGetItem) are the sweep's.
+WEBHOOK_PROCESSOR_LEDGER_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
+WEBHOOK_PROCESSOR_LEADING_KEYS = ("WH*",)  # WH#, WHDAY#, WHDIRTY, WHSHA# (ghstats.webhooks.names)
+
+# WebhookSweep: hourly, asks GitHub for failed deliveries and redelivers them, then rolls up.
+WEBHOOK_SWEEP_NAME = "WebhookSweep"
+WEBHOOK_SWEEP = Function("handlers.webhook_sweep.handler", 512, 300,
+                         "Redeliver failed GitHub webhook deliveries and roll derived state up into datasets")
+WEBHOOK_SWEEP_SCHEDULE = "rate(1 hour)"
+WEBHOOK_SWEEP_RULE = "WebhookSweepHourly"  # the EventBridge rule that invokes it
+WEBHOOK_SWEEP_MAX_EVENT_AGE_S = 3600  # a sweep an hour late is the next one's work: give up, dead-letter it
+WEBHOOK_SWEEP_RETRY_ATTEMPTS = 2  # a sweep is safe to repeat: stored deliveries are not redelivered
+# The sweep's own records (SWEEP*), the dedupe marks it reads (DELIVERY#*), and the rollup's calls
+# (ghstats.webhooks.rollup through the store: Query, BatchGetItem, and DeleteItem of a WHDIRTY mark
+# in clear_dirty).
+WEBHOOK_SWEEP_LEDGER_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query",
+                                "dynamodb:BatchGetItem", "dynamodb:DeleteItem")
+WEBHOOK_SWEEP_LEADING_KEYS = ("WH*", "SWEEP*", "DELIVERY#*")
+WEBHOOK_SWEEP_DLQ = "WebhookSweepFailures"  # the sweep's on-failure destination
+WEBHOOK_SWEEP_RULE_DLQ = "WebhookSweepUndelivered"  # scheduled events the rule could not deliver
 OUTPUT_WEBHOOK_URL = "WebhookUrl"
 OUTPUT_WEBHOOK_SECRET = "WebhookSecretName"
 
@@ -99,6 +136,8 @@ DEAD_LETTER_QUEUES = {
     TRACK_RUN_DLQ: "TrackRun's on-failure destination (asynchronous invocations that failed after Lambda's retries)",
     TRACK_RUNS_RULE_DLQ: "the TrackRuns EventBridge rule's target dead-letter queue (events it could not deliver)",
     SCHEDULE_DLQ: "the schedule's dead-letter queue (StartExecution calls that failed after the Scheduler's retries)",
+    WEBHOOK_SWEEP_DLQ: "WebhookSweep's on-failure destination (hourly sweeps that failed after Lambda's retries)",
+    WEBHOOK_SWEEP_RULE_DLQ: "the WebhookSweepHourly rule's target dead-letter queue (scheduled events it could not deliver)",
 }
 SCHEDULE_RETRY_ATTEMPTS = 5
 NONCURRENT_VERSION_DAYS = 30  # data bucket: how long an overwritten or deleted object can be restored
@@ -121,6 +160,8 @@ CONTEXT_DEFAULTS = {
     "ghstats:logRetentionDays": 90,
     "ghstats:pointsRemainingAlarmThreshold": 500,
     "ghstats:retainData": True,
+    # the webhooks WebhookSweep asks GitHub about: [{"org": "<login>", "hook_id": <id>}, {"app": true}]
+    "ghstats:webhookHooks": [],
 }
 
 OUTPUT_BUCKET = "BucketName"
@@ -210,4 +251,13 @@ def dataset_tables() -> list[DatasetTable]:
         prefix = _dataset_prefix(collector)
         tables.append(DatasetTable(prefix.removeprefix("datasets/").strip("/"), collector.name, prefix,
                                    {**collector.dataset_columns, **extra}))
-    return tables
+    return tables + webhook_dataset_tables()
+
+
+def webhook_dataset_tables() -> list[DatasetTable]:
+    """The webhook datasets the rollup writes (ghstats.webhooks.columns), no run columns: they
+    are not written by a run."""
+    from ghstats.webhooks.columns import DATASET_COLUMNS
+    from ghstats.webhooks.names import dataset_prefix
+
+    return [DatasetTable(name, "webhooks", dataset_prefix(name), dict(columns)) for name, columns in DATASET_COLUMNS.items()]

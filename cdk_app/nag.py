@@ -59,9 +59,9 @@ def dead_letter_reason(queue_id: str, role: str) -> str:
             f"dead-letter queue would only move the problem; the {queue_id}NotEmpty alarm notifies the topic.")
 
 
-def prefix_reason(prefix: str) -> str:
-    return (f"Object keys under {prefix}/ are created at run time (one folder per run or day); the grant names "
-            "this bucket and prefix and only the object actions the function uses.")
+def prefix_reason(pattern: str) -> str:
+    return (f"Object keys matching {pattern} are created at run time (one folder per run, day or dataset); the grant "
+            "names this bucket and key prefix and only the object actions the function uses.")
 
 
 @dataclass(frozen=True)
@@ -87,8 +87,8 @@ def acknowledgments(stack) -> list[Ack]:
         acks.append(Ack(function.role.node.default_child, finding("IAM4", BASIC_EXECUTION_ROLE), BASIC_EXECUTION_ROLE_REASON))
         policy = default_policy(function.role)
         acks.append(Ack(policy, finding("IAM5", "Resource::*"), LAMBDA_STAR_REASON))
-        for prefix in sorted(stack.s3_prefixes.get(name, ())):
-            acks.append(Ack(policy, finding("IAM5", f"Resource::<{data}.Arn>/{prefix}/*"), prefix_reason(prefix)))
+        for pattern in sorted(stack.s3_objects.get(name, ())):
+            acks.append(Ack(policy, finding("IAM5", f"Resource::<{data}.Arn>/{pattern}"), prefix_reason(pattern)))
     acks.append(Ack(default_policy(stack.state_machine.role), finding("IAM5", "Resource::*"), STATE_MACHINE_STAR_REASON))
     for queue_id, queue in stack.dead_letter_queues.items():
         acks.append(Ack(queue.node.default_child, finding("SQS3"), dead_letter_reason(queue_id, DEAD_LETTER_QUEUES[queue_id])))

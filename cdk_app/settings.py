@@ -14,7 +14,8 @@ from typing import Any
 from constructs import Construct
 
 from cdk_app.constants import ASL_PATH, CONTEXT_DEFAULTS, LOG_RETENTION
-from ghstats.config import InvalidConfig, check_api_url, parse_config
+from ghstats.config import ORG_NAME, InvalidConfig, check_api_url, parse_config
+from ghstats.github.documents import OWNER_RULE
 
 WHOLE_NUMBER = re.compile(r"^[0-9]+$")
 KMS_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
@@ -23,6 +24,7 @@ RATE = re.compile(r"^rate\(([0-9]+) (minute|minutes|hour|hours|day|days)\)$")
 RATE_UNIT_S = {"minute": 60, "hour": 3600, "day": 86400}
 SCHEDULE_NAME = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
 SCHEDULE_KEYS = ("name", "schedule", "collection")
+HOOK_EXAMPLE = '[{"org": "acme", "hook_id": 123}, {"app": true}]'
 STACK_NAME_RULE = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,127}$")  # CloudFormation's rule for stack names
 
 
@@ -106,6 +108,68 @@ def parse_api_urls(key: str, value: Any) -> list[str]:
     if problems:
         raise context_error(key, "; ".join(problems))
     return seen
+
+
+def _hook_id(where: str, value: Any) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise context_error(f"{where}.hook_id", f"{value!r} is not a webhook id; use the positive whole number GitHub "
+                                                "shows in the webhook's URL (.../settings/hooks/<id>) and sends as "
+                                                "X-GitHub-Hook-ID")
+    return value
+
+
+def parse_webhook_hooks(key: str, value: Any, api_urls: list[str]) -> tuple[dict[str, Any], ...]:
+    """The webhooks WebhookSweep asks GitHub about (GHSTATS_WEBHOOK_HOOKS, read by
+    ghstats.webhooks.sweep.parse_hooks): a list (a JSON list from -c too) of
+    {"org": <login>, "hook_id": <positive int>} (an organisation webhook) or {"app": true} (the
+    GitHub App's webhook; its "hook_id", if given, is the X-GitHub-Hook-ID of its deliveries, for
+    the dedupe check), each with an optional "api_url", one of 'ghstats:githubApiUrls' (default:
+    the first); [] for none."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            raise context_error(key, f"{value!r} is not a JSON list of webhooks; use e.g. {HOOK_EXAMPLE}, or [] for none") from None
+    if not isinstance(value, list):
+        raise context_error(key, f"{value!r} is not a list of webhooks; use e.g. {HOOK_EXAMPLE}, or [] for none")
+    forms = '{"org": "<login>", "hook_id": <id>} or {"app": true}'
+    found: list[dict[str, Any]] = []
+    for i, entry in enumerate(value):
+        where = f"{key}[{i}]"
+        if not isinstance(entry, dict):
+            raise context_error(where, f"{entry!r} is not an object; use {forms}")
+        if "app" in entry:
+            allowed = ("app", "hook_id", "api_url")
+            if entry["app"] is not True or "org" in entry:
+                raise context_error(where, f"{entry!r}: the App's webhook is {{\"app\": true}} (with no \"org\"); "
+                                           "an organisation's is {\"org\": \"<login>\", \"hook_id\": <id>}")
+            hook: dict[str, Any] = {"app": True}
+            if "hook_id" in entry:
+                hook["hook_id"] = _hook_id(where, entry["hook_id"])
+        else:
+            allowed = ("org", "hook_id", "api_url")
+            org = entry.get("org")
+            if not isinstance(org, str) or not ORG_NAME.match(org):
+                raise context_error(f"{where}.org", f"{org!r} is not a GitHub organisation login ({OWNER_RULE}); "
+                                                    "use the organisation whose webhook it is, e.g. \"acme\"")
+            hook = {"org": org, "hook_id": _hook_id(where, entry.get("hook_id"))}
+        unknown = sorted(set(entry) - set(allowed))
+        if unknown:
+            raise context_error(f"{where}.{unknown[0]}", f"is not a key of this webhook; allowed keys are {', '.join(allowed)}")
+        if "api_url" in entry:
+            url = entry["api_url"]
+            problems = check_api_url(url)
+            if problems:
+                raise context_error(f"{where}.api_url", "; ".join(problem.removeprefix("api_url: ") for problem in problems))
+            if url.rstrip("/") not in api_urls:
+                raise context_error("ghstats:githubApiUrls", f"{json.dumps(api_urls)} does not include {url!r} ('{where}.api_url'); "
+                                    "add it, or change api_url to one of them")
+            hook["api_url"] = url.rstrip("/")
+        if any({k: v for k, v in other.items() if k != "api_url"} == {k: v for k, v in hook.items() if k != "api_url"}
+               for other in found):
+            raise context_error(where, f"{json.dumps(hook)} is listed twice; list each webhook once")
+        found.append(hook)
+    return tuple(found)
 
 
 def context_value(scope: Construct, key: str) -> Any:
@@ -203,6 +267,7 @@ class Settings:
     log_retention_days: int
     points_remaining_alarm_threshold: int
     retain_data: bool
+    webhook_hooks: tuple[dict[str, Any], ...]
 
     @classmethod
     def from_context(cls, scope: Construct) -> "Settings":
@@ -238,4 +303,5 @@ class Settings:
             points_remaining_alarm_threshold=parse_int(
                 "ghstats:pointsRemainingAlarmThreshold", get("ghstats:pointsRemainingAlarmThreshold"), 1),
             retain_data=parse_bool("ghstats:retainData", get("ghstats:retainData")),
+            webhook_hooks=parse_webhook_hooks("ghstats:webhookHooks", get("ghstats:webhookHooks"), api_urls),
         )

@@ -23,6 +23,7 @@ from aws_cdk import (
     aws_kms as kms,
     aws_lambda as lambda_,
     aws_lambda_destinations as destinations,
+    aws_lambda_event_sources as event_sources,
     aws_logs as logs,
     aws_s3 as s3,
     aws_scheduler as scheduler,
@@ -68,7 +69,7 @@ class GhStatsStack(cdk.Stack):
         self.secret = self._build_secret()
         self.webhook_functions: dict[str, lambda_.Function] = {}  # _build_webhooks
         self.functions = self._build_functions()
-        self.s3_prefixes: dict[str, set[str]] = {}  # function name -> bucket prefixes it may use
+        self.s3_objects: dict[str, set[str]] = {}  # function name -> the object key patterns it may use
         self._grant_functions()
         self.state_machine = self._build_state_machine()
         self.dead_letter_queues: dict[str, sqs.Queue] = {}  # each gets an alarm
@@ -86,7 +87,7 @@ class GhStatsStack(cdk.Stack):
 
     @property
     def every_function(self) -> dict[str, lambda_.Function]:
-        """The state machine's functions and the webhook receiver, by name."""
+        """The state machine's functions and the webhook functions (receiver, processor, sweep), by name."""
         return {**self.functions, **self.webhook_functions}
 
     def _build_bucket(self) -> s3.Bucket:
@@ -262,6 +263,7 @@ class GhStatsStack(cdk.Stack):
         self._allow_s3("CollectOrg", read + tagged_write, ["runs"])  # no ledger: its results are in S3
         self._allow_s3("CollectOrg", read + write, ["state"])  # state/: a walk's ETags for the next run's conditional asks
         self._allow_s3("Aggregate", read, ["runs", "latest"])  # latest/: is this run newer?
+        self._allow_s3("Aggregate", ["s3:GetObject"], [c.WEBHOOK_DATASET_OBJECTS])  # the period's webhook figures
         self._allow_s3("Aggregate", write, ["runs", "latest", "datasets"])  # outputs carry no tags
         for name, actions in c.LEDGER_ACTIONS.items():
             f[name].add_to_role_policy(iam.PolicyStatement(actions=list(actions), resources=[self.table.table_arn]))
@@ -281,18 +283,35 @@ class GhStatsStack(cdk.Stack):
                 actions=["kms:Decrypt"], resources=[self.settings.existing_secret_kms_key_arn],
                 conditions={"StringEquals": {"kms:ViaService": f"secretsmanager.{self.region}.amazonaws.com"}}))
 
+    @staticmethod
+    def _object_pattern(prefix: str) -> str:
+        """A folder ("runs") as the key pattern of its objects ("runs/*"); a key pattern
+        ("datasets/webhooks_*": every folder whose name starts so) as it is."""
+        return prefix if prefix.endswith("*") else f"{prefix}/*"
+
     def _allow_s3(self, name: str, actions: list[str], prefixes: list[str]) -> None:
-        """Object actions under bucket prefixes (recorded in s3_prefixes for cdk_app.nag)."""
+        """Object actions under bucket prefixes (their key patterns recorded in s3_objects for cdk_app.nag)."""
         function = self.every_function[name]
-        self.s3_prefixes.setdefault(name, set()).update(prefixes)
+        patterns = [self._object_pattern(p) for p in prefixes]
+        self.s3_objects.setdefault(name, set()).update(patterns)
         function.add_to_role_policy(iam.PolicyStatement(
-            actions=actions, resources=[self.bucket.arn_for_objects(f"{p}/*") for p in prefixes]))
+            actions=actions, resources=[self.bucket.arn_for_objects(p) for p in patterns]))
         if "s3:GetObject" in actions:
             # Without ListBucket S3 answers 403 instead of 404 for a missing key, and "no result
             # stored yet" is a normal answer for QueryBatch and ListRepos.
             function.add_to_role_policy(iam.PolicyStatement(
                 actions=["s3:ListBucket"], resources=[self.bucket.bucket_arn],
-                conditions={"StringLike": {"s3:prefix": [f"{p}/*" for p in prefixes]}}))
+                conditions={"StringLike": {"s3:prefix": patterns}}))
+
+    def _allow_ledger_keys(self, function: lambda_.Function, actions: tuple[str, ...], leading_keys: tuple[str, ...]) -> None:
+        """Ledger actions on items whose partition key matches one of `leading_keys` only, so a
+        webhook function cannot touch the runs, the locks or the plans of the collection.
+        ForAllValues:StringLike on dynamodb:LeadingKeys: every partition key the request names
+        must match (a BatchGetItem's each). ForAllValues also holds for a request that names no
+        partition key, a Scan: none is granted."""
+        function.add_to_role_policy(iam.PolicyStatement(
+            actions=list(actions), resources=[self.table.table_arn],
+            conditions={"ForAllValues:StringLike": {"dynamodb:LeadingKeys": list(leading_keys)}}))
 
     # -- workflow -----------------------------------------------------------------------------
 
@@ -372,7 +391,9 @@ class GhStatsStack(cdk.Stack):
     def _build_webhooks(self) -> None:
         """GitHub deliveries: an HTTP API (POST route, throttled default stage, access logs) to
         WebhookReceiver, which verifies each against the webhook secret, dedupes it in the ledger,
-        stores it raw under events/raw/ and queues it. Nothing consumes the queue yet."""
+        stores it raw under events/raw/ and queues it; WebhookProcessor merges the queued ones into
+        derived state in the ledger; WebhookSweep, hourly, redelivers what GitHub failed to deliver
+        and rolls the derived state up into datasets/webhooks_*."""
         self.webhook_secret = secretsmanager.Secret(
             self, "WebhookSecret",
             description="ghstats GitHub webhook secret (HMAC key of X-Hub-Signature-256): give GitHub its value",
@@ -386,26 +407,21 @@ class GhStatsStack(cdk.Stack):
         self.webhook_queue = sqs.Queue(
             self, "WebhookDeliveries", encryption=sqs.QueueEncryption.SQS_MANAGED, enforce_ssl=True,
             retention_period=cdk.Duration.days(c.WEBHOOK_QUEUE_RETENTION_DAYS),
+            visibility_timeout=cdk.Duration.seconds(c.WEBHOOK_QUEUE_VISIBILITY_S),
             dead_letter_queue=sqs.DeadLetterQueue(queue=self.webhook_dlq, max_receive_count=c.WEBHOOK_MAX_RECEIVE_COUNT))
-        spec = c.WEBHOOK_FUNCTION
-        log_group = logs.LogGroup(self, f"{c.WEBHOOK_FUNCTION_NAME}Logs", retention=self._retention(),
-                                  removal_policy=cdk.RemovalPolicy.DESTROY)
-        function = lambda_.Function(
-            self, c.WEBHOOK_FUNCTION_NAME, runtime=self._runtime(), architecture=lambda_.Architecture.X86_64,
-            handler=spec.handler, code=self._code_asset, memory_size=spec.memory_mb,
-            timeout=cdk.Duration.seconds(spec.timeout_s), description=spec.description,
-            environment={  # the secret's name only: the function reads its value at run time
-                webhook_names.ENV_WEBHOOK_SECRET_NAME: self.webhook_secret.secret_name,
-                webhook_names.ENV_WEBHOOK_QUEUE_URL: self.webhook_queue.queue_url,
-                names.ENV_BUCKET: self.bucket.bucket_name,
-                names.ENV_TABLE: self.table.table_name,
-                names.ENV_STACK_NAME: self.stack_name,
-                "POWERTOOLS_SERVICE_NAME": names.SERVICE,
-                "POWERTOOLS_METRICS_NAMESPACE": names.METRICS_NAMESPACE,
-            },
-            tracing=lambda_.Tracing.ACTIVE, log_group=log_group,
-        )
-        self.webhook_functions = {c.WEBHOOK_FUNCTION_NAME: function}
+        common = {
+            names.ENV_BUCKET: self.bucket.bucket_name,
+            names.ENV_TABLE: self.table.table_name,
+            names.ENV_STACK_NAME: self.stack_name,
+            "POWERTOOLS_SERVICE_NAME": names.SERVICE,
+            "POWERTOOLS_METRICS_NAMESPACE": names.METRICS_NAMESPACE,
+        }
+        function = self._webhook_function(c.WEBHOOK_FUNCTION_NAME, c.WEBHOOK_FUNCTION, {
+            # the secret's name only: the function reads its value at run time
+            webhook_names.ENV_WEBHOOK_SECRET_NAME: self.webhook_secret.secret_name,
+            webhook_names.ENV_WEBHOOK_QUEUE_URL: self.webhook_queue.queue_url,
+            **common,
+        })
         # Exactly what the receiver calls: GetSecretValue (Powertools), PutObject (the raw
         # delivery, untagged), SendMessage, and the dedupe's ledger calls.
         function.add_to_role_policy(iam.PolicyStatement(
@@ -415,7 +431,67 @@ class GhStatsStack(cdk.Stack):
             actions=["sqs:SendMessage"], resources=[self.webhook_queue.queue_arn]))
         function.add_to_role_policy(iam.PolicyStatement(
             actions=list(c.WEBHOOK_LEDGER_ACTIONS), resources=[self.table.table_arn]))
+        self._build_webhook_processor(common)
+        self._build_webhook_sweep(common)
+        self._build_webhook_api(function)
 
+    def _webhook_function(self, name: str, spec: c.Function, environment: dict[str, str]) -> lambda_.Function:
+        """A webhook function with its own log group, registered in webhook_functions (so every
+        per-function check and acknowledgment applies to it)."""
+        log_group = logs.LogGroup(self, f"{name}Logs", retention=self._retention(),
+                                  removal_policy=cdk.RemovalPolicy.DESTROY)
+        function = lambda_.Function(
+            self, name, runtime=self._runtime(), architecture=lambda_.Architecture.X86_64,
+            handler=spec.handler, code=self._code_asset, memory_size=spec.memory_mb,
+            timeout=cdk.Duration.seconds(spec.timeout_s), description=spec.description,
+            environment=environment, tracing=lambda_.Tracing.ACTIVE, log_group=log_group,
+        )
+        self.webhook_functions[name] = function
+        return function
+
+    def _build_webhook_processor(self, environment: dict[str, str]) -> None:
+        """The queue's consumer. A message it fails is reported in batchItemFailures and retried
+        alone; after maxReceiveCount it is dead-lettered (WebhookDeliveriesFailedNotEmpty)."""
+        name = c.WEBHOOK_PROCESSOR_NAME
+        function = self._webhook_function(name, c.WEBHOOK_PROCESSOR, dict(environment))
+        # The event source's grant: ReceiveMessage, DeleteMessage, ChangeMessageVisibility,
+        # GetQueueAttributes, GetQueueUrl on this queue.
+        function.add_event_source(event_sources.SqsEventSource(
+            self.webhook_queue, batch_size=c.WEBHOOK_BATCH_SIZE,
+            max_batching_window=cdk.Duration.seconds(c.WEBHOOK_BATCH_WINDOW_S), report_batch_item_failures=True))
+        self._allow_s3(name, ["s3:GetObject"], [c.WEBHOOK_RAW_PREFIX])  # the raw deliveries: read, never written
+        self._allow_ledger_keys(function, c.WEBHOOK_PROCESSOR_LEDGER_ACTIONS, c.WEBHOOK_PROCESSOR_LEADING_KEYS)
+
+    def _build_webhook_sweep(self, environment: dict[str, str]) -> None:
+        """Hourly (also with no webhooks to sweep: its rollup writes the datasets). Invoked
+        asynchronously, as TrackRun: an event the rule cannot deliver goes to the rule's
+        dead-letter queue, a sweep that fails after Lambda's retries to its on-failure destination;
+        both are alarmed."""
+        name = c.WEBHOOK_SWEEP_NAME
+        function = self._webhook_function(name, c.WEBHOOK_SWEEP, {
+            **environment,
+            # the GitHub credentials and hosts, as the collection's functions get them
+            names.ENV_SECRET_NAME: self.secret.secret_name,
+            names.ENV_GITHUB_API_URLS: json.dumps(self.settings.github_api_urls),
+            webhook_names.ENV_WEBHOOK_HOOKS: json.dumps(list(self.settings.webhook_hooks)),
+        })
+        self._allow_secret_read(function)  # the deliveries API needs the org's token or the App's JWT
+        self._allow_ledger_keys(function, c.WEBHOOK_SWEEP_LEDGER_ACTIONS, c.WEBHOOK_SWEEP_LEADING_KEYS)
+        self._allow_s3(name, ["s3:GetObject"], [c.WEBHOOK_RAW_PREFIX, c.WEBHOOK_DATASET_OBJECTS])
+        self._allow_s3(name, ["s3:PutObject"], [c.WEBHOOK_DATASET_OBJECTS])  # the rollup's datasets, untagged
+        max_age = cdk.Duration.seconds(c.WEBHOOK_SWEEP_MAX_EVENT_AGE_S)
+        function.configure_async_invoke(
+            on_failure=destinations.SqsDestination(self._dead_letter_queue(c.WEBHOOK_SWEEP_DLQ)),
+            retry_attempts=c.WEBHOOK_SWEEP_RETRY_ATTEMPTS, max_event_age=max_age)
+        events.Rule(
+            self, c.WEBHOOK_SWEEP_RULE, description="Sweep GitHub webhook deliveries and roll webhook state up",
+            schedule=events.Schedule.expression(c.WEBHOOK_SWEEP_SCHEDULE),
+            targets=[targets.LambdaFunction(function, retry_attempts=c.WEBHOOK_SWEEP_RETRY_ATTEMPTS, max_event_age=max_age,
+                                            dead_letter_queue=self._dead_letter_queue(c.WEBHOOK_SWEEP_RULE_DLQ))],
+        )
+
+    def _build_webhook_api(self, function: lambda_.Function) -> None:
+        """The HTTP API in front of the receiver: one POST route, a throttled stage, access logs."""
         access_logs = logs.LogGroup(self, "WebhookApiAccessLogs", retention=self._retention(),
                                     removal_policy=cdk.RemovalPolicy.DESTROY)
         self.webhook_api = apigwv2.HttpApi(

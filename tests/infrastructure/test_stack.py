@@ -234,7 +234,8 @@ def secret_statements(stack, template):
     return sorted(found, key=lambda item: (item[0], json.dumps(item[1])))
 
 
-SECRET_READERS = ["CollectOrg", "ListRepos", "QueryBatch"]  # they call GitHub; StartRun, Aggregate and TrackRun do not
+# they call GitHub; StartRun, Aggregate, TrackRun, WebhookReceiver and WebhookProcessor do not
+SECRET_READERS = ["CollectOrg", "ListRepos", "QueryBatch", c.WEBHOOK_SWEEP_NAME]
 
 
 def test_only_the_secret_readers_may_get_the_secret_value(synthesized, template):
@@ -443,10 +444,17 @@ def test_a_glue_database_holds_one_table_per_dataset_with_its_partitions_project
     refs, database_id, database, _, tables = athena_resources(synthesized, template)
     assert database["CatalogId"] == {"Ref": "AWS::AccountId"}
     assert database["DatabaseInput"]["Name"] == "ghstats_test"  # named after the stack (-> Glue's alphabet)
-    expected = {("repositories" if name == INVENTORY_COLLECTOR.name else name): collector
-                for name, collector in REGISTRY.items()}
-    assert set(tables) == set(expected) and len(resources(template, "AWS::Glue::Table")) == len(REGISTRY)
-    for name, collector in expected.items():
+    from ghstats.webhooks.columns import DATASET_COLUMNS as WEBHOOK_COLUMNS
+
+    # the collector's declared fields, then the run's id (and a History row's run start) the engine adds
+    expected = {("repositories" if name == INVENTORY_COLLECTOR.name else name): [
+        *collector.dataset_columns.items(), ("run_id", "string"),
+        *([("run_started_at", "string")] if collector.history is not None else [])]
+        for name, collector in REGISTRY.items()}
+    # and the webhook datasets the hourly rollup writes: their own fields only
+    expected.update({name: list(columns.items()) for name, columns in WEBHOOK_COLUMNS.items()})
+    assert set(tables) == set(expected) and len(resources(template, "AWS::Glue::Table")) == len(expected)
+    for name, columns in expected.items():
         table, where = tables[name], f"s3://BUCKET/datasets/{name}/"
         assert table["DatabaseName"] == {"Ref": database_id} and table["CatalogId"] == {"Ref": "AWS::AccountId"}
         table_input = table["TableInput"]
@@ -464,9 +472,7 @@ def test_a_glue_database_holds_one_table_per_dataset_with_its_partitions_project
         assert storage["SerdeInfo"] == {"SerializationLibrary": "org.openx.data.jsonserde.JsonSerDe"}
         assert storage["InputFormat"] == "org.apache.hadoop.mapred.TextInputFormat"
         assert storage["OutputFormat"] == "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat"
-        # the collector's declared fields, then the run's id (and a History row's run start) the engine adds
-        engine = [("run_id", "string")] + ([("run_started_at", "string")] if collector.history is not None else [])
-        assert [(col["Name"], col["Type"]) for col in storage["Columns"]] == [*collector.dataset_columns.items(), *engine]
+        assert [(col["Name"], col["Type"]) for col in storage["Columns"]] == columns
     assert dict((col["Name"], col["Type"]) for col in tables["repositories"]["TableInput"]["StorageDescriptor"]["Columns"])[
         "topics"] == "array<string>"
 
@@ -560,7 +566,7 @@ def test_ledger_table(template):
 def test_run_tracking_notifications_and_alarms(synthesized, template):
     stack = synthesized[0]
     rules = resources(template, "AWS::Events::Rule").values()
-    patterns = [r["Properties"]["EventPattern"] for r in rules]
+    patterns = [r["Properties"].get("EventPattern") for r in rules]  # none for a scheduled rule (WebhookSweepHourly)
     assert {"source": [STACK], "detail-type": ["RunCompleted"], "detail": {"stack": [STACK]}} in patterns
     tracking = [r for r in rules if r["Properties"]["Targets"][0]["Arn"] == {"Fn::GetAtt": [logical_id(synthesized, stack.functions["TrackRun"]), "Arn"]}]
     assert tracking and tracking[0]["Properties"]["EventPattern"]["detail-type"] == ["Step Functions Execution Status Change"]
@@ -592,8 +598,8 @@ def assert_dead_letter_queue(synthesized, template, queue_name):
 def test_track_run_failures_go_to_a_dead_letter_queue_that_is_alarmed(synthesized, template):
     queue, _ = assert_dead_letter_queue(synthesized, template, c.TRACK_RUN_DLQ)
     track_run = logical_id(synthesized, synthesized[0].functions["TrackRun"])
-    [config] = resources(template, "AWS::Lambda::EventInvokeConfig").values()
-    assert config["Properties"]["FunctionName"] == {"Ref": track_run}
+    [config] = [e for e in resources(template, "AWS::Lambda::EventInvokeConfig").values()
+                if e["Properties"]["FunctionName"] == {"Ref": track_run}]
     assert config["Properties"]["DestinationConfig"] == {"OnFailure": {"Destination": {"Fn::GetAtt": [queue, "Arn"]}}}
     role = {"Ref": logical_id(synthesized, synthesized[0].functions["TrackRun"].role)}
     policies = {k for k, p in resources(template, "AWS::IAM::Policy").items() if role in p["Properties"]["Roles"]}
@@ -634,7 +640,7 @@ def test_failed_scheduled_starts_go_to_a_dead_letter_queue_and_raise_an_alarm(sy
 def test_every_alarm_notifies_the_topic(synthesized, template):
     topic = {"Ref": logical_id(synthesized, synthesized[0].topic)}
     alarms = resources(template, "AWS::CloudWatch::Alarm").values()
-    assert len(alarms) == 9  # the webhook dead-letter queue's included
+    assert len(alarms) == 11  # the webhook dead-letter queue's and the webhook sweep's two included
     assert all(a["Properties"]["AlarmActions"] == [topic] for a in alarms)
 
 
@@ -819,9 +825,13 @@ def test_the_config_api_url_must_be_one_of_the_github_api_urls():
 
 def test_every_lambda_gets_the_github_api_urls():
     app, stack = build_app({**CONTEXT, "ghstats:githubApiUrls": [GHES, "https://api.github.com"]})
-    functions = [f for f in resources(Template.from_stack(stack), "AWS::Lambda::Function").values()
-                 if f["Properties"]["Handler"] != c.WEBHOOK_FUNCTION.handler]  # the receiver calls no GitHub API
-    assert len(functions) == len(c.FUNCTIONS)
+    callers = {spec.handler for spec in c.FUNCTIONS.values()} | {c.WEBHOOK_SWEEP.handler}
+    found = resources(Template.from_stack(stack), "AWS::Lambda::Function").values()
+    functions = [f for f in found if f["Properties"]["Handler"] in callers]
+    assert len(functions) == len(c.FUNCTIONS) + 1
+    for function in found:  # the webhook receiver and processor call no GitHub API
+        if function["Properties"]["Handler"] in (c.WEBHOOK_FUNCTION.handler, c.WEBHOOK_PROCESSOR.handler):
+            assert names.ENV_GITHUB_API_URLS not in function["Properties"]["Environment"]["Variables"]
     for function in functions:
         env = function["Properties"]["Environment"]["Variables"]
         assert json.loads(env[names.ENV_GITHUB_API_URLS]) == [GHES, "https://api.github.com"]

@@ -15,3 +15,8 @@ CLAIM_LEASE_S = 60
 
 # Powertools Parameters cache of the webhook secret.
 SECRET_CACHE_S = 300
+
+# SQS receives of one queued delivery before it moves to the dead-letter queue: the stack's
+# redrive policy (cdk_app.constants.WEBHOOK_MAX_RECEIVE_COUNT) and `ghstats webhooks serve`'s
+# local queue both read it here, so they cannot drift apart.
+MAX_RECEIVE_COUNT = 5

@@ -79,5 +79,10 @@ def dataset_name(family: str, daily: bool = False) -> str:
     return f"webhooks_{family}_daily" if daily else f"webhooks_{family}"
 
 
+def dataset_prefix(name: str) -> str:
+    """A webhook dataset's folder (its partitions are <prefix>dt=YYYY-MM-DD/)."""
+    return f"datasets/{name}/"
+
+
 def dataset_key(family: str, day: str, daily: bool = False) -> str:
-    return f"datasets/{dataset_name(family, daily)}/dt={day}/part.jsonl"
+    return f"{dataset_prefix(dataset_name(family, daily))}dt={day}/part.jsonl"

@@ -14,6 +14,7 @@ from moto import mock_aws
 
 from ghstats.storage import S3ObjectStore
 from ghstats.webhooks import names
+from ghstats.webhooks.columns import DATASET_COLUMNS
 from ghstats.webhooks.dedupe import DynamoDedupe
 from ghstats.webhooks.receive import WebhookRequest, receive
 from ghstats.webhooks.rollup import roll_up
@@ -26,6 +27,7 @@ from simulator.webhook_sender import signed_headers
 from simulator.webhook_story import story
 
 SECRET = b"whsec-processing-tests"
+ATHENA_TYPES = {"string": str, "bigint": int, "double": (int, float), "boolean": bool, "array<string>": list}
 BUCKET = "ghstats-test"
 
 
@@ -145,6 +147,18 @@ def test_a_story_in_any_order_twice_gives_its_truth(aws):
     assert totals["deliveries"] == len(told.deliveries)
     assert totals["pull_requests"]["merged"] == sum(p.merged for p in truth.pull_requests)
     assert totals["deployments"]["failed"] == sum(d.state in ("failure", "error") for d in truth.deployments)
+
+    # every line has the fields, and the types, its Athena table declares
+    checked = set()
+    for key in objects.list_keys("datasets/"):
+        dataset = key.split("/")[1]
+        declared = DATASET_COLUMNS[dataset]
+        for line in lines(objects, key):
+            assert set(line) == set(declared), key
+            for name, value in line.items():
+                assert value is None or isinstance(value, ATHENA_TYPES[declared[name]]), (key, name, value)
+            checked.add(dataset)
+    assert checked == set(DATASET_COLUMNS)
 
 
 def test_a_poisoned_delivery_fails_alone_and_unknown_events_are_counted_not_derived(aws):
