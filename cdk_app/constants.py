@@ -94,9 +94,11 @@ WEBHOOK_BATCH_WINDOW_S = 5
 # on top), so a batch Lambda retries after a throttle is not visible to a second poller meanwhile.
 WEBHOOK_QUEUE_VISIBILITY_S = 6 * WEBHOOK_PROCESSOR.timeout_s + WEBHOOK_BATCH_WINDOW_S
 # ghstats.webhooks.store calls of ghstats.webhooks.process: update (GetItem, then a conditional
-# PutItem), count_delivery, index_days and record_merge (PutItem), mark_dirty (UpdateItem). The
-# reads of a rollup (Query, BatchGetItem) are the sweep's.
-WEBHOOK_PROCESSOR_LEDGER_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
+# PutItem), count_delivery, index_days, record_merge and note_deployed (PutItem), mark_dirty
+# (UpdateItem), deployed_days (Query: the deployments of a commit whose merge comes in). The
+# rollup's reads (BatchGetItem) are the sweep's. tests/unit/webhooks/test_processing.py records
+# the calls and compares.
+WEBHOOK_PROCESSOR_LEDGER_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem")
 WEBHOOK_PROCESSOR_LEADING_KEYS = ("WH*",)  # WH#, WHDAY#, WHDIRTY, WHSHA# (ghstats.webhooks.names)
 
 # WebhookSweep: hourly, asks GitHub for failed deliveries and redelivers them, then rolls up.

@@ -246,7 +246,7 @@ def test_the_processor_reads_raw_deliveries_and_writes_only_its_own_ledger_items
         {"Action": "s3:GetObject", "Effect": "Allow", "Resource": objects(data, "events/raw/*")},
         {"Action": "s3:ListBucket", "Effect": "Allow", "Resource": {"Fn::GetAtt": [data, "Arn"]},  # 404, not 403
          "Condition": {"StringLike": {"s3:prefix": ["events/raw/*"]}}},
-        ledger(table, ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], ["WH*"]),
+        ledger(table, ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"], ["WH*"]),
     ], key=json.dumps)
     actions = actions_of(found)
     assert "s3:PutObject" not in actions and not any(a.startswith(("secretsmanager:", "kms:")) for a in actions)

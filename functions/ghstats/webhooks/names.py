@@ -57,7 +57,9 @@ METRIC_WEBHOOK_PROCESSING_FAILED = "WebhookProcessingFailed"  # retried by SQS, 
 # WHDAY#<family>#<day> / <entity>   the things something happened to on that day (deliveries too)
 # WHDIRTY / <family>#<day>          a day whose datasets the next rollup rewrites
 # WHSHA#<repository id>#<sha> / STATE   when the pull request with that merge commit was merged
+#                     / DEPLOYMENT#<id>   a deployment of that commit, and its days
 STATE_SK = "STATE"
+DEPLOYMENT_SK_PREFIX = "DEPLOYMENT#"
 DIRTY_PK = "WHDIRTY"
 DELIVERIES = "deliveries"  # the family of the per-day delivery counts
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
 from ghstats.webhooks import names
-from ghstats.webhooks.events import PULL_REQUESTS, MalformedEvent, observe
+from ghstats.webhooks.events import DEPLOYMENTS, PULL_REQUESTS, MalformedEvent, observe
 from ghstats.webhooks.figures import RECORDS, anchor_day, milestone_days
 from ghstats.webhooks.state import merge
 from ghstats.webhooks.store import StateStore
@@ -68,5 +68,10 @@ def process(message: Mapping[str, Any], *, read_raw: Callable[[str], Any], store
         store.index_days(family, entity, days)
         store.mark_dirty(family, days)
         if family == PULL_REQUESTS and record["merged_at"] and record["merge_commit_sha"]:
-            store.record_merge(int(record["repository_id"]), str(record["merge_commit_sha"]), record["merged_at"], entity)
+            repository_id, sha = int(record["repository_id"]), str(record["merge_commit_sha"])
+            store.record_merge(repository_id, sha, record["merged_at"], entity)
+            # a deployment of this commit told before its merge gets its lead time at the next rollup
+            store.mark_dirty(DEPLOYMENTS, store.deployed_days(repository_id, sha))
+        elif family == DEPLOYMENTS and record["sha"]:
+            store.note_deployed(int(record["repository_id"]), str(record["sha"]), entity, days)
     return Processed(DERIVED, event, tuple(o.family for o in observations))

@@ -115,6 +115,16 @@ class StateStore:
             if not _conditional_failed(exc):
                 raise
 
+    def note_deployed(self, repository_id: int, sha: str, entity: str, days: Iterable[str]) -> None:
+        """A deployment of `sha` (and its days), so that a merge of that commit told later rewrites them."""
+        self._table.put_item(Item={"pk": names.merge_sha_pk(repository_id, sha), "sk": f"{names.DEPLOYMENT_SK_PREFIX}{entity}",
+                                   "days": sorted(set(days))})
+
+    def deployed_days(self, repository_id: int, sha: str) -> set[str]:
+        """Every day of the deployments of `sha` noted so far."""
+        return {str(day) for item in self._query(names.merge_sha_pk(repository_id, sha))
+                if str(item["sk"]).startswith(names.DEPLOYMENT_SK_PREFIX) for day in item.get("days", [])}
+
     def merged_at(self, pairs: Iterable[tuple[int, str]]) -> dict[tuple[int, str], str]:
         wanted = sorted(set(pairs))
         found: dict[tuple[int, str], str] = {}

@@ -189,3 +189,47 @@ def test_a_poisoned_delivery_fails_alone_and_unknown_events_are_counted_not_deri
     assert not any(k.startswith("datasets/webhooks_star") for k in objects.list_keys("datasets/"))
     # the poisoned delivery is stored raw for replay, counted as received, and nothing derived from it
     assert objects.get_json(queue[len(good)]["key"])["payload"] == poisoned
+
+
+class DynamoCalls:
+    """The IAM actions of the DynamoDB calls made through a table, by the phase they were made in."""
+
+    def __init__(self, table):
+        self.phase = "processor"
+        self.actions: dict[str, set[str]] = {}
+        table.meta.client.meta.events.register("before-call.dynamodb", self._record)
+
+    def _record(self, model, **_):
+        self.actions.setdefault(self.phase, set()).add(f"dynamodb:{model.name}")
+
+
+def test_a_merge_told_after_its_deployment_was_rolled_up_still_gives_the_lead_time(aws):
+    from cdk_app.constants import WEBHOOK_PROCESSOR_LEDGER_ACTIONS, WEBHOOK_SWEEP_LEDGER_ACTIONS
+
+    objects, table = aws
+    told = story(seed=4, pull_requests=4, workflow_runs=0, check_suites=0, deployments=1)
+    [deployed] = told.truth.deployments
+    assert deployed.pull_number is not None  # the story's first deployment ships a merged pull request
+    pull = told.truth.pull_request(deployed.repo, deployed.pull_number)
+    queue: list[dict] = []
+    for delivery in told.deliveries:
+        deliver(objects, table, delivery, queue)
+    deployment_first = sorted(queue, key=lambda m: not m["event"].startswith("deployment"))
+    n = sum(m["event"].startswith("deployment") for m in queue)
+    deps = ProcessorDependencies(read_raw=objects.get_json, store=StateStore(table))
+    calls = DynamoCalls(table)
+    assert process_records(sqs_records(deployment_first[:n]), deps)[0] == []
+    calls.phase = "rollup"
+    roll_up(deps.store, objects)
+    key = names.dataset_key("deployments", day(deployed.created_at))
+    assert [line["lead_time_s"] for line in lines(objects, key)] == [None]  # no merge told yet
+
+    calls.phase = "processor"
+    assert process_records(sqs_records(deployment_first[n:]), deps)[0] == []
+    calls.phase = "rollup"
+    roll_up(deps.store, objects)
+    assert [line["lead_time_s"] for line in lines(objects, key)] == [seconds(pull.merged_at, deployed.first_success_at)]
+    # the calls each function makes are the ones the stack grants it (the rollup runs in WebhookSweep)
+    assert calls.actions["processor"] <= set(WEBHOOK_PROCESSOR_LEDGER_ACTIONS)
+    assert calls.actions["rollup"] <= set(WEBHOOK_SWEEP_LEDGER_ACTIONS)
+    assert "dynamodb:Query" in calls.actions["processor"]
