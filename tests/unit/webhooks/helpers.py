@@ -71,3 +71,19 @@ class Sinks:
 
     def nothing_done(self) -> bool:
         return not self.objects and not self.messages and not self.dedupe.marks and self.puts == 0
+
+
+def deliver_to_moto(objects: Any, table: Any, delivery: Any, queue: list[dict[str, Any]]) -> Any:
+    """A simulator story's delivery → the receiver (at the delivery's own time), storing it raw in
+    `objects` (an S3ObjectStore), its dedupe mark in `table` and its message in `queue`."""
+    from ghstats.webhooks.dedupe import DynamoDedupe
+    from simulator.webhook_sender import signed_headers
+
+    return receive(WebhookRequest.of("POST", signed_headers(delivery, SECRET), delivery.body), SECRET,
+                   dedupe=DynamoDedupe(table), store_raw=objects.put_json, enqueue=queue.append,
+                   now=lambda: delivery.at)
+
+
+def sqs_records(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Queued messages as an SQS event's Records."""
+    return [{"messageId": f"m-{i}", "body": json.dumps(m)} for i, m in enumerate(messages)]

@@ -15,18 +15,15 @@ from moto import mock_aws
 from ghstats.storage import S3ObjectStore
 from ghstats.webhooks import names
 from ghstats.webhooks.columns import DATASET_COLUMNS
-from ghstats.webhooks.dedupe import DynamoDedupe
-from ghstats.webhooks.receive import WebhookRequest, receive
 from ghstats.webhooks.rollup import roll_up
 from ghstats.webhooks.store import StateStore
 from ghstats.webhooks.totals import period_days, read_period
 from ghstats_cli.local_aws import TABLE, create_table
 from handlers.webhook_processor import ProcessorDependencies, handler, process_records
 from ghstats_cli.local_aws import LambdaContext
-from simulator.webhook_sender import signed_headers
 from simulator.webhook_story import story
+from tests.unit.webhooks.helpers import deliver_to_moto as deliver, sqs_records
 
-SECRET = b"whsec-processing-tests"
 ATHENA_TYPES = {"string": str, "bigint": int, "double": (int, float), "boolean": bool, "array<string>": list}
 BUCKET = "ghstats-test"
 
@@ -42,23 +39,6 @@ def aws(monkeypatch):
         create_table(dynamodb)
         table = dynamodb.Table(TABLE)
         yield S3ObjectStore(s3, BUCKET), table
-
-
-def deliver(objects, table, delivery, queue, *, body=None, event=None):
-    """GitHub → the receiver (at the delivery's own time), which stores it raw and queues a message."""
-    body = delivery.body if body is None else body
-    headers = signed_headers(delivery, SECRET)
-    if event:
-        headers["X-GitHub-Event"] = event
-    if body is not delivery.body:
-        from ghstats.webhooks.signature import signature_of
-        headers["X-Hub-Signature-256"] = signature_of(SECRET, body)
-    return receive(WebhookRequest.of("POST", headers, body), SECRET, dedupe=DynamoDedupe(table),
-                   store_raw=objects.put_json, enqueue=queue.append, now=lambda: delivery.at)
-
-
-def sqs_records(messages):
-    return [{"messageId": f"m-{i}", "body": json.dumps(m)} for i, m in enumerate(messages)]
 
 
 def lines(objects, key):
