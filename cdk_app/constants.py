@@ -71,6 +71,7 @@ WEBHOOK_FUNCTION = Function("handlers.webhook_receiver.handler", 512, 10,
 # ghstats.webhooks.dedupe.DynamoDedupe: claim, complete and release are UpdateItems (conditional);
 # a refused claim reads the mark (GetItem) to tell a duplicate from one in progress.
 WEBHOOK_LEDGER_ACTIONS = ("dynamodb:UpdateItem", "dynamodb:GetItem")
+WEBHOOK_LEDGER_LEADING_KEYS = ("DELIVERY#*",)  # ghstats.webhooks.names.delivery_pk: never a run, a lock or a plan
 WEBHOOK_RAW_PREFIX = "events/raw"  # ghstats.webhooks.names.RAW_PREFIX without its slash: s3:PutObject only there
 WEBHOOK_QUEUE_DLQ = "WebhookDeliveriesFailed"  # the deliveries queue's dead-letter queue (redrive policy)
 WEBHOOK_MAX_RECEIVE_COUNT = MAX_RECEIVE_COUNT  # shared with the local queue of `ghstats webhooks serve`
@@ -109,10 +110,11 @@ WEBHOOK_SWEEP_SCHEDULE = "rate(1 hour)"
 WEBHOOK_SWEEP_RULE = "WebhookSweepHourly"  # the EventBridge rule that invokes it
 WEBHOOK_SWEEP_MAX_EVENT_AGE_S = 3600  # a sweep an hour late is the next one's work: give up, dead-letter it
 WEBHOOK_SWEEP_RETRY_ATTEMPTS = 2  # a sweep is safe to repeat: stored deliveries are not redelivered
-# The sweep's own records (SWEEP*), the dedupe marks it reads (DELIVERY#*), and the rollup's calls
-# (ghstats.webhooks.rollup through the store: Query, BatchGetItem, and DeleteItem of a WHDIRTY mark
-# in clear_dirty).
-WEBHOOK_SWEEP_LEDGER_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query",
+# The sweep's own records (SWEEP*: UpdateItem, Query), the dedupe marks it reads (DELIVERY#*:
+# GetItem), and the rollup's calls (ghstats.webhooks.rollup through the store: Query, BatchGetItem,
+# and DeleteItem of a WHDIRTY mark in clear_dirty). tests/unit/webhooks/test_sweep.py records the
+# handler's calls and compares them with this, exactly.
+WEBHOOK_SWEEP_LEDGER_ACTIONS = ("dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:Query",
                                 "dynamodb:BatchGetItem", "dynamodb:DeleteItem")
 WEBHOOK_SWEEP_LEADING_KEYS = ("WH*", "SWEEP*", "DELIVERY#*")
 WEBHOOK_SWEEP_DLQ = "WebhookSweepFailures"  # the sweep's on-failure destination

@@ -429,8 +429,7 @@ class GhStatsStack(cdk.Stack):
         self._allow_s3(c.WEBHOOK_FUNCTION_NAME, ["s3:PutObject"], [c.WEBHOOK_RAW_PREFIX])
         function.add_to_role_policy(iam.PolicyStatement(
             actions=["sqs:SendMessage"], resources=[self.webhook_queue.queue_arn]))
-        function.add_to_role_policy(iam.PolicyStatement(
-            actions=list(c.WEBHOOK_LEDGER_ACTIONS), resources=[self.table.table_arn]))
+        self._allow_ledger_keys(function, c.WEBHOOK_LEDGER_ACTIONS, c.WEBHOOK_LEDGER_LEADING_KEYS)
         self._build_webhook_processor(common)
         self._build_webhook_sweep(common)
         self._build_webhook_api(function)
@@ -477,8 +476,7 @@ class GhStatsStack(cdk.Stack):
         })
         self._allow_secret_read(function)  # the deliveries API needs the org's token or the App's JWT
         self._allow_ledger_keys(function, c.WEBHOOK_SWEEP_LEDGER_ACTIONS, c.WEBHOOK_SWEEP_LEADING_KEYS)
-        self._allow_s3(name, ["s3:GetObject"], [c.WEBHOOK_RAW_PREFIX, c.WEBHOOK_DATASET_OBJECTS])
-        self._allow_s3(name, ["s3:PutObject"], [c.WEBHOOK_DATASET_OBJECTS])  # the rollup's datasets, untagged
+        self._allow_s3(name, ["s3:PutObject"], [c.WEBHOOK_DATASET_OBJECTS])  # the rollup's datasets (it reads no object)
         max_age = cdk.Duration.seconds(c.WEBHOOK_SWEEP_MAX_EVENT_AGE_S)
         function.configure_async_invoke(
             on_failure=destinations.SqsDestination(self._dead_letter_queue(c.WEBHOOK_SWEEP_DLQ)),

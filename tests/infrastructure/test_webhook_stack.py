@@ -88,7 +88,7 @@ def test_the_receiver_may_do_exactly_what_it_calls_on_exactly_its_resources(buil
         {"Action": "s3:PutObject", "Effect": "Allow",
          "Resource": {"Fn::Join": ["", [{"Fn::GetAtt": [data, "Arn"]}, "/events/raw/*"]]}},
         {"Action": "sqs:SendMessage", "Effect": "Allow", "Resource": {"Fn::GetAtt": [lid(stack, stack.webhook_queue), "Arn"]}},
-        {"Action": ["dynamodb:GetItem", "dynamodb:UpdateItem"], "Effect": "Allow", "Resource": {"Fn::GetAtt": [table, "Arn"]}},
+        ledger(table, ["dynamodb:GetItem", "dynamodb:UpdateItem"], ["DELIVERY#*"]),  # its marks, never a run's item
     ], key=json.dumps)
     assert c.WEBHOOK_RAW_PREFIX + "/" == webhook_names.RAW_PREFIX  # the grant is where the receiver writes
 
@@ -272,12 +272,9 @@ def test_the_sweep_may_read_the_github_secret_and_use_only_its_prefixes_and_keys
     assert sorted(found, key=json.dumps) == sorted([
         TRACING,
         {"Action": "secretsmanager:GetSecretValue", "Effect": "Allow", "Resource": {"Ref": lid(stack, stack.secret)}},
-        ledger(table, ["dynamodb:BatchGetItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem",
+        ledger(table, ["dynamodb:BatchGetItem", "dynamodb:DeleteItem", "dynamodb:GetItem",
                        "dynamodb:Query", "dynamodb:UpdateItem"], ["WH*", "SWEEP*", "DELIVERY#*"]),
-        {"Action": "s3:GetObject", "Effect": "Allow", "Resource": objects(data, "datasets/webhooks_*", "events/raw/*")},
-        {"Action": "s3:ListBucket", "Effect": "Allow", "Resource": {"Fn::GetAtt": [data, "Arn"]},
-         "Condition": {"StringLike": {"s3:prefix": ["events/raw/*", "datasets/webhooks_*"]}}},
-        {"Action": "s3:PutObject", "Effect": "Allow", "Resource": objects(data, "datasets/webhooks_*")},  # never events/raw
+        {"Action": "s3:PutObject", "Effect": "Allow", "Resource": objects(data, "datasets/webhooks_*")},  # reads none
         {"Action": ["sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:SendMessage"], "Effect": "Allow",
          "Resource": {"Fn::GetAtt": [failures, "Arn"]}},  # its on-failure destination
     ], key=json.dumps)

@@ -28,8 +28,9 @@ DATASET_COLUMNS: dict[str, dict[str, str]] = {
         "labels": "array<string>", "runner_name": "string", "runner_group_name": "string", "head_branch": "string",
     },
     names.dataset_name(WORKFLOW_JOBS, daily=True): {
-        "day": "string", "repository": "string", "workflow_name": "string", "jobs": "bigint", "runs": "bigint",
-        "failed": "bigint", "with_verdict": "bigint", "failure_rate": "double", "p50_run_s": "bigint",
+        "day": "string", "repository": "string", "workflow_name": "string", "runs": "bigint", "failed_runs": "bigint",
+        "run_failure_rate": "double", "p50_run_duration_s": "bigint", "p95_run_duration_s": "bigint",
+        "jobs": "bigint", "failed": "bigint", "with_verdict": "bigint", "failure_rate": "double", "p50_run_s": "bigint",
         "p95_run_s": "bigint", "p50_queue_s": "bigint", "p95_queue_s": "bigint",
     },
     names.dataset_name(CHECK_SUITES): {

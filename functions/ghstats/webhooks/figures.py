@@ -173,7 +173,24 @@ def pull_requests_daily(day: str, records: Iterable[Record]) -> list[Record]:
     return lines
 
 
+def workflow_runs(jobs: Iterable[Record]) -> list[Record]:
+    """The workflow runs (each attempt of a run its own) of completed jobs: from the first job's
+    start to the last job's end; failed when any of its jobs failed."""
+    runs: dict[tuple[Any, Any], list[Record]] = {}
+    for job in jobs:
+        runs.setdefault((job.get("run_id"), job.get("run_attempt")), []).append(job)
+    found = []
+    for _, attempt in sorted(runs.items(), key=lambda item: str(item[0])):
+        started = [job["started_at"] for job in attempt if job.get("started_at")]
+        ended = [job["completed_at"] for job in attempt if job.get("completed_at")]
+        found.append({"failed": any(job.get("conclusion") in FAILED_CONCLUSIONS for job in attempt),
+                      "verdict": any(job.get("conclusion") in VERDICT_CONCLUSIONS for job in attempt),
+                      "duration_s": seconds_between(min(started), max(ended)) if started and ended else None})
+    return found
+
+
 def workflow_jobs_daily(day: str, records: Iterable[Record]) -> list[Record]:
+    """Per workflow and day: its jobs completed that day, and the runs those jobs make up."""
     lines = []
     for (repository, workflow), group in _grouped(records, "repository", "workflow_name").items():
         done = [r for r in group if _on(day, r, "completed_at")]
@@ -181,9 +198,15 @@ def workflow_jobs_daily(day: str, records: Iterable[Record]) -> list[Record]:
         failed = sum(r.get("conclusion") in FAILED_CONCLUSIONS for r in done)
         if not done:
             continue
+        runs = workflow_runs(done)
+        failed_runs = sum(run["failed"] for run in runs)
         lines.append({
             "day": day, "repository": repository, "workflow_name": workflow,
-            "jobs": len(done), "runs": len({r.get("run_id") for r in done}), "failed": failed,
+            "runs": len(runs), "failed_runs": failed_runs,
+            "run_failure_rate": rate(failed_runs, sum(run["verdict"] for run in runs)),
+            "p50_run_duration_s": percentile((run["duration_s"] for run in runs), 0.5),
+            "p95_run_duration_s": percentile((run["duration_s"] for run in runs), 0.95),
+            "jobs": len(done), "failed": failed,
             "with_verdict": len(verdicts),
             "failure_rate": rate(failed, len(verdicts)),
             "p50_run_s": percentile((r["run_s"] for r in done), 0.5),

@@ -1,7 +1,8 @@
 """The webhook receiver's limits."""
 
 # GitHub caps webhook payloads at 25 MB; anything larger is refused (413) before it is read.
-# (The stack's API Gateway HTTP API accepts at most 10 MB per request, a Lambda function URL 6 MB.)
+# (Deployed, the ceiling is lower: the HTTP API accepts 10 MB, but its synchronous invocation of
+# the receiver carries at most 6 MB, Lambda's limit; `ghstats webhooks serve` has no such cap.)
 MAX_PAYLOAD_BYTES = 25 * 1024 * 1024
 
 # How long a delivery's dedupe mark is kept: GitHub redelivers only by hand, within 3 days

@@ -13,14 +13,35 @@ from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
 from ghstats.webhooks import names
-from ghstats.webhooks.events import DEPLOYMENTS, PULL_REQUESTS, MalformedEvent, observe
+from ghstats.webhooks.events import DEPLOYMENTS, PULL_REQUESTS, MalformedEvent, Observation, observe
 from ghstats.webhooks.figures import RECORDS, anchor_day, milestone_days
-from ghstats.webhooks.state import merge
+from ghstats.webhooks.state import State, merge
 from ghstats.webhooks.store import StateStore
 
 # outcomes
 DERIVED = "derived"
 UNKNOWN = "unknown"  # stored and counted, nothing derived
+
+
+# Every day a thing was ever indexed under, kept in its state (not in its record): the days it
+# counts in now, and those it no longer counts in (a closed pull request reopened), so that a
+# retry after a crash between the state write and the marks marks every one of them again.
+INDEXED_DAYS = "indexed_days"
+
+
+def _days(family: str, state: State) -> set[str]:
+    record = RECORDS[family](state)
+    return milestone_days(family, record) | ({anchor_day(record)} - {None})
+
+
+def _merged_and_indexed(observation: Observation) -> Callable[[State | None], State]:
+    def change(state: State | None) -> State:
+        new = merge(state, observation)
+        earlier = set(state.get(INDEXED_DAYS, [])) | _days(observation.family, state) if state else set()
+        new[INDEXED_DAYS] = sorted(earlier | _days(observation.family, new))
+        return new
+
+    return change
 
 
 class MissingDelivery(RuntimeError):
@@ -60,11 +81,13 @@ def process(message: Mapping[str, Any], *, read_raw: Callable[[str], Any], store
     observations = observe(event, document["payload"])
     for observation in observations:
         family, entity = observation.family, observation.entity
-        old, new = store.update(family, entity, lambda state: merge(state, observation))
+        old, new = store.update(family, entity, _merged_and_indexed(observation))
+        days = set(new[INDEXED_DAYS])
         record = RECORDS[family](new)
-        days = milestone_days(family, record) | ({anchor_day(record)} - {None})
-        if old is not None:  # a day it no longer counts in is rewritten too (a closed PR reopened)
-            days |= milestone_days(family, RECORDS[family](old))
+        if family == DEPLOYMENTS and record["sha"]:
+            # noted before its days are marked: a merge of the commit processed meanwhile either
+            # finds this note, or its merge record is there for the rollup these marks cause
+            store.note_deployed(int(record["repository_id"]), str(record["sha"]), entity, days)
         store.index_days(family, entity, days)
         store.mark_dirty(family, days)
         if family == PULL_REQUESTS and record["merged_at"] and record["merge_commit_sha"]:
@@ -72,6 +95,4 @@ def process(message: Mapping[str, Any], *, read_raw: Callable[[str], Any], store
             store.record_merge(repository_id, sha, record["merged_at"], entity)
             # a deployment of this commit told before its merge gets its lead time at the next rollup
             store.mark_dirty(DEPLOYMENTS, store.deployed_days(repository_id, sha))
-        elif family == DEPLOYMENTS and record["sha"]:
-            store.note_deployed(int(record["repository_id"]), str(record["sha"]), entity, days)
     return Processed(DERIVED, event, tuple(o.family for o in observations))

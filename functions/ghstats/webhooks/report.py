@@ -47,10 +47,12 @@ def webhooks_section(period: WebhookPeriod) -> Section | None:
                       [[line["day"], line["repository"], line["opened"], line["merged"], line["closed_unmerged"],
                         _hours(line["median_time_to_merge_s"]), _hours(line["median_time_to_first_review_s"])]
                        for line in daily[PULL_REQUESTS]], REPORT_MAX_ROWS),
-        limited_table("Workflows per day", ["day", "repository", "workflow", "jobs", "runs", "failure rate",
-                                            "p50 run (s)", "p95 run (s)", "p95 queue (s)"],
-                      [[line["day"], line["repository"], line["workflow_name"], line["jobs"], line["runs"],
-                        _percent(line["failure_rate"]), line["p50_run_s"], line["p95_run_s"], line["p95_queue_s"]]
+        limited_table("Workflows per day", ["day", "repository", "workflow", "runs", "run failure rate",
+                                            "p50 run (s)", "p95 run (s)", "jobs", "job failure rate",
+                                            "p95 job queue (s)"],
+                      [[line["day"], line["repository"], line["workflow_name"], line["runs"],
+                        _percent(line["run_failure_rate"]), line["p50_run_duration_s"], line["p95_run_duration_s"],
+                        line["jobs"], _percent(line["failure_rate"]), line["p95_queue_s"]]
                        for line in daily[WORKFLOW_JOBS]], REPORT_MAX_ROWS),
         limited_table("Deployments per environment and day",
                       ["day", "repository", "environment", "deployments", "successful", "change failure rate",

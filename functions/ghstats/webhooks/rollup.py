@@ -8,7 +8,7 @@ writes two whole objects, so a rollup that runs twice, or after a crash, writes 
   (and per workflow, app or environment);
 - and `datasets/webhooks_deliveries/dt=<day>/part.jsonl`: the day's deliveries per event type.
 
-A day's mark is cleared only if no delivery touched it while it was being rolled up.
+A day's mark is cleared only if no delivery marked it again while it was being rolled up.
 """
 
 from __future__ import annotations
@@ -69,11 +69,11 @@ def roll_up_day(store: StateStore, objects: ObjectStore, family: str, day: str) 
 
 def roll_up(store: StateStore, objects: ObjectStore) -> RollupResult:
     result = RollupResult()
-    for family, day, touches in store.dirty():
+    for family, day, token in store.dirty():
         if family not in FAMILIES and family != names.DELIVERIES:
             continue  # a family this version does not know: leave its mark for the version that does
         result.records += roll_up_day(store, objects, family, day)
         result.days.append((family, day))
-        if not store.clear_dirty(family, day, touches):
+        if not store.clear_dirty(family, day, token):
             result.still_dirty.append((family, day))
     return result

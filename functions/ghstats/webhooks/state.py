@@ -95,8 +95,10 @@ def _merge_workflow_job(state: State, kind: str, facts: dict[str, Any]) -> State
     if _newer(state, order):
         new.update(snapshot)
         new["snapshot_order"] = order
-    if not new.get("labels"):  # a later snapshot without labels keeps the ones GitHub sent on queueing
-        new["labels"] = state.get("labels") or facts.get("labels") or []
+    # the labels of the furthest-along observation that has any (a snapshot without labels keeps them)
+    new["labels"], new["labels_order"] = state.get("labels") or [], state.get("labels_order")
+    if facts.get("labels") and (new["labels_order"] is None or order > new["labels_order"]):
+        new["labels"], new["labels_order"] = list(facts["labels"]), order
     return new
 
 
@@ -123,9 +125,13 @@ def _merge_deployment(state: State, kind: str, facts: dict[str, Any]) -> State:
     new = dict(state)
     new["repository_id"], new["deployment_id"] = facts["repository_id"], facts["deployment_id"]
     new["created_at"] = _earliest(state.get("created_at"), facts["created_at"])
-    for key in _DEPLOYMENT_IDENTITY:  # a deployment's environment and sha never change
-        if new.get(key) is None:
-            new[key] = facts.get(key)
+    # environment and sha never change; the repository's name can (a rename): the newest wins
+    times = [status["at"] for status in (facts.get("statuses") or {}).values()] or [facts["created_at"]]
+    identity = {key: facts.get(key) for key in _DEPLOYMENT_IDENTITY}
+    order = [max(times), _content(identity)]
+    if state.get("identity_order") is None or order > state["identity_order"]:
+        new.update(identity)
+        new["identity_order"] = order
     if "statuses" in facts:
         new["statuses"] = _union(state.get("statuses"), facts["statuses"])
     return new

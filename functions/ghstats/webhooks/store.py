@@ -12,6 +12,7 @@ nothing more than processing it once.
 from __future__ import annotations
 
 import json
+import uuid
 from typing import Any, Callable, Iterable
 
 from boto3.dynamodb.conditions import Key
@@ -144,23 +145,28 @@ class StateStore:
     # -- what the next rollup rewrites ---------------------------------------------------------
 
     def mark_dirty(self, family: str, days: Iterable[str]) -> None:
+        """Mark each day with a token never used before: a rollup clears a mark only if it still
+        holds the token the rollup read (a count could come back to the same value after a
+        concurrent rollup deleted the mark and a delivery made it anew)."""
         for day in sorted(set(days)):
             self._table.update_item(Key={"pk": names.DIRTY_PK, "sk": f"{family}#{day}"},
-                                    UpdateExpression="ADD touches :one", ExpressionAttributeValues={":one": 1})
+                                    UpdateExpression="SET #token = :token", ExpressionAttributeNames={"#token": "token"},
+                                    ExpressionAttributeValues={":token": uuid.uuid4().hex})
 
-    def dirty(self) -> list[tuple[str, str, int]]:
-        """[(family, day, touches)], oldest day first."""
+    def dirty(self) -> list[tuple[str, str, str]]:
+        """[(family, day, token)], oldest day first."""
         marks = []
         for item in self._query(names.DIRTY_PK):
             family, day = str(item["sk"]).rsplit("#", 1)
-            marks.append((family, day, int(item["touches"])))
+            marks.append((family, day, str(item["token"])))
         return sorted(marks, key=lambda mark: (mark[1], mark[0]))
 
-    def clear_dirty(self, family: str, day: str, touches: int) -> bool:
-        """Clear the mark unless it was touched since it was read (then the next rollup does it again)."""
+    def clear_dirty(self, family: str, day: str, token: str) -> bool:
+        """Clear the mark unless it was marked again since it was read (then the next rollup does it again)."""
         try:
             self._table.delete_item(Key={"pk": names.DIRTY_PK, "sk": f"{family}#{day}"},
-                                    ConditionExpression="touches = :seen", ExpressionAttributeValues={":seen": touches})
+                                    ConditionExpression="#token = :seen", ExpressionAttributeNames={"#token": "token"},
+                                    ExpressionAttributeValues={":seen": token})
             return True
         except ClientError as exc:
             if not _conditional_failed(exc):

@@ -95,6 +95,12 @@ def test_a_story_in_any_order_twice_gives_its_truth(aws):
                     and j.workflow_name == r["workflow_name"]]
             assert r["jobs"] == len(done) and r["failed"] == sum(j.conclusion == "failure" for j in done)
             assert r["p95_run_s"] == max(seconds(j.started_at, j.completed_at) for j in done)  # n < 20: the maximum
+            runs = {j.run_id for j in done}
+            assert r["runs"] == len(runs)
+            assert r["failed_runs"] == len({j.run_id for j in done if j.conclusion == "failure"})
+            assert r["p95_run_duration_s"] == max(
+                seconds(min(j.started_at for j in done if j.run_id == run), max(j.completed_at for j in done if j.run_id == run))
+                for run in runs)
 
     for suite in truth.check_suites:
         [line] = [r for r in lines(objects, names.dataset_key("check_suites", day(suite.created_at)))
@@ -210,6 +216,104 @@ def test_a_merge_told_after_its_deployment_was_rolled_up_still_gives_the_lead_ti
     roll_up(deps.store, objects)
     assert [line["lead_time_s"] for line in lines(objects, key)] == [seconds(pull.merged_at, deployed.first_success_at)]
     # the calls each function makes are the ones the stack grants it (the rollup runs in WebhookSweep)
-    assert calls.actions["processor"] <= set(WEBHOOK_PROCESSOR_LEDGER_ACTIONS)
+    assert calls.actions["processor"] == set(WEBHOOK_PROCESSOR_LEDGER_ACTIONS)
     assert calls.actions["rollup"] <= set(WEBHOOK_SWEEP_LEDGER_ACTIONS)
     assert "dynamodb:Query" in calls.actions["processor"]
+
+
+class CrashOnce(StateStore):
+    """A store whose first mark_dirty of `family` raises (a crash), or marks and then runs
+    `meanwhile` (what other processors and a rollup did right then)."""
+
+    def __init__(self, table, family, meanwhile=None):
+        super().__init__(table)
+        self.family, self.meanwhile, self.done = family, meanwhile, False
+
+    def mark_dirty(self, family, days):
+        if family != self.family or self.done:
+            return super().mark_dirty(family, days)
+        self.done = True
+        if self.meanwhile is None:
+            raise OSError("the processor's Lambda timed out here")
+        super().mark_dirty(family, days)
+        self.meanwhile()
+
+
+def pull_request_days(*steps):
+    """Deliveries of one pull request: (action, day, state, closed_at day) per step."""
+    import dataclasses
+
+    from simulator import webhook_payloads as wp
+    from simulator.webhook_story import Delivery, compact
+
+    org = wp.Actor("acme", 1, "Organization")
+    author = wp.Actor("ann", 2)
+    repo = wp.Repo(77, "widgets", org)
+    created = datetime.fromisoformat("2024-05-01T10:00:00+00:00")
+    pr = wp.PullRequest(900, 5, repo, author, "Add it", created, created, "feature", "a" * 40)
+    found = []
+    for n, (action, on, state, closed_on) in enumerate(steps):
+        at = datetime.fromisoformat(f"{on}T10:00:00+00:00")
+        closed = datetime.fromisoformat(f"{closed_on}T10:00:00+00:00") if closed_on else None
+        payload = wp.pull_request(action, dataclasses.replace(pr, updated_at=at, state=state, closed_at=closed), author)
+        found.append(Delivery(f"00000000-0000-4000-8000-{n:012d}", "123", "pull_request", action, payload,
+                              compact(payload), at))
+    return found
+
+
+def test_a_retry_after_a_crash_between_the_state_and_the_marks_rewrites_every_day(aws):
+    objects, table = aws
+    opened, closed, reopened = pull_request_days(("opened", "2024-05-01", "open", None),
+                                                 ("closed", "2024-05-02", "closed", "2024-05-02"),
+                                                 ("reopened", "2024-05-03", "open", None))
+    queue: list[dict] = []
+    for delivery in (opened, closed, reopened):
+        deliver(objects, table, delivery, queue)
+    store = StateStore(table)
+    assert process_records(sqs_records(queue[:2]), ProcessorDependencies(objects.get_json, store))[0] == []
+    roll_up(store, objects)
+    closed_daily = names.dataset_key("pull_requests", "2024-05-02", daily=True)
+    assert [r["closed_unmerged"] for r in lines(objects, closed_daily)] == [1]
+
+    crashing = ProcessorDependencies(objects.get_json, CrashOnce(table, "pull_requests"))
+    assert process_records(sqs_records(queue[2:]), crashing)[0] == ["m-0"]  # the state is written, no mark
+    assert process_records(sqs_records(queue[2:]), ProcessorDependencies(objects.get_json, store))[0] == []  # retried
+    roll_up(store, objects)
+    assert [r["closed_unmerged"] for r in lines(objects, closed_daily)] == [0]  # reopened: no longer closed that day
+
+
+def test_a_merge_processed_while_its_deployment_is_being_processed_still_gives_the_lead_time(aws):
+    objects, table = aws
+    told = story(seed=4, pull_requests=4, workflow_runs=0, check_suites=0, deployments=1)
+    [deployed] = told.truth.deployments
+    pull = told.truth.pull_request(deployed.repo, deployed.pull_number)
+    queue: list[dict] = []
+    for delivery in told.deliveries:
+        deliver(objects, table, delivery, queue)
+    others = [m for m in queue if not m["event"].startswith("deployment")]
+    store = StateStore(table)
+
+    # the only delivery of the deployment that came: its successful status (it names the deployment)
+    success = [m for m, d in zip(queue, told.deliveries) if d.event == "deployment_status"
+               and d.payload["deployment_status"]["state"] == "success"]
+
+    def roll_up_then_merge_meanwhile():  # right after the deployment's days were marked
+        roll_up(store, objects)
+        assert process_records(sqs_records(others), ProcessorDependencies(objects.get_json, store))[0] == []
+
+    racing = ProcessorDependencies(objects.get_json, CrashOnce(table, "deployments", roll_up_then_merge_meanwhile))
+    assert process_records(sqs_records(success), racing)[0] == []
+    roll_up(store, objects)
+    [line] = lines(objects, names.dataset_key("deployments", day(deployed.created_at)))
+    assert line["lead_time_s"] == seconds(pull.merged_at, deployed.first_success_at)
+
+
+def test_a_mark_made_anew_after_a_concurrent_rollup_cleared_it_survives_the_stale_rollup(aws):
+    _, table = aws
+    store = StateStore(table)
+    store.mark_dirty("deliveries", ["2024-05-06"])
+    [(family, on, seen)] = store.dirty()  # rollup A reads the marks
+    assert store.clear_dirty(family, on, seen)  # rollup B rolls the day up and clears it
+    store.mark_dirty("deliveries", ["2024-05-06"])  # a delivery of that day comes in
+    assert not store.clear_dirty(family, on, seen)  # rollup A, done with older state, may not clear it
+    assert [mark[:2] for mark in store.dirty()] == [("deliveries", "2024-05-06")]

@@ -148,3 +148,17 @@ def test_a_deployment_in_any_order_has_one_final_state_and_lead_time():
     assert record["first_success_at"] == "2024-05-07T18:00:00Z" and record["lead_time_s"] == 2 * 3600
     failed = deployment_record(fold(DEPLOYMENT_STORY[:3]))
     assert failed["failed"] is True and failed["lead_time_s"] is None and failed["finished_at"] == "2024-05-07T17:05:00Z"
+
+
+def test_a_renamed_repository_and_changed_labels_do_not_make_the_order_matter():
+    renamed = [deployment("deployment.created"),
+               Observation(DEPLOYMENTS, "3", "deployment_status.created",
+                           {**deployment("x").facts, "repository": "acme/renamed",
+                            "statuses": {"33": {"state": "success", "at": "2024-05-07T18:00:00Z"}}})]
+    assert fold(renamed)["repository"] == fold(renamed[::-1])["repository"] == "acme/renamed"
+    relabelled = [job("workflow_job.queued", "queued", labels=["x"]),
+                  job("workflow_job.completed", "completed", labels=["y"], started_at="2024-05-06T10:00:30Z",
+                      completed_at="2024-05-06T10:05:30Z", conclusion="success"),
+                  job("workflow_job.in_progress", "in_progress", labels=[], started_at="2024-05-06T10:00:30Z")]
+    for order in itertools.permutations(relabelled):
+        assert fold(order) == fold(relabelled) and fold(order)["labels"] == ["y"]

@@ -13,6 +13,9 @@ import json
 
 import pytest
 
+from cdk_app.constants import WEBHOOK_SWEEP_LEDGER_ACTIONS
+from ghstats.webhooks.store import StateStore
+
 from ghstats.webhooks import names as names_webhooks
 from moto import mock_aws
 
@@ -277,8 +280,16 @@ def test_handler_redelivers_exactly_the_failed_never_delivered_guids(make_sim, k
     deps = webhook_sweep.build_dependencies(environ, s3=s3, dynamodb=dynamodb,
                                             fetch_secret=lambda name: reads.append(name) or dict(secret))
     sim.reset_records()
+    store = StateStore(table)  # and a day for the rollup before the sweep: one pull request's state
+    store.update("pull_requests", "7:1", lambda _: {"repository": "acme/x", "created_at": "2024-05-06T10:00:00Z"})
+    store.index_days("pull_requests", "7:1", ["2024-05-06"])
+    store.mark_dirty("pull_requests", ["2024-05-06"])
+    calls: set[str] = set()
+    dynamodb.meta.client.meta.events.register("before-call.dynamodb", lambda model, **_: calls.add(f"dynamodb:{model.name}"))
 
     answer = webhook_sweep.handler({"id": "sweep-1"}, None, deps=deps)
+    assert calls == set(WEBHOOK_SWEEP_LEDGER_ACTIONS)  # what the stack grants WebhookSweep, and no more
+    assert answer["rollup"] == {"days": 1, "records": 1, "still_dirty": 0}
 
     posted = [r.path for r in sim.requests if r.method == "POST" and r.path.endswith("/attempts")]
     expected = sorted([ids["only-failed"][-1], ids["failed-once"][0]])
