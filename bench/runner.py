@@ -363,6 +363,11 @@ def main(argv: list[str] | None = None) -> int:
         sim.stop()
     total = time.perf_counter() - began
     text = write(done, jobs, context, s, total, final=True)
+    if s.out and not s.quick:  # batch_size "auto" against 50 and the peers: its own section of the file
+        from bench import batch_points
+
+        print("bench: points per repository (auto vs 50 vs serial 65) ...", flush=True)
+        print(batch_points.update(s.out), flush=True)
     if not s.out:
         print(text)
     print(f"bench: done in {total:.0f} s" + (f"; wrote {s.out}" if s.out else ""), flush=True)

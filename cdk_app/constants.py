@@ -153,7 +153,7 @@ TRANSIENT_TAG = tuple(TRANSIENT_TAG_TEXT.split("="))
 # cdk.json context keys and their defaults.
 CONTEXT_DEFAULTS = {
     "ghstats:stackName": STACK_NAME,  # the stack's name: event source, metric dimension, log group names
-    "ghstats:collection": {"orgs": ["my-org"], "repos": [], "batch_size": 50, "max_concurrency": 4},
+    "ghstats:collection": {"orgs": ["my-org"], "repos": [], "batch_size": "auto", "max_concurrency": 4},
     # each starts executions; one without its own "collection" starts ghstats:collection
     "ghstats:schedules": [{"name": "weekly", "schedule": "cron(0 2 ? * MON *)"}],  # Monday 02:00 UTC
     "ghstats:githubApiUrls": [GITHUB_COM_API],  # the GitHub hosts (REST base URLs) the Lambdas may call

@@ -53,7 +53,7 @@ class OrgSpec:
 class CollectionConfig:
     orgs: tuple[OrgSpec, ...] = ()
     repos: tuple[str, ...] = ()
-    batch_size: int = limits.DEFAULT_BATCH_SIZE
+    batch_size: int | str = limits.DEFAULT_BATCH_SIZE  # 1..100, or "auto" (resolved by the plan)
     max_concurrency: int = limits.DEFAULT_MAX_CONCURRENCY
     rest_concurrency: int = limits.DEFAULT_REST_CONCURRENCY  # REST work items at once (their Map's own setting)
     api_url: str = GITHUB_COM_API
@@ -107,6 +107,19 @@ def _bounded_int(raw: dict[str, Any], key: str, default: int, low: int, high: in
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         problems.append(f"{key}: {value!r} is not a whole number from {low} to {high}; set it within that range (default {default})")
         return default
+    return value
+
+
+def _batch_size(raw: dict[str, Any], problems: list[str]) -> int | str:
+    value = raw.get("batch_size", limits.DEFAULT_BATCH_SIZE)
+    if value == limits.AUTO_BATCH_SIZE:
+        return value
+    if isinstance(value, bool) or not isinstance(value, int) or not limits.MIN_BATCH_SIZE <= value <= limits.MAX_BATCH_SIZE:
+        problems.append(f"batch_size: {value!r} is neither \"{limits.AUTO_BATCH_SIZE}\" nor a whole number from "
+                        f"{limits.MIN_BATCH_SIZE} to {limits.MAX_BATCH_SIZE}; leave it out or set \"{limits.AUTO_BATCH_SIZE}\" "
+                        "(the default: the size with the fewest rate-limit points per repository for the enabled "
+                        f"collectors), or set repositories per request within {limits.MIN_BATCH_SIZE}..{limits.MAX_BATCH_SIZE}")
+        return limits.DEFAULT_BATCH_SIZE
     return value
 
 
@@ -323,7 +336,7 @@ def parse_config(raw: Any) -> CollectionConfig:
     elif not orgs_raw and not repos_raw and not any(p.startswith(("orgs", "repos")) for p in problems):
         problems.append("orgs: nothing to collect; add 'orgs' (organisation logins) and/or 'repos' ('owner/name')")
 
-    batch_size = _bounded_int(raw, "batch_size", limits.DEFAULT_BATCH_SIZE, limits.MIN_BATCH_SIZE, limits.MAX_BATCH_SIZE, problems)
+    batch_size = _batch_size(raw, problems)
     concurrency = _bounded_int(raw, "max_concurrency", limits.DEFAULT_MAX_CONCURRENCY, limits.MIN_MAX_CONCURRENCY, limits.MAX_MAX_CONCURRENCY, problems)
     rest_concurrency = _bounded_int(raw, "rest_concurrency", limits.DEFAULT_REST_CONCURRENCY, limits.MIN_MAX_CONCURRENCY,
                                     limits.MAX_MAX_CONCURRENCY, problems)

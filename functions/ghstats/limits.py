@@ -1,7 +1,10 @@
 """Every limit and default of ghstats, in one place."""
 
-# Batching (one GraphQL request per batch of repositories).
-DEFAULT_BATCH_SIZE = 50
+# Batching (one GraphQL request per batch of repositories). "auto": the plan picks the size with
+# the fewest points per repository for the enabled collectors (ghstats.collect.batch_size).
+AUTO_BATCH_SIZE = "auto"
+DEFAULT_BATCH_SIZE = AUTO_BATCH_SIZE
+FIXED_BATCH_SIZE_BEFORE_AUTO = 50  # the default until "auto" (bench compares against it)
 MIN_BATCH_SIZE = 1
 MAX_BATCH_SIZE = 100  # GitHub: at most 100 aliases are sensible; node limit is far away.
 
@@ -16,7 +19,8 @@ DEFAULT_REST_CONCURRENCY = 2
 # A Standard execution holds 25,000 history events. `make bench` measured 11 events per Map
 # iteration (QueryBatch Task, the rate-limit Choice, the BatchDone Pass, iteration start/end)
 # and 39 outside the Map; 1,800 batches use 19,839 events and keep ~20% for retries and
-# rate-limit waits (about 3 and 9 events each). 90,000 repos at batch_size 50, 180,000 at 100.
+# rate-limit waits (about 3 and 9 events each). 90,000 repos at batch_size 50, 180,000 at 100
+# ("auto" picks a cheaper size only where the run still fits).
 MAX_BATCHES = 1_800
 HISTORY_EVENT_LIMIT = 25_000
 

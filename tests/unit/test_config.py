@@ -17,7 +17,7 @@ def test_defaults_and_normalisation():
     assert [o.name for o in config.orgs] == ["acme", "globex"]
     assert config.orgs[1].exclude == ("globex/old", "globex/older")
     assert config.orgs[1].include_forks is False and config.orgs[1].include_archived is True
-    assert (config.batch_size, config.max_concurrency, config.api_url) == (50, 4, "https://api.github.com")
+    assert (config.batch_size, config.max_concurrency, config.api_url) == ("auto", 4, "https://api.github.com")
     assert config.rest_concurrency == 2  # REST work items: their own, lower setting
     assert config.to_dict()["orgs"][1] == {"name": "globex", "exclude": ["globex/old", "globex/older"],
                                            "include_archived": True, "include_forks": False}

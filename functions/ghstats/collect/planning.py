@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from ghstats import limits, names
+from ghstats.collect.batch_size import resolve_batch_size
 from ghstats.config import CollectionConfig
 from ghstats.github.client import GitHubClient
 from ghstats.github.errors import OrgNotFound
@@ -26,6 +27,8 @@ class Plan:
     org_errors: dict[str, dict[str, str]] = field(default_factory=dict)  # org -> why it was not listed
     classic_scopes: list[str] | None = None  # the token's classic scopes (None: fine-grained or App)
     archived: list[str] = field(default_factory=list)  # the repositories the listing saw archived (not named ones)
+    batch_size: int = limits.FIXED_BATCH_SIZE_BEFORE_AUTO  # repositories per batch, as resolved
+    batch_size_auto: bool = False  # whether the config said "auto" (the size chosen for its collectors)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -37,6 +40,8 @@ class Plan:
             "classic_scopes": self.classic_scopes,
             "requests": self.requests,
             "points": self.points,
+            "batch_size": self.batch_size,
+            "batch_size_auto": self.batch_size_auto,
         }
 
 
@@ -88,6 +93,14 @@ class ListingProgress:
 
 class ListingPaused(Exception):
     """Listing stopped between two pages to finish inside the invocation; go on in the next."""
+
+
+def planned_batch_size(config: CollectionConfig, repos: int | None = None) -> tuple[int, bool]:
+    """(repositories per batch, chosen automatically?) for the config: "auto" resolves for the
+    enabled repository-level GraphQL collectors (one request serves them all) and `repos`."""
+    from ghstats.collectors import batch_collectors
+
+    return resolve_batch_size(config.batch_size, batch_collectors(dict(config.collectors)), repos)
 
 
 def split_into_batches(keys: list[str], batch_size: int) -> dict[str, list[str]]:
@@ -177,8 +190,9 @@ def _plan_from_listing(config: CollectionConfig, progress: ListingProgress, clie
     for key in config.repos:  # named repositories: added unless an org already brought them
         chosen.setdefault(key.lower(), key)
     repos = [chosen[k] for k in sorted(chosen)]
-    batches = split_into_batches(repos, config.batch_size)
+    batch_size, auto = planned_batch_size(config, len(repos))
+    batches = split_into_batches(repos, batch_size)
     in_run = set(chosen)
     return Plan(repos, batches, orgs, warnings, *progress.spent(client), org_errors=dict(progress.missing),
-                classic_scopes=progress.classic_scopes,
+                classic_scopes=progress.classic_scopes, batch_size=batch_size, batch_size_auto=auto,
                 archived=sorted({k for k in progress.archived if k.lower() in in_run}, key=str.lower))

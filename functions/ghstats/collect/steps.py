@@ -495,6 +495,10 @@ def aggregate(run_id: str, store: ObjectStore, now: Callable[[], float] = time.t
             "listing_points": plan["points"],
             "batch_points": merged.points,
             "batches": len(plan["batch_ids"]),
+            # repositories per batch as planned, and whether the config's "auto" chose it (None: a
+            # plan stored before batch sizes were recorded)
+            "batch_size": plan.get("batch_size"),
+            "batch_size_auto": plan.get("batch_size_auto", False),
             "org_items": len(org_item_ids),
         },
         "config": plan["config"],

@@ -111,6 +111,12 @@ class Collector:
     fragment_name: str | None = None
     fragment_file: Path | None = None
     record: Callable[[str, dict[str, Any]], Record] | None = None  # (owner/name asked for, node) -> record
+    # what its fragment adds to the batch query per repository, for the planner's point formula
+    # (ghstats.collect.batch_size): connections (each one request per repository in GitHub's
+    # cost) and possible nodes (first/last of each connection × its parents, GitHub's node
+    # limit). A test checks both against the simulator's cost of a one-repository batch.
+    connections_per_repository: int = 0
+    nodes_per_repository: int = 0
     # at aggregation, what a record gains from the run's settings and clock (e.g. a verdict)
     finalise: Callable[[Record, SummaryContext], Record] | None = None
     # a Pydantic model of the collector's settings: config collector_options.<name>, checked up front
