@@ -40,10 +40,12 @@ lint: setup
 
 demo: setup
 	$(VENV)/bin/ghstats demo
+	$(VENV)/bin/ghstats webhooks demo
 
 bench: setup
 	$(PY) -m bench
 	$(PY) -m bench.collectors
+	$(PY) -m bench.webhooks
 
 # docs/report.png: the top of the demo's report, as Chromium shows it
 report-screenshot: setup browser

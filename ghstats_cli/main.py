@@ -7,6 +7,8 @@
                                     unless --config, --org or --repo say otherwise)
   ghstats report [RUN_ID]           where the run's HTML report is (--stack: download it, or --url)
   ghstats diff [RUN_A RUN_B]        what changed between two runs (default: the last two)
+  ghstats webhooks serve            receive GitHub webhooks locally (the stack's receiver and processor)
+  ghstats webhooks demo             a simulated story's webhooks through that receiver, and its figures
 """
 
 from __future__ import annotations
@@ -344,12 +346,21 @@ def cmd_start(args: argparse.Namespace) -> int:
     return _deployed(deployed.start, args)
 
 
+def batch_size_flag(text: str) -> int | str:
+    """--batch-size: "auto" or a whole number (the config check says whether it is in range)."""
+    return text if text == "auto" else int(text)
+
+
+batch_size_flag.__name__ = "batch size (\"auto\" or 1..100)"  # argparse's "invalid ... value" names it
+
+
 def _collection_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", help="JSON file: {orgs, repos, batch_size, max_concurrency, api_url}")
     parser.add_argument("--org", action="append", help="organisation login (repeatable)")
     parser.add_argument("--repo", action="append", help="owner/name of a single repository (repeatable)")
     parser.add_argument("--exclude", action="append", help="owner/name to leave out of its org (repeatable)")
-    parser.add_argument("--batch-size", type=int, dest="batch_size")
+    parser.add_argument("--batch-size", type=batch_size_flag, dest="batch_size",
+                        help='repositories per GraphQL request: "auto" (default: the fewest points per repository) or 1..100')
     parser.add_argument("--max-concurrency", type=int, dest="max_concurrency")
     parser.add_argument("--api-url", dest="api_url", help="https://api.github.com (default) or https://HOST/api/v3")
 
@@ -381,7 +392,7 @@ def parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="collect simulated orgs with the real workflow, locally")
     demo.add_argument("--orgs", default=DEMO_ORGS, help=f"org:repos,... (default {DEMO_ORGS})")
     demo.add_argument("--seed", type=int, default=7)
-    demo.add_argument("--batch-size", type=int, default=50, dest="batch_size")
+    demo.add_argument("--batch-size", type=batch_size_flag, default=50, dest="batch_size")
     demo.add_argument("--max-concurrency", type=int, default=4, dest="max_concurrency")
     demo.add_argument("--out", type=Path, default=DEFAULT_DATA_DIR)
     _progress_flags(demo)
@@ -456,6 +467,10 @@ def parser() -> argparse.ArgumentParser:
     start.add_argument("--name", help="execution name (= run id); default: a timestamp")
     start.add_argument("--wait", action="store_true", help="follow progress in the ledger until the run ends")
     start.set_defaults(func=cmd_start)
+
+    from ghstats_cli.webhooks import add_parser as add_webhooks
+
+    add_webhooks(sub, DEFAULT_DATA_DIR, HelpFormatter)
     for command in sub.choices.values():  # every option's default in --help, and the exit codes
         command.formatter_class = HelpFormatter
         for action in command._actions:
