@@ -78,7 +78,7 @@ def test_rate_limit_while_listing_waits_as_asked_then_lists_on_from_that_page(ma
 
     sim = make_sim({"acme": 150})
     sim.add_fault(Fault("secondary_429", on_request=3, retry_after=77))  # the second listing page
-    outcome = local_aws.run({"orgs": ["acme"], "api_url": sim.url})
+    outcome = local_aws.run({"orgs": ["acme"], "api_url": sim.url, "batch_size": 50})  # the counts below are of 50
     assert outcome.status == "SUCCEEDED", outcome.cause
     assert engine_delays.waits == [77] and engine_delays.retries == []
     assert_every_repo_once(outputs(local_aws, outcome.run_id), org_keys(sim, "acme"))

@@ -222,7 +222,7 @@ def test_a_rerun_of_a_run_that_failed_while_listing_lists_on_from_the_page_it_st
     monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
     sim = make_sim({"acme": 250})  # 3 listing pages, 5 batches of 50
     sim.add_fault(Fault("unauthorized", on_request=3))  # token check, page 1, then page 2 fails for good
-    flags = ["--org", "acme", "--api-url", sim.url, "--out", str(tmp_path)]
+    flags = ["--org", "acme", "--api-url", sim.url, "--out", str(tmp_path), "--batch-size", "50"]
     assert main(["run", *flags]) == 1
     [ledger_file] = (tmp_path / "ledger").glob("*.json")
     first_started_at = json.loads(ledger_file.read_text())["run"]["started_at"]

@@ -81,7 +81,7 @@ def test_the_deployments_own_github_is_collected_with_the_secret(make_sim, deplo
     github = make_sim({"acme": 30}, apps={APP_ID: key_pair[1]}, tokens=(TOKEN,))
     secret = {"token": TOKEN} if credential == "pat" else {"app_id": APP_ID, "installation_id": "7", "private_key": key_pair[0]}
     aws = deployed(github.url + "/", secret)  # spelled with a trailing slash in the setting
-    outcome = aws.run({"orgs": ["acme"], "api_url": github.url})
+    outcome = aws.run({"orgs": ["acme"], "api_url": github.url, "batch_size": 50})  # one batch
     assert outcome.status == "SUCCEEDED", outcome.cause
     assert_every_repo_once(outputs(aws, outcome.run_id), org_keys(github, "acme"))
     assert secret_reads and github.count(kind="graphql") == 3  # preflight, one page, one batch
