@@ -34,7 +34,8 @@ class Dependencies:
     allowed_api_urls: tuple[str, ...] = ()  # the GitHub APIs the credential may be sent to
 
 
-def _require(environ: Mapping[str, str], name: str) -> str:
+def require(environ: Mapping[str, str], name: str) -> str:
+    """The value of the environment variable `name`; MissingSetting if it is unset or empty."""
     value = environ.get(name)
     if not value:
         raise MissingSetting(f"environment variable {name} is not set; deploy with the ghstats CDK stack")
@@ -48,8 +49,8 @@ def build(
     dynamodb: Any = None,
     timeout: tuple[float, float] = (limits.HTTP_CONNECT_TIMEOUT_S, limits.HTTP_READ_TIMEOUT_S),
 ) -> Dependencies:
-    bucket = _require(environ, names.ENV_BUCKET)
-    table_name = _require(environ, names.ENV_TABLE)
+    bucket = require(environ, names.ENV_BUCKET)
+    table_name = require(environ, names.ENV_TABLE)
     allowed = allowed_api_urls(environ)
     session = requests.Session()
     providers: dict[str, Any] = {}  # api_url -> token provider (App tokens are cached inside)

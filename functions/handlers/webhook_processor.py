@@ -21,7 +21,7 @@ from ghstats.webhooks import names
 from ghstats.webhooks.events import MalformedEvent
 from ghstats.webhooks.process import MissingDelivery, process
 from ghstats.webhooks.store import Contended, StateStore
-from handlers.dependencies import MissingSetting
+from handlers.dependencies import require
 from handlers.observability import logged_invocation, logger, publish_metrics, tracer
 
 # failures whose text is ours (it names a key or a field); any other exception logs its class only
@@ -34,16 +34,9 @@ class ProcessorDependencies:
     store: StateStore
 
 
-def _require(environ: Mapping[str, str], name: str) -> str:
-    value = environ.get(name)
-    if not value:
-        raise MissingSetting(f"environment variable {name} is not set; deploy with the ghstats CDK stack")
-    return value
-
-
 def build(environ: Mapping[str, str], *, s3: Any = None, dynamodb: Any = None) -> ProcessorDependencies:
-    objects = S3ObjectStore(s3 or boto3.client("s3"), _require(environ, names.ENV_BUCKET))
-    table = (dynamodb or boto3.resource("dynamodb")).Table(_require(environ, names.ENV_TABLE))
+    objects = S3ObjectStore(s3 or boto3.client("s3"), require(environ, names.ENV_BUCKET))
+    table = (dynamodb or boto3.resource("dynamodb")).Table(require(environ, names.ENV_TABLE))
     return ProcessorDependencies(read_raw=objects.get_json, store=StateStore(table))
 
 

@@ -23,7 +23,7 @@ from ghstats.webhooks.dedupe import Dedupe, DynamoDedupe
 from ghstats.webhooks.queue import SqsQueue
 from ghstats.webhooks.receive import FAILED, PONG, QUEUED, DUPLICATE, Response, WebhookRequest, receive
 from ghstats.secret_logging import no_response_bodies_in_logs
-from handlers.dependencies import MissingSetting
+from handlers.dependencies import require
 from handlers.observability import logged_invocation, logger, publish_metrics, tracer
 
 
@@ -44,19 +44,12 @@ class WebhookDependencies:
     now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)
 
 
-def _require(environ: Mapping[str, str], name: str) -> str:
-    value = environ.get(name)
-    if not value:
-        raise MissingSetting(f"environment variable {name} is not set; deploy with the ghstats CDK stack")
-    return value
-
-
 def build(environ: Mapping[str, str], *, s3: Any = None, dynamodb: Any = None, sqs: Any = None,
           fetch_secret: Callable[[str], bytes] = _powertools_secret) -> WebhookDependencies:
-    secret_name = _require(environ, names.ENV_WEBHOOK_SECRET_NAME)
-    queue_url = _require(environ, names.ENV_WEBHOOK_QUEUE_URL)
-    bucket = _require(environ, names.ENV_BUCKET)
-    table = (dynamodb or boto3.resource("dynamodb")).Table(_require(environ, names.ENV_TABLE))
+    secret_name = require(environ, names.ENV_WEBHOOK_SECRET_NAME)
+    queue_url = require(environ, names.ENV_WEBHOOK_QUEUE_URL)
+    bucket = require(environ, names.ENV_BUCKET)
+    table = (dynamodb or boto3.resource("dynamodb")).Table(require(environ, names.ENV_TABLE))
     store = S3ObjectStore(s3 or boto3.client("s3"), bucket)
     return WebhookDependencies(
         secret=lambda: fetch_secret(secret_name),

@@ -32,7 +32,7 @@ from ghstats.webhooks.dedupe import Dedupe, DynamoDedupe
 from ghstats.webhooks.rollup import roll_up
 from ghstats.webhooks.store import StateStore
 from ghstats.webhooks.sweep import MAX_REDELIVERIES, WINDOW_DAYS, GitHubDeliveries, Hook, SweepResult, parse_hooks, sweep
-from handlers.dependencies import MissingSetting
+from handlers.dependencies import require
 from handlers.observability import logged_invocation, logger, tracer
 
 GHES_WINDOW_DAYS = 7  # GitHub Enterprise Server keeps deliveries for redelivery a week
@@ -51,20 +51,13 @@ class SweepDependencies:
     max_redeliveries: int = MAX_REDELIVERIES
 
 
-def _require(environ: Mapping[str, str], name: str) -> str:
-    value = environ.get(name)
-    if not value:
-        raise MissingSetting(f"environment variable {name} is not set; deploy with the ghstats CDK stack")
-    return value
-
-
 def build_dependencies(environ: Mapping[str, str], *, s3: Any = None, dynamodb: Any = None,
                        session: requests.Session | None = None, fetch_secret: SecretFetcher | None = None,
                        timeout: tuple[float, float] = (limits.HTTP_CONNECT_TIMEOUT_S, limits.HTTP_READ_TIMEOUT_S),
                        ) -> SweepDependencies:
     """Everything the sweep (and the rollup after it) needs, from the Lambda's environment."""
-    bucket = _require(environ, names.ENV_BUCKET)
-    table = (dynamodb or boto3.resource("dynamodb")).Table(_require(environ, names.ENV_TABLE))
+    bucket = require(environ, names.ENV_BUCKET)
+    table = (dynamodb or boto3.resource("dynamodb")).Table(require(environ, names.ENV_TABLE))
     hooks = parse_hooks(environ.get(names.ENV_WEBHOOK_HOOKS))
     allowed = allowed_api_urls(environ)
     session = session or requests.Session()

@@ -293,29 +293,10 @@ class GitHubClient:
         if url is not None and not url.startswith(self.endpoints.rest_url + "/"):
             raise GitHubServerError(f"GitHub's next-page link {url!r} leaves {self.endpoints.rest_url}: not followed")
         target = url or f"{self.endpoints.rest_url}/{path.lstrip('/')}"
-        return self._authorised(lambda token: self._send_rest_get(target, None if url else params, token,
-                                                                  single_object, etag))
-
-    def _send_rest_get(self, target: str, params: dict[str, Any] | None, token: str, single_object: bool = False,
-                       etag: str | None = None) -> RestPage:
-        headers = {**self._headers(token), "Accept": "application/vnd.github+json", "X-GitHub-Api-Version": REST_API_VERSION}
-        if etag:
-            headers["If-None-Match"] = etag
-        self._last_response = None
-        self.requests_made += 1
-        self.rest_requests += 1
-        try:
-            response = self._session.get(target, params=params, headers=headers, timeout=self._timeout,
-                                         allow_redirects=False)
-        except requests.RequestException as exc:
-            raise GitHubServerError(_connection_failed(target, exc), failure=self._failure("rest", "GET", target, None)) from None
-        self._last_response = response
-        failure = self._failure("rest", "GET", target, None)
+        response, failure = self._authorised(lambda token: self._send_rest("GET", target, token,
+                                                                           params=None if url else params, etag=etag))
         if etag and response.status_code == 304:
             return RestPage([], None, response.headers.get("etag", etag), not_modified=True)
-        if 200 <= response.status_code < 300:  # an answer's body may hold alert data (a leaked secret): never kept
-            failure = replace(failure, body="")
-        raise_for_http_status(response.status_code, response.headers, response.text, failure, now=self._now)
         body = response.json()
         if single_object:
             if not isinstance(body, dict):
@@ -334,23 +315,36 @@ class GitHubClient:
         repeated. Returns (status, body); an empty 2xx body comes back as None. A 2xx body is
         never kept in the failure record."""
         target = f"{self.endpoints.rest_url}/{path.lstrip('/')}"
-        return self._authorised(lambda token: self._send_rest_post(target, json, token))
+        response, _ = self._authorised(lambda token: self._send_rest("POST", target, token, payload=json,
+                                                                     empty_ok=True))
+        if not response.text.strip():
+            return response.status_code, None
+        return response.status_code, response.json()
 
-    def _send_rest_post(self, target: str, payload: Any, token: str) -> tuple[int, Any]:
+    def _send_rest(self, method: str, target: str, token: str, *, params: dict[str, Any] | None = None,
+                   payload: Any = None, etag: str | None = None,
+                   empty_ok: bool = False) -> tuple[requests.Response, FailedRequest]:
+        """Send one REST request (no redirects followed) and raise the typed error for a failed one;
+        (the response, its failure record: a 2xx body is never kept there). `etag`: asked with
+        If-None-Match, GitHub's 304 comes back. `empty_ok`: an empty 2xx body comes back too."""
         headers = {**self._headers(token), "Accept": "application/vnd.github+json", "X-GitHub-Api-Version": REST_API_VERSION}
+        if etag:
+            headers["If-None-Match"] = etag
         self._last_response = None
         self.requests_made += 1
         self.rest_requests += 1
         try:
-            response = self._session.post(target, json=payload, headers=headers, timeout=self._timeout,
-                                          allow_redirects=False)
+            response = self._session.request(method, target, params=params, json=payload, headers=headers,
+                                             timeout=self._timeout, allow_redirects=False)
         except requests.RequestException as exc:
-            raise GitHubServerError(_connection_failed(target, exc), failure=self._failure("rest", "POST", target, None)) from None
+            raise GitHubServerError(_connection_failed(target, exc), failure=self._failure("rest", method, target, None)) from None
         self._last_response = response
-        failure = self._failure("rest", "POST", target, None)
-        if 200 <= response.status_code < 300:
+        failure = self._failure("rest", method, target, None)
+        if etag and response.status_code == 304:
+            return response, failure
+        if 200 <= response.status_code < 300:  # an answer's body may hold alert data (a leaked secret): never kept
             failure = replace(failure, body="")
-            if not response.text.strip():
-                return response.status_code, None
+            if empty_ok and not response.text.strip():
+                return response, failure
         raise_for_http_status(response.status_code, response.headers, response.text, failure, now=self._now)
-        return response.status_code, response.json()
+        return response, failure

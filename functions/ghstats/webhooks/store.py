@@ -68,19 +68,8 @@ class StateStore:
         raise Contended(f"{family} {entity} changed {MAX_ATTEMPTS} times while it was being updated")
 
     def states(self, family: str, entities: Iterable[str]) -> dict[str, State]:
-        wanted = sorted(set(entities))
-        found: dict[str, State] = {}
-        client = self._table.meta.client
-        for start in range(0, len(wanted), _BATCH_GET):
-            keys = [{"pk": names.state_pk(family, entity), "sk": names.STATE_SK}
-                    for entity in wanted[start:start + _BATCH_GET]]
-            request: dict[str, Any] = {self._table.name: {"Keys": keys, "ConsistentRead": True}}
-            while request:
-                answer = client.batch_get_item(RequestItems=request)
-                for item in answer.get("Responses", {}).get(self._table.name, []):
-                    found[_plain(item["entity"])] = json.loads(_plain(item["doc"]))
-                request = answer.get("UnprocessedKeys") or {}
-        return found
+        keys = [{"pk": names.state_pk(family, entity), "sk": names.STATE_SK} for entity in sorted(set(entities))]
+        return {_plain(item["entity"]): json.loads(_plain(item["doc"])) for item in self._batch_get(keys)}
 
     # -- indexes -------------------------------------------------------------------------------
 
@@ -127,20 +116,9 @@ class StateStore:
                 if str(item["sk"]).startswith(names.DEPLOYMENT_SK_PREFIX) for day in item.get("days", [])}
 
     def merged_at(self, pairs: Iterable[tuple[int, str]]) -> dict[tuple[int, str], str]:
-        wanted = sorted(set(pairs))
-        found: dict[tuple[int, str], str] = {}
-        client = self._table.meta.client
-        for start in range(0, len(wanted), _BATCH_GET):
-            chunk = wanted[start:start + _BATCH_GET]
-            keys = [{"pk": names.merge_sha_pk(repository_id, sha), "sk": names.STATE_SK} for repository_id, sha in chunk]
-            request: dict[str, Any] = {self._table.name: {"Keys": keys, "ConsistentRead": True}}
-            by_pk = {names.merge_sha_pk(repository_id, sha): (repository_id, sha) for repository_id, sha in chunk}
-            while request:
-                answer = client.batch_get_item(RequestItems=request)
-                for item in answer.get("Responses", {}).get(self._table.name, []):
-                    found[by_pk[_plain(item["pk"])]] = _plain(item["merged_at"])
-                request = answer.get("UnprocessedKeys") or {}
-        return found
+        by_pk = {names.merge_sha_pk(repository_id, sha): (repository_id, sha) for repository_id, sha in sorted(set(pairs))}
+        keys = [{"pk": pk, "sk": names.STATE_SK} for pk in by_pk]
+        return {by_pk[_plain(item["pk"])]: _plain(item["merged_at"]) for item in self._batch_get(keys)}
 
     # -- what the next rollup rewrites ---------------------------------------------------------
 
@@ -172,6 +150,19 @@ class StateStore:
             if not _conditional_failed(exc):
                 raise
             return False
+
+    def _batch_get(self, keys: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The items of `keys` that exist (consistent reads), BatchGetItem's limit at a time, asking
+        again for the keys it left unprocessed."""
+        items: list[dict[str, Any]] = []
+        client = self._table.meta.client
+        for start in range(0, len(keys), _BATCH_GET):
+            request: dict[str, Any] = {self._table.name: {"Keys": keys[start:start + _BATCH_GET], "ConsistentRead": True}}
+            while request:
+                answer = client.batch_get_item(RequestItems=request)
+                items.extend(answer.get("Responses", {}).get(self._table.name, []))
+                request = answer.get("UnprocessedKeys") or {}
+        return items
 
     def _query(self, pk: str) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = []

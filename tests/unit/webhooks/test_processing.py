@@ -8,37 +8,17 @@ import random
 from collections import Counter
 from datetime import datetime, timedelta
 
-import boto3
-import pytest
-from moto import mock_aws
-
-from ghstats.storage import S3ObjectStore
 from ghstats.webhooks import names
 from ghstats.webhooks.columns import DATASET_COLUMNS
 from ghstats.webhooks.rollup import roll_up
 from ghstats.webhooks.store import StateStore
 from ghstats.webhooks.totals import period_days, read_period
-from ghstats_cli.local_aws import TABLE, create_table
 from handlers.webhook_processor import ProcessorDependencies, handler, process_records
 from ghstats_cli.local_aws import LambdaContext
 from simulator.webhook_story import story
 from tests.unit.webhooks.helpers import deliver_to_moto as deliver, sqs_records
 
 ATHENA_TYPES = {"string": str, "bigint": int, "double": (int, float), "boolean": bool, "array<string>": list}
-BUCKET = "ghstats-test"
-
-
-@pytest.fixture
-def aws(monkeypatch):
-    for key, value in {"AWS_DEFAULT_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x"}.items():
-        monkeypatch.setenv(key, value)
-    with mock_aws():
-        s3 = boto3.client("s3")
-        s3.create_bucket(Bucket=BUCKET)
-        dynamodb = boto3.resource("dynamodb")
-        create_table(dynamodb)
-        table = dynamodb.Table(TABLE)
-        yield S3ObjectStore(s3, BUCKET), table
 
 
 def lines(objects, key):
@@ -55,7 +35,7 @@ def day(moment: datetime | None):
 
 
 def test_a_story_in_any_order_twice_gives_its_truth(aws):
-    objects, table = aws
+    objects, table = aws.objects, aws.table
     told = story(seed=11, pull_requests=14, workflow_runs=8, check_suites=6, deployments=8)
     queue: list[dict] = []
     for delivery in told.deliveries:
@@ -148,7 +128,7 @@ def test_a_story_in_any_order_twice_gives_its_truth(aws):
 
 
 def test_a_poisoned_delivery_fails_alone_and_unknown_events_are_counted_not_derived(aws):
-    objects, table = aws
+    objects, table = aws.objects, aws.table
     told = story(seed=2, pull_requests=3, workflow_runs=1, check_suites=1, deployments=1)
     queue: list[dict] = []
     good = told.deliveries[:6]
@@ -192,7 +172,7 @@ class DynamoCalls:
 def test_a_merge_told_after_its_deployment_was_rolled_up_still_gives_the_lead_time(aws):
     from cdk_app.constants import WEBHOOK_PROCESSOR_LEDGER_ACTIONS, WEBHOOK_SWEEP_LEDGER_ACTIONS
 
-    objects, table = aws
+    objects, table = aws.objects, aws.table
     told = story(seed=4, pull_requests=4, workflow_runs=0, check_suites=0, deployments=1)
     [deployed] = told.truth.deployments
     assert deployed.pull_number is not None  # the story's first deployment ships a merged pull request
@@ -262,7 +242,7 @@ def pull_request_days(*steps):
 
 
 def test_a_retry_after_a_crash_between_the_state_and_the_marks_rewrites_every_day(aws):
-    objects, table = aws
+    objects, table = aws.objects, aws.table
     opened, closed, reopened = pull_request_days(("opened", "2024-05-01", "open", None),
                                                  ("closed", "2024-05-02", "closed", "2024-05-02"),
                                                  ("reopened", "2024-05-03", "open", None))
@@ -283,7 +263,7 @@ def test_a_retry_after_a_crash_between_the_state_and_the_marks_rewrites_every_da
 
 
 def test_a_merge_processed_while_its_deployment_is_being_processed_still_gives_the_lead_time(aws):
-    objects, table = aws
+    objects, table = aws.objects, aws.table
     told = story(seed=4, pull_requests=4, workflow_runs=0, check_suites=0, deployments=1)
     [deployed] = told.truth.deployments
     pull = told.truth.pull_request(deployed.repo, deployed.pull_number)
@@ -309,7 +289,7 @@ def test_a_merge_processed_while_its_deployment_is_being_processed_still_gives_t
 
 
 def test_a_mark_made_anew_after_a_concurrent_rollup_cleared_it_survives_the_stale_rollup(aws):
-    _, table = aws
+    table = aws.table
     store = StateStore(table)
     store.mark_dirty("deliveries", ["2024-05-06"])
     [(family, on, seen)] = store.dirty()  # rollup A reads the marks

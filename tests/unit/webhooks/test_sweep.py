@@ -8,7 +8,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-import boto3
 import json
 
 import pytest
@@ -17,14 +16,13 @@ from cdk_app.constants import WEBHOOK_SWEEP_LEDGER_ACTIONS
 from ghstats.webhooks.store import StateStore
 
 from ghstats.webhooks import names as names_webhooks
-from moto import mock_aws
 
 from ghstats import names
 from ghstats.github.errors import FailedRequest, GitHubNoAccess, GitHubServerError
 from ghstats.ledger import Ledger
 from ghstats.webhooks.dedupe import DynamoDedupe, MemoryDedupe
 from ghstats.webhooks.sweep import BadHookSetting, Hook, parse_hooks, sweep
-from ghstats_cli.local_aws import TABLE, create_table
+from ghstats_cli.local_aws import TABLE
 from handlers import webhook_sweep
 from tests.conftest import TOKEN
 
@@ -211,18 +209,6 @@ def test_memory_dedupe_is_done():
 APP_ID = "31337"
 
 
-@pytest.fixture
-def aws(monkeypatch):
-    for key, value in {"AWS_DEFAULT_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x"}.items():
-        monkeypatch.setenv(key, value)
-    with mock_aws():
-        dynamodb = boto3.resource("dynamodb")
-        create_table(dynamodb)
-        s3 = boto3.client("s3")
-        s3.create_bucket(Bucket="bucket")
-        yield dynamodb, s3
-
-
 def populate(sim, hook_id: str) -> dict[str, list[int]]:
     """Attempts in GitHub's Recent Deliveries: which GUIDs the sweep must redeliver."""
     log, now = sim.webhook_log, datetime.now(timezone.utc)
@@ -252,7 +238,7 @@ def populate(sim, hook_id: str) -> dict[str, list[int]]:
 
 @pytest.mark.parametrize("credential", ["pat", "app"])
 def test_handler_redelivers_exactly_the_failed_never_delivered_guids(make_sim, key_pair, aws, credential):
-    dynamodb, s3 = aws
+    dynamodb, s3 = aws.dynamodb, aws.s3
     sim = make_sim({"acme": 1}, apps={APP_ID: key_pair[1]})
     sim.add_webhook("acme", 123)
     sim.add_webhook("globex", 456)
@@ -313,7 +299,7 @@ def test_handler_redelivers_exactly_the_failed_never_delivered_guids(make_sim, k
 
 
 def test_handler_with_nothing_to_sweep_succeeds(aws):
-    dynamodb, s3 = aws
+    dynamodb, s3 = aws.dynamodb, aws.s3
     environ = {"GHSTATS_BUCKET": "bucket", "GHSTATS_TABLE": TABLE}
     deps = webhook_sweep.build_dependencies(environ, s3=s3, dynamodb=dynamodb, fetch_secret=lambda name: {})
     answer = webhook_sweep.handler({}, None, deps=deps)
@@ -325,7 +311,7 @@ def test_the_hourly_run_rolls_the_changed_days_up_even_when_the_sweep_fails(aws)
     from ghstats.github.auth import MissingToken
     from ghstats.webhooks.store import StateStore
 
-    dynamodb, s3 = aws
+    dynamodb, s3 = aws.dynamodb, aws.s3
     StateStore(dynamodb.Table(TABLE)).count_delivery("2024-05-06", "pull_request", "1", "d-1", False)
     StateStore(dynamodb.Table(TABLE)).mark_dirty(names_webhooks.DELIVERIES, ["2024-05-06"])
     environ = {"GHSTATS_BUCKET": "bucket", "GHSTATS_TABLE": TABLE, "GHSTATS_WEBHOOK_HOOKS": '[{"org": "acme", "hook_id": 1}]'}
@@ -340,7 +326,7 @@ def test_the_hourly_run_rolls_the_changed_days_up_even_when_the_sweep_fails(aws)
 def test_a_sweep_that_cannot_start_is_recorded_failed(aws):
     from ghstats.github.auth import MissingToken
 
-    dynamodb, s3 = aws
+    dynamodb, s3 = aws.dynamodb, aws.s3
     environ = {"GHSTATS_BUCKET": "bucket", "GHSTATS_TABLE": TABLE, "GHSTATS_WEBHOOK_HOOKS": '[{"org": "acme", "hook_id": 1}]'}
     deps = webhook_sweep.build_dependencies(environ, s3=s3, dynamodb=dynamodb)  # no secret, no GITHUB_TOKEN
     with pytest.raises(MissingToken):
@@ -350,7 +336,7 @@ def test_a_sweep_that_cannot_start_is_recorded_failed(aws):
 
 
 def test_secrets_stay_out_of_the_logs(make_sim, key_pair, aws, handler_logs):
-    dynamodb, s3 = aws
+    dynamodb, s3 = aws.dynamodb, aws.s3
     sim = make_sim({"acme": 1}, apps={APP_ID: key_pair[1]})
     sim.add_webhook("acme", 123)
     sim.set_webhook_access("acme", False)
@@ -421,7 +407,7 @@ def test_app_jwts_come_from_the_secret_and_a_pat_has_none(key_pair):
 def test_ledger_keeps_a_capped_list_of_guids(aws):
     from ghstats.ledger import SWEEP_GUIDS_KEPT
 
-    dynamodb, _ = aws
+    dynamodb = aws.dynamodb
     ledger = Ledger(dynamodb.Table(TABLE), now=lambda: 1_700_000_000)
     ledger.sweep_started("s1", "2026-05-06T12:00:00Z")
     assert ledger.get_sweep("s1")["status"] == names.RUNNING
