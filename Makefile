@@ -10,7 +10,7 @@ CHROMEDRIVER := /usr/bin/chromedriver
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SCREENSHOT_DIR := .screenshot-demo
 
-.PHONY: setup browser test demo bench synth lint clean report-screenshot
+.PHONY: setup browser test demo bench bench-scale synth lint clean report-screenshot
 
 $(STAMP): requirements.txt requirements-dev.txt functions/requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -46,6 +46,14 @@ bench: setup
 	$(PY) -m bench
 	$(PY) -m bench.collectors
 	$(PY) -m bench.webhooks
+
+# 200,000 repositories in one execution, locally (outside `make bench`: about half an hour on 2
+# cores). No latency model: it measures what grows with the run (children, history, Aggregate's
+# memory and time, S3 and DynamoDB requests), not GitHub's speed. bench/results-scale.md.
+bench-scale: setup
+	$(PY) -m bench --scales 200000 --approaches ghstats --latency-base-ms 0 --latency-per-repo-ms 0 \
+		--latency-rest-ms 0 --no-profile --no-as-shipped --max-concurrency 16 --budget-s 7200 \
+		--out bench/results-scale.md --json bench/results-scale.json
 
 # docs/report.png: the top of the demo's report, as Chromium shows it
 report-screenshot: setup browser

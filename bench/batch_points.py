@@ -102,9 +102,8 @@ def render(rows: list[dict[str, Any]], repos: int) -> str:
         "- \"auto\" is the size with the fewest points per repository (ties: the larger size): a batch that stays "
         "under 150 requests costs 1 point (1.49 rounds to 1), so 18 repositories at 8 connections (144 requests) "
         "and 10 at 14 (140) beat any larger batch. The price is more requests: ⌈repos / size⌉ batch requests, "
-        "Map iterations and history events (about 2.8× the batches of 50 at 8 connections, 5× at 14); where "
-        "that would pass the 1,800-batch cap the planner picks the cheapest size that fits (50,000 repositories "
-        "at 8 connections: 31, 2 points a request).",
+        "child executions and state transitions (about 2.8× the batches of 50 at 8 connections, 5× at 14). "
+        "No batch cap limits it: the batches are Distributed Map children.",
         "- It leans on GitHub rounding to the nearest whole number, which GitHub documents but may change; the "
         "README says how to pin a size (`batch_size`: 1..100).",
         "",

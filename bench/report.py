@@ -241,8 +241,8 @@ def headline(data: dict[str, Any]) -> list[str]:
                          f"(ghstats: **{est['rest'] / g['requests']:.0f}× fewer requests**, "
                          f"{_speed(est['wall_s'], r['wall_s'])})")
         h = r["history"]
-        parts.append(f"{h['events']:,} history events ({h['events'] / costs.HISTORY_LIMIT:.0%} of 25,000), "
-                     f"≈ {_money(costs.run_cost(r)['total'])} of AWS per run")
+        parts.append(f"{h['events']:,} events in the parent's history ({h['events'] / costs.HISTORY_LIMIT:.1%} of 25,000; "
+                     f"the batches' are in their child executions), ≈ {_money(costs.run_cost(r)['total'])} of AWS per run")
         lines.append("; ".join(parts) + ".")
     return lines
 
@@ -339,8 +339,8 @@ def _levers(data: dict[str, Any], w: Any) -> None:
       "`BatchDone`). `batch_size` 100 halves them; replacing the iteration's Choice + Pass (the rate-limit loop) by a Retry on "
       "a rate-limit error would cut them to about 1 per batch (but Retry cannot wait for a time GitHub names); "
       "Lambda's part is the QueryBatch functions waiting for GitHub at 512 MB, so less memory (256 MB) halves it.")
-    w(f"- **History events** grow by {r['history']['events_per_iteration']:g} per batch: `batch_size` sets them "
-      "(see the table above); concurrency does not.")
+    w(f"- **History events** no longer grow with the run: the parent's history is {r['history']['events']:,} events; "
+      f"each batch's {r['history']['events_per_iteration']} are in its own child execution.")
     peaks = ", ".join(f"{x['result']['peak_rss_mb']:,.0f} MB at {x['scale']:,}" for x in rows)
     w(f"- **Peak memory** of the local run ({peaks}) grows with the repositories because moto holds every S3 "
       "object, the ledger and the execution history in the process; a deployed QueryBatch holds one batch. "
@@ -571,47 +571,60 @@ def _cost(data: dict[str, Any], w: Any) -> None:
 
 def _history(data: dict[str, Any], w: Any) -> None:
     rows = [r for r in data["rows"] if r["approach"] == "ghstats" and r.get("status") == "SUCCEEDED" and _main(r)]
+    rows = [r for r in rows if r["result"]["history"].get("child_types") is not None]  # runs under the Distributed Map
     if not rows:
         return
     top = max(rows, key=lambda r: r["scale"])
     h = top["result"]["history"]
-    w("## Execution history against the 25,000-event limit")
+    w("## Execution history under the Distributed Map")
     w("")
-    w("| repos | batches | history events | of 25,000 | events per Map iteration | events outside the Map |")
+    w("Each batch is a child execution of `CollectBatches`' Distributed Map, with its own history; the parent's "
+      "history holds the run's steps and the two Map states, whatever the number of batches.")
+    w("")
+    w("| repos | batches (child executions) | parent's history events | of 25,000 | events per child | "
+      "events per 1,000 repositories (children) |")
     w("| ---: | ---: | ---: | ---: | ---: | ---: |")
     for row in rows:
         hh = row["result"]["history"]
-        w(f"| {row['scale']:,} | {hh['iterations']:,} | {hh['events']:,} | {hh['events'] / costs.HISTORY_LIMIT:.1%} | "
-          f"{hh['events_per_iteration']} | {hh['fixed_events']} |")
+        w(f"| {row['scale']:,} | {hh['iterations']:,} | {hh['events']:,} | {hh['events'] / costs.HISTORY_LIMIT:.2%} | "
+          f"{hh['events_per_iteration']} | {hh['iteration_events'] / row['scale'] * 1000:,.0f} |")
     w("")
-    per, fixed = h["events_per_iteration"], h["fixed_events"]
-    types = h["types"]
-    w(f"An iteration is {per:g} events with no retry (MapIterationStarted and MapIterationSucceeded, the "
-      "QueryBatch Task's StateEntered, Scheduled, Started, Succeeded and StateExited, the `RateLimited?` "
-      "Choice's 2 and the `BatchDone` state's 2) and 3 billed transitions; a retried Task adds about 3 events "
-      "(TaskFailed, TaskScheduled, TaskStarted) and a rate-limit wait about 9 (Choice, Wait, the Task again). "
-      f"Event types in the {top['scale']:,} run: " + ", ".join(f"{k} {v:,}" for k, v in sorted(types.items())) + ".")
+    per, parent = h["events_per_iteration"], h["events"]
+    w(f"A child is {per:g} events as moto records them with no retry (the QueryBatch Task's StateEntered, "
+      "Scheduled, Started, Succeeded and StateExited, the `RateLimited?` Choice's 2 and `BatchDone`'s 2); AWS adds "
+      "its ExecutionStarted and ExecutionSucceeded, and a retried Task about 3 events, a rate-limit wait about 9. "
+      "A child's own limit is 25,000 events too: it would take thousands of retries to reach it. Event types of "
+      "the children in the " + f"{top['scale']:,} run: " +
+      ", ".join(f"{k} {v:,}" for k, v in sorted(h["child_types"].items())) + ".")
     w("")
-    for n in sorted({top["scale"], 50000}):
-        w(f"Projected for {n:,} repositories ({fixed} events outside the Map + {per:g} per batch):")
+    size = data["settings"]["batch_size"]
+    w(f"Projected at `batch_size` {size}:")
+    w("")
+    w("| repos | batches | parent's events | events per child | children's events in all |")
+    w("| ---: | ---: | ---: | ---: | ---: |")
+    for n in (50_000, 200_000, 1_000_000):
+        p = costs.history_projection(n, parent, per + 2, size)  # + ExecutionStarted/Succeeded in AWS
+        w(f"| {n:,} | {p['batches']:,} | {p['parent_events']:,} | {p['child_events']:g} | {p['child_events_total']:,} |")
+    w("")
+    measured = [r for r in rows if r["result"].get("aggregate_peak_mb")]
+    if measured:
+        w("Aggregate's memory (its peak of Python allocations, tracemalloc, while it merged the run):")
         w("")
-        w("| batch_size | batches | events | of 25,000 | retried Tasks that still fit |")
-        w("| ---: | ---: | ---: | ---: | ---: |")
-        for p in costs.history_projection(n, fixed, per):
-            w(f"| {p['batch_size']} | {p['batches']:,} | {p['events']:,} | {p['share']:.0%} | {p['retries_that_fit']:,} |")
+        w("| repos | Aggregate peak | per 10,000 repositories |")
+        w("| ---: | ---: | ---: |")
+        for row in measured:
+            mb = row["result"]["aggregate_peak_mb"]
+            w(f"| {row['scale']:,} | {mb:,.1f} MB | {mb / row['scale'] * 10_000:,.1f} MB |")
+        big = max(measured, key=lambda r: r["scale"])
+        per = big["result"]["aggregate_peak_mb"] / big["scale"] * 10_000
         w("")
-    cap = costs.max_batches(fixed, per)
-    from ghstats import limits
-
-    at_cap = fixed + round(limits.MAX_BATCHES * per)
-    w(f"**Finding:** at 50,000 repositories with `batch_size` 50 the run stays at about "
-      f"{(fixed + round(1000 * per)) / costs.HISTORY_LIMIT:.0%} of the limit; `batch_size` 25 would put it near "
-      f"{(fixed + round(2000 * per)) / costs.HISTORY_LIMIT:.0%}, too close once retries add events. Concurrency "
-      "does not change the event count (only retries caused by secondary limits would). Recommendation: keep "
-      "`batch_size` at 50 (or 100 above ~90,000 repositories) and `max_concurrency` at 4–8. "
-      f"ListRepos refuses a run of more than `limits.MAX_BATCHES` = {limits.MAX_BATCHES:,} batches: at the "
-      f"measured {per:g} events per iteration that is {at_cap:,} events ({at_cap / costs.HISTORY_LIMIT:.0%} of the "
-      f"limit); the cap that keeps 20% of the history for retries is {cap:,} by this run's figures.")
+        w(f"Aggregate still holds the run's records while it writes the outputs: at {per:,.1f} MB per 10,000 "
+          f"repositories, 1,000,000 would need about {per * 100 / 1024:,.1f} GB of its 10 GB Lambda maximum "
+          "(the function has 1,769 MB: about " + f"{1769 / per * 10_000:,.0f}" + " repositories).")
+        w("")
+    w("**Finding:** the history no longer bounds a run: the 1,800-batch cap of the inline Map is gone. "
+      "What grows with the run is billed transitions (3 per child, plus the child execution itself) and "
+      "the Map Run's item count, which Step Functions does not cap.")
     w("")
 
 

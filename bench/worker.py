@@ -19,6 +19,7 @@ import sys
 import threading
 import time
 import traceback
+import tracemalloc
 from collections import Counter, defaultdict
 from typing import Any, Callable
 
@@ -301,10 +302,50 @@ def scoped_transaction_rollback() -> bool:
 # -- history -----------------------------------------------------------------------------------
 
 
-def analyse_history(events: list[dict[str, Any]]) -> dict[str, Any]:
+class ChildHistories:
+    """The events of the Distributed Maps' child executions. They are not in the parent's
+    history (that is the point) and moto's engine keeps them nowhere: each map run's events are
+    taken from its event manager as the run ends. moto records a child's states, not its
+    ExecutionStarted/ExecutionSucceeded (2 more events per child in AWS, neither a transition)."""
+
+    def __init__(self) -> None:
+        self.runs: list[dict[str, Any]] = []  # per map run: children, events, event types
+
+    def install(self) -> "ChildHistories":
+        from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration import (
+            distributed_iteration_component as component)
+
+        from ghstats_cli.moto_distributed_map import enforce_tolerated_failures
+
+        enforce_tolerated_failures()  # what LocalAws installs too; wrapped here, not replaced
+        current = component.DistributedIterationComponent._map_run
+        recorder = self
+
+        def map_run(self: Any, env: Any, eval_input: Any) -> None:
+            try:
+                current(self, env, eval_input)
+            finally:
+                events = env.event_manager.get_event_history()
+                recorder.runs.append({"children": eval_input.map_run_record.item_counter.total.get(),
+                                      "events": len(events), "types": dict(Counter(e["type"] for e in events))})
+
+        component.DistributedIterationComponent._map_run = map_run
+        self._restore = lambda: setattr(component.DistributedIterationComponent, "_map_run", current)
+        return self
+
+    def uninstall(self) -> None:
+        self._restore()
+
+
+def analyse_history(events: list[dict[str, Any]], children: list[dict[str, Any]] = ()) -> dict[str, Any]:
+    """The parent's history (what counts against its 25,000 events) and, from `children`
+    (ChildHistories.runs), the child executions': per child, and in the billed transitions."""
     types = Counter(e["type"] for e in events)
-    entered = sum(n for t, n in types.items() if t.endswith("StateEntered"))
-    retries = max(0, types.get("TaskScheduled", 0) - types.get("TaskStateEntered", 0))
+    child_types: Counter[str] = Counter()
+    for run in children:
+        child_types.update(run["types"])
+    entered = sum(n for t, n in (types + child_types).items() if t.endswith("StateEntered"))
+    retries = max(0, (types + child_types).get("TaskScheduled", 0) - (types + child_types).get("TaskStateEntered", 0))
     first = events[0]["timestamp"] if events else None
 
     def at(e: dict[str, Any]) -> float:
@@ -312,33 +353,28 @@ def analyse_history(events: list[dict[str, Any]]) -> dict[str, Any]:
 
     phases: dict[str, float] = {}
     opened: dict[str, float] = {}
-    map_start = map_end = None
     for e in events:
         details = e.get("stateEnteredEventDetails") or e.get("stateExitedEventDetails") or {}
         name = details.get("name")
-        # the batch Map (CollectBatches) is the first; CollectOrgs follows it, empty here
-        if e["type"] == "MapStateStarted" and map_start is None:
-            map_start = e["id"]
-        if e["type"] == "MapStateSucceeded" and map_end is None:
-            map_end = e["id"]
         if name in ("StartRun", "ListRepos", "CollectBatches", "CollectOrgs", "Aggregate", "RecordFinish", "ReleaseLock",
                     "AnnounceCompletion"):
             if e["type"].endswith("StateEntered"):
                 opened[name] = at(e)
             elif e["type"].endswith("StateExited") and name in opened:
                 phases[name] = round(at(e) - opened.pop(name), 3)
-    iteration_events = (map_end - map_start - 1) if map_start and map_end else 0
-    iterations = types.get("MapIterationStarted", 0)
+    # the batch Map (CollectBatches) runs first; CollectOrgs follows it (empty in the bench)
+    batches = children[0] if children else {"children": 0, "events": 0}
     return {
-        "events": len(events),
+        "events": len(events),  # the parent's: none of them per batch
         "types": dict(types),
+        "child_types": dict(child_types),
         "state_entered": entered,
         "retries": retries,
         "billable_transitions": entered + retries,
-        "iterations": iterations,
-        "iteration_events": iteration_events,
-        "events_per_iteration": round(iteration_events / iterations, 3) if iterations else None,
-        "fixed_events": len(events) - iteration_events,
+        "iterations": batches["children"],  # child executions of CollectBatches
+        "iteration_events": batches["events"],  # in the children's own histories
+        "events_per_iteration": round(batches["events"] / batches["children"], 3) if batches["children"] else None,
+        "fixed_events": len(events),
         "phases_s": phases,
         "execution_s": round(at(events[-1]), 3) if events else None,
     }
@@ -388,8 +424,23 @@ def run_ghstats(spec: dict[str, Any]) -> dict[str, Any]:
                 return run
             return wrap
 
+        aggregate_memory: dict[str, int] = {}
+
+        def traced(handler: Callable[..., Any]) -> Callable[..., Any]:
+            """Aggregate's peak of Python allocations (tracemalloc): what its Lambda's memory
+            must hold, apart from the interpreter and the modules loaded before it ran."""
+            def run(event: Any, context: Any, **kwargs: Any) -> Any:
+                tracemalloc.start()
+                try:
+                    return handler(event, context, **kwargs)
+                finally:
+                    aggregate_memory["peak_bytes"] = tracemalloc.get_traced_memory()[1]
+                    tracemalloc.stop()
+            return run
+
         for name in ("ListRepos", "QueryBatch", "Aggregate", "TrackRun"):
             aws.wrappers[name] = timed(name)
+        aws.wrappers["Aggregate"] = (lambda inner: lambda handler: inner(traced(handler)))(aws.wrappers["Aggregate"])
         containers = warm_containers(aws) if spec.get("warm", True) else None
         if containers is not None:
             # A local-runtime setting: everything loaded so far (moto, boto3's models, the
@@ -406,8 +457,12 @@ def run_ghstats(spec: dict[str, Any]) -> dict[str, Any]:
         gc_timer = GcTimer()
         timeline = RssTimeline()
         calls.active = True
+        children = ChildHistories().install()
         t = time.perf_counter()
-        outcome = aws.run(config, poll_s=spec.get("poll_s", 0.25))
+        try:
+            outcome = aws.run(config, poll_s=spec.get("poll_s", 0.25))
+        finally:
+            children.uninstall()
         wall = time.perf_counter() - t
         calls.active = False
         rss = timeline.stop()
@@ -415,7 +470,7 @@ def run_ghstats(spec: dict[str, Any]) -> dict[str, Any]:
         cpu_run = _rusage()["cpu_s"] - cpu_before
         profile = sampler.stop() if sampler else None
         events = aws.history(outcome.execution_arn)
-        history = analyse_history(events)
+        history = analyse_history(events, children.runs)
         del events
         run_item = aws.ledger().get_run(outcome.run_id) or {}
         result = {
@@ -427,6 +482,7 @@ def run_ghstats(spec: dict[str, Any]) -> dict[str, Any]:
             "setup_s": round(setup_s, 3),
             "run_cpu_s": round(cpu_run, 2),
             "history": history,
+            "aggregate_peak_mb": round(aggregate_memory.get("peak_bytes", 0) / 2**20, 1),
             "invocations": dict(aws.invocations),
             "handler_failures": failures[:3],
             "warm": containers is not None,

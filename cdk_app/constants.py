@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from ghstats.github.endpoints import GITHUB_COM_API
+from ghstats.limits import FUNCTION_MEMORY_MB
 from ghstats.names import STACK_NAME
 from ghstats.storage import TRANSIENT_TAG as TRANSIENT_TAG_TEXT
 from ghstats.webhooks.limits import MAX_RECEIVE_COUNT
@@ -31,17 +32,17 @@ class Function:
 
 FUNCTIONS = {
     # Two ledger calls (a GetItem, a TransactWriteItems of two Updates): seconds, not minutes.
-    "StartRun": Function("handlers.start_run.handler", 256, 30, "Check the config and the GitHub host, take the collection's lock, record the run"),
+    "StartRun": Function("handlers.start_run.handler", FUNCTION_MEMORY_MB["StartRun"], 30, "Check the config and the GitHub host, take the collection's lock, record the run"),
     # Listing 50,000 repositories is 500 sequential pages: give it Lambda's full 15 minutes.
-    "ListRepos": Function("handlers.list_repos.handler", 512, 900, "Validate the config, check the token, list and batch repositories"),
+    "ListRepos": Function("handlers.list_repos.handler", FUNCTION_MEMORY_MB["ListRepos"], 900, "Validate the config, check the token, list and batch repositories"),
     # One GraphQL request per batch (split on 502 inside): minutes, not 15.
-    "QueryBatch": Function("handlers.query_batch.handler", 512, 300, "Query one batch of repositories"),
+    "QueryBatch": Function("handlers.query_batch.handler", FUNCTION_MEMORY_MB["QueryBatch"], 300, "Query one batch of repositories"),
     # One org-level collector over one org: a paged REST walk, 100 records a page; it stops and
     # goes on in its next invocation before running out of time.
-    "CollectOrg": Function("handlers.collect_org.handler", 512, 300, "Collect one organisation-level collector over one org"),
+    "CollectOrg": Function("handlers.collect_org.handler", FUNCTION_MEMORY_MB["CollectOrg"], 300, "Collect one organisation-level collector over one org"),
     # Merging 50,000 records: one full vCPU (1,769 MB).
-    "Aggregate": Function("handlers.aggregate.handler", 1769, 600, "Merge batch results into the run's outputs"),
-    "TrackRun": Function("handlers.track_run.handler", 256, 30, "Keep the run ledger true from execution status events"),
+    "Aggregate": Function("handlers.aggregate.handler", FUNCTION_MEMORY_MB["Aggregate"], 600, "Merge batch results into the run's outputs"),
+    "TrackRun": Function("handlers.track_run.handler", FUNCTION_MEMORY_MB["TrackRun"], 30, "Keep the run ledger true from execution status events"),
 }
 
 # The functions that read the GitHub credentials (secretsmanager:GetSecretValue).
@@ -59,7 +60,8 @@ LEDGER_ACTIONS = {
     "ListRepos": ("dynamodb:UpdateItem", "dynamodb:PutItem", "dynamodb:GetItem"),
     "QueryBatch": ("dynamodb:UpdateItem", "dynamodb:GetItem"),
     "CollectOrg": ("dynamodb:UpdateItem", "dynamodb:GetItem"),  # holds the lock, as QueryBatch
-    "TrackRun": ("dynamodb:UpdateItem", "dynamodb:GetItem"),
+    # Query: a Distributed Map's failure names no batch; the run's FAILED batches say which and why
+    "TrackRun": ("dynamodb:UpdateItem", "dynamodb:GetItem", "dynamodb:Query"),
 }
 
 # -- webhooks: GitHub deliveries through an API Gateway HTTP API to WebhookReceiver --------------
@@ -132,6 +134,15 @@ ASL_FUNCTIONS = {
 }
 EVENT_BUS_NAME = "default"
 STATE_MACHINE_LOG_GROUP_PREFIX = "/aws/vendedlogs/states/"
+STATE_MACHINE_NAME_MAX = 80  # AWS's limit on a state machine's name
+
+
+def state_machine_name(stack_name: str) -> str:
+    """The state machine's fixed name, "<stack>-Collect": its Distributed Maps start child
+    executions of the machine itself, and the role may start only those (an ARN known before the
+    machine exists; a generated name would need Resource "*")."""
+    suffix = "-Collect"
+    return stack_name[:STATE_MACHINE_NAME_MAX - len(suffix)] + suffix
 # Dead-letter queues (construct ids; each has an alarm "<id>NotEmpty").
 TRACK_RUN_DLQ = "TrackRunFailures"  # TrackRun's on-failure destination (failed after Lambda's retries)
 TRACK_RUNS_RULE_DLQ = "TrackRunsUndelivered"  # events the TrackRuns rule could not deliver to TrackRun

@@ -38,6 +38,10 @@ STATE_MACHINE_STAR_REASON = (
     "(logs:CreateLogDelivery, GetLogDelivery, UpdateLogDelivery, DeleteLogDelivery, ListLogDeliveries, "
     "PutResourcePolicy, DescribeResourcePolicies, DescribeLogGroups) and X-Ray's PutTraceSegments, "
     "PutTelemetryRecords, GetSamplingRules, GetSamplingTargets: none supports resource-level permissions.")
+CHILD_EXECUTIONS_REASON = (
+    "The Distributed Maps' child executions are created at run time, each with its own name under this state "
+    "machine's: the grant names this machine and only DescribeExecution, StopExecution and RedriveExecution, "
+    "which Step Functions needs to run, stop and redrive them.")
 SECRET_ROTATION_REASON = (
     "GitHub credentials cannot be rotated by Secrets Manager without GitHub's cooperation; a GitHub App "
     "installation token (the recommended credential) rotates itself every hour, and a PAT's expiry is set "
@@ -89,7 +93,12 @@ def acknowledgments(stack) -> list[Ack]:
         acks.append(Ack(policy, finding("IAM5", "Resource::*"), LAMBDA_STAR_REASON))
         for pattern in sorted(stack.s3_objects.get(name, ())):
             acks.append(Ack(policy, finding("IAM5", f"Resource::<{data}.Arn>/{pattern}"), prefix_reason(pattern)))
-    acks.append(Ack(default_policy(stack.state_machine.role), finding("IAM5", "Resource::*"), STATE_MACHINE_STAR_REASON))
+    machine_policy = default_policy(stack.state_machine.role)
+    acks.append(Ack(machine_policy, finding("IAM5", "Resource::*"), STATE_MACHINE_STAR_REASON))
+    for pattern in sorted(stack.state_machine_s3_objects):
+        acks.append(Ack(machine_policy, finding("IAM5", f"Resource::<{data}.Arn>/{pattern}"), prefix_reason(pattern)))
+    children = f"arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:{stack.state_machine_name}/*"
+    acks.append(Ack(machine_policy, finding("IAM5", f"Resource::{children}"), CHILD_EXECUTIONS_REASON))
     for queue_id, queue in stack.dead_letter_queues.items():
         acks.append(Ack(queue.node.default_child, finding("SQS3"), dead_letter_reason(queue_id, DEAD_LETTER_QUEUES[queue_id])))
     secret = stack.secret.node.default_child  # None for an existing secret (not this stack's)

@@ -116,6 +116,10 @@ class GhStatsStack(cdk.Stack):
                     id="ExpireBatchObjects", tag_filters={key: value},
                     expiration=cdk.Duration.days(self.settings.batch_object_retention_days),
                 ),
+                s3.LifecycleRule(  # the Distributed Maps' ResultWriter files (the ASL's ${MapResultsPrefix})
+                    id="ExpireMapResults", prefix=f"{names.MAP_RESULTS_PREFIX}/",
+                    expiration=cdk.Duration.days(self.settings.batch_object_retention_days),
+                ),
                 s3.LifecycleRule(  # the Athena workgroup's query results
                     id="ExpireAthenaResults", prefix=c.ATHENA_RESULTS_PREFIX,
                     expiration=cdk.Duration.days(c.ATHENA_RESULTS_DAYS),
@@ -325,9 +329,11 @@ class GhStatsStack(cdk.Stack):
         # RunCompleted: the event source and detail.stack are this stack's name, so two stacks in
         # one account do not react to each other's runs.
         substitutions.update(LedgerTableName=self.table.table_name, EventBusName=c.EVENT_BUS_NAME,
-                             EventSource=self.stack_name, StackName=self.stack_name)
+                             EventSource=self.stack_name, StackName=self.stack_name,
+                             BucketName=self.bucket.bucket_name, MapResultsPrefix=names.MAP_RESULTS_PREFIX)
+        machine_name = c.state_machine_name(self.stack_name)
         machine = sfn.StateMachine(
-            self, "Collect", state_machine_type=sfn.StateMachineType.STANDARD,
+            self, "Collect", state_machine_type=sfn.StateMachineType.STANDARD, state_machine_name=machine_name,
             definition_body=sfn.DefinitionBody.from_string(Path(c.ASL_PATH).read_text()),
             definition_substitutions=substitutions,
             tracing_enabled=True,
@@ -337,12 +343,34 @@ class GhStatsStack(cdk.Stack):
             actions=["lambda:InvokeFunction"],
             resources=[self.functions[name].function_arn for name in c.ASL_FUNCTIONS.values()]))
         machine.add_to_role_policy(iam.PolicyStatement(actions=["dynamodb:UpdateItem"], resources=[self.table.table_arn]))
+        self._allow_distributed_maps(machine, machine_name)
         # PutEvents on the bus, and only events whose source is this stack (AnnounceCompletion's).
         default_bus = events.EventBus.from_event_bus_name(self, "DefaultBus", c.EVENT_BUS_NAME)
         machine.add_to_role_policy(iam.PolicyStatement(
             actions=["events:PutEvents"], resources=[default_bus.event_bus_arn],
             conditions={"StringEquals": {"events:source": self.stack_name}}))
         return machine
+
+    def _allow_distributed_maps(self, machine: sfn.StateMachine, machine_name: str) -> None:
+        """CollectBatches and CollectOrgs are Distributed Maps: they start child executions of this
+        machine (and describe, stop and, on a redrive, redrive them), read their items from the
+        run's manifests and write the ResultWriter's files. Nothing else."""
+        own = self.format_arn(service="states", resource="stateMachine", resource_name=machine_name,
+                              arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME)
+        children = self.format_arn(service="states", resource="execution", resource_name=f"{machine_name}/*",
+                                   arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME)
+        machine.add_to_role_policy(iam.PolicyStatement(actions=["states:StartExecution"], resources=[own]))
+        machine.add_to_role_policy(iam.PolicyStatement(
+            actions=["states:DescribeExecution", "states:StopExecution", "states:RedriveExecution"], resources=[children]))
+        manifests = [names.batch_manifest_key("*"), names.org_item_manifest_key("*")]
+        results = f"{names.MAP_RESULTS_PREFIX}/*"
+        self.state_machine_s3_objects = {*manifests, results}  # for cdk_app.nag
+        self.state_machine_name = machine_name
+        machine.add_to_role_policy(iam.PolicyStatement(
+            actions=["s3:GetObject"], resources=[self.bucket.arn_for_objects(key) for key in manifests]))
+        machine.add_to_role_policy(iam.PolicyStatement(
+            actions=["s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
+            resources=[self.bucket.arn_for_objects(results)]))
 
     def _dead_letter_queue(self, construct_id: str) -> sqs.Queue:
         """Encrypted, TLS-only, 14 days to look at what failed; _build_alarms watches it."""

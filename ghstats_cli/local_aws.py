@@ -24,14 +24,13 @@ import boto3
 from botocore.awsrequest import AWSResponse
 from botocore.response import StreamingBody
 
-from cdk_app.constants import ASL_FUNCTIONS, FUNCTIONS
+from cdk_app.constants import ASL_FUNCTIONS, ASL_PATH, FUNCTIONS
 from ghstats import names
 from ghstats.collectors import REGISTRY
 from ghstats.execution_events import status_change_event
 from ghstats.github.endpoints import GITHUB_COM_API
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-ASL_PATH = REPO_ROOT / "statemachine" / "collect.asl.json"
 REGION = "us-east-1"
 BUCKET = "ghstats-local"
 TABLE = "ghstats-ledger"
@@ -97,8 +96,10 @@ class ExecutionOutcome:
     execution_arn: str
     status: str
     output: dict[str, Any] | None
-    error: str | None
+    error: str | None  # the execution's (a Distributed Map says States.ExceedToleratedFailureThreshold)
     cause: str | None
+    run_error: str | None = None  # the run record's, after TrackRun: which batch failed, and why
+    run_cause: str | None = None
 
 
 class LocalAws:
@@ -132,6 +133,10 @@ class LocalAws:
             self._saved_env[names.ENV_GITHUB_API_URLS] = os.environ.pop(names.ENV_GITHUB_API_URLS, None)
         from moto import mock_aws  # imported late: only local runs need moto
 
+        from ghstats_cli.moto_distributed_map import enforce_tolerated_failures
+
+        enforce_tolerated_failures()  # a failed child execution fails the Map, as in AWS
+
         self._serialize_moto()
         self._mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
         self._mock.start()
@@ -143,7 +148,8 @@ class LocalAws:
         create_table(self.dynamodb)
         boto3._get_default_session().events.register("before-call.lambda.Invoke", self._on_invoke)
         role = "arn:aws:iam::123456789012:role/ghstats-local"
-        substitutions = {**ASL_FUNCTIONS, "LedgerTableName": TABLE, "EventBusName": "default", "EventSource": "ghstats", "StackName": "ghstats"}
+        substitutions = {**ASL_FUNCTIONS, "LedgerTableName": TABLE, "EventBusName": "default", "EventSource": "ghstats",
+                         "StackName": "ghstats", "BucketName": BUCKET, "MapResultsPrefix": names.MAP_RESULTS_PREFIX}
         self.state_machine_arn = self.sfn.create_state_machine(
             name=STATE_MACHINE, definition=definition(substitutions), roleArn=role, type="STANDARD"
         )["stateMachineArn"]
@@ -248,7 +254,11 @@ class LocalAws:
             "stopDate": int(described["stopDate"].timestamp() * 1000), "output": described.get("output"),
             "error": described.get("error"), "cause": described.get("cause")}))
         output = json.loads(described["output"]) if described.get("output") else None
-        return ExecutionOutcome(run_id, arn, status, output, described.get("error"), described.get("cause"))
+        record = (self.ledger().get_run(run_id) or {}) if status != "SUCCEEDED" else {}
+        if record.get("execution_arn") != arn:  # a refused execution's run id is another execution's run
+            record = {}
+        return ExecutionOutcome(run_id, arn, status, output, described.get("error"), described.get("cause"),
+                                record.get("error") or described.get("error"), record.get("cause") or described.get("cause"))
 
     def history(self, execution_arn: str) -> list[dict[str, Any]]:
         events: list[dict[str, Any]] = []

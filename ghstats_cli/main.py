@@ -2,6 +2,7 @@
 
   ghstats demo                      a full collection of simulated orgs, locally
   ghstats run --org acme ...        a collection against GitHub (GITHUB_TOKEN), locally
+  ghstats plan --config FILE        its requests, points, hours and AWS cost, predicted before it runs
   ghstats status [RUN_ID]           one run in detail, or the last runs
   ghstats start --stack ghstats     start a collection in the deployed stack (cdk.json's config
                                     unless --config, --org or --repo say otherwise)
@@ -100,7 +101,7 @@ def exit_code(status: str | None) -> int:
 def _print_outcome(outcome: Any, summary: dict[str, Any] | None, out_dir: Path, *, resumable: bool = False) -> int:
     if summary is None:
         print(f"\nrun {outcome.run_id}: {outcome.status}")
-        print(report.failure_text(outcome.error, outcome.cause, local=True), file=sys.stderr)
+        print(report.failure_text(outcome.run_error, outcome.run_cause, local=True), file=sys.stderr)
         print(f"ledger and partial data: {out_dir.resolve()}")
         if resumable:
             print(f"fix the cause, then resume it: ghstats run --run-id {outcome.run_id} --out {out_dir}")
@@ -435,6 +436,10 @@ def parser() -> argparse.ArgumentParser:
     show.add_argument("--expires", type=int, default=3600, help="the URL's lifetime in seconds (default 3600)")
     show.add_argument("--dest", help="where to download it (default report-<RUN_ID|latest>.html)")
     show.set_defaults(func=cmd_report)
+
+    from ghstats_cli.plan import add_parser as add_plan
+
+    add_plan(sub, HelpFormatter)
 
     from ghstats_cli.diff import add_parser as add_diff
 

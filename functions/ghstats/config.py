@@ -27,7 +27,7 @@ ENTERPRISE_API_PATH = "/api/v3"
 REPO_RULE = f"'owner/name' (owner: {OWNER_RULE}; name: {NAME_RULE})"
 
 TOP_LEVEL_KEYS = ("name", "orgs", "repos", "collectors", "collector_options", "slo_days", "strict_permissions", "batch_size",
-                  "max_concurrency", "rest_concurrency", "api_url", "run_id")
+                  "max_concurrency", "rest_concurrency", "reserve_points", "reserve_requests", "api_url", "run_id")
 # Days an alert of each severity may stay open before it breaches its SLO (the config's slo_days).
 DEFAULT_SLO_DAYS = {"critical": 7, "high": 30, "medium": 90, "low": 180}
 ORG_KEYS = ("name", "exclude", "include_archived", "include_forks")
@@ -66,6 +66,9 @@ class CollectionConfig:
     # collector -> its settings (every collector with an options model, defaults filled in), as JSON
     collector_options: tuple[tuple[str, str], ...] = ()
     warnings: tuple[str, ...] = field(default=(), compare=False)
+    # left of the credential's hourly GraphQL points and REST requests for other tools (0: none)
+    reserve_points: int = 0
+    reserve_requests: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -79,6 +82,9 @@ class CollectionConfig:
         data["collector_options"] = {name: json.loads(options) for name, options in self.collector_options}
         if self.run_id is None:
             data.pop("run_id")
+        for key in ("reserve_points", "reserve_requests"):  # unset: as configs written before them (same fingerprint)
+            if not data[key]:
+                data.pop(key)
         return data
 
     def fingerprint(self) -> str:
@@ -340,6 +346,8 @@ def parse_config(raw: Any) -> CollectionConfig:
     concurrency = _bounded_int(raw, "max_concurrency", limits.DEFAULT_MAX_CONCURRENCY, limits.MIN_MAX_CONCURRENCY, limits.MAX_MAX_CONCURRENCY, problems)
     rest_concurrency = _bounded_int(raw, "rest_concurrency", limits.DEFAULT_REST_CONCURRENCY, limits.MIN_MAX_CONCURRENCY,
                                     limits.MAX_MAX_CONCURRENCY, problems)
+    reserve_points = _bounded_int(raw, "reserve_points", 0, 0, limits.MAX_RESERVE, problems)
+    reserve_requests = _bounded_int(raw, "reserve_requests", 0, 0, limits.MAX_RESERVE, problems)
     api_url = _check_api_url(raw.get("api_url", GITHUB_COM_API), problems)
 
     run_id = raw.get("run_id")
@@ -362,4 +370,5 @@ def parse_config(raw: Any) -> CollectionConfig:
     if problems:
         raise InvalidConfig(problems)
     return CollectionConfig(tuple(orgs), tuple(repos), batch_size, concurrency, rest_concurrency, api_url, run_id, name,
-                            collectors, slo_days, strict, collector_options, tuple(warnings))
+                            collectors, slo_days, strict, collector_options, tuple(warnings), reserve_points,
+                            reserve_requests)

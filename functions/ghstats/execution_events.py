@@ -73,3 +73,22 @@ def status_change_event(detail: dict[str, Any], *, account: str = "123456789012"
     return {"version": "0", "id": f"local-{detail.get('name', 'execution')}-{detail.get('status', '')}",
             "detail-type": DETAIL_TYPE, "source": SOURCE, "account": account, "time": when, "region": region,
             "resources": [detail["executionArn"]] if detail.get("executionArn") else [], "detail": detail}
+
+
+# A Distributed Map fails with this when a child execution failed (our ASL tolerates none).
+MAP_THRESHOLD_ERROR = "States.ExceedToleratedFailureThreshold"
+
+
+def explained_failure(error: str | None, cause: str | None,
+                      failed_batches: list[dict[str, Any]]) -> tuple[str | None, str | None]:
+    """The execution's error and cause as the run record keeps them. A Distributed Map says only
+    that its threshold was exceeded; the batches the ledger has FAILED say why (GitHub's 502, a
+    token without access): the first of them becomes the run's error, the cause names it and
+    how many more failed. With none (an organisation-level item failed), the map's own words."""
+    failed = sorted((b for b in failed_batches if b.get("status") == "FAILED" and b.get("error")),
+                    key=lambda b: b["batch_id"])
+    if error != MAP_THRESHOLD_ERROR or not failed:
+        return error, cause
+    first = failed[0]
+    more = f" (and {len(failed) - 1} more batches failed)" if len(failed) > 1 else ""
+    return first["error"], f"batch {first['batch_id']}: {first.get('cause') or ''}{more}"

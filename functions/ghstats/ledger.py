@@ -11,6 +11,8 @@ import time
 from decimal import Decimal
 from typing import Any, Callable, Iterable
 
+from concurrent.futures import ThreadPoolExecutor
+
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
@@ -214,14 +216,25 @@ class Ledger:
             },
         )
         expires = int(self._now()) + limits.BATCH_ITEM_TTL_DAYS * 86_400
-        for batch_id, size in batch_sizes.items():
-            # Conditional: a batch item that exists already (a plan written again after a crash)
-            # keeps its status and counts, so a batch done before is never done and counted twice.
-            self._put_new({
-                "pk": names.run_pk(run_id), "sk": names.batch_sk(batch_id), "run_id": run_id,
-                "batch_id": batch_id, "status": names.BATCH_PENDING, "repos": size,
-                "attempts": 0, "expires_at": expires,
-            })
+        # Conditional: a batch item that exists already (a plan written again after a crash)
+        # keeps its status and counts, so a batch done before is never done and counted twice.
+        # limits.S3_PARALLEL_REQUESTS at a time, through the table's client (thread-safe, unlike
+        # the resource; it takes plain values, as the resource's calls do).
+        client, table = self._table.meta.client, self._table.name
+
+        def put_batch(item: dict[str, Any]) -> None:
+            try:
+                client.put_item(TableName=table, Item=item, ConditionExpression="attribute_not_exists(pk)")
+            except ClientError as exc:
+                if not _conditional_failed(exc):
+                    raise
+
+        items = [{"pk": names.run_pk(run_id), "sk": names.batch_sk(batch_id), "run_id": run_id, "batch_id": batch_id,
+                  "status": names.BATCH_PENDING, "repos": size, "attempts": 0, "expires_at": expires}
+                 for batch_id, size in batch_sizes.items()]
+        with ThreadPoolExecutor(limits.S3_PARALLEL_REQUESTS) as pool:
+            for future in [pool.submit(put_batch, item) for item in items]:
+                future.result()
         for org in orgs:
             self._put_new({
                 "pk": names.run_pk(run_id), "sk": names.org_sk(org), "run_id": run_id, "org": org,

@@ -16,13 +16,31 @@ MAX_MAX_CONCURRENCY = 40
 # per-repository REST lists are what trips GitHub's secondary limits
 DEFAULT_REST_CONCURRENCY = 2
 
-# A Standard execution holds 25,000 history events. `make bench` measured 11 events per Map
-# iteration (QueryBatch Task, the rate-limit Choice, the BatchDone Pass, iteration start/end)
-# and 39 outside the Map; 1,800 batches use 19,839 events and keep ~20% for retries and
-# rate-limit waits (about 3 and 9 events each). 90,000 repos at batch_size 50, 180,000 at 100
-# ("auto" picks a cheaper size only where the run still fits).
-MAX_BATCHES = 1_800
+# A Standard execution holds 25,000 history events. The batches and work items run as child
+# executions of Distributed Maps, each with its own history (about a dozen events: its Task,
+# Choice and Pass, plus 3 per retry and 9 per rate-limit wait), so no number of batches comes
+# near the limit; the parent's history does not grow with the run (make bench measures both).
 HISTORY_EVENT_LIMIT = 25_000
+
+# S3 (and DynamoDB) requests one step sends at once when it writes or reads many objects
+# (ListRepos' batches and their ledger items, Aggregate's results); S3 takes 3,500 PUTs and
+# 5,500 GETs per second per prefix.
+S3_PARALLEL_REQUESTS = 16
+# ListRepos writes the plan (a batch object and a ledger item per batch) in one invocation: with
+# less time left than this per batch after the last page, it answers "listing continues" and
+# writes the plan in its next, fresh invocation (a conservative 100 batches a second).
+PLAN_WRITE_S_PER_BATCH = 0.01
+
+# Memory of each workflow function (MB): the stack sizes them so (cdk_app/constants.py FUNCTIONS),
+# and the cost estimates price their GB-seconds so (ghstats.collect.budget, make bench).
+# Aggregate's 1,769 MB is one full vCPU.
+FUNCTION_MEMORY_MB = {"StartRun": 256, "ListRepos": 512, "QueryBatch": 512, "CollectOrg": 512, "Aggregate": 1769,
+                      "TrackRun": 256}
+
+# reserve_points / reserve_requests: what a run leaves of its credential's hourly GraphQL points
+# and REST requests for other tools sharing it (the run waits for the reset instead of going
+# below). At most an Enterprise Cloud installation's 15,000 an hour; 0 (the default) reserves nothing.
+MAX_RESERVE = 15_000
 
 # HTTP.
 HTTP_CONNECT_TIMEOUT_S = 5.0
@@ -39,11 +57,13 @@ MAX_RATE_LIMIT_WAITS = 6
 
 # The execution's TimeoutSeconds in statemachine/collect.asl.json (a test keeps them equal): a
 # run still going after a day is stuck, ends TIMED_OUT and raises the timed-out alarm. The
-# longest legitimate run waits out a few primary windows (1,800 batches need ~8,100 points).
+# longest legitimate run waits out a few primary windows; a run that needs more (a million
+# repositories on one 5,000-point budget) is split across credentials or configs (README, Limits).
 EXECUTION_TIMEOUT_S = 86_400
 
 # ListRepos stops listing (and goes on in its next invocation) when less than this much Lambda
-# time is left: enough to store the progress, or to write 1,800 batches after the last page.
+# time is left: enough to store the progress, or to write the batches (S3_PARALLEL_REQUESTS at a
+# time) after the last page.
 LIST_REPOS_SAFETY_MARGIN_S = 120.0
 
 # QueryBatch gives up (retryably) when less than this much Lambda time is left.

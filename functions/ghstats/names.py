@@ -66,6 +66,21 @@ def batch_key(run_id: str, batch_id: str) -> str:
     return f"runs/{run_id}/batches/{batch_id}.json"
 
 
+def batch_manifest_key(run_id: str) -> str:
+    """The run's batch ids, a JSON array: CollectBatches' Distributed Map reads its items from it."""
+    return f"runs/{run_id}/batches.json"
+
+
+def org_item_manifest_key(run_id: str) -> str:
+    """The run's organisation-level work item ids, a JSON array: CollectOrgs' items."""
+    return f"runs/{run_id}/org-items.json"
+
+
+# Where the Distributed Maps' ResultWriter puts its manifest and result files (a static prefix:
+# the ASL's ${MapResultsPrefix}); the bucket's lifecycle rule expires them with the run's work objects.
+MAP_RESULTS_PREFIX = "map-results"
+
+
 def partial_key(run_id: str, batch_id: str) -> str:
     """What a batch fetched before it stopped (rate limited, failed): kept, not fetched again."""
     return f"runs/{run_id}/partial/{batch_id}.json"

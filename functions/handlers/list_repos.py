@@ -14,7 +14,8 @@ from handlers.errors import aws_errors_are_retryable
 from handlers.observability import logged_invocation, logger, publish_metrics, tracer
 
 
-LISTING_FIELDS = ("run_id", "status", "wait_seconds", "rate_limit_waits", "batch_ids", "org_item_ids", "batches_total",
+LISTING_FIELDS = ("run_id", "status", "wait_seconds", "rate_limit_waits", "batch_manifest", "org_item_manifest",
+                  "batches_total",
                   "repos_total", "max_concurrency", "rest_concurrency")
 
 

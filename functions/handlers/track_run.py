@@ -8,7 +8,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.parser import parse
 
 from ghstats import names
-from ghstats.execution_events import ExecutionStatusChange, ExecutionStatusDetail
+from ghstats.execution_events import MAP_THRESHOLD_ERROR, ExecutionStatusChange, ExecutionStatusDetail, explained_failure
 from handlers import dependencies
 from handlers.observability import logged_invocation, logger, tracer
 
@@ -28,8 +28,11 @@ def handler(event: dict[str, Any], context: Any, deps: dependencies.Dependencies
     logger.thread_safe_append_keys(correlation_id=run_id)
     status = detail.status
     at = _iso_ms(detail.stopDate) if status != "RUNNING" else _iso_ms(detail.redriveDate or detail.startDate)
+    error, cause = detail.error, detail.cause
+    if error == MAP_THRESHOLD_ERROR:  # which batch failed, and why: the ledger knows
+        error, cause = explained_failure(error, cause, deps.ledger.get_batches(run_id))
     applied = deps.ledger.apply_execution_status(
-        run_id, status, detail.redriveCount, error=detail.error, cause=detail.cause, at=at,
+        run_id, status, detail.redriveCount, error=error, cause=cause, at=at,
         run_status=detail.run_status, execution_arn=detail.executionArn, started_at=_iso_ms(detail.startDate),
     )
     lock = _keep_lock(deps, detail, at)

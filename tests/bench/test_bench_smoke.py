@@ -11,7 +11,6 @@ import json
 import math
 
 from bench.runner import main
-from ghstats import limits
 
 REPOS = 120
 
@@ -31,11 +30,11 @@ def test_quick_bench_counts(tmp_path):
     assert (g["listing_pages"], g["batches"], g["repos_asked"], g["non_200"]) == (pages, 3, REPOS, 0)
     assert g["points"] == 1 + pages + 4 + 4 + 2  # check + pages + round(50 × 8 / 100) × 2 + round(20 × 8 / 100)
     history = ours["result"]["history"]
+    # three batches, three child executions of the Distributed Map, each with its own events
     assert history["iterations"] == 3 and history["retries"] == 0
-    assert history["fixed_events"] + history["iteration_events"] == history["events"]
-    # The batch cap leaves a fifth of a Standard execution's history for retries and waits.
-    per_iteration = history["iteration_events"] / history["iterations"]
-    assert history["fixed_events"] + per_iteration * limits.MAX_BATCHES <= 0.8 * limits.HISTORY_EVENT_LIMIT
+    assert history["iteration_events"] == 3 * history["events_per_iteration"] > 0
+    assert history["child_types"]["TaskStateEntered"] == 3  # one QueryBatch per child, none in the parent
+    assert "TaskStateEntered" in history["types"] and history["types"].get("MapIterationStarted", 0) == 0
     assert ours["result"]["invocations"] == {"StartRun": 1, "ListRepos": 1, "QueryBatch": 3, "Aggregate": 1, "TrackRun": 1}
 
     serial = rows["serial"]

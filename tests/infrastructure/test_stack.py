@@ -133,7 +133,11 @@ def test_definition_substitutions_resolve_to_the_right_functions(synthesized, te
     assert subs["EventSource"] == STACK and subs["StackName"] == STACK
     placeholders = set(re.findall(r"\$\{(\w+)\}", c.ASL_PATH.read_text()))
     assert placeholders <= set(subs)  # every placeholder is substituted
-    assert set(subs) == set(c.ASL_FUNCTIONS) | {"LedgerTableName", "EventBusName", "EventSource", "StackName"}
+    assert subs["BucketName"] == {"Ref": logical_id(synthesized, stack.bucket)}
+    assert subs["MapResultsPrefix"] == names.MAP_RESULTS_PREFIX
+    assert set(subs) == set(c.ASL_FUNCTIONS) | {"LedgerTableName", "EventBusName", "EventSource", "StackName", "BucketName",
+                                                "MapResultsPrefix"}
+    assert props["StateMachineName"] == f"{STACK}-Collect"
     assert json.loads(props["DefinitionString"]) == json.loads(c.ASL_PATH.read_text())
     assert props["StateMachineType"] == "STANDARD" and props["TracingConfiguration"] == {"Enabled": True}
     assert props["LoggingConfiguration"]["Level"] == "ALL"
@@ -180,7 +184,18 @@ def test_state_machine_role_can_do_exactly_what_the_asl_uses(synthesized, templa
     assert granted["dynamodb:UpdateItem"] == [{"Fn::GetAtt": [logical_id(synthesized, stack.table), "Arn"]}]
     assert "event-bus/default" in json.dumps(granted["events:PutEvents"])
     assert conditions["events:PutEvents"] == [{"StringEquals": {"events:source": STACK}}]  # only its own events
-    assert {a.split(":")[0] for a in granted} <= {"lambda", "dynamodb", "events", "logs", "xray"}
+    # the Distributed Maps: child executions of this machine only, its manifests, its ResultWriter's prefix
+    pseudo = {"AWS::Partition": "aws", "AWS::Region": "REGION", "AWS::AccountId": "ACCOUNT"}
+    states = "arn:aws:states:REGION:ACCOUNT"
+    assert [rendered(r, pseudo) for r in granted["states:StartExecution"]] == [f"{states}:stateMachine:{STACK}-Collect"]
+    for action in ("states:DescribeExecution", "states:StopExecution", "states:RedriveExecution"):
+        assert [rendered(r, pseudo) for r in granted[action]] == [f"{states}:execution:{STACK}-Collect/*"]
+    bucket = logical_id(synthesized, stack.bucket)
+    in_bucket = lambda r: r["Fn::Join"][1][-1] if r["Fn::Join"][1][0] == {"Fn::GetAtt": [bucket, "Arn"]} else None
+    assert [in_bucket(r) for r in granted["s3:GetObject"][0]] == ["/runs/*/batches.json", "/runs/*/org-items.json"]
+    for action in ("s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"):
+        assert [in_bucket(r) for r in granted[action]] == [f"/{names.MAP_RESULTS_PREFIX}/*"]
+    assert {a.split(":")[0] for a in granted} <= {"lambda", "dynamodb", "events", "logs", "xray", "states", "s3"}
 
 
 def role_actions(synthesized, template, function_name):
@@ -209,7 +224,7 @@ S3_READ_WRITE = {"s3:GetObject", "s3:ListBucket", "s3:PutObject", "s3:PutObjectT
     ("QueryBatch", TRACING | SECRET_READ | S3_READ_WRITE | {"dynamodb:UpdateItem", "dynamodb:GetItem"}),
     ("CollectOrg", TRACING | SECRET_READ | S3_READ_WRITE | {"dynamodb:UpdateItem", "dynamodb:GetItem"}),
     ("Aggregate", TRACING | S3_READ_WRITE - {"s3:PutObjectTagging"}),  # its outputs carry no tags
-    ("TrackRun", TRACING | {"dynamodb:UpdateItem", "dynamodb:GetItem"} | DLQ_SEND),
+    ("TrackRun", TRACING | {"dynamodb:UpdateItem", "dynamodb:GetItem", "dynamodb:Query"} | DLQ_SEND),
     ("StartRun", TRACING | {"dynamodb:GetItem", "dynamodb:UpdateItem"}),  # the ledger only: no S3, no secret
 ])
 def test_lambdas_have_exactly_the_actions_they_use(synthesized, template, function_name, expected):
@@ -489,9 +504,9 @@ def test_the_athena_workgroup_keeps_encrypted_results_in_the_bucket_for_30_days(
     bucket = template.to_json()["Resources"][logical_id(synthesized, synthesized[0].bucket)]["Properties"]
     [rule] = [r for r in bucket["LifecycleConfiguration"]["Rules"] if r.get("Prefix") == "athena-results/"]
     assert rule == {"Id": "ExpireAthenaResults", "Prefix": "athena-results/", "ExpirationInDays": 30, "Status": "Enabled"}
-    # no other rule expires current objects under a prefix: the datasets stay
+    # no other rule expires current objects under a prefix but the Distributed Maps' result files: the datasets stay
     assert [r["Id"] for r in bucket["LifecycleConfiguration"]["Rules"] if "ExpirationInDays" in r and "TagFilters" not in r] == [
-        "ExpireAthenaResults"]
+        "ExpireMapResults", "ExpireAthenaResults"]
 
 
 def test_the_default_stack_names_its_database_and_workgroup_ghstats(destroyable):

@@ -62,12 +62,9 @@ def test_auto_ties_go_to_the_larger_size():
     assert choose_batch_size(1, sizes=[149, 150]) == 149  # 1.49 -> 1 point; 1.5 -> 2
 
 
-def test_auto_respects_the_node_limit_and_the_batch_cap():
+def test_auto_respects_the_node_limit():
     assert choose_batch_size(8, nodes_per_repo=MAX_NODES // 5) == 5  # 18 would ask for too many nodes
-    assert choose_batch_size(8, repos=1_000) == 18
-    size = choose_batch_size(8, repos=50_000)  # 18 would make 2,778 batches, over the cap
-    assert -(-50_000 // size) <= limits.MAX_BATCHES and size == 31  # 248 -> 2 points
-    assert choose_batch_size(8, repos=10**7) == limits.MAX_BATCH_SIZE  # nothing fits: the planner refuses it
+    assert choose_batch_size(8, nodes_per_repo=MAX_NODES + 1) == limits.MAX_BATCH_SIZE  # none fits: GitHub's answer splits it
 
 
 @pytest.mark.parametrize("collector", GRAPHQL_BATCH, ids=lambda c: c.name)
@@ -99,7 +96,7 @@ def test_the_plan_resolves_auto_for_the_enabled_collectors():
     assert planned_batch_size(stats_only) == (18, True)
     assert planned_batch_size(parse_config({"orgs": ["acme"]})) == (10, True)  # 8 + 6 connections
     assert planned_batch_size(parse_config({"orgs": ["acme"], "batch_size": 50})) == (50, False)
-    assert resolve_batch_size("auto", [], None) == (limits.MAX_BATCH_SIZE, True)  # nameWithOwner only
+    assert resolve_batch_size("auto", []) == (limits.MAX_BATCH_SIZE, True)  # nameWithOwner only
 
 
 @pytest.mark.parametrize("value", [0, 101, "big", "AUTO", 12.5, None, True])

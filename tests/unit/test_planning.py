@@ -1,11 +1,10 @@
-"""Splitting a run into batches, and the cap on batches per run."""
+"""Splitting a run into batches."""
 
 from __future__ import annotations
 
-import pytest
 
-from ghstats import limits, names
-from ghstats.collect.planning import TooManyBatches, split_into_batches
+from ghstats import names
+from ghstats.collect.planning import split_into_batches
 
 
 def test_batches_keep_order_and_cover_every_repo_once():
@@ -16,16 +15,12 @@ def test_batches_keep_order_and_cover_every_repo_once():
     assert [k for b in batches.values() for k in b] == keys
 
 
-def test_the_batch_cap_is_allowed_and_one_more_is_refused_with_the_fix():
-    size = 2
-    at_cap = [f"o/r{i}" for i in range(limits.MAX_BATCHES * size)]
-    assert len(split_into_batches(at_cap, size)) == limits.MAX_BATCHES
-
-    with pytest.raises(TooManyBatches) as raised:
-        split_into_batches(at_cap + ["o/one-more"], size)
-    message = str(raised.value)
-    assert f"{limits.MAX_BATCHES + 1} batches" in message
-    assert "batch_size" in message and "split the orgs" in message
+def test_a_million_repositories_split_into_batches_without_a_cap():
+    # (the inline Map's 1,800-batch cap is gone: each batch is a Distributed Map child execution)
+    keys = [f"o/r{i}" for i in range(1_000_000)]
+    batches = split_into_batches(keys, 18)
+    assert len(batches) == 55_556 and sum(len(b) for b in batches.values()) == 1_000_000
+    assert len(set(batches)) == len(batches)  # every batch id once
 
 
 

@@ -2,13 +2,13 @@
 
 import json
 import re
-from pathlib import Path
 
+import pytest
+
+from cdk_app.constants import ASL_PATH as ASL
 from ghstats import limits, names
 from ghstats.github import errors as github_errors
 from handlers import errors as handler_errors
-
-ASL = Path(__file__).resolve().parents[2] / "statemachine" / "collect.asl.json"
 
 
 def definition():
@@ -27,7 +27,7 @@ def test_substitutions_are_exactly_the_documented_ones():
     found = set(re.findall(r"\$\{(\w+)\}", ASL.read_text()))
     assert found == {"StartRunFunctionArn", "ListReposFunctionArn", "QueryBatchFunctionArn", "CollectOrgFunctionArn",
                      "AggregateFunctionArn",
-                     "LedgerTableName", "EventBusName", "EventSource", "StackName"}
+                     "LedgerTableName", "EventBusName", "EventSource", "StackName", "BucketName", "MapResultsPrefix"}
 
 
 def test_no_catch_but_the_lock_release_so_redrive_reruns_failed_tasks():
@@ -119,3 +119,26 @@ def test_each_map_takes_its_own_concurrency_from_what_listing_answers():
     from handlers.list_repos import LISTING_FIELDS
 
     assert {"max_concurrency", "rest_concurrency"} <= set(LISTING_FIELDS)
+
+
+@pytest.mark.parametrize("map_name, manifest, field", [
+    ("CollectBatches", "$.listing.batch_manifest", "batch_manifest"),
+    ("CollectOrgs", "$.listing.org_item_manifest", "org_item_manifest"),
+])
+def test_work_items_run_as_distributed_map_children_read_from_the_listings_manifest(map_name, manifest, field):
+    from handlers.list_repos import LISTING_FIELDS
+
+    found = dict(states())
+    state = found[map_name]
+    # STANDARD children: a rate-limit Wait may last an hour (EXPRESS stops at 5 minutes)
+    assert state["ItemProcessor"]["ProcessorConfig"] == {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"}
+    assert "ItemsPath" not in state  # nothing of the run's size passes through the state
+    assert state["ItemReader"] == {"Resource": "arn:aws:states:::s3:getObject", "ReaderConfig": {"InputType": "JSON"},
+                                   "Parameters": {"Bucket": "${BucketName}", "Key.$": manifest}}
+    assert found["ListRepos"]["ResultSelector"][f"{field}.$"] == f"$.Payload.{field}" and field in LISTING_FIELDS
+    # any failed child fails the Map (then a redrive reruns only the unsuccessful children);
+    # moto's parser rejects ItemBatcher: one item is one pre-made batch
+    assert not {"ToleratedFailurePercentage", "ToleratedFailureCount", "ItemBatcher", "Catch"} & set(state)
+    assert state["ResultWriter"] == {"Resource": "arn:aws:states:::s3:putObject",
+                                     "Parameters": {"Bucket": "${BucketName}", "Prefix": "${MapResultsPrefix}"}}
+    assert state["ResultPath"] is None

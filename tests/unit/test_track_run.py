@@ -176,3 +176,24 @@ def test_an_event_that_is_not_an_execution_status_change_is_refused_whole(deps):
             call(deps, evt)
     # Then nothing was written: the run is as it was
     assert deps.ledger.get_run("weekly-7")["status"] == "RUNNING"
+
+
+def test_a_distributed_maps_threshold_failure_is_recorded_with_the_failed_batchs_error(deps):
+    # Given two batches the ledger has FAILED (one after GitHub's 502s) and one DONE
+    deps.ledger.record_plan("weekly-7", "2026-01-01T00:00:00Z", ["acme"], {"00000": 2, "00001": 2, "00002": 2}, 6, [])
+    deps.ledger.batch_failed("weekly-7", "00002", "GitHubAuthError", "the token lost access", None)
+    deps.ledger.batch_failed("weekly-7", "00001", "GitHubServerError", "GitHub answered 502", None)
+    # When the execution fails with the Distributed Map's own error
+    call(deps, event("FAILED", error="States.ExceedToleratedFailureThreshold",
+                     cause="The specified tolerated failure threshold was exceeded"))
+    # Then the run record says which batch failed first and why, and that another did too
+    run = deps.ledger.get_run("weekly-7")
+    assert run["error"] == "GitHubServerError"
+    assert run["cause"] == "batch 00001: GitHub answered 502 (and 1 more batches failed)"
+
+
+def test_a_threshold_failure_without_a_failed_batch_keeps_the_maps_words(deps):
+    # (an organisation-level work item failed: it has no batch record)
+    call(deps, event("FAILED", error="States.ExceedToleratedFailureThreshold", cause="threshold exceeded"))
+    run = deps.ledger.get_run("weekly-7")
+    assert (run["error"], run["cause"]) == ("States.ExceedToleratedFailureThreshold", "threshold exceeded")

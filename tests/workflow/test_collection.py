@@ -99,7 +99,9 @@ def test_listing_that_runs_short_of_lambda_time_goes_on_in_the_next_invocation(m
     # Then the listing goes on page after page, without waiting and without fetching a page twice
     assert outcome.status == "SUCCEEDED", outcome.cause
     pages = listing_pages(350) + listing_pages(120)
-    assert local_aws.invocations["ListRepos"] == pages
+    # one invocation per page, and one more that writes the plan (no time left after the last
+    # page to write its batches: limits.PLAN_WRITE_S_PER_BATCH) and lists nothing again
+    assert local_aws.invocations["ListRepos"] == pages + 1
     assert engine_delays.waits == [] and engine_delays.retries == []
     batches = -(-470 // 50)
     assert sim.count(kind="graphql") == 1 + pages + batches
@@ -155,12 +157,14 @@ def test_batch_failing_past_retries_fails_the_execution_then_rerun_fetches_only_
     # When the workflow runs, the batch splits down to the single repo, retries with backoff, and fails the Map
     outcome = local_aws.run(config, name="first-attempt")
     assert outcome.status == "FAILED"
-    assert outcome.error == "GitHubServerError"
+    assert outcome.error == "States.ExceedToleratedFailureThreshold"  # a Distributed Map's words, as in AWS
     assert len(engine_delays.retries) == limits.QUERY_BATCH_RETRIES
     # FULL jitter: attempt k waits a random time up to min(MaxDelaySeconds, 2 s * 2**k)
     assert all(0 <= d <= min(60, 2 * 2 ** k) for k, d in enumerate(engine_delays.retries)), engine_delays.retries
     run = local_aws.ledger().get_run("run-under-test")
+    # the run record says which batch failed and why (TrackRun asks the ledger)
     assert run["status"] == "FAILED" and run["error"] == "GitHubServerError" and "502" in run["cause"]
+    assert run["cause"].startswith("batch 00002: ")
     batches = {b["batch_id"]: b for b in local_aws.ledger().get_batches("run-under-test")}
     assert Counter(b["status"] for b in batches.values()) == Counter({"DONE": 2, "FAILED": 1})
     assert batches["00002"]["attempts"] == 1 + limits.QUERY_BATCH_RETRIES

@@ -178,7 +178,9 @@ def test_token_revoked_mid_run_fails_fast(sim, local_aws, engine_delays):
 
     sim.add_fault(Fault("unauthorized", on_request=5, times=None))
     outcome = collect(local_aws, sim, max_concurrency=1)
-    assert (outcome.status, outcome.error) == ("FAILED", "GitHubAuthError")
+    # the batches' Distributed Map fails; the run record says why (the batch's error)
+    assert (outcome.status, outcome.error) == ("FAILED", "States.ExceedToleratedFailureThreshold")
+    assert outcome.run_error == "GitHubAuthError"
     assert engine_delays.retries == [] and engine_delays.waits == []
     run = local_aws.ledger().get_run(outcome.run_id)
     assert run["status"] == "FAILED" and "revoked" in run["cause"]
@@ -356,7 +358,7 @@ def test_token_never_appears_in_logs_outputs_or_ledger(make_sim, engine_delays, 
     config = {"orgs": ["acme"], "repos": ["acme/ghost"], "batch_size": 20, "api_url": sim.url, "run_id": "leak-test"}
     with LocalAws({"GITHUB_TOKEN": secret}) as aws:
         failed = aws.run(config, name="fails")
-        assert failed.status == "FAILED" and failed.error == "GitHubServerError"
+        assert failed.status == "FAILED" and failed.run_error == "GitHubServerError"
         sim.clear_faults()
         outcome = aws.run(config, name="recovers")  # the same run id: the stand-in for a redrive
         assert outcome.status == "SUCCEEDED", outcome.cause
@@ -381,7 +383,7 @@ def test_a_step_failing_again_keeps_every_dead_letter(sim, local_aws):
     config = {"run_id": "twice"}
     first = collect(local_aws, sim, **config)
     second = collect(local_aws, sim, **config)  # the same run id: the stand-in for a redrive
-    assert (first.status, first.error, second.status, second.error) == ("FAILED", "GitHubAuthError") * 2
+    assert (first.status, first.run_error, second.status, second.run_error) == ("FAILED", "GitHubAuthError") * 2
     run = local_aws.ledger().get_run("twice")
     letters = dead_letters(local_aws, run)
     assert set(letters) == {names.failure_key("twice", "batch-00001"), names.failure_key("twice", "batch-00001", 2)}

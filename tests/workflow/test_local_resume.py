@@ -50,7 +50,7 @@ def test_a_run_id_rerun_in_a_new_process_fetches_only_batches_without_a_stored_r
     first = ghstats("run", *flags)
     assert first.returncode == 1, first.stderr
     assert "Traceback" not in first.stderr
-    assert "error: GitHubAuthError: GitHub answered 401 (Bad credentials)" in first.stderr
+    assert "error: GitHubAuthError: batch 00002: GitHub answered 401 (Bad credentials)" in first.stderr
     assert sim.count(kind="graphql") == 6 and sim.count(kind="rest") == 0
     [ledger_file] = (tmp_path / "ledger").glob("*.json")
     run_id = ledger_file.stem

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
+from ghstats.collect.batch_size import points_per_request, repository_connections
 from ghstats.collectors.unit import Collector
 from ghstats.github.client import GitHubClient
 from ghstats.github.errors import GitHubServerError, RepoError
@@ -71,10 +72,11 @@ def collect_batch(
     """
     outcome = outcome if outcome is not None else BatchOutcome()
     fragments = [c.fragment() for c in collectors]
+    connections = repository_connections(collectors)
 
     def run(group: list[str]) -> None:
         try:
-            answer = client.query_batch(group, fragments)
+            answer = client.query_batch(group, fragments, cost=points_per_request(connections, len(group)))
         except GitHubServerError:
             if len(group) == 1 or (time_left is not None and time_left() <= 0):
                 raise

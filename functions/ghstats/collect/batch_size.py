@@ -46,27 +46,30 @@ def points_per_repository(connections_per_repo: int, size: int, fixed: int = QUE
     return Fraction(points_per_request(connections_per_repo, size, fixed), size)
 
 
-def choose_batch_size(connections_per_repo: int, nodes_per_repo: int = 0, *, repos: int | None = None,
+def choose_batch_size(connections_per_repo: int, nodes_per_repo: int = 0, *,
                       fixed: int = QUERY_FIXED_CONNECTIONS, sizes: Iterable[int] | None = None) -> int:
     """The batch size (1..limits.MAX_BATCH_SIZE) with the fewest points per repository; on a tie
     the larger size (fewer requests, Map iterations and history events).
 
-    Only sizes whose query stays within GitHub's node limit (`nodes_per_repo × size`) count. With
-    `repos` (the run's repository count), only sizes that keep the run within limits.MAX_BATCHES
-    batches count too; if none does, the largest size (the planner then refuses the run as it
-    would any too-big run). The query timeout is not a constraint the formula can see: a query's
+    Only sizes whose query stays within GitHub's node limit (`nodes_per_repo × size`) count (if
+    none does, the largest size: the batch step splits what GitHub refuses). The number of
+    batches is no constraint: they run as child executions of a Distributed Map. The query timeout is not a constraint the formula can see: a query's
     time grows with its repositories, so a cheaper (smaller) size only shortens it, never beyond
     limits.MAX_BATCH_SIZE, and a query that still times out is split in halves by the batch step.
     """
     candidates = list(sizes) if sizes is not None else list(range(limits.MIN_BATCH_SIZE, limits.MAX_BATCH_SIZE + 1))
-    allowed = [size for size in candidates if nodes_per_repo * size <= MAX_NODES
-               and (repos is None or -(-repos // size) <= limits.MAX_BATCHES)]
+    allowed = [size for size in candidates if nodes_per_repo * size <= MAX_NODES]
     if not allowed:
         return max(candidates)
     return min(allowed, key=lambda size: (points_per_repository(connections_per_repo, size, fixed), -size))
 
 
-def resolve_batch_size(batch_size: int | str, collectors: Iterable[object], repos: int | None = None) -> tuple[int, bool]:
+def repository_connections(collectors: Iterable[object]) -> int:
+    """Connections per repository of the batch query carrying these collectors' fragments."""
+    return sum(getattr(c, "connections_per_repository", 0) for c in collectors)
+
+
+def resolve_batch_size(batch_size: int | str, collectors: Iterable[object]) -> tuple[int, bool]:
     """(repositories per batch, whether it was chosen automatically) for a config's batch_size:
     a whole number stands; "auto" is choose_batch_size() for the enabled repository collectors'
     connections and nodes per repository (their fragments share one request)."""
@@ -74,6 +77,6 @@ def resolve_batch_size(batch_size: int | str, collectors: Iterable[object], repo
         assert isinstance(batch_size, int), batch_size
         return batch_size, False
     collectors = list(collectors)
-    connections = sum(getattr(c, "connections_per_repository", 0) for c in collectors)
+    connections = repository_connections(collectors)
     nodes = sum(getattr(c, "nodes_per_repository", 0) for c in collectors)
-    return choose_batch_size(connections, nodes, repos=repos), True
+    return choose_batch_size(connections, nodes), True

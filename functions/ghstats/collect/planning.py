@@ -12,10 +12,6 @@ from ghstats.github.client import GitHubClient
 from ghstats.github.errors import OrgNotFound
 
 
-class TooManyBatches(Exception):
-    """More batches than one Standard execution's history can hold."""
-
-
 @dataclass
 class Plan:
     repos: list[str]  # every repository of the run, once, sorted case-insensitively
@@ -95,22 +91,18 @@ class ListingPaused(Exception):
     """Listing stopped between two pages to finish inside the invocation; go on in the next."""
 
 
-def planned_batch_size(config: CollectionConfig, repos: int | None = None) -> tuple[int, bool]:
+def planned_batch_size(config: CollectionConfig) -> tuple[int, bool]:
     """(repositories per batch, chosen automatically?) for the config: "auto" resolves for the
-    enabled repository-level GraphQL collectors (one request serves them all) and `repos`."""
+    enabled repository-level GraphQL collectors (one request serves them all)."""
     from ghstats.collectors import batch_collectors
 
-    return resolve_batch_size(config.batch_size, batch_collectors(dict(config.collectors)), repos)
+    return resolve_batch_size(config.batch_size, batch_collectors(dict(config.collectors)))
 
 
 def split_into_batches(keys: list[str], batch_size: int) -> dict[str, list[str]]:
+    """Consecutive batches of `batch_size` keys, in order. No cap: each batch is a child
+    execution of CollectBatches' Distributed Map, read from the run's manifest in S3."""
     chunks = [keys[i : i + batch_size] for i in range(0, len(keys), batch_size)]
-    if len(chunks) > limits.MAX_BATCHES:
-        raise TooManyBatches(
-            f"{len(keys)} repositories make {len(chunks)} batches of {batch_size}; one run holds at "
-            f"most {limits.MAX_BATCHES} batches (the execution's {limits.HISTORY_EVENT_LIMIT:,}-event history): raise "
-            f"batch_size (at most {limits.MAX_BATCH_SIZE}) or split the orgs across configs"
-        )
     return {names.batch_id(i): chunk for i, chunk in enumerate(chunks)}
 
 
@@ -190,7 +182,7 @@ def _plan_from_listing(config: CollectionConfig, progress: ListingProgress, clie
     for key in config.repos:  # named repositories: added unless an org already brought them
         chosen.setdefault(key.lower(), key)
     repos = [chosen[k] for k in sorted(chosen)]
-    batch_size, auto = planned_batch_size(config, len(repos))
+    batch_size, auto = planned_batch_size(config)
     batches = split_into_batches(repos, batch_size)
     in_run = set(chosen)
     return Plan(repos, batches, orgs, warnings, *progress.spent(client), org_errors=dict(progress.missing),

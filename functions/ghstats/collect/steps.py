@@ -30,7 +30,7 @@ from ghstats.config import DEFAULT_COLLECTION_NAME, DEFAULT_SLO_DAYS, Collection
 from ghstats.github.client import GitHubClient
 from ghstats.github.errors import GitHubAuthError, GitHubError, GitHubNoAccess, GitHubRateLimited
 from ghstats.ledger import Ledger
-from ghstats.storage import ObjectStore
+from ghstats.storage import ObjectStore, get_json_all, put_json_all
 
 ClientFactory = Callable[[str], GitHubClient]  # api_url -> client
 
@@ -61,6 +61,16 @@ def _dead_letter(store: ObjectStore, run_id: str, step: str, exc: GitHubError) -
     store.put_json(key, {"run_id": run_id, "step": step, "error": type(exc).__name__,
                          "message": str(exc), "request": exc.failure.to_dict()})
     return key
+
+
+def _reserve(config: CollectionConfig) -> list[int]:
+    """What a work item's client leaves of the hour for other tools: [points, REST requests]."""
+    return [config.reserve_points, config.reserve_requests]
+
+
+def _waiting_for(what: str, exc: GitHubRateLimited) -> str:
+    """What the ledger says waits, and why when the wait is the run's own choice (a reserve)."""
+    return f"{what}: {exc.reason}" if exc.reason else what
 
 
 # -- ListRepos -------------------------------------------------------------------------------
@@ -96,10 +106,12 @@ def list_repos(
     if stored is None:
         hold_lock_or_refuse(ledger, config.name, run_id, execution_arn)  # a redrive runs beside no other run
         client = make_client(config.api_url)
+        client.keep_reserve(config.reserve_points, config.reserve_requests)
         progress_key = names.listing_progress_key(run_id)
         progress = ListingProgress.resume(store.get_json(progress_key), config)
         pages_before = progress.pages
-        not_done = {"run_id": run_id, "wait_seconds": 0, "rate_limit_waits": rate_limit_waits, "batch_ids": [], "org_item_ids": [],
+        not_done = {"run_id": run_id, "wait_seconds": 0, "rate_limit_waits": rate_limit_waits, "batch_manifest": None,
+                    "org_item_manifest": None,
                     "batches_total": 0, "repos_total": 0, "max_concurrency": config.max_concurrency,
                     "rest_concurrency": config.rest_concurrency, "warnings": []}
         try:
@@ -107,6 +119,10 @@ def list_repos(
                                    out_of_time=(lambda: time_left() <= 0) if time_left else (lambda: False),
                                    on_page=lambda p: ledger.note_listing(run_id, {o: len(k) for o, k in p.listed.items()},
                                                                          p.pages))
+            if time_left and progress.pages > pages_before and time_left() < limits.PLAN_WRITE_S_PER_BATCH * len(plan.batches):
+                # listed, but too little time to write the plan: the next invocation (listing
+                # nothing again: every page is in the stored progress) writes it
+                return {**not_done, "status": names.ANSWER_LISTING_CONTINUES}
         except ListingPaused:
             return {**not_done, "status": names.ANSWER_LISTING_CONTINUES}
         except GitHubError as exc:
@@ -115,7 +131,7 @@ def list_repos(
             # count it failed with, and a long listing may be limited many times while moving on).
             waits = 1 if progress.pages > pages_before else rate_limit_waits + 1
             if rate_limited and waits <= limits.MAX_RATE_LIMIT_WAITS:
-                ledger.note_wait(run_id, exc.wait_seconds, "listing")
+                ledger.note_wait(run_id, exc.wait_seconds, _waiting_for("listing", exc))
                 return {**not_done, "status": names.ANSWER_RATE_LIMITED, "wait_seconds": exc.wait_seconds,
                         "rate_limit_waits": waits}
             if rate_limited or not exc.retryable or retry_count >= limits.LIST_REPOS_RETRIES:
@@ -127,13 +143,9 @@ def list_repos(
             if client.requests_made:
                 store.put_json(progress_key, progress.to_dict(client), transient=True)
         collectors = [c.name for c in batch_collectors(dict(config.collectors))]  # one request serves them all
-        for batch_id, keys in plan.batches.items():
-            store.put_json(
-                names.batch_key(run_id, batch_id),
-                {"run_id": run_id, "batch_id": batch_id, "api_url": config.api_url, "collection": config.name, "keys": keys,
-                 "collectors": collectors},
-                transient=True,
-            )
+        put_json_all(store, {names.batch_key(run_id, batch_id): {
+            "run_id": run_id, "batch_id": batch_id, "api_url": config.api_url, "collection": config.name, "keys": keys,
+            "collectors": collectors, "reserve": _reserve(config)} for batch_id, keys in plan.batches.items()}, transient=True)
         org_items, skipped = _plan_org_items(store, run_id, config, plan.org_errors, plan.classic_scopes, plan.repos,
                                               plan.archived)
         plan.warnings.extend(f"{entry['collector']} skipped for {entry['org']}: {entry['message']}" for entry in skipped)
@@ -144,13 +156,17 @@ def list_repos(
         ledger.record_plan(run_id, started_at, sorted(set(owners), key=str.lower), stored["batch_sizes"],
                            len(plan.repos), plan.warnings, listing_points=plan.points, orgs_failed=sorted(plan.org_errors))
         store.put_json(names.run_config_key(run_id), stored)  # last: its presence means "planned"
+    # The Distributed Maps read their items from these (rewritten from the plan on every
+    # answer: a crash before they were written, or a plan stored before them, loses nothing).
+    store.put_json(names.batch_manifest_key(run_id), stored["batch_ids"], transient=True)
+    store.put_json(names.org_item_manifest_key(run_id), stored.get("org_item_ids", []), transient=True)
     return {
         "run_id": run_id,
         "status": names.ANSWER_DONE,
         "wait_seconds": 0,
         "rate_limit_waits": rate_limit_waits,
-        "batch_ids": stored["batch_ids"],
-        "org_item_ids": stored.get("org_item_ids", []),
+        "batch_manifest": names.batch_manifest_key(run_id),
+        "org_item_manifest": names.org_item_manifest_key(run_id),
         "batches_total": len(stored["batch_ids"]),
         "repos_total": stored["repos_total"],
         "max_concurrency": stored["config"]["max_concurrency"],
@@ -192,7 +208,7 @@ def _plan_org_items(store: ObjectStore, run_id: str, config: CollectionConfig, m
         for owner in owners:
             item_id = names.org_item_id(collector.name, owner)
             item = {"run_id": run_id, "item_id": item_id, "org": owner, "collector": collector.name,
-                    "api_url": config.api_url, "collection": config.name}
+                    "api_url": config.api_url, "collection": config.name, "reserve": _reserve(config)}
             if collector.needs_repositories():
                 mine = [key for key in repos if key.split("/", 1)[0].lower() == owner.lower()]
                 not_asked = [key for key in mine if collector.skip_archived and key.lower() in archived_keys]
@@ -235,6 +251,7 @@ def query_batch(
     hold_lock_or_refuse(ledger, batch.get("collection", DEFAULT_COLLECTION_NAME), run_id, execution_arn)
     ledger.batch_started(run_id, batch_id)
     client = make_client(batch["api_url"])  # the host is checked against the deployment's, not trusted from S3
+    client.keep_reserve(*batch.get("reserve", (0, 0)))
     partial_key = names.partial_key(run_id, batch_id)
     stored = store.get_json(partial_key)
     outcome = BatchOutcome.from_dict(stored["outcome"]) if stored and stored["keys"] == batch["keys"] else BatchOutcome()
@@ -254,7 +271,7 @@ def query_batch(
         if isinstance(exc, GitHubRateLimited):
             waits = rate_limit_waits + 1
             if waits <= limits.MAX_RATE_LIMIT_WAITS:
-                ledger.note_wait(run_id, exc.wait_seconds, f"batch {batch_id}")
+                ledger.note_wait(run_id, exc.wait_seconds, _waiting_for(f"batch {batch_id}", exc))
                 return {**answer, "status": names.ANSWER_RATE_LIMITED, "wait_seconds": exc.wait_seconds,
                         "rate_limit_waits": waits}
             ledger.batch_failed(run_id, batch_id, type(exc).__name__,
@@ -319,6 +336,7 @@ def collect_org_item(
     collector, org = REGISTRY[item["collector"]], item["org"]
     hold_lock_or_refuse(ledger, item.get("collection", DEFAULT_COLLECTION_NAME), run_id, execution_arn)
     client = make_client(item["api_url"])  # the host is checked against the deployment's, not trusted from S3
+    client.keep_reserve(*item.get("reserve", (0, 0)))
     partial_key = names.org_partial_key(run_id, item_id)
     progress = WalkProgress.from_dict(store.get_json(partial_key))
     coverage: dict[str, Any] = {"org": org, "collector": collector.name, "status": names.COVERAGE_OK}
@@ -344,7 +362,7 @@ def collect_org_item(
         # the bound is on waits in a row without a page fetched (a long walk may be limited often)
         waits = 1 if progress.pages > pages_before else rate_limit_waits + 1
         if isinstance(exc, GitHubRateLimited) and waits <= limits.MAX_RATE_LIMIT_WAITS:
-            ledger.note_wait(run_id, exc.wait_seconds, item_id)
+            ledger.note_wait(run_id, exc.wait_seconds, _waiting_for(item_id, exc))
             return {**answer, "status": names.ANSWER_RATE_LIMITED, "wait_seconds": exc.wait_seconds,
                     "rate_limit_waits": waits}
         if isinstance(exc, GitHubRateLimited) or not exc.retryable or retry_count >= limits.QUERY_BATCH_RETRIES:
@@ -424,8 +442,10 @@ def aggregate(run_id: str, store: ObjectStore, now: Callable[[], float] = time.t
     # The run started when it was planned, as the ledger says; a re-run of an old run id is not
     # a newer run (and must not replace a newer run's latest/ copy).
     started_at = plan["started_at"]
-    batch_keys = {b: store.get_json(names.batch_key(run_id, b))["keys"] for b in plan["batch_ids"]}
-    results = {b: store.get_json(names.result_key(run_id, b)) for b in plan["batch_ids"]}
+    batches = get_json_all(store, [names.batch_key(run_id, b) for b in plan["batch_ids"]])
+    batch_keys = {b: batches[names.batch_key(run_id, b)]["keys"] for b in plan["batch_ids"]}
+    stored_results = get_json_all(store, [names.result_key(run_id, b) for b in plan["batch_ids"]])
+    results = {b: stored_results[names.result_key(run_id, b)] for b in plan["batch_ids"]}
     merged = merge_results(batch_keys, {b: r for b, r in results.items() if r is not None})
     errors = merged.errors
     finished = now()
@@ -433,7 +453,8 @@ def aggregate(run_id: str, store: ObjectStore, now: Callable[[], float] = time.t
     org_errors = plan.get("org_errors", {})
     scope = {key.lower() for keys in batch_keys.values() for key in keys}  # the run's repositories
     org_item_ids = plan.get("org_item_ids", [])
-    org_results = {i: store.get_json(names.org_result_key(run_id, i)) for i in org_item_ids}
+    stored_org_results = get_json_all(store, [names.org_result_key(run_id, i) for i in org_item_ids])
+    org_results = {i: stored_org_results[names.org_result_key(run_id, i)] for i in org_item_ids}
     by_org_collector, coverage, rest_requests = merge_org_results(org_results, scope)
     # every collector that ran: the batch's (repository level, in the batch's order), then the org-level ones
     by_collector = {**merged.records, **by_org_collector}

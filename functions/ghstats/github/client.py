@@ -21,12 +21,13 @@ from gql.transport.exceptions import (
 from gql.transport.requests import RequestsHTTPTransport
 
 from ghstats import limits
-from ghstats.github import documents
+from ghstats.github import documents, reserve
 from ghstats.github.auth import TokenProvider
 from ghstats.github.endpoints import Endpoints
 from ghstats.github.errors import (
     FailedRequest,
     GitHubAuthError,
+    GitHubNoAccess,
     GitHubServerError,
     OrgNotFound,
     RepoError,
@@ -128,6 +129,10 @@ class GitHubClient:
         self.classic_scopes: frozenset[str] | None = None  # a classic token's scopes (preflight); None: not classic
         self.points_used = 0
         self.last_rate_limit: RateLimit | None = None
+        # reserve_points / reserve_requests (github/reserve.py): what GitHub last said is left per bucket
+        self.reserve = {reserve.GRAPHQL: 0, reserve.CORE: 0}
+        self._budgets: dict[str, reserve.Budget] = {}
+        self._asked_rate_limit = False
 
     # -- plumbing ---------------------------------------------------------------------------
 
@@ -159,15 +164,47 @@ class GitHubClient:
             self.points_used += rate_limit.cost
             self.last_rate_limit = rate_limit
 
+    # -- what the run leaves for other tools --------------------------------------------------
+
+    def keep_reserve(self, points: int = 0, requests: int = 0) -> None:
+        """Send no request that would leave less than `points` GraphQL points or `requests` REST
+        requests of the hour (the config's reserve_points / reserve_requests)."""
+        self.reserve = {reserve.GRAPHQL: points, reserve.CORE: requests}
+
+    def _keep_reserve(self, bucket: str, cost: int) -> None:
+        if not self.reserve[bucket]:
+            return
+        if bucket not in self._budgets and not self._asked_rate_limit:
+            self._ask_rate_limit()
+        reserve.check(bucket, self.reserve[bucket], self._budgets.get(bucket), cost, self._now())
+
+    def _ask_rate_limit(self) -> None:
+        """GET /rate_limit (it does not count against any limit): what is left of each bucket. A
+        GitHub Enterprise Server without rate limits answers 404: nothing to keep."""
+        self._asked_rate_limit = True
+        target = f"{self.endpoints.rest_url}/rate_limit"
+        try:
+            response, _ = self._authorised(lambda token: self._send_rest("GET", target, token, free=True))
+        except GitHubNoAccess:
+            return
+        self._budgets.update(reserve.from_rate_limit_body(response.json()))
+
+    def _note_budget(self, bucket: str, budget: reserve.Budget | None) -> None:
+        if budget is not None:
+            self._budgets[bucket] = budget
+
     # -- GraphQL ----------------------------------------------------------------------------
 
-    def graphql(self, document: str, variables: dict[str, Any] | None = None) -> GraphQLAnswer:
+    def graphql(self, document: str, variables: dict[str, Any] | None = None, *, cost: int | None = None) -> GraphQLAnswer:
         """Send one GraphQL request; raise a typed error or return data with per-alias errors.
 
         A 401 asks the token provider for a fresh token (an App installation token lives one
         hour, a run may outlive it) and sends the request once more with it; a second 401, or a
         token that refresh cannot change (a PAT), raises GitHubAuthError.
         """
+        # what it will cost: as the caller says (a batch knows its points), else as the last request did
+        expected = cost if cost is not None else (self.last_rate_limit.cost if self.last_rate_limit else 1)
+        self._keep_reserve(reserve.GRAPHQL, max(1, expected))
         return self._authorised(lambda token: self._send_graphql(document, variables, token))
 
     def _authorised(self, send: Callable[[str], Sent]) -> Sent:
@@ -218,6 +255,7 @@ class GitHubClient:
         )
         rate_limit = RateLimit.from_graphql((data or {}).get("rateLimit"))
         self._account(rate_limit)
+        self._note_budget(reserve.GRAPHQL, reserve.from_graphql((data or {}).get("rateLimit")))
         return GraphQLAnswer(data or {}, alias_errors, partial, rate_limit)
 
     def preflight(self) -> None:
@@ -258,10 +296,10 @@ class GitHubClient:
         repos = [ListedRepo(node["nameWithOwner"], node["isArchived"], node["isFork"]) for node in page["nodes"] or [] if node]
         return repos, (page["pageInfo"]["endCursor"] if page["pageInfo"]["hasNextPage"] else None)
 
-    def query_batch(self, keys: list[str], fragments: list[tuple[str, str]]) -> BatchAnswer:
+    def query_batch(self, keys: list[str], fragments: list[tuple[str, str]], *, cost: int | None = None) -> BatchAnswer:
         """One batched query over `keys` (owner/name each) selecting `fragments`; GitHub's node
-        per repository, or its error (the collectors build the records)."""
-        answer = self.graphql(documents.batch_query(keys, fragments))
+        per repository, or its error (the collectors build the records). `cost`: its points, if known."""
+        answer = self.graphql(documents.batch_query(keys, fragments), cost=cost)
         batch = BatchAnswer(rate_limit=answer.rate_limit)
         for index, key in enumerate(keys):
             alias = documents.alias(index)
@@ -293,6 +331,7 @@ class GitHubClient:
         if url is not None and not url.startswith(self.endpoints.rest_url + "/"):
             raise GitHubServerError(f"GitHub's next-page link {url!r} leaves {self.endpoints.rest_url}: not followed")
         target = url or f"{self.endpoints.rest_url}/{path.lstrip('/')}"
+        self._keep_reserve(reserve.CORE, 1)
         response, failure = self._authorised(lambda token: self._send_rest("GET", target, token,
                                                                            params=None if url else params, etag=etag))
         if etag and response.status_code == 304:
@@ -315,6 +354,7 @@ class GitHubClient:
         repeated. Returns (status, body); an empty 2xx body comes back as None. A 2xx body is
         never kept in the failure record."""
         target = f"{self.endpoints.rest_url}/{path.lstrip('/')}"
+        self._keep_reserve(reserve.CORE, 1)
         response, _ = self._authorised(lambda token: self._send_rest("POST", target, token, payload=json,
                                                                      empty_ok=True))
         if not response.text.strip():
@@ -322,23 +362,25 @@ class GitHubClient:
         return response.status_code, response.json()
 
     def _send_rest(self, method: str, target: str, token: str, *, params: dict[str, Any] | None = None,
-                   payload: Any = None, etag: str | None = None,
-                   empty_ok: bool = False) -> tuple[requests.Response, FailedRequest]:
+                   payload: Any = None, etag: str | None = None, empty_ok: bool = False,
+                   free: bool = False) -> tuple[requests.Response, FailedRequest]:
         """Send one REST request (no redirects followed) and raise the typed error for a failed one;
         (the response, its failure record: a 2xx body is never kept there). `etag`: asked with
-        If-None-Match, GitHub's 304 comes back. `empty_ok`: an empty 2xx body comes back too."""
+        If-None-Match, GitHub's 304 comes back. `empty_ok`: an empty 2xx body comes back too. `free`:
+        GET /rate_limit, which no limit counts (a request made, not a REST request spent)."""
         headers = {**self._headers(token), "Accept": "application/vnd.github+json", "X-GitHub-Api-Version": REST_API_VERSION}
         if etag:
             headers["If-None-Match"] = etag
         self._last_response = None
         self.requests_made += 1
-        self.rest_requests += 1
+        self.rest_requests += 0 if free else 1
         try:
             response = self._session.request(method, target, params=params, json=payload, headers=headers,
                                              timeout=self._timeout, allow_redirects=False)
         except requests.RequestException as exc:
             raise GitHubServerError(_connection_failed(target, exc), failure=self._failure("rest", method, target, None)) from None
         self._last_response = response
+        self._note_budget(reserve.CORE, reserve.from_headers(response.headers))
         failure = self._failure("rest", method, target, None)
         if etag and response.status_code == 304:
             return response, failure

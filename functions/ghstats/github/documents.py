@@ -61,9 +61,8 @@ def batch_query(keys: list[str], fragments: Sequence[tuple[str, str]]) -> str:
     """
     if not keys:
         raise ValueError("a batch needs at least one repository")
-    if not fragments:
-        raise ValueError("a batch needs at least one fragment")
-    # nameWithOwner: the engine's own field (which repository GitHub answered, after a rename)
+    # nameWithOwner: the engine's own field (which repository GitHub answered, after a rename);
+    # with no fragment (no repository-level collector on) the batch still confirms each repository
     spreads = "    nameWithOwner\n" + "".join(f"    ...{name}\n" for name, _ in fragments)
     lines = ["query RepositoryBatch {", "  rateLimit {", "    ...RateLimitFields", "  }"]
     for index, key in enumerate(keys):

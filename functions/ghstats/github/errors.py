@@ -92,9 +92,11 @@ class GitHubRateLimited(GitHubError):
 
     retryable = True
 
-    def __init__(self, message: str, wait_seconds: int, *, failure: FailedRequest | None = None):
+    def __init__(self, message: str, wait_seconds: int, *, failure: FailedRequest | None = None,
+                 reason: str | None = None):
         super().__init__(f"{message} (wait {wait_seconds} s)", failure=failure)
         self.wait_seconds = wait_seconds
+        self.reason = reason  # why we wait when it is our own choice (a reserve), not GitHub's answer
 
 
 class GitHubServerError(GitHubError):

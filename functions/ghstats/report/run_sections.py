@@ -7,28 +7,18 @@ from collections import Counter
 from typing import Any, Mapping, Sequence
 
 from ghstats import names
-from ghstats.aws_prices import PRICES
+from ghstats.collect.budget import predicted_aws
 from ghstats.limits import REPORT_MAX_ROWS
 from ghstats.report.blocks import Chart, Figures, Section, Table, limited_table
 
-# A cost estimate from the run's counts (the report cannot measure Lambda time): every GitHub
-# request holds a 512 MB Lambda about this long, and the workflow's transitions are a fixed part
-# and a part per Map item (both measured by `make bench`: bench/results.md).
-SECONDS_PER_GITHUB_REQUEST = 1.0
-LAMBDA_GB = 0.5
-TRANSITIONS_FIXED, TRANSITIONS_PER_ITEM = 40, 11
-S3_PUTS_PER_ITEM = 2
-
-
-def estimated_cost(api: Mapping[str, Any]) -> float:
-    """Dollars, at list prices, for Step Functions, Lambda and S3 writes of a run like this one."""
-    items = int(api.get("batches", 0)) + int(api.get("org_items", 0))
-    transitions = TRANSITIONS_FIXED + TRANSITIONS_PER_ITEM * items
-    invocations = 6 + items
-    gb_s = int(api.get("requests", 0)) * SECONDS_PER_GITHUB_REQUEST * LAMBDA_GB
-    puts = 20 + S3_PUTS_PER_ITEM * items
-    return (transitions / 1000 * PRICES["sfn_per_1k_transitions"] + gb_s * PRICES["lambda_per_gb_s"]
-            + invocations / 1e6 * PRICES["lambda_per_1m_requests"] + puts / 1000 * PRICES["s3_put_per_1k"])
+def estimated_cost(summary: Mapping[str, Any]) -> float:
+    """Dollars, at list prices, of a run of this one's shape: the same counting as `ghstats plan`
+    and `make bench` (ghstats.collect.budget.predicted_aws) fed with the run's own counts."""
+    api = summary["api"]
+    predicted = predicted_aws(int(api.get("batches", 0)), int(api.get("org_items", 0)),
+                              int(api.get("listing_requests", 0)), int(summary.get("repos_total", 0)),
+                              int(api.get("batch_size") or 1), int(api.get("rest_requests", 0)))
+    return predicted["cost_usd"]["total"]
 
 
 def coverage_section(coverage: Sequence[Mapping[str, Any]]) -> Section:
@@ -55,7 +45,7 @@ def run_section(summary: Mapping[str, Any], errors: Mapping[str, Any]) -> Sectio
     return Section("run", "The run", [
         Figures({"status": summary["status"], "duration (s)": summary["duration_s"], "repositories": summary["repos_total"],
                  "collected": summary["repos_ok"], "in errors": summary["repos_failed"], "GitHub requests": api["requests"],
-                 "GraphQL points": api["points_used"], "estimated AWS cost ($)": f"{estimated_cost(api):.4f}"}),
+                 "GraphQL points": api["points_used"], "estimated AWS cost ($)": f"{estimated_cost(summary):.4f}"}),
         Table("GitHub requests and points by bucket", ["bucket", "requests", "points"], [
             ["token check and listing (GraphQL)", api["listing_requests"], api.get("listing_points", "")],
             ["repository batches (GraphQL)", api["batch_requests"], api.get("batch_points", "")],
@@ -67,8 +57,8 @@ def run_section(summary: Mapping[str, Any], errors: Mapping[str, Any]) -> Sectio
         limited_table("Organisations that could not be listed", ["organisation", "error", "message"],
                       [[e.get("org", ""), e.get("type", ""), e.get("message", "")] for e in org_errors], REPORT_MAX_ROWS),
         limited_table("Warnings", ["warning"], [[w] for w in errors.get("warnings", [])], REPORT_MAX_ROWS),
-    ], intro=f"Estimated cost: list prices; Lambda time taken as {SECONDS_PER_GITHUB_REQUEST:.0f} s per GitHub "
-             "request (see README, Cost).")
+    ], intro="Estimated cost: list prices, counted as `ghstats plan` and `make bench` count a run of this shape "
+             "(transitions, Lambda seconds, S3 and DynamoDB requests per batch and work item; see README, Cost).")
 
 
 def trends_section(points: Sequence[Mapping[str, Any]]) -> Section:

@@ -1,0 +1,75 @@
+"""What a run leaves of its credential's hourly budget for other tools sharing it.
+
+`reserve_points` (GraphQL) and `reserve_requests` (REST core) in the config: before a request,
+the client compares what GitHub last said was left of the bucket (a GraphQL answer's
+`rateLimit`, a REST answer's `x-ratelimit-*` headers, or `GET /rate_limit`, which is free) with
+the reserve. A request that would take the bucket below it is not sent: GitHubRateLimited with
+the wait until the bucket's reset and a `reason`, which the workflow's Wait loop waits out as it
+does GitHub's own rate limits (the ledger shows the wait and its reason in status and progress).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Mapping
+
+from ghstats import limits
+from ghstats.github.errors import GitHubRateLimited
+
+GRAPHQL = "graphql"
+CORE = "core"
+SETTING = {GRAPHQL: "reserve_points", CORE: "reserve_requests"}
+UNIT = {GRAPHQL: "points", CORE: "REST requests"}
+
+
+@dataclass(frozen=True)
+class Budget:
+    """What GitHub last said of one bucket: left, and when it refills (epoch seconds)."""
+
+    remaining: int
+    reset_at: float
+
+
+def from_graphql(rate_limit: Mapping[str, Any] | None) -> Budget | None:
+    """A GraphQL answer's rateLimit (remaining, resetAt ISO)."""
+    if not rate_limit or rate_limit.get("remaining") is None or not rate_limit.get("resetAt"):
+        return None
+    reset = datetime.fromisoformat(str(rate_limit["resetAt"]).replace("Z", "+00:00")).timestamp()
+    return Budget(int(rate_limit["remaining"]), reset)
+
+
+def from_headers(headers: Mapping[str, str]) -> Budget | None:
+    """A REST answer's x-ratelimit-remaining / -reset, when they are the core bucket's."""
+    lowered = {k.lower(): v for k, v in headers.items()}
+    if lowered.get("x-ratelimit-resource", CORE) != CORE:
+        return None
+    try:
+        return Budget(int(lowered["x-ratelimit-remaining"]), float(lowered["x-ratelimit-reset"]))
+    except (KeyError, ValueError):
+        return None
+
+
+def from_rate_limit_body(body: Any) -> dict[str, Budget]:
+    """GET /rate_limit's resources: bucket -> Budget (only the buckets we spend)."""
+    resources = body.get("resources", {}) if isinstance(body, dict) else {}
+    found = {}
+    for bucket in (GRAPHQL, CORE):
+        entry = resources.get(bucket)
+        if isinstance(entry, dict) and entry.get("remaining") is not None and entry.get("reset") is not None:
+            found[bucket] = Budget(int(entry["remaining"]), float(entry["reset"]))
+    return found
+
+
+def check(bucket: str, reserve: int, budget: Budget | None, cost: int, now: float) -> None:
+    """Raise GitHubRateLimited (wait until the reset) if spending `cost` would leave less than
+    `reserve` of the bucket. Nothing known of the bucket (GitHub Enterprise Server without rate
+    limits), or its window already over: nothing to keep."""
+    if not reserve or budget is None or now >= budget.reset_at:
+        return
+    if budget.remaining - cost >= reserve:
+        return
+    wait = max(1, min(math.ceil(budget.reset_at - now) + 1, limits.MAX_RATE_LIMIT_WAIT_S))
+    reason = f"keeping {reserve:,} {UNIT[bucket]} for other tools ({SETTING[bucket]})"
+    raise GitHubRateLimited(f"{budget.remaining:,} {UNIT[bucket]} left until the reset; {reason}", wait, reason=reason)

@@ -1,0 +1,197 @@
+"""`ghstats plan`: the run's budget before any collection (ghstats.collect.budget): requests per
+bucket, GraphQL points, REST requests, the hours at the credential's hourly limits, the AWS cost.
+
+It asks GitHub only the token check and each org's repository count (one aliased query per 50
+orgs); `--demo` plans the demo's collection against the bundled simulator instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+from ghstats_cli.errors import UserError
+
+CREDENTIALS = ("pat", "app")
+
+
+def add_parser(sub: Any, formatter: Any = None) -> None:
+    from ghstats_cli.local_auth import add_flags as add_app_flags
+    from ghstats_cli.local_runs import DEFAULT_DATA_DIR
+    from ghstats_cli.main import DEMO_ORGS, _collection_flags
+
+    plan = sub.add_parser("plan", help="predict a collection's GitHub requests, points, hours and AWS cost, before it runs",
+                          description="Predict what a collection will spend before it runs: GitHub requests per bucket, "
+                                      "GraphQL points, REST requests, the hours at the credential's hourly limits and the "
+                                      "AWS cost. Asks GitHub only the token check and each org's repository count.")
+    _collection_flags(plan)
+    add_app_flags(plan)
+    plan.add_argument("--demo", action="store_true", help="plan the demo's collection against the bundled simulator")
+    plan.add_argument("--orgs", default=DEMO_ORGS, help="with --demo: the simulated org:repos,...")
+    plan.add_argument("--seed", type=int, default=7, help="with --demo: the simulator's seed")
+    plan.add_argument("--credential", choices=CREDENTIALS, default=None,
+                      help="whose hourly limits: pat (5,000 points and 5,000 REST requests an hour) or app (a GitHub "
+                           "App installation: 5,000 + 50 per repository above 20, at most 12,500); default: app with "
+                           "--app-id, else pat")
+    plan.add_argument("--teams-per-org", type=int, default=0, dest="teams_per_org",
+                      help="assumed teams of an org (the teams collector walks 3 lists per team)")
+    plan.add_argument("--pages-per-org-list", type=int, default=1, dest="pages_per_org_list",
+                      help="assumed pages of 100 of an org-level REST list (alerts, members)")
+    plan.add_argument("--data", "--out", dest="data", type=Path, default=DEFAULT_DATA_DIR,
+                      help="folder of local runs: the newest run's alerts (latest/) give the alert lists' pages")
+    plan.add_argument("--json", action="store_true", help="the prediction as JSON, for scripts")
+    plan.set_defaults(func=cmd_plan)
+
+
+def _one_line_config(config: dict[str, Any]) -> Any:
+    """The parsed config, or a UserError naming each field and its fix on one line."""
+    from ghstats.config import InvalidConfig, parse_config
+
+    try:
+        return parse_config(config)
+    except InvalidConfig as exc:
+        raise UserError("invalid collection config: " + "; ".join(exc.problems)) from None
+
+
+def _assumptions(args: argparse.Namespace, config: Any) -> Any:
+    from ghstats.collect.budget import Assumptions, previous_list_items
+    from ghstats_cli.diff import FolderStore
+
+    for flag, value in (("--teams-per-org", args.teams_per_org), ("--pages-per-org-list", args.pages_per_org_list)):
+        if value < (0 if flag == "--teams-per-org" else 1):
+            raise UserError(f"{flag} {value}: give a whole number of at least {0 if flag == '--teams-per-org' else 1}")
+    known = previous_list_items(FolderStore(args.data / "s3").get_json, config)
+    return Assumptions(pages_per_org_list=args.pages_per_org_list, teams_per_org=args.teams_per_org,
+                       org_list_items=known)
+
+
+def plan_config(config: Any, make_client: Callable[[str], Any], *, credential: str = "pat",
+                assumptions: Any = None) -> dict[str, Any]:
+    """Count with a client for the config's api_url, then predict (what `ghstats plan` prints)."""
+    from ghstats.collect.budget import Assumptions, count_repositories, credential_limits, predict
+    from ghstats.github.errors import GitHubAuthError, GitHubError
+
+    client = make_client(config.api_url)
+    try:
+        counts = count_repositories(client, config)
+    except GitHubAuthError as exc:
+        raise UserError(f"GitHub refused the credential ({exc}): set GITHUB_TOKEN (or the App flags) to one "
+                        "with read access to the organisations") from None
+    except GitHubError as exc:
+        raise UserError(f"api_url {config.api_url}: GitHub could not be asked for the repository counts ({exc}); "
+                        "check api_url and the network, then plan again") from None
+    repositories = sum(c.repositories for c in counts.orgs.values()) + len(config.repos)
+    prediction = predict(counts, config, credential=credential_limits(credential, repositories),
+                         assumptions=assumptions or Assumptions())
+    return {"config": config.to_dict(), "counts": counts.to_dict(), **prediction}
+
+
+def _token_client(token: str) -> Callable[[str], Any]:
+    from ghstats.github.auth import StaticTokenProvider
+    from ghstats.github.client import GitHubClient
+    from ghstats.github.endpoints import Endpoints
+
+    return lambda api_url: GitHubClient(Endpoints.from_api_url(api_url), StaticTokenProvider(token))
+
+
+def _local_client(args: argparse.Namespace) -> tuple[Callable[[str], Any], bool]:
+    """(client factory, an App?) from the same credentials `ghstats run` takes."""
+    from ghstats import names
+    from ghstats.github.client import GitHubClient
+    from ghstats.github.credentials import SecretTokenProvider
+    from ghstats.github.endpoints import Endpoints
+    from ghstats_cli.local_auth import LOCAL_SECRET, local_credential
+
+    credential = local_credential(args, os.environ)
+    print(f"credential: {credential.source}", file=sys.stderr)
+    if credential.secret is None:
+        return _token_client(credential.environ[names.ENV_TOKEN]), False
+    secret = credential.secret
+
+    def make(api_url: str) -> Any:
+        endpoints = Endpoints.from_api_url(api_url)
+        return GitHubClient(endpoints, SecretTokenProvider(LOCAL_SECRET, endpoints, fetch=lambda _: secret))
+
+    return make, True
+
+
+def demo_config(sim: Any, orgs: dict[str, int], args: argparse.Namespace) -> dict[str, Any]:
+    """The config `ghstats demo` collects (main.cmd_demo builds the same one)."""
+    from ghstats_cli.main import DEMO_OPT_IN
+
+    first_org = next(iter(orgs))
+    excluded = [r.name_with_owner for r in sim.dataset.repos(first_org)[:2]]
+    return {"orgs": [{"name": first_org, "exclude": excluded}, *list(orgs)[1:]], "repos": ["octo-user/dotfiles"],
+            "batch_size": 50 if args.batch_size is None else args.batch_size,
+            "max_concurrency": args.max_concurrency or 4, "api_url": sim.url,
+            "collectors": dict.fromkeys(DEMO_OPT_IN, True)}
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    from ghstats_cli.main import _config_from_args, _demo_orgs
+
+    if args.demo:
+        from simulator import GitHubSimulator
+
+        orgs = _demo_orgs(args.orgs)
+        token = "ghs_demo_token_not_a_secret"
+        with GitHubSimulator(orgs=orgs, seed=args.seed, tokens=(token,)) as sim:
+            sim.add_repo("octo-user", "dotfiles")
+            config = _one_line_config(demo_config(sim, orgs, args))
+            assumptions = _assumptions(args, config)
+            result = plan_config(config, _token_client(token), credential=args.credential or "pat",
+                                 assumptions=assumptions)
+    else:
+        raw = _config_from_args(args)
+        if not raw.get("orgs") and not raw.get("repos"):
+            raise UserError("nothing to plan: give --config FILE (with 'orgs' and/or 'repos'), --org ORG or --repo "
+                            "OWNER/NAME, or --demo")
+        config = _one_line_config(raw)
+        assumptions = _assumptions(args, config)
+        make_client, app = _local_client(args)
+        result = plan_config(config, make_client, credential=args.credential or ("app" if app else "pat"),
+                             assumptions=assumptions)
+    print(json.dumps(result, indent=2) if args.json else render(result))
+    return 0
+
+
+def render(plan: dict[str, Any]) -> str:
+    """The prediction as a readable table."""
+    repos = plan["repositories"]
+    buckets = plan["buckets"]
+    listing, batches = buckets["graphql_listing"], buckets["graphql_batches"]
+    rows: list[tuple[str, str, str]] = [
+        ("token check and listing (GraphQL)", f"{listing['requests']:,}", f"{listing['points']:,}"),
+        (f"repository batches (GraphQL, {batches['batches']:,} of {plan['batch_size']}"
+         f"{' auto' if plan['batch_size_auto'] else ''}, {plan['points_per_batch']} pt each)",
+         f"{batches['requests']:,}", f"{batches['points']:,}"),
+    ]
+    for name, entry in buckets["rest"].items():
+        rows.append((f"{name} (REST, {entry['work_items']} work items)", f"{entry['requests']:,}", ""))
+    rows.append(("total", f"{plan['requests']:,}", f"{plan['graphql']['points']:,}"))
+    width = max(len(r[0]) for r in rows)
+    hours, limit, aws = plan["hours"], plan["limits"], plan["aws"]
+    owners = ", ".join(f"{o} {n:,}" for o, n in repos["by_owner"].items())
+    lines = [f"repositories: {repos['total']:,} ({owners}; {repos['archived']:,} archived)"]
+    if repos["orgs_not_found"]:
+        lines.append(f"not found (the run lists them in errors.json): {', '.join(repos['orgs_not_found'])}")
+    lines += ["", f"{'bucket':<{width}}  {'requests':>9}  {'points':>7}"]
+    lines += [f"{name:<{width}}  {req:>9}  {pts:>7}" for name, req, pts in rows]
+    for name, scopes in plan["skipped_collectors"].items():
+        lines.append(f"{name}: skipped, the classic token has none of {' or '.join(scopes)}")
+    lines += ["",
+              f"hours at the {limit['credential']}'s limits ({limit['graphql_points_per_hour']:,} points/h, "
+              f"{limit['rest_requests_per_hour']:,} REST requests/h): GraphQL {hours['graphql']:.2f} h, "
+              f"REST {hours['rest']:.2f} h; the run needs {hours['run']:.2f} h "
+              f"({hours['rate_limit_waits']} rate-limit window(s) to wait out)",
+              f"AWS: ${aws['cost_usd']['total']:.4f} ({aws['transitions']:,} state transitions "
+              f"${aws['cost_usd']['sfn']:.4f}, Lambda {aws['lambda_gb_s']:,} GB-s ${aws['cost_usd']['lambda']:.4f}, "
+              f"S3 ${aws['cost_usd']['s3']:.4f}, DynamoDB ${aws['cost_usd']['dynamodb']:.4f})",
+              f"planning itself: {plan['counting']['requests']} requests, {plan['counting']['points']} points",
+              "", "assumptions:"]
+    lines += [f"  - {a}" for a in plan["assumptions"]]
+    return "\n".join(lines)
