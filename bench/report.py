@@ -622,6 +622,19 @@ def _history(data: dict[str, Any], w: Any) -> None:
           f"repositories, 1,000,000 would need about {per * 100 / 1024:,.1f} GB of its 10 GB Lambda maximum "
           "(the function has 1,769 MB: about " + f"{1769 / per * 10_000:,.0f}" + " repositories).")
         w("")
+    predicted = [r for r in rows if r["result"].get("budget")]
+    if predicted:
+        w("The planning step's prediction (ListRepos, before any batch: `ghstats plan`'s arithmetic on the listing's "
+          "counts) against what the run spent, from each run's summary (`budget`):")
+        w("")
+        w("| repos | GraphQL requests predicted / spent | GraphQL points predicted / spent | within 5% |")
+        w("| ---: | ---: | ---: | :---: |")
+        for row in predicted:
+            b = row["result"]["budget"]
+            ok = all(abs(b[k]["error"] or 0) <= 0.05 for k in ("graphql_requests", "graphql_points"))
+            w(f"| {row['scale']:,} | {b['graphql_requests']['predicted']:,} / {b['graphql_requests']['actual']:,} | "
+              f"{b['graphql_points']['predicted']:,} / {b['graphql_points']['actual']:,} | {'yes' if ok else '**no**'} |")
+        w("")
     w("**Finding:** the history no longer bounds a run: the 1,800-batch cap of the inline Map is gone. "
       "What grows with the run is billed transitions (3 per child, plus the child execution itself) and "
       "the Map Run's item count, which Step Functions does not cap.")

@@ -473,6 +473,8 @@ def run_ghstats(spec: dict[str, Any]) -> dict[str, Any]:
         history = analyse_history(events, children.runs)
         del events
         run_item = aws.ledger().get_run(outcome.run_id) or {}
+        summary_key = ((outcome.output or {}).get("output_keys") or {}).get("summary")
+        budget = (aws.get_json(summary_key) or {}).get("budget") if summary_key else None
         result = {
             "status": outcome.status,
             "output": outcome.output,
@@ -483,6 +485,7 @@ def run_ghstats(spec: dict[str, Any]) -> dict[str, Any]:
             "run_cpu_s": round(cpu_run, 2),
             "history": history,
             "aggregate_peak_mb": round(aggregate_memory.get("peak_bytes", 0) / 2**20, 1),
+            "budget": budget,  # the planning step's prediction against the run (summary.json)
             "invocations": dict(aws.invocations),
             "handler_failures": failures[:3],
             "warm": containers is not None,

@@ -199,6 +199,7 @@ class Ledger:
         warnings: list[str],
         listing_points: int = 0,
         orgs_failed: list[str] | None = None,
+        predicted: dict[str, int] | None = None,
     ) -> None:
         """The run's size, one PENDING item per batch, one pointer per org (for 'last runs of org')."""
         order = names.time_order(started_at, run_id)
@@ -208,11 +209,12 @@ class Ledger:
                 "SET batches_total = :bt, repos_total = :rt, batches_done = if_not_exists(batches_done, :zero), "
                 "repos_ok = if_not_exists(repos_ok, :zero), repos_failed = if_not_exists(repos_failed, :zero), "
                 "points_used = if_not_exists(points_used, :listing), warnings = :warnings, orgs = :orgs, "
-                "orgs_failed = :orgs_failed, updated_at = :now"
+                "orgs_failed = :orgs_failed, updated_at = :now" + (", predicted = :predicted" if predicted else "")
             ),
             ExpressionAttributeValues={
                 ":bt": len(batch_sizes), ":rt": repos_total, ":zero": 0, ":listing": listing_points, ":warnings": warnings,
                 ":orgs": sorted(orgs), ":orgs_failed": list(orgs_failed or []), ":now": self._iso_now(),
+                **({":predicted": predicted} if predicted else {}),
             },
         )
         expires = int(self._now()) + limits.BATCH_ITEM_TTL_DAYS * 86_400

@@ -35,6 +35,10 @@ def test_quick_bench_counts(tmp_path):
     assert history["iteration_events"] == 3 * history["events_per_iteration"] > 0
     assert history["child_types"]["TaskStateEntered"] == 3  # one QueryBatch per child, none in the parent
     assert "TaskStateEntered" in history["types"] and history["types"].get("MapIterationStarted", 0) == 0
+    # the planning step predicted the run's GraphQL requests and points exactly (no retry, no split)
+    budget = ours["result"]["budget"]
+    assert budget["graphql_requests"]["error"] == 0 and budget["graphql_points"]["error"] == 0
+    assert ours["result"]["aggregate_peak_mb"] > 0
     assert ours["result"]["invocations"] == {"StartRun": 1, "ListRepos": 1, "QueryBatch": 3, "Aggregate": 1, "TrackRun": 1}
 
     serial = rows["serial"]

@@ -88,12 +88,17 @@ def _compare(name, plan, summary, capsys, keys=("graphql_requests", "graphql_poi
     return predicted, actual
 
 
+def _orgs(make_sim):
+    """Simulated orgs (archived and forked repositories among them) and a user's repository; acme's keys."""
+    sim = make_sim({"acme": 230, "globex": 64, "initech": 12})
+    sim.add_repo("octo-user", "dotfiles")
+    return sim, sorted(r.name_with_owner for r in sim.dataset.repos("acme"))
+
+
 def test_plan_of_a_first_collection_is_within_5_percent(make_sim, local_aws, capsys):
     # Given simulated orgs (archived and forked repositories among them), a config with REST
     # lists per repository (the opt-in collectors) and a fixed batch size
-    sim = make_sim({"acme": 230, "globex": 64, "initech": 12})
-    sim.add_repo("octo-user", "dotfiles")
-    acme = sorted(r.name_with_owner for r in sim.dataset.repos("acme"))
+    sim, acme = _orgs(make_sim)
     raw = CONFIGS["per_repository"](sim, acme)
     # When the plan predicts before anything was collected, and the workflow collects
     plan = _plan(sim, raw)
@@ -104,9 +109,7 @@ def test_plan_of_a_first_collection_is_within_5_percent(make_sim, local_aws, cap
 
 def test_plan_of_the_default_collectors_is_within_5_percent_knowing_the_previous_run(make_sim, local_aws, capsys):
     # Given the collectors on by default ("auto" batches, the three alert lists of each org)
-    sim = make_sim({"acme": 230, "globex": 64, "initech": 12})
-    sim.add_repo("octo-user", "dotfiles")
-    acme = sorted(r.name_with_owner for r in sim.dataset.repos("acme"))
+    sim, acme = _orgs(make_sim)
     raw = CONFIGS["defaults"](sim, acme)
     # When a first run is planned (nothing known of the alert lists: 1 page each) and collected
     first_plan = _plan(sim, raw)
@@ -163,3 +166,20 @@ def test_cli_plan_user_errors_name_the_field_and_exit_2(tmp_path, capsys):
     assert "--config FILE" in capsys.readouterr().err
     assert main(["plan", "--demo", "--teams-per-org", "-1", "--data", str(tmp_path)]) == 2
     assert "--teams-per-org" in capsys.readouterr().err
+
+
+def test_the_workflows_planning_step_predicts_and_the_ledger_and_summary_hold_it_against_the_run(make_sim, local_aws):
+    # Given a collection with REST lists per repository (their count known once listed)
+    sim, acme = _orgs(make_sim)
+    raw = CONFIGS["per_repository"](sim, acme)
+    outcome = local_aws.run(raw)
+    assert outcome.status == "SUCCEEDED", outcome.cause
+    summary = outputs(local_aws, outcome.run_id)["summary"]
+    # Then ListRepos predicted from the listing's counts before any batch ran (no request of its
+    # own), the ledger keeps the prediction beside what the run spent, and the summary compares them
+    run = local_aws.ledger().get_run(outcome.run_id)
+    budget = summary["budget"]
+    assert {k: v["predicted"] for k, v in budget.items()} == run["predicted"]
+    assert budget["graphql_points"]["actual"] == run["points_used"] == summary["api"]["points_used"]
+    assert all(abs(budget[k]["error"]) <= TOLERANCE for k in ("graphql_requests", "graphql_points", "rest_requests"))
+    assert budget["batches"]["error"] == 0 and budget["org_items"]["error"] == 0

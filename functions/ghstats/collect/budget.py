@@ -25,7 +25,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import asdict, dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, Sequence
 
 from ghstats import limits, names
 from ghstats.aws_prices import PRICES
@@ -179,6 +179,16 @@ def count_query(orgs: list[Any]) -> str:
     from ghstats.github.documents import with_fragments
 
     return with_fragments("\n".join(lines))
+
+
+def counts_from_listing(listed: Mapping[str, Sequence[str]], archived: Sequence[str], missing: Sequence[str],
+                        classic_scopes: list[str] | None) -> Counts:
+    """The counts the workflow's planning step knows once it has listed (ListRepos): every org's
+    repositories as listed (before excludes, as GitHub's totalCount) and the archived among them.
+    Nothing is asked of GitHub for them."""
+    archived_keys = {key.lower() for key in archived}
+    return Counts({org: OrgCount(len(keys), sum(1 for key in keys if key.lower() in archived_keys))
+                   for org, keys in listed.items()}, list(missing), classic_scopes)
 
 
 def count_repositories(client: GitHubClient, config: CollectionConfig, *, check_token: bool = True) -> Counts:
@@ -425,12 +435,17 @@ ACTUALS = {  # the prediction's figure -> the run's summary.json `api` figure(s)
 }
 
 
+def predicted_figures(plan: Mapping[str, Any]) -> dict[str, int]:
+    """The figures of a prediction a run is held to (ACTUALS' keys): what the ledger keeps."""
+    return {"graphql_requests": plan["graphql"]["requests"], "graphql_points": plan["graphql"]["points"],
+            "rest_requests": plan["rest_requests"], "batches": plan["buckets"]["graphql_batches"]["batches"],
+            "org_items": plan["org_items"]}
+
+
 def against_run(plan: Mapping[str, Any], api: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     """Predicted against actual (a run's summary.json `api`): figure -> predicted, actual and the
-    error as a share of actual (None when actual is 0): what the ledger and the bench record."""
-    predicted = {"graphql_requests": plan["graphql"]["requests"], "graphql_points": plan["graphql"]["points"],
-                 "rest_requests": plan["rest_requests"], "batches": plan["buckets"]["graphql_batches"]["batches"],
-                 "org_items": plan["org_items"]}
+    error as a share of actual (None when actual is 0): what the summary and the bench record."""
+    predicted = predicted_figures(plan)
     compared = {}
     for figure, keys in ACTUALS.items():
         actual = sum(int(api.get(key, 0) or 0) for key in keys)

@@ -20,6 +20,7 @@ from ghstats.webhooks.totals import period_days, read_period
 from ghstats.collect.aggregate import (dataset_lines, merge_org_results, merge_results, moves_latest, output_keys,
                                       outputs_document)
 from ghstats.collect.batch import BatchOutcome, collect_batch
+from ghstats.collect.budget import against_run, counts_from_listing, predict, predicted_figures
 from ghstats.collect.history import merge_history
 from ghstats.collect.planning import ListingPaused, ListingProgress, plan_collection
 from ghstats.collect.org_walk import WalkPaused, WalkProgress, unread_lists, walk_org
@@ -149,12 +150,18 @@ def list_repos(
         org_items, skipped = _plan_org_items(store, run_id, config, plan.org_errors, plan.classic_scopes, plan.repos,
                                               plan.archived)
         plan.warnings.extend(f"{entry['collector']} skipped for {entry['org']}: {entry['message']}" for entry in skipped)
+        # The planning step's prediction (`ghstats plan`'s arithmetic on the listing's counts),
+        # before any batch or work item: the summary holds it against what the run spent.
+        prediction = predict(counts_from_listing(progress.listed, progress.archived, list(progress.missing),
+                                                 progress.classic_scopes), config)
         stored = {"run_id": run_id, "config": config.to_dict(), "config_hash": config.fingerprint(),
+                  "prediction": prediction,
                   "started_at": started_at, **plan.to_dict(), "batch_sizes": {b: len(k) for b, k in plan.batches.items()},
                   "batch_collectors": collectors, "org_item_ids": org_items, "skipped_coverage": skipped}
         owners = list(config.orgs and [o.name for o in config.orgs]) + [k.split("/")[0] for k in config.repos]
         ledger.record_plan(run_id, started_at, sorted(set(owners), key=str.lower), stored["batch_sizes"],
-                           len(plan.repos), plan.warnings, listing_points=plan.points, orgs_failed=sorted(plan.org_errors))
+                           len(plan.repos), plan.warnings, listing_points=plan.points, orgs_failed=sorted(plan.org_errors),
+                           predicted=predicted_figures(prediction))
         store.put_json(names.run_config_key(run_id), stored)  # last: its presence means "planned"
     # The Distributed Maps read their items from these (rewritten from the plan on every
     # answer: a crash before they were written, or a plan stored before them, loses nothing).
@@ -537,6 +544,8 @@ def aggregate(run_id: str, store: ObjectStore, now: Callable[[], float] = time.t
     summary["since_previous_run"] = comparison.summary()
     webhooks = read_period(store, period_days((comparison.previous or {}).get("started_at"), started_at))
     summary["webhooks"] = webhooks.totals()  # the period's webhook figures; None when no webhook came
+    # the planning step's prediction against what the run spent (None: a plan made before it)
+    summary["budget"] = against_run(plan["prediction"], summary["api"]) if plan.get("prediction") else None
     store.put_json(keys["summary"], summary)
     write_report(store, keys["report"], summary, records_of, {INVENTORY_COLLECTOR.name: context, **contexts}, coverage,
                  errors_document, comparison, webhooks_section(webhooks))
