@@ -32,6 +32,11 @@ def sim(make_sim):
     return make_sim({"acme": 250, "globex": 1000, "empty-co": 0})
 
 
+# Short enough that the "slow" fault (3 s) times out; tests that count requests use COUNTING, so
+# that a loaded machine answering a 1,000-repository listing late does not make them retry.
+COUNTING = (5.0, 60.0)
+
+
 def client_for(sim, token=TOKEN, timeout=(2.0, 2.0)):
     return GitHubClient(Endpoints.from_api_url(sim.url), StaticTokenProvider(token), session=requests.Session(), timeout=timeout)
 
@@ -53,7 +58,7 @@ def test_endpoints_for_github_com_and_enterprise_server():
 
 
 def test_listing_paginates_every_repo_once(sim):
-    client = client_for(sim)
+    client = client_for(sim, timeout=COUNTING)
     listed = list_all(client, "acme")
     assert sorted(r.key for r in listed) == sorted(r.name_with_owner for r in sim.dataset.repos("acme"))
     assert client.requests_made == 3
@@ -90,7 +95,7 @@ def test_empty_org(sim):
 
 
 def test_thousand_repos_cost_exactly_pages_plus_batches(sim):
-    client = client_for(sim)
+    client = client_for(sim, timeout=COUNTING)
     config = parse_config({"orgs": ["globex"], "batch_size": 50, "api_url": sim.url})
     plan = plan_collection(client, config)
     for keys in plan.batches.values():
