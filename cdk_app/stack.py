@@ -248,11 +248,15 @@ class GhStatsStack(cdk.Stack):
             )
             functions[name] = lambda_.Function(
                 self, name, runtime=self._runtime(), architecture=lambda_.Architecture.X86_64,
-                handler=spec.handler, code=code, memory_size=spec.memory_mb,
+                handler=spec.handler, code=code, memory_size=self._memory_mb(name),
                 timeout=cdk.Duration.seconds(spec.timeout_s), description=spec.description,
                 environment=environment, tracing=lambda_.Tracing.ACTIVE, log_group=log_group,
             )
         return functions
+
+    def _memory_mb(self, name: str) -> int:
+        """Each function's memory: Aggregate's from ghstats:aggregateMemoryMb (it grows with the run)."""
+        return self.settings.aggregate_memory_mb if name == "Aggregate" else c.FUNCTIONS[name].memory_mb
 
     def _retention(self) -> logs.RetentionDays:
         return getattr(logs.RetentionDays, c.LOG_RETENTION[self.settings.log_retention_days])
@@ -268,7 +272,8 @@ class GhStatsStack(cdk.Stack):
         self._allow_s3("CollectOrg", read + write, ["state"])  # state/: a walk's ETags for the next run's conditional asks
         self._allow_s3("Aggregate", read, ["runs", "latest"])  # latest/: is this run newer?
         self._allow_s3("Aggregate", ["s3:GetObject"], [c.WEBHOOK_DATASET_OBJECTS])  # the period's webhook figures
-        self._allow_s3("Aggregate", write, ["runs", "latest", "datasets"])  # outputs carry no tags
+        # outputs carry no tags; the large ones are multipart uploads (aborted when a part fails)
+        self._allow_s3("Aggregate", write + ["s3:AbortMultipartUpload"], ["runs", "latest", "datasets"])
         for name, actions in c.LEDGER_ACTIONS.items():
             f[name].add_to_role_policy(iam.PolicyStatement(actions=list(actions), resources=[self.table.table_arn]))
         for name in c.SECRET_READERS:

@@ -26,6 +26,12 @@ HISTORY_EVENT_LIMIT = 25_000
 # (ListRepos' batches and their ledger items, Aggregate's results); S3 takes 3,500 PUTs and
 # 5,500 GETs per second per prefix.
 S3_PARALLEL_REQUESTS = 16
+AGGREGATE_MEMORY_MB_RANGE = (1769, 10_240)  # one whole vCPU .. a Lambda's maximum
+# A streamed object's part (S3 multipart uploads: at least 5 MiB a part but the last, at most
+# 10,000 parts: 80 GB an object): Aggregate's writer holds one part in memory.
+S3_PART_BYTES = 8 * 1024 * 1024
+# Aggregate reads the batches' results this many at a time (memory: one chunk of raw results)
+AGGREGATE_READ_CHUNK = 256
 # ListRepos writes the plan (a batch object and a ledger item per batch) in one invocation: with
 # less time left than this per batch after the last page, it answers "listing continues" and
 # writes the plan in its next, fresh invocation (a conservative 100 batches a second).
@@ -33,8 +39,11 @@ PLAN_WRITE_S_PER_BATCH = 0.01
 
 # Memory of each workflow function (MB): the stack sizes them so (cdk_app/constants.py FUNCTIONS),
 # and the cost estimates price their GB-seconds so (ghstats.collect.budget, make bench).
-# Aggregate's 1,769 MB is one full vCPU.
-FUNCTION_MEMORY_MB = {"StartRun": 256, "ListRepos": 512, "QueryBatch": 512, "CollectOrg": 512, "Aggregate": 1769,
+# Aggregate's is the default of cdk.json's ghstats:aggregateMemoryMb: it holds the run's records
+# (about 57 MB per 10,000 repositories with two repository-level collectors, bench/results-aggregate.md):
+# 3,008 MB, the most every account may configure, hold about 500,000; up to 10,240 MB (a
+# Lambda's maximum, which an account may need a quota increase for) about 1,800,000.
+FUNCTION_MEMORY_MB = {"StartRun": 256, "ListRepos": 512, "QueryBatch": 512, "CollectOrg": 512, "Aggregate": 3008,
                       "TrackRun": 256}
 
 # reserve_points / reserve_requests: what a run leaves of its credential's hourly GraphQL points

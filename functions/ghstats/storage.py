@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Iterable, Protocol
+from typing import Any, Iterable, Iterator, Protocol
 
 from ghstats import limits
 
@@ -24,6 +25,14 @@ class ObjectStore(Protocol):
     def put_text(self, key: str, text: str, content_type: str = "text/plain", *, transient: bool = False) -> None: ...
 
     def list_keys(self, prefix: str) -> list[str]: ...
+
+    # An object written from its lines, one at a time: a document of a million records is never
+    # one string in memory.
+    def put_lines(self, key: str, lines: Iterable[str], content_type: str = "application/json") -> None: ...
+
+    # The object at `source_key` copied to `key` inside the store (latest/ copies): not read back
+    # and not sent again.
+    def copy(self, source_key: str, key: str) -> None: ...
 
 
 def dumps(value: Any) -> str:
@@ -46,6 +55,21 @@ def get_json_all(store: ObjectStore, keys: Iterable[str]) -> dict[str, Any | Non
     keys = list(keys)
     with ThreadPoolExecutor(limits.S3_PARALLEL_REQUESTS) as pool:
         return dict(zip(keys, pool.map(store.get_json, keys)))
+
+
+def _parts(lines: Iterable[str], size: int) -> Iterator[bytes]:
+    """The lines' UTF-8 bytes in pieces of at least `size` bytes (the last one may be smaller)."""
+    pending: list[bytes] = []
+    held = 0
+    for line in lines:
+        data = line.encode("utf-8")
+        pending.append(data)
+        held += len(data)
+        if held >= size:
+            yield b"".join(pending)
+            pending, held = [], 0
+    if pending:
+        yield b"".join(pending)
 
 
 class S3ObjectStore:
@@ -72,6 +96,32 @@ class S3ObjectStore:
         self._s3.put_object(
             Bucket=self._bucket, Key=key, Body=text.encode("utf-8"), ContentType=content_type, **extra
         )
+
+    def put_lines(self, key: str, lines: Iterable[str], content_type: str = "application/json") -> None:
+        """Up to limits.S3_PART_BYTES in one PUT; a larger object as a multipart upload of parts of
+        that size (aborted if a part fails, so no half object is left), so memory holds one part."""
+        parts = _parts(lines, limits.S3_PART_BYTES)
+        first = next(parts, b"")
+        second = next(parts, None)
+        if second is None:
+            self._s3.put_object(Bucket=self._bucket, Key=key, Body=first, ContentType=content_type)
+            return
+        upload = self._s3.create_multipart_upload(Bucket=self._bucket, Key=key, ContentType=content_type)["UploadId"]
+        try:
+            done = []
+            for number, body in enumerate(itertools.chain((first, second), parts), start=1):
+                etag = self._s3.upload_part(Bucket=self._bucket, Key=key, UploadId=upload, PartNumber=number,
+                                            Body=body)["ETag"]
+                done.append({"PartNumber": number, "ETag": etag})
+            self._s3.complete_multipart_upload(Bucket=self._bucket, Key=key, UploadId=upload,
+                                               MultipartUpload={"Parts": done})
+        except BaseException:
+            self._s3.abort_multipart_upload(Bucket=self._bucket, Key=key, UploadId=upload)
+            raise
+
+    def copy(self, source_key: str, key: str) -> None:
+        # the managed copy: one CopyObject, or a multipart copy above 5 GB; nothing passes through here
+        self._s3.copy({"Bucket": self._bucket, "Key": source_key}, self._bucket, key)
 
     def list_keys(self, prefix: str) -> list[str]:
         keys: list[str] = []

@@ -148,7 +148,7 @@ def test_functions_run_the_handlers_with_their_sizes(synthesized, template):
     for name, spec in c.FUNCTIONS.items():
         props = template.to_json()["Resources"][logical_id(synthesized, stack.functions[name])]["Properties"]
         assert props["Handler"] == spec.handler and props["Runtime"] == "python3.14"
-        assert (props["MemorySize"], props["Timeout"]) == (spec.memory_mb, spec.timeout_s)
+        assert (props["MemorySize"], props["Timeout"]) == (spec.memory_mb, spec.timeout_s)  # Aggregate: the default
         assert props["TracingConfig"] == {"Mode": "Active"}
         env = props["Environment"]["Variables"]
         assert set(env) == {names.ENV_BUCKET, names.ENV_TABLE, names.ENV_SECRET_NAME, names.ENV_STACK_NAME,
@@ -223,7 +223,8 @@ S3_READ_WRITE = {"s3:GetObject", "s3:ListBucket", "s3:PutObject", "s3:PutObjectT
     ("ListRepos", TRACING | SECRET_READ | S3_READ_WRITE | {"dynamodb:UpdateItem", "dynamodb:PutItem", "dynamodb:GetItem"}),
     ("QueryBatch", TRACING | SECRET_READ | S3_READ_WRITE | {"dynamodb:UpdateItem", "dynamodb:GetItem"}),
     ("CollectOrg", TRACING | SECRET_READ | S3_READ_WRITE | {"dynamodb:UpdateItem", "dynamodb:GetItem"}),
-    ("Aggregate", TRACING | S3_READ_WRITE - {"s3:PutObjectTagging"}),  # its outputs carry no tags
+    # its outputs carry no tags; the large ones are multipart uploads, aborted when a part fails
+    ("Aggregate", TRACING | S3_READ_WRITE - {"s3:PutObjectTagging"} | {"s3:AbortMultipartUpload"}),
     ("TrackRun", TRACING | {"dynamodb:UpdateItem", "dynamodb:GetItem", "dynamodb:Query"} | DLQ_SEND),
     ("StartRun", TRACING | {"dynamodb:GetItem", "dynamodb:UpdateItem"}),  # the ledger only: no S3, no secret
 ])
@@ -739,6 +740,21 @@ def test_retain_data_is_read_as_a_boolean_from_json_and_from_the_command_line(gi
 def test_retain_data_refuses_anything_but_true_or_false(given):
     with pytest.raises(ValueError, match=r"'ghstats:retainData': .* use true or false"):
         settings(**{"ghstats:retainData": given})
+
+
+def test_aggregate_memory_is_the_setting_within_a_lambdas_range():
+    assert settings().aggregate_memory_mb == c.FUNCTIONS["Aggregate"].memory_mb == 3008
+    assert settings(**{"ghstats:aggregateMemoryMb": "10240"}).aggregate_memory_mb == 10_240
+    for given in (1024, 10_241, "lots"):
+        with pytest.raises(ValueError, match=r"'ghstats:aggregateMemoryMb': .*whole number"):
+            settings(**{"ghstats:aggregateMemoryMb": given})
+
+
+def test_the_aggregate_memory_setting_sizes_the_function():
+    _, stack = build_app({**CONTEXT, "ghstats:aggregateMemoryMb": 10_240})
+    Template.from_stack(stack).has_resource_properties("AWS::Lambda::Function", {
+        "Handler": c.FUNCTIONS["Aggregate"].handler, "MemorySize": 10_240, "Timeout": 900,
+        "Description": Match.any_value()})
 
 
 @pytest.mark.parametrize("key", ["ghstats:batchObjectRetentionDays", "ghstats:logRetentionDays",

@@ -1,5 +1,7 @@
 """Merging batch results: every repository exactly once, totals per owner."""
 
+import json
+
 import pytest
 
 from ghstats import names
@@ -21,11 +23,16 @@ def result(keys, records, errors=(), requests=1, points=1):
             "errors": {k: {"type": "NOT_FOUND", "message": "gone"} for k in errors}, "requests": requests, "points": points}
 
 
+def batches_of(batch_keys, results):
+    """merge_results' input: each batch's id, keys and result (None: it has none)."""
+    return [(b, keys, results.get(b)) for b, keys in batch_keys.items()]
+
+
 def test_merge_sorts_and_sums():
     batches = {"00000": ["b/z", "a/y"], "00001": ["a/x"]}
     results = {"00000": result(["b/z", "a/y"], {"b/z": {"stars": 5}}, errors=["a/y"]),
                "00001": result(["a/x"], {"a/x": {"stars": 2, "is_archived": True}}, requests=3, points=2)}
-    merged = merge_results(batches, results)
+    merged = merge_results(batches_of(batches, results))
     records, errors, requests, points = merged.records["repository_stats"], merged.errors, merged.requests, merged.points
     assert list(records) == ["a/x", "b/z"] and list(errors) == ["a/y"]
     assert errors["a/y"]["batch_id"] == "00000"
@@ -41,7 +48,7 @@ def test_a_repository_renamed_while_listing_counts_once_under_its_new_name():
     renamed = {"name_with_owner": "acme/new", "stars": 7}
     results = {"00000": result(["acme/old", "acme/x"], {"acme/old": renamed, "acme/x": {"stars": 1}}),
                "00001": result(["acme/new"], {"acme/new": renamed})}
-    merged = merge_results(batches, results)
+    merged = merge_results(batches_of(batches, results))
     records, errors = merged.records["repository_stats"], merged.errors
     assert list(records) == ["acme/new", "acme/x"] and grand_total(owner_totals(records, errors))["stars"] == 8
     assert errors == {"acme/old": {"type": "RENAMED", "message": "acme/old was renamed to acme/new, counted under acme/new",
@@ -50,17 +57,17 @@ def test_a_repository_renamed_while_listing_counts_once_under_its_new_name():
 
 def test_missing_result_fails_loudly():
     with pytest.raises(IncompleteRun, match="00001 has no result"):
-        merge_results({"00000": ["a/x"], "00001": ["a/y"]}, {"00000": result(["a/x"], {})})
+        merge_results(batches_of({"00000": ["a/x"], "00001": ["a/y"]}, {"00000": result(["a/x"], {})}))
 
 
 def test_repo_in_two_batches_is_caught():
     with pytest.raises(IncompleteRun, match="counted twice"):
-        merge_results({"0": ["a/x"], "1": ["a/x"]}, {"0": result(["a/x"], {}), "1": result(["a/x"], {})})
+        merge_results(batches_of({"0": ["a/x"], "1": ["a/x"]}, {"0": result(["a/x"], {}), "1": result(["a/x"], {})}))
 
 
 def test_result_for_other_repos_is_caught():
     with pytest.raises(IncompleteRun, match="other repositories"):
-        merge_results({"0": ["a/x"]}, {"0": result(["a/y"], {})})
+        merge_results(batches_of({"0": ["a/x"]}, {"0": result(["a/y"], {})}))
 
 
 class DictStore:
@@ -81,6 +88,13 @@ class DictStore:
 
     def put_text(self, key, text, content_type="text/plain", *, transient=False):
         self.objects[key] = text
+
+    def put_lines(self, key, lines, content_type="application/json"):
+        text = "".join(lines)
+        self.objects[key] = json.loads(text) if content_type == "application/json" else text
+
+    def copy(self, source_key, key):
+        self.objects[key] = self.objects[source_key]
 
 
 def planned_run(store, run_id, key, started_at):

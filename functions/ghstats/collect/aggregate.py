@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Iterator, Mapping
 
 from ghstats import names
 from ghstats.collectors import INVENTORY_COLLECTOR, REGISTRY
@@ -25,22 +25,30 @@ class MergedBatches:
     warnings: list[str]
     requests: int
     points: int
+    # fields a repository-level collector could not read, of the answered repositories
+    coverage: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _sorted(items: dict[str, Any]) -> dict[str, Any]:
     return dict(sorted(items.items(), key=lambda kv: kv[0].lower()))
 
 
-def merge_results(batch_keys: dict[str, list[str]], results: dict[str, dict[str, Any]]) -> MergedBatches:
-    """Check that every repository is in exactly one place and merge the batches' records."""
+BatchResult = tuple[str, list[str], "dict[str, Any] | None"]  # batch id, its keys, its result (None: none)
+
+
+def merge_results(batches: Iterable[BatchResult]) -> MergedBatches:
+    """Check that every repository is in exactly one place and merge the batches' records.
+
+    `batches` is read one at a time (Aggregate reads the results from S3 a chunk at a time):
+    of each result only its records, its answered names and its errors stay in memory."""
     answered: dict[str, str] = {}
     records: dict[str, dict[str, dict[str, Any]]] = {}
     errors: dict[str, dict[str, Any]] = {}
     batch_of: dict[str, str] = {}
     warnings: list[str] = []
+    coverage: list[dict[str, Any]] = []
     requests = points = 0
-    for batch_id, keys in batch_keys.items():
-        result = results.get(batch_id)
+    for batch_id, keys, result in batches:
         if result is None:
             raise IncompleteRun(f"batch {batch_id} has no result: the Map did not finish it")
         if sorted(result["keys"]) != sorted(keys):
@@ -57,11 +65,14 @@ def merge_results(batch_keys: dict[str, list[str]], results: dict[str, dict[str,
         for collector, found in result["records"].items():
             records.setdefault(collector, {}).update(found)
         warnings.extend(result.get("warnings", []))
+        coverage.extend(result.get("coverage", []))
         requests += int(result.get("requests", 0))
         points += int(result.get("points", 0))
     _count_renamed_once(answered, records, errors, batch_of)
-    return MergedBatches({name: _sorted(found) for name, found in records.items()}, _sorted(errors),
-                         sorted(answered, key=str.lower), warnings, requests, points)
+    for collector in list(records):  # one sorted copy at a time: the unsorted one is let go before the next
+        records[collector] = _sorted(records[collector])
+    return MergedBatches(records, _sorted(errors), sorted(answered, key=str.lower), warnings, requests, points,
+                         [entry for entry in coverage if entry["repo"] in answered])
 
 
 def _count_renamed_once(answered: dict[str, str], records: dict[str, dict[str, dict[str, Any]]],
@@ -85,15 +96,28 @@ def _count_renamed_once(answered: dict[str, str], records: dict[str, dict[str, d
                                "batch_id": batch_of[key]}
 
 
-def dataset_lines(run_id: str, records: dict[str, dict[str, Any]]) -> str:
-    """JSON Lines for Athena / DuckDB: one record per line, with the run id."""
-    return "".join(dumps({**record, "run_id": run_id}) + "\n" for record in records.values())
+def dataset_lines(run_id: str, records: Mapping[str, dict[str, Any]]) -> Iterator[str]:
+    """JSON Lines for Athena / DuckDB: one record per line, with the run id (one line at a time:
+    the writer streams them into the object)."""
+    for record in records.values():
+        yield dumps({**record, "run_id": run_id}) + "\n"
 
 
-def outputs_document(run_id: str, records: dict[str, dict[str, Any]], started_at: str,
-                     schema_version: int) -> dict[str, Any]:
-    return {"schema_version": schema_version, "run_id": run_id, "started_at": started_at, "count": len(records),
-            "repositories": records}
+def document_lines(header: dict[str, Any], field_name: str, records: Mapping[str, Any]) -> Iterator[str]:
+    """One JSON object: `header`'s fields, then `field_name` holding `records` (key -> record),
+    one record per line, so that it is written a line at a time and can be read back a line at
+    a time (and still parses as one JSON document)."""
+    yield dumps(header)[:-1] + ("," if header else "") + dumps(field_name) + ":{"
+    separator = "\n"
+    for key, record in records.items():
+        yield separator + dumps(key) + ":" + dumps(record)
+        separator = ",\n"
+    yield ("\n" if separator == ",\n" else "") + "}}\n"
+
+
+def document_header(run_id: str, count: int, started_at: str, schema_version: int) -> dict[str, Any]:
+    """The fields of a run's records document (runs/<id>/<collector>.json, repositories.json) before its records."""
+    return {"schema_version": schema_version, "run_id": run_id, "started_at": started_at, "count": count}
 
 
 def merge_org_results(results: dict[str, dict[str, Any] | None],

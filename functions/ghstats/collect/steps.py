@@ -10,15 +10,15 @@ import json
 import time
 from dataclasses import replace
 from datetime import datetime, timezone
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from ghstats import limits, names
 from ghstats.report.write import write_report
 from ghstats.run_diff import compare_with_previous
 from ghstats.webhooks.report import webhooks_section
 from ghstats.webhooks.totals import period_days, read_period
-from ghstats.collect.aggregate import (dataset_lines, merge_org_results, merge_results, moves_latest, output_keys,
-                                      outputs_document)
+from ghstats.collect.aggregate import (BatchResult, dataset_lines, document_header, document_lines, merge_org_results,
+                                      merge_results, moves_latest, output_keys)
 from ghstats.collect.batch import BatchOutcome, collect_batch
 from ghstats.collect.budget import against_run, counts_from_listing, predict, predicted_figures
 from ghstats.collect.history import merge_history
@@ -399,15 +399,16 @@ def collect_org_item(
 # -- Aggregate -------------------------------------------------------------------------------
 
 
-def _write_latest(store: ObjectStore, document_key: str, pointer_key: str, document: dict[str, Any],
-                  pointer: dict[str, Any] | None) -> None:
+def _write_latest(store: ObjectStore, source_key: str, latest_key: str, pointer_key: str, run_id: str,
+                  started_at: str, pointer: dict[str, Any] | None) -> None:
     """A dashboard copy (latest/) moves only forward: redriving an older run leaves a newer run's
     copy. `pointer` (what `pointer_key` held: run_id, started_at) says which run the copy is, so
-    the copy itself is never read back."""
-    if not moves_latest(pointer, document["started_at"]):
+    the copy itself is never read back; it is copied inside the bucket from the run's own
+    document (`source_key`), not written again."""
+    if not moves_latest(pointer, started_at):
         return
-    store.put_json(document_key, document)
-    store.put_json(pointer_key, {"run_id": document["run_id"], "started_at": document["started_at"]})
+    store.copy(source_key, latest_key)
+    store.put_json(pointer_key, {"run_id": run_id, "started_at": started_at})
 
 
 def _coverage_counts(coverage: list[dict[str, Any]], collector: str) -> dict[str, int]:
@@ -420,13 +421,14 @@ def _coverage_counts(coverage: list[dict[str, Any]], collector: str) -> dict[str
 
 def _write_collector_outputs(store: ObjectStore, keys: dict[str, str], schema_version: int, name: str, run_id: str,
                              started_at: str, records: dict[str, dict[str, Any]], pointer: dict[str, Any] | None) -> None:
-    """runs/<id>/<collector>.json, its dataset, and latest/<collector>.json (forward only)."""
-    document = {"schema_version": schema_version, "run_id": run_id, "started_at": started_at, "count": len(records),
-                "records": records}
-    store.put_json(keys[name], document)
+    """runs/<id>/<collector>.json, its dataset, and latest/<collector>.json (forward only), each
+    streamed a record at a time."""
+    header = document_header(run_id, len(records), started_at, schema_version)
+    store.put_lines(keys[name], document_lines(header, "records", records))
     if REGISTRY[name].history is None:  # else the dataset is the kept history (merge_history)
-        store.put_text(keys[f"{name}_dataset"], dataset_lines(run_id, records), "application/x-ndjson")
-    _write_latest(store, names.latest_collector_key(name), names.latest_collector_run_key(name), document, pointer)
+        store.put_lines(keys[f"{name}_dataset"], dataset_lines(run_id, records), "application/x-ndjson")
+    _write_latest(store, keys[name], names.latest_collector_key(name), names.latest_collector_run_key(name), run_id,
+                  started_at, pointer)
 
 
 def _collector_options(name: str, config: dict[str, Any]) -> Any:
@@ -442,6 +444,20 @@ def _previous_records(store: ObjectStore, name: str) -> Callable[[], dict[str, A
     return lambda: (store.get_json(names.latest_collector_key(name)) or {}).get("records", {})
 
 
+def _stored_batches(store: ObjectStore, run_id: str, batch_ids: list[str], scope: set[str]) -> Iterator[BatchResult]:
+    """Each batch's keys and result, read limits.AGGREGATE_READ_CHUNK at a time (16 requests at
+    once), so that only one chunk of raw results is in memory; `scope` gains the batches' keys
+    (lower case)."""
+    for start in range(0, len(batch_ids), limits.AGGREGATE_READ_CHUNK):
+        chunk = batch_ids[start : start + limits.AGGREGATE_READ_CHUNK]
+        batches = get_json_all(store, [names.batch_key(run_id, b) for b in chunk])
+        results = get_json_all(store, [names.result_key(run_id, b) for b in chunk])
+        for batch_id in chunk:
+            keys = batches[names.batch_key(run_id, batch_id)]["keys"]
+            scope.update(key.lower() for key in keys)
+            yield batch_id, keys, results.pop(names.result_key(run_id, batch_id))
+
+
 def aggregate(run_id: str, store: ObjectStore, now: Callable[[], float] = time.time) -> dict[str, Any]:
     plan = store.get_json(names.run_config_key(run_id))
     if plan is None:
@@ -449,30 +465,25 @@ def aggregate(run_id: str, store: ObjectStore, now: Callable[[], float] = time.t
     # The run started when it was planned, as the ledger says; a re-run of an old run id is not
     # a newer run (and must not replace a newer run's latest/ copy).
     started_at = plan["started_at"]
-    batches = get_json_all(store, [names.batch_key(run_id, b) for b in plan["batch_ids"]])
-    batch_keys = {b: batches[names.batch_key(run_id, b)]["keys"] for b in plan["batch_ids"]}
-    stored_results = get_json_all(store, [names.result_key(run_id, b) for b in plan["batch_ids"]])
-    results = {b: stored_results[names.result_key(run_id, b)] for b in plan["batch_ids"]}
-    merged = merge_results(batch_keys, {b: r for b, r in results.items() if r is not None})
+    scope: set[str] = set()  # the run's repositories
+    merged = merge_results(_stored_batches(store, run_id, plan["batch_ids"], scope))
     errors = merged.errors
     finished = now()
     duration = round(max(0.0, finished - _parse_time(started_at)), 3)
     org_errors = plan.get("org_errors", {})
-    scope = {key.lower() for keys in batch_keys.values() for key in keys}  # the run's repositories
     org_item_ids = plan.get("org_item_ids", [])
     stored_org_results = get_json_all(store, [names.org_result_key(run_id, i) for i in org_item_ids])
     org_results = {i: stored_org_results[names.org_result_key(run_id, i)] for i in org_item_ids}
     by_org_collector, coverage, rest_requests = merge_org_results(org_results, scope)
     # every collector that ran: the batch's (repository level, in the batch's order), then the org-level ones
-    by_collector = {**merged.records, **by_org_collector}
+    by_collector = merged.records  # (taken over: each collector's records are held once)
+    by_collector.update(by_org_collector)
     for name in plan.get("batch_collectors", [INVENTORY_COLLECTOR.name]):  # outputs even with no repository
         by_collector.setdefault(name, {})
     for entry in plan.get("skipped_coverage", []):  # collectors the token has no scope for
         by_collector.setdefault(entry["collector"], {})
     answered = set(merged.answered)
-    repo_coverage = [entry for result in results.values() if result for entry in result.get("coverage", [])
-                     if entry["repo"] in answered]  # fields a repository-level collector could not read
-    coverage = sorted(coverage + plan.get("skipped_coverage", []) + repo_coverage,
+    coverage = sorted(coverage + plan.get("skipped_coverage", []) + merged.coverage,
                       key=lambda e: (e["collector"], e["org"].lower(), e.get("repo", "").lower()))
     covered = all(entry["status"] in names.COVERAGE_COMPLETE for entry in coverage)
     status = names.PARTIAL if errors or org_errors or not covered else names.SUCCEEDED
@@ -489,8 +500,9 @@ def aggregate(run_id: str, store: ObjectStore, now: Callable[[], float] = time.t
                 for name in by_collector}
     for name, found in by_collector.items():  # what records gain from the run's settings and clock
         finalise = REGISTRY[name].finalise
-        if finalise is not None:
-            by_collector[name] = {key: finalise(record, contexts[name]) for key, record in found.items()}
+        if finalise is not None:  # in place: a record's earlier form is let go as soon as it is replaced
+            for key in found:
+                found[key] = finalise(found[key], contexts[name])
     for name, found in by_collector.items():  # rows kept across runs: merged now, the summary sees any gap
         history = REGISTRY[name].history
         if history is not None:
@@ -550,11 +562,11 @@ def aggregate(run_id: str, store: ObjectStore, now: Callable[[], float] = time.t
     write_report(store, keys["report"], summary, records_of, {INVENTORY_COLLECTOR.name: context, **contexts}, coverage,
                  errors_document, comparison, webhooks_section(webhooks))
     if inventory is not None:
-        document = outputs_document(run_id, inventory, started_at, INVENTORY_COLLECTOR.schema_version)
-        store.put_json(keys["repositories"], document)
-        _write_latest(store, names.LATEST_REPOSITORIES_KEY, names.LATEST_RUN_KEY, document,
-                      store.get_json(names.LATEST_RUN_KEY))
-        store.put_text(keys["dataset"], dataset_lines(run_id, inventory), "application/x-ndjson")
+        header = document_header(run_id, len(inventory), started_at, INVENTORY_COLLECTOR.schema_version)
+        store.put_lines(keys["repositories"], document_lines(header, "repositories", inventory))
+        _write_latest(store, keys["repositories"], names.LATEST_REPOSITORIES_KEY, names.LATEST_RUN_KEY, run_id,
+                      started_at, store.get_json(names.LATEST_RUN_KEY))
+        store.put_lines(keys["dataset"], dataset_lines(run_id, inventory), "application/x-ndjson")
     counts = {name: {"records": s["records"], **s["coverage"]} for name, s in summary["collectors"].items()}
     if inventory is not None:
         counts = {INVENTORY_COLLECTOR.name: {"records": len(inventory), "failed": len(errors),

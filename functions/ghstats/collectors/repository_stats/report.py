@@ -28,9 +28,9 @@ def _top(counter: Counter, limit: int = 10) -> tuple[list[str], list[int]]:
 def overview(records: dict[str, Record], summary: dict[str, Any]) -> Section:
     owners = summary["owners"]
     totals = summary["totals"]
-    seen = {r["visibility"] or UNKNOWN for r in records.values()}
-    by_visibility = {v: [sum(1 for r in records.values() if r["owner"] == o and (r["visibility"] or UNKNOWN) == v)
-                         for o in owners] for v in (*VISIBILITIES, UNKNOWN) if v in seen}
+    per_owner = Counter((r["owner"], r["visibility"] or UNKNOWN) for r in records.values())  # one pass
+    seen = {visibility for _, visibility in per_owner}
+    by_visibility = {v: [per_owner[(o, v)] for o in owners] for v in (*VISIBILITIES, UNKNOWN) if v in seen}
     languages = _top(Counter(r["primary_language"] or "none" for r in records.values()))
     licences = _top(Counter(r["license"] or "none" for r in records.values()))
     rows = [[r["name_with_owner"], (r["visibility"] or UNKNOWN).lower(), r["primary_language"] or "", r["license"] or "",
