@@ -6,6 +6,7 @@ import math
 from typing import Any, Iterator
 
 from bench import costs
+from ghstats.limits import FUNCTION_MEMORY_MB
 
 APPROACH_LABEL = {
     "ghstats": "ghstats workflow (Step Functions Map, batches of {bs}, concurrency {mc})",
@@ -618,9 +619,11 @@ def _history(data: dict[str, Any], w: Any) -> None:
         big = max(measured, key=lambda r: r["scale"])
         per = big["result"]["aggregate_peak_mb"] / big["scale"] * 10_000
         w("")
-        w(f"Aggregate still holds the run's records while it writes the outputs: at {per:,.1f} MB per 10,000 "
+        memory = FUNCTION_MEMORY_MB["Aggregate"]
+        w(f"Aggregate holds the run's records (once) while it writes the outputs: at {per:,.1f} MB per 10,000 "
           f"repositories, 1,000,000 would need about {per * 100 / 1024:,.1f} GB of its 10 GB Lambda maximum "
-          "(the function has 1,769 MB: about " + f"{1769 / per * 10_000:,.0f}" + " repositories).")
+          f"(the function has {memory:,} MB by default: about {memory / per * 10_000:,.0f} repositories; "
+          "ghstats:aggregateMemoryMb raises it).")
         w("")
     predicted = [r for r in rows if r["result"].get("budget")]
     if predicted:

@@ -40,8 +40,8 @@ FUNCTIONS = {
     # One org-level collector over one org: a paged REST walk, 100 records a page; it stops and
     # goes on in its next invocation before running out of time.
     "CollectOrg": Function("handlers.collect_org.handler", FUNCTION_MEMORY_MB["CollectOrg"], 300, "Collect one organisation-level collector over one org"),
-    # Merging 50,000 records: one full vCPU (1,769 MB).
-    "Aggregate": Function("handlers.aggregate.handler", FUNCTION_MEMORY_MB["Aggregate"], 600, "Merge batch results into the run's outputs"),
+    # Merging the run: its memory is ghstats:aggregateMemoryMb (this is the default), its time a Lambda's most.
+    "Aggregate": Function("handlers.aggregate.handler", FUNCTION_MEMORY_MB["Aggregate"], 900, "Merge batch results into the run's outputs"),
     "TrackRun": Function("handlers.track_run.handler", FUNCTION_MEMORY_MB["TrackRun"], 30, "Keep the run ledger true from execution status events"),
 }
 
@@ -175,6 +175,8 @@ CONTEXT_DEFAULTS = {
     "ghstats:logRetentionDays": 90,
     "ghstats:pointsRemainingAlarmThreshold": 500,
     "ghstats:retainData": True,
+    # Aggregate's memory (MB): it holds the run's records while it writes the outputs
+    "ghstats:aggregateMemoryMb": FUNCTION_MEMORY_MB["Aggregate"],
     # the webhooks WebhookSweep asks GitHub about: [{"org": "<login>", "hook_id": <id>}, {"app": true}]
     "ghstats:webhookHooks": [],
 }
