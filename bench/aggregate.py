@@ -21,7 +21,7 @@ import time
 import tracemalloc
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 COLLECTORS = ("repository_stats", "repository_policy")
 ORGS = {"bench-agg-a": 300, "bench-agg-b": 200, "bench-agg-c": 100}
@@ -44,6 +44,10 @@ class SinkStore:
 
     def get_text(self, key: str) -> str | None:
         return self.objects.get(key)
+
+    def get_lines(self, key: str) -> Iterator[str] | None:
+        text = self.objects.get(key)
+        return None if text is None else iter(text.splitlines(keepends=True))
 
     def put_json(self, key: str, value: Any, *, transient: bool = False) -> None:
         self.put_text(key, json.dumps(value))

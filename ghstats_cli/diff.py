@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from ghstats import names
 from ghstats.collectors import REGISTRY
@@ -26,6 +26,15 @@ class FolderStore:
     def get_json(self, key: str) -> Any | None:
         path = self.root / key
         return json.loads(path.read_text()) if path.is_file() else None
+
+    def get_lines(self, key: str) -> Iterator[str] | None:
+        path = self.root / key
+        return _file_lines(path) if path.is_file() else None
+
+
+def _file_lines(path: Path) -> Iterator[str]:
+    with path.open(encoding="utf-8", newline="\n") as lines:
+        yield from lines
 
 
 def _store(args: argparse.Namespace) -> Any:

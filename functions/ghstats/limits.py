@@ -31,7 +31,7 @@ AGGREGATE_MEMORY_MB_RANGE = (1769, 10_240)  # one whole vCPU .. a Lambda's maxim
 # 10,000 parts: 80 GB an object): Aggregate's writer holds one part in memory.
 S3_PART_BYTES = 8 * 1024 * 1024
 # Aggregate reads the batches' results this many at a time (memory: one chunk of raw results)
-AGGREGATE_READ_CHUNK = 256
+AGGREGATE_READ_CHUNK = 64
 # ListRepos writes the plan (a batch object and a ledger item per batch) in one invocation: with
 # less time left than this per batch after the last page, it answers "listing continues" and
 # writes the plan in its next, fresh invocation (a conservative 100 batches a second).

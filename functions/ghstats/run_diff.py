@@ -8,24 +8,36 @@ from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
 from ghstats import names
+from ghstats.collect.compact import parse_document_lines
 from ghstats.collectors import INVENTORY_COLLECTOR, REGISTRY
 from ghstats.collectors.diffs import Changes
 from ghstats.collectors.unit import Record
 from ghstats.report import trend
 from ghstats.storage import ObjectStore
 
-RecordsOf = Callable[[str], "dict[str, Record] | None"]  # collector -> a run's records (None: it did not run)
+RecordsOf = Callable[[str], "Mapping[str, Record] | None"]  # collector -> a run's records (None: it did not run)
+
+
+def _read_records(store: ObjectStore, key: str, field_name: str) -> Mapping[str, Record] | None:
+    """A records document's records: a line at a time into their text when it is in the layout
+    Aggregate writes (one record per line), else (an older run's document) parsed whole."""
+    lines = store.get_lines(key)
+    if lines is None:
+        return None
+    held = parse_document_lines(lines, field_name)
+    if held is not None:
+        return held
+    document = store.get_json(key)
+    return None if document is None else document[field_name]
 
 
 def stored_records(store: ObjectStore, run_id: str) -> RecordsOf:
     """A run's records per collector, read from its own outputs (runs/<id>/: never replaced)."""
 
-    def records(name: str) -> dict[str, Record] | None:
+    def records(name: str) -> Mapping[str, Record] | None:
         if name == INVENTORY_COLLECTOR.name:
-            document = store.get_json(names.repositories_key(run_id))
-            return None if document is None else document["repositories"]
-        document = store.get_json(names.collector_output_key(run_id, name))
-        return None if document is None else document["records"]
+            return _read_records(store, names.repositories_key(run_id), "repositories")
+        return _read_records(store, names.collector_output_key(run_id, name), "records")
 
     return records
 
@@ -38,7 +50,7 @@ def run_changes(before: RecordsOf, after: Mapping[str, Mapping[str, Record]]) ->
             continue
         earlier = before(name)
         if earlier is not None:
-            found[name] = collector.diff(dict(earlier), dict(after[name]))
+            found[name] = collector.diff(earlier, after[name])
     return found
 
 

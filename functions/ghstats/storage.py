@@ -30,6 +30,9 @@ class ObjectStore(Protocol):
     # one string in memory.
     def put_lines(self, key: str, lines: Iterable[str], content_type: str = "application/json") -> None: ...
 
+    # An object's lines, each with its "\n", read a piece at a time (None: no such object).
+    def get_lines(self, key: str) -> Iterator[str] | None: ...
+
     # The object at `source_key` copied to `key` inside the store (latest/ copies): not read back
     # and not sent again.
     def copy(self, source_key: str, key: str) -> None: ...
@@ -72,6 +75,20 @@ def _parts(lines: Iterable[str], size: int) -> Iterator[bytes]:
         yield b"".join(pending)
 
 
+def _lines(chunks: Iterable[bytes]) -> Iterator[str]:
+    """The text of `chunks` a line at a time, each with its "\n" (the last as it ends); a line is
+    decoded whole, so a character split between chunks is read right."""
+    pending: list[bytes] = []  # the current line's pieces (joined once: a long line is not copied per chunk)
+    for chunk in chunks:
+        *complete, rest = chunk.split(b"\n")
+        for line in complete:
+            yield (b"".join(pending) + line).decode("utf-8") + "\n"
+            pending = []
+        pending.append(rest)
+    if any(pending):
+        yield b"".join(pending).decode("utf-8")
+
+
 class S3ObjectStore:
     def __init__(self, s3_client: Any, bucket: str):
         self._s3 = s3_client
@@ -87,6 +104,13 @@ class S3ObjectStore:
         except self._s3.exceptions.NoSuchKey:
             return None
         return body.decode("utf-8")
+
+    def get_lines(self, key: str) -> Iterator[str] | None:
+        try:
+            body = self._s3.get_object(Bucket=self._bucket, Key=key)["Body"]
+        except self._s3.exceptions.NoSuchKey:
+            return None
+        return _lines(body.iter_chunks(limits.S3_PART_BYTES))
 
     def put_json(self, key: str, value: Any, *, transient: bool = False) -> None:
         self.put_text(key, dumps(value), "application/json", transient=transient)

@@ -93,6 +93,10 @@ class DictStore:
         text = "".join(lines)
         self.objects[key] = json.loads(text) if content_type == "application/json" else text
 
+    def get_lines(self, key):
+        value = self.objects.get(key)
+        return None if value is None else iter([json.dumps(value)])
+
     def copy(self, source_key, key):
         self.objects[key] = self.objects[source_key]
 

@@ -79,3 +79,22 @@ def test_a_streamed_document_is_the_json_document_a_record_per_line(records):
     assert json.loads(text) == {**header, "records": records}
     assert list(json.loads(text)["records"]) == list(records)  # in the order given
     assert len(text.splitlines()) == (len(records) + 2 if records else 1)  # the header, a line a record, the end
+
+
+def test_lines_are_read_whole_across_chunks_and_characters():
+    from ghstats.storage import _lines
+
+    text = "ab\n" + "é" * 5 + "\n\nlast"
+    data = text.encode()
+    for size in (1, 2, 3, 7, len(data)):
+        chunks = [data[i : i + size] for i in range(0, len(data), size)]
+        assert list(_lines(chunks)) == ["ab\n", "é" * 5 + "\n", "\n", "last"]
+    assert list(_lines([b"one\n"])) == ["one\n"]
+
+
+def test_get_lines_reads_an_object_a_line_at_a_time(s3):
+    store = S3ObjectStore(s3, BUCKET)
+    assert store.get_lines("runs/r/none.jsonl") is None
+    store.put_lines("runs/r/doc.json", document_lines({"run_id": "r"}, "records", {"a": {"x": 1}, "b": {"y": "z"}}))
+    assert list(store.get_lines("runs/r/doc.json")) == ['{"run_id":"r","records":{\n', '"a":{"x":1},\n', '"b":{"y":"z"}\n',
+                                                       "}}\n"]

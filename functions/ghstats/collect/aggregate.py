@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator, Mapping
 
 from ghstats import names
+from ghstats.collect.compact import CompactRecords, record_texts
 from ghstats.collectors import INVENTORY_COLLECTOR, REGISTRY
 from ghstats.storage import dumps
 
@@ -19,7 +20,7 @@ class IncompleteRun(Exception):
 class MergedBatches:
     """Every repository of the run once: answered (with each batch collector's record) or an error."""
 
-    records: dict[str, dict[str, dict[str, Any]]]  # collector -> key -> record, keys sorted
+    records: dict[str, Any]  # collector -> its records (key -> record, as JSON text: CompactRecords), keys sorted
     errors: dict[str, dict[str, Any]]  # key -> error (with its batch id), sorted
     answered: list[str]  # the repositories GitHub answered (what `records` of each collector covers)
     warnings: list[str]
@@ -40,9 +41,10 @@ def merge_results(batches: Iterable[BatchResult]) -> MergedBatches:
     """Check that every repository is in exactly one place and merge the batches' records.
 
     `batches` is read one at a time (Aggregate reads the results from S3 a chunk at a time):
-    of each result only its records, its answered names and its errors stay in memory."""
+    of each result only its records (as JSON text), its answered names and its errors stay in
+    memory."""
     answered: dict[str, str] = {}
-    records: dict[str, dict[str, dict[str, Any]]] = {}
+    records: dict[str, CompactRecords] = {}
     errors: dict[str, dict[str, Any]] = {}
     batch_of: dict[str, str] = {}
     warnings: list[str] = []
@@ -63,19 +65,19 @@ def merge_results(batches: Iterable[BatchResult]) -> MergedBatches:
             else:
                 errors[key] = {**result["errors"][key], "batch_id": batch_id}
         for collector, found in result["records"].items():
-            records.setdefault(collector, {}).update(found)
+            records.setdefault(collector, CompactRecords()).add(found)
         warnings.extend(result.get("warnings", []))
         coverage.extend(result.get("coverage", []))
         requests += int(result.get("requests", 0))
         points += int(result.get("points", 0))
     _count_renamed_once(answered, records, errors, batch_of)
     for collector in list(records):  # one sorted copy at a time: the unsorted one is let go before the next
-        records[collector] = _sorted(records[collector])
+        records[collector] = records[collector].sorted()
     return MergedBatches(records, _sorted(errors), sorted(answered, key=str.lower), warnings, requests, points,
                          [entry for entry in coverage if entry["repo"] in answered])
 
 
-def _count_renamed_once(answered: dict[str, str], records: dict[str, dict[str, dict[str, Any]]],
+def _count_renamed_once(answered: dict[str, str], records: dict[str, CompactRecords],
                         errors: dict[str, dict[str, Any]], batch_of: dict[str, str]) -> None:
     """Two keys GitHub answered with the same repository (renamed from one to the other while
     the run listed; GitHub follows renames) count once: under the key that is its name now,
@@ -97,10 +99,11 @@ def _count_renamed_once(answered: dict[str, str], records: dict[str, dict[str, d
 
 
 def dataset_lines(run_id: str, records: Mapping[str, dict[str, Any]]) -> Iterator[str]:
-    """JSON Lines for Athena / DuckDB: one record per line, with the run id (one line at a time:
-    the writer streams them into the object)."""
-    for record in records.values():
-        yield dumps({**record, "run_id": run_id}) + "\n"
+    """JSON Lines for Athena / DuckDB: one record per line, with the run id last (one line at a
+    time: the writer streams them into the object; held text is not decoded)."""
+    run = dumps("run_id") + ":" + dumps(run_id) + "}\n"
+    for _, text in record_texts(records):
+        yield text[:-1] + ("," if text != "{}" else "") + run
 
 
 def document_lines(header: dict[str, Any], field_name: str, records: Mapping[str, Any]) -> Iterator[str]:
@@ -109,8 +112,8 @@ def document_lines(header: dict[str, Any], field_name: str, records: Mapping[str
     a time (and still parses as one JSON document)."""
     yield dumps(header)[:-1] + ("," if header else "") + dumps(field_name) + ":{"
     separator = "\n"
-    for key, record in records.items():
-        yield separator + dumps(key) + ":" + dumps(record)
+    for key, text in record_texts(records):
+        yield separator + dumps(key) + ":" + text
         separator = ",\n"
     yield ("\n" if separator == ",\n" else "") + "}}\n"
 

@@ -69,3 +69,32 @@ def limited_table(title: str, headers: Sequence[str], rows: Sequence[Sequence[An
                   note: str = "") -> Table:
     shown, total = first(rows, limit)
     return Table(title, headers, shown, total, note)
+
+
+class Smallest:
+    """The `limit` rows of the smallest sort keys among everything `add`ed, and how many were
+    added: a table of the first rows of a million repositories holds `limit` rows, not a million
+    (kept to twice the limit, then cut; ties keep the order of adding)."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.seen = 0
+        self._held: list[tuple[Any, int, Sequence[Any]]] = []
+
+    def add(self, sort_key: Any, row: Sequence[Any]) -> None:
+        self._held.append((sort_key, self.seen, row))
+        self.seen += 1
+        if len(self._held) >= 2 * self.limit + 64:
+            self._cut()
+
+    def _cut(self) -> None:
+        self._held.sort(key=lambda held: held[:2])
+        del self._held[self.limit :]
+
+    def rows(self) -> list[Sequence[Any]]:
+        self._cut()
+        return [row for _, _, row in self._held]
+
+    def table(self, title: str, headers: Sequence[str], note: str = "") -> Table:
+        """The rows as a table that says how many there were when some are not shown."""
+        return Table(title, headers, self.rows(), self.seen if self.seen > self.limit else None, note)

@@ -28,7 +28,7 @@ def sections(summary: Mapping[str, Any], records_of: Mapping[str, Mapping[str, R
         if collector.report is None or name not in records_of:
             continue
         own = (summary if name == INVENTORY_COLLECTOR.name else summary["collectors"][name])
-        found += collector.report(dict(records_of[name]), dict(own), contexts[name])
+        found += collector.report(records_of[name], dict(own), contexts[name])  # read, never copied whole
     if webhooks is not None:
         found.append(webhooks)
     return [*found, changes_section(comparison.previous, comparison.changes), coverage_section(coverage),

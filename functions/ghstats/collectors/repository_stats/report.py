@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Mapping
 
 from ghstats.collectors.unit import Record, SummaryContext
 from ghstats.limits import REPORT_MAX_ROWS, REPORT_TOP
-from ghstats.report.blocks import Chart, Figures, Section, Table, limited_table
+from ghstats.report.blocks import Chart, Figures, Section, Smallest, Table
 from ghstats.report.dates import age_days
 
 VISIBILITIES = ("PUBLIC", "INTERNAL", "PRIVATE")
@@ -25,18 +26,50 @@ def _top(counter: Counter, limit: int = 10) -> tuple[list[str], list[int]]:
     return labels, values
 
 
-def overview(records: dict[str, Record], summary: dict[str, Any]) -> Section:
+@dataclass
+class _Scan:
+    """What the sections need of the records, read in one pass (a record is decoded once)."""
+
+    per_owner: Counter = field(default_factory=Counter)  # (owner, visibility) -> repositories
+    languages: Counter = field(default_factory=Counter)
+    licences: Counter = field(default_factory=Counter)
+    buckets: Counter = field(default_factory=Counter)  # active repositories by last push
+    by_stars: Smallest = field(default_factory=lambda: Smallest(REPORT_MAX_ROWS))
+    stalest: Smallest = field(default_factory=lambda: Smallest(REPORT_TOP))
+    empty: Smallest = field(default_factory=lambda: Smallest(REPORT_MAX_ROWS))
+    busiest: Smallest = field(default_factory=lambda: Smallest(REPORT_TOP))
+
+
+def scan(records: Mapping[str, Record], now: float) -> _Scan:
+    found = _Scan()
+    for r in records.values():
+        name = r["name_with_owner"]
+        found.per_owner[(r["owner"], r["visibility"] or UNKNOWN)] += 1
+        found.languages[r["primary_language"] or "none"] += 1
+        found.licences[r["license"] or "none"] += 1
+        found.by_stars.add((-r["stars"], name.lower()), [
+            name, (r["visibility"] or UNKNOWN).lower(), r["primary_language"] or "", r["license"] or "", r["stars"],
+            r["forks"], r["open_issues"], r["open_pull_requests"], (r["pushed_at"] or "")[:10], r["is_archived"],
+            r["is_fork"]])
+        if not r["is_archived"]:
+            found.buckets[push_bucket(r, now)] += 1
+            if r["pushed_at"]:
+                found.stalest.add((r["pushed_at"], name.lower()), [
+                    name, r["pushed_at"][:10], round(age_days(r["pushed_at"], now) or 0), r["open_issues"],
+                    r["open_pull_requests"]])
+        if r["is_empty"]:
+            found.empty.add(name.lower(), [name, (r["created_at"] or "")[:10], r["is_archived"]])
+        found.busiest.add((-(r["open_issues"] + r["open_pull_requests"]), name.lower()), [
+            name, r["open_issues"], r["open_pull_requests"], r["merged_pull_requests"],
+            merge_share(r["merged_pull_requests"], r["closed_pull_requests"])])
+    return found
+
+
+def overview(found: _Scan, summary: dict[str, Any]) -> Section:
     owners = summary["owners"]
     totals = summary["totals"]
-    per_owner = Counter((r["owner"], r["visibility"] or UNKNOWN) for r in records.values())  # one pass
-    seen = {visibility for _, visibility in per_owner}
-    by_visibility = {v: [per_owner[(o, v)] for o in owners] for v in (*VISIBILITIES, UNKNOWN) if v in seen}
-    languages = _top(Counter(r["primary_language"] or "none" for r in records.values()))
-    licences = _top(Counter(r["license"] or "none" for r in records.values()))
-    rows = [[r["name_with_owner"], (r["visibility"] or UNKNOWN).lower(), r["primary_language"] or "", r["license"] or "",
-             r["stars"], r["forks"], r["open_issues"], r["open_pull_requests"], (r["pushed_at"] or "")[:10],
-             r["is_archived"], r["is_fork"]]
-            for r in sorted(records.values(), key=lambda r: (-r["stars"], r["name_with_owner"].lower()))]
+    seen = {visibility for _, visibility in found.per_owner}
+    by_visibility = {v: [found.per_owner[(o, v)] for o in owners] for v in (*VISIBILITIES, UNKNOWN) if v in seen}
     return Section("overview", "Overview", [
         Figures({"repositories": totals["repos"], "owners": len(owners), "archived": totals["archived"],
                  "forks": totals["forked"], "templates": totals["templates"], "stars": totals["stars"]}),
@@ -45,10 +78,10 @@ def overview(records: dict[str, Record], summary: dict[str, Any]) -> Section:
         Table("Totals by owner", ["owner", "repositories", "archived", "forks", "templates", "stars", "watchers"],
               [[o, c["repos"], c["archived"], c["forked"], c["templates"], c["stars"], c["watchers"]]
                for o, c in owners.items()]),
-        Chart("Primary languages", "horizontal", *_pair(languages, "repositories"), "language"),
-        Chart("Licences", "horizontal", *_pair(licences, "repositories"), "licence"),
-        limited_table("Repositories", ["repository", "visibility", "language", "licence", "stars", "forks",
-                                       "open issues", "open PRs", "pushed", "archived", "fork"], rows, REPORT_MAX_ROWS),
+        Chart("Primary languages", "horizontal", *_pair(_top(found.languages), "repositories"), "language"),
+        Chart("Licences", "horizontal", *_pair(_top(found.licences), "repositories"), "licence"),
+        found.by_stars.table("Repositories", ["repository", "visibility", "language", "licence", "stars", "forks",
+                                              "open issues", "open PRs", "pushed", "archived", "fork"]),
     ])
 
 
@@ -63,22 +96,14 @@ def push_bucket(record: Record, now: float) -> str:
     return next((label for days, label in PUSH_BUCKETS if age <= days), OLDER)
 
 
-def activity(records: dict[str, Record], now: float) -> Section:
-    active = [r for r in records.values() if not r["is_archived"]]
-    buckets = Counter(push_bucket(r, now) for r in active)
+def activity(found: _Scan) -> Section:
     labels = [label for _, label in PUSH_BUCKETS] + [OLDER, NEVER]
-    stalest = sorted((r for r in active if r["pushed_at"]), key=lambda r: (r["pushed_at"], r["name_with_owner"].lower()))
-    empty = sorted((r for r in records.values() if r["is_empty"]), key=lambda r: r["name_with_owner"].lower())
     return Section("activity", "Activity", [
         Chart("Active (not archived) repositories by last push", "bar", labels,
-              {"repositories": [buckets.get(label, 0) for label in labels]}, "last push"),
-        limited_table(f"The {REPORT_TOP} stalest active repositories", ["repository", "pushed", "days ago", "open issues",
-                                                                        "open PRs"],
-                      [[r["name_with_owner"], r["pushed_at"][:10], round(age_days(r["pushed_at"], now) or 0),
-                        r["open_issues"], r["open_pull_requests"]] for r in stalest[:REPORT_TOP]], REPORT_TOP),
-        limited_table("Empty repositories", ["repository", "created", "archived"],
-                      [[r["name_with_owner"], (r["created_at"] or "")[:10], r["is_archived"]] for r in empty],
-                      REPORT_MAX_ROWS),
+              {"repositories": [found.buckets.get(label, 0) for label in labels]}, "last push"),
+        Table(f"The {REPORT_TOP} stalest active repositories", ["repository", "pushed", "days ago", "open issues",
+                                                                "open PRs"], found.stalest.rows()),
+        found.empty.table("Empty repositories", ["repository", "created", "archived"]),
     ], intro="Days since the last push, on the day of the run.")
 
 
@@ -87,10 +112,8 @@ def merge_share(merged: int, closed: int) -> float | None:
     return round(100 * merged / (merged + closed), 1) if merged + closed else None
 
 
-def issues_and_pulls(records: dict[str, Record], summary: dict[str, Any]) -> Section:
+def issues_and_pulls(found: _Scan, summary: dict[str, Any]) -> Section:
     owners = summary["owners"]
-    most = sorted(records.values(), key=lambda r: (-(r["open_issues"] + r["open_pull_requests"]),
-                                                   r["name_with_owner"].lower()))
     return Section("issues", "Issues and pull requests", [
         Chart("Open issues and pull requests by owner", "bar", list(owners),
               {"open issues": [c["open_issues"] for c in owners.values()],
@@ -99,13 +122,12 @@ def issues_and_pulls(records: dict[str, Record], summary: dict[str, Any]) -> Sec
               [[o, c["open_pull_requests"], c["merged_pull_requests"], c["closed_pull_requests"],
                 merge_share(c["merged_pull_requests"], c["closed_pull_requests"])] for o, c in owners.items()]),
         Table(f"The {REPORT_TOP} repositories with most open issues and pull requests",
-              ["repository", "open issues", "open PRs", "merged PRs", "merged share %"],
-              [[r["name_with_owner"], r["open_issues"], r["open_pull_requests"], r["merged_pull_requests"],
-                merge_share(r["merged_pull_requests"], r["closed_pull_requests"])] for r in most[:REPORT_TOP]]),
+              ["repository", "open issues", "open PRs", "merged PRs", "merged share %"], found.busiest.rows()),
     ], intro="Merged share: merged pull requests of all closed ones (merged or closed unmerged).")
 
 
-def sections(records: dict[str, Record], summary: dict[str, Any], context: SummaryContext) -> list[Section]:
+def sections(records: Mapping[str, Record], summary: dict[str, Any], context: SummaryContext) -> list[Section]:
     if not records:
         return []
-    return [overview(records, summary), activity(records, context.now), issues_and_pulls(records, summary)]
+    found = scan(records, context.now)
+    return [overview(found, summary), activity(found), issues_and_pulls(found, summary)]
