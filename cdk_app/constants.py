@@ -181,6 +181,10 @@ CONTEXT_DEFAULTS = {
     "ghstats:webhookHooks": [],
 }
 
+# An upload Aggregate could not finish or abort (a Lambda stopped at its timeout or out of memory
+# runs no cleanup) keeps its parts, billed, until the bucket's lifecycle aborts it.
+INCOMPLETE_UPLOAD_DAYS = 1
+
 OUTPUT_BUCKET = "BucketName"
 OUTPUT_TABLE = "LedgerTableName"
 OUTPUT_STATE_MACHINE = "StateMachineArn"

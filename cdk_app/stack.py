@@ -124,6 +124,10 @@ class GhStatsStack(cdk.Stack):
                     id="ExpireAthenaResults", prefix=c.ATHENA_RESULTS_PREFIX,
                     expiration=cdk.Duration.days(c.ATHENA_RESULTS_DAYS),
                 ),
+                s3.LifecycleRule(  # Aggregate's multipart uploads cut short (its timeout, out of memory)
+                    id="AbortIncompleteUploads",
+                    abort_incomplete_multipart_upload_after=cdk.Duration.days(c.INCOMPLETE_UPLOAD_DAYS),
+                ),
                 s3.LifecycleRule(
                     id="ExpireNoncurrentVersions",
                     noncurrent_version_expiration=cdk.Duration.days(c.NONCURRENT_VERSION_DAYS),

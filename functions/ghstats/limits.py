@@ -30,6 +30,7 @@ AGGREGATE_MEMORY_MB_RANGE = (1769, 10_240)  # one whole vCPU .. a Lambda's maxim
 # A streamed object's part (S3 multipart uploads: at least 5 MiB a part but the last, at most
 # 10,000 parts: 80 GB an object): Aggregate's writer holds one part in memory.
 S3_PART_BYTES = 8 * 1024 * 1024
+S3_COPY_OBJECT_MAX_BYTES = 5 * 1024**3  # CopyObject's limit; a larger object is copied in parts
 # Aggregate reads the batches' results this many at a time (memory: one chunk of raw results)
 AGGREGATE_READ_CHUNK = 64
 # ListRepos writes the plan (a batch object and a ledger item per batch) in one invocation: with

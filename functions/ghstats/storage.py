@@ -144,8 +144,14 @@ class S3ObjectStore:
             raise
 
     def copy(self, source_key: str, key: str) -> None:
-        # the managed copy: one CopyObject, or a multipart copy above 5 GB; nothing passes through here
-        self._s3.copy({"Bucket": self._bucket, "Key": source_key}, self._bucket, key)
+        """One CopyObject (atomic; the content type and metadata copied with it) up to S3's 5 GB
+        limit for it, the managed multipart copy above; no byte passes through the function."""
+        source = {"Bucket": self._bucket, "Key": source_key}
+        head = self._s3.head_object(Bucket=self._bucket, Key=source_key)
+        if head["ContentLength"] <= limits.S3_COPY_OBJECT_MAX_BYTES:
+            self._s3.copy_object(Bucket=self._bucket, Key=key, CopySource=source)
+        else:
+            self._s3.copy(source, self._bucket, key, ExtraArgs={"ContentType": head.get("ContentType", "")})
 
     def list_keys(self, prefix: str) -> list[str]:
         keys: list[str] = []

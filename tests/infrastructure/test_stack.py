@@ -373,6 +373,9 @@ def test_bucket_denies_plain_http_and_blocks_public_access(synthesized, template
     rules = {r["Id"]: r for r in bucket["LifecycleConfiguration"]["Rules"]}
     rule = rules["ExpireBatchObjects"]
     assert rule["TagFilters"] == [{"Key": "ghstats-lifecycle", "Value": "transient"}] and rule["ExpirationInDays"] == 30
+    # an upload Aggregate was stopped in the middle of leaves no billed parts behind
+    assert rules["AbortIncompleteUploads"]["AbortIncompleteMultipartUpload"] == {"DaysAfterInitiation": 1}
+    assert "Prefix" not in rules["AbortIncompleteUploads"] and rules["AbortIncompleteUploads"]["Status"] == "Enabled"
     policies = [p for p in resources(template, "AWS::S3::BucketPolicy").values() if p["Properties"]["Bucket"] == {"Ref": data}]
     [deny] = [s for s in policies[0]["Properties"]["PolicyDocument"]["Statement"] if s["Effect"] == "Deny"]
     assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}

@@ -65,11 +65,19 @@ def test_a_failure_mid_stream_leaves_no_object_and_no_open_upload(s3, monkeypatc
     assert s3.list_multipart_uploads(Bucket=BUCKET).get("Uploads", []) == []
 
 
-def test_copy_inside_the_bucket(s3):
+def test_copy_inside_the_bucket_keeps_the_content_type(s3, monkeypatch):
     store = S3ObjectStore(s3, BUCKET)
     store.put_json("runs/r/doc.json", {"a": 1})
     store.copy("runs/r/doc.json", "latest/doc.json")
     assert store.get_json("latest/doc.json") == {"a": 1}
+    monkeypatch.setattr(limits, "S3_PART_BYTES", 5 * MIB)
+    store.put_lines("runs/r/big.jsonl", lines(9 * MIB // 1000), "application/x-ndjson")  # a multipart object
+    for copy_object_max in (limits.S3_COPY_OBJECT_MAX_BYTES, 1):  # one CopyObject; the copy in parts above its limit
+        monkeypatch.setattr(limits, "S3_COPY_OBJECT_MAX_BYTES", copy_object_max)
+        store.copy("runs/r/big.jsonl", f"latest/big-{copy_object_max}.jsonl")
+        copied = s3.get_object(Bucket=BUCKET, Key=f"latest/big-{copy_object_max}.jsonl")
+        assert copied["ContentType"] == "application/x-ndjson"
+        assert copied["Body"].read().decode() == "".join(lines(9 * MIB // 1000))
 
 
 @pytest.mark.parametrize("records", [{}, {"a/x": {"stars": 1}}, {"a/x": {"n": "é\n"}, "b/y": {"list": [1, 2]}}])
