@@ -5,8 +5,10 @@
 One real run (the ASL in moto's engine, the handlers in-process, against the simulator: 600
 repositories in 3 orgs, repository_stats and repository_policy, batches of 50) is collected once;
 its stored batches and results are then replicated, with every key renamed, to each scale, and
-the real `aggregate()` runs over them in a child process of its own (fresh memory): once for its
-time, once under tracemalloc for its peak of Python allocations. The store is a dict that keeps
+collected again as the previous run (a day earlier, its outputs kept); the real `aggregate()` of
+the run runs over them in a child process of its own (fresh memory), comparing itself with that
+previous run as every run after the first does: once for its time, once under tracemalloc for
+its peak of Python allocations. The store is a dict that keeps
 what Aggregate reads and counts, then lets go, what it writes (S3 holds the outputs, not the
 function's memory), so the peak is Aggregate's own. README's "Scale and limits" projects from it.
 """
@@ -19,7 +21,7 @@ import multiprocessing
 import platform
 import time
 import tracemalloc
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
@@ -31,12 +33,14 @@ RENAMED_FIELDS = ("name_with_owner", "repository", "key")
 
 class SinkStore:
     """Objects Aggregate reads are kept (as JSON text, as S3 would hand them over); what it writes
-    is counted and, when larger than 1 MB, dropped."""
+    is counted and, when larger than 1 MB, dropped, unless `keep` (the previous run's outputs,
+    which the measured run reads back)."""
 
     def __init__(self, objects: dict[str, str]):
         self.objects = objects
         self.puts = 0
         self.bytes_written = 0
+        self.keep = False
 
     def get_json(self, key: str) -> Any | None:
         text = self.objects.get(key)
@@ -47,7 +51,7 @@ class SinkStore:
 
     def get_lines(self, key: str) -> Iterator[str] | None:
         text = self.objects.get(key)
-        return None if text is None else iter(text.splitlines(keepends=True))
+        return None if text is None else iter(line + "\n" for line in text.split("\n"))
 
     def put_json(self, key: str, value: Any, *, transient: bool = False) -> None:
         self.put_text(key, json.dumps(value))
@@ -55,16 +59,21 @@ class SinkStore:
     def put_text(self, key: str, text: str, content_type: str = "text/plain", *, transient: bool = False) -> None:
         self.puts += 1
         self.bytes_written += len(text)
-        if len(text) < 1_000_000:
+        if len(text) < 1_000_000 or self.keep:
             self.objects[key] = text
 
     def put_lines(self, key: str, lines: Iterable[str], content_type: str = "application/json") -> None:
         self.puts += 1
+        if self.keep:
+            self.objects[key] = "".join(lines)
+            return
         for line in lines:
             self.bytes_written += len(line)
 
     def copy(self, source_key: str, key: str) -> None:
         self.puts += 1
+        if self.keep and source_key in self.objects:
+            self.objects[key] = self.objects[source_key]
 
     def list_keys(self, prefix: str) -> list[str]:
         return sorted(k for k in self.objects if k.startswith(prefix))
@@ -134,11 +143,32 @@ def replicate(objects: dict[str, str], run_id: str, repos: int) -> SinkStore:
     return SinkStore(objects)
 
 
+def with_previous_run(store: SinkStore, run_id: str) -> None:
+    """The same repositories collected a day before under another run id, aggregated (its outputs
+    kept): the measured run compares itself with it, reading its records back, as every run after
+    the first does."""
+    from ghstats import names
+    from ghstats.collect.steps import aggregate
+
+    previous = f"{run_id}-previous"
+    for key in [k for k in store.objects if k.startswith(names.run_prefix(run_id))]:
+        store.objects[key.replace(names.run_prefix(run_id), names.run_prefix(previous), 1)] = store.objects[key]
+    plan = json.loads(store.objects[names.run_config_key(previous)])
+    day_before = datetime.fromisoformat(plan["started_at"].replace("Z", "+00:00")) - timedelta(days=1)
+    plan["started_at"] = day_before.strftime("%Y-%m-%dT%H:%M:%SZ")
+    store.objects[names.run_config_key(previous)] = json.dumps(plan)
+    store.keep = True
+    aggregate(previous, store)
+    store.keep, store.puts, store.bytes_written = False, 0, 0
+
+
 def _measure(objects: dict[str, str], run_id: str, repos: int, traced: bool, answer: Any) -> None:
     from ghstats.collect.steps import aggregate
 
     store = replicate(objects, run_id, repos)
-    count = sum(len(json.loads(store.objects[k])["keys"]) for k in store.objects if "/batches/" in k)
+    with_previous_run(store, run_id)
+    count = sum(len(json.loads(store.objects[k])["keys"]) for k in store.objects
+                if k.startswith(f"runs/{run_id}/batches/"))
     if traced:
         tracemalloc.start()
     started = time.perf_counter()
@@ -146,7 +176,8 @@ def _measure(objects: dict[str, str], run_id: str, repos: int, traced: bool, ans
     elapsed = time.perf_counter() - started
     peak = tracemalloc.get_traced_memory()[1] if traced else None
     answer.put({"repos": count, "traced": traced, "seconds": elapsed, "peak_bytes": peak, "puts": store.puts,
-                "bytes_written": store.bytes_written, "status": outcome["status"], "repos_ok": outcome["repos_ok"]})
+                "bytes_written": store.bytes_written, "status": outcome["status"], "repos_ok": outcome["repos_ok"],
+                "compared_with": (outcome["since_previous_run"] or {}).get("run_id")})
 
 
 def measure(objects: dict[str, str], run_id: str, repos: int, traced: bool) -> dict[str, Any]:
@@ -168,7 +199,9 @@ def markdown(rows: list[dict[str, Any]], started: str, wall: float) -> str:
         f"{wall:.0f} s, on {multiprocessing.cpu_count()} cores, Python {platform.python_version()}.",
         "",
         f"One real run of {sum(ORGS.values())} repositories ({', '.join(COLLECTORS)}; the ASL in moto, the simulator) "
-        "replicated with renamed keys to each scale; the real `aggregate()` in a child process of its own. Time: "
+        "replicated with renamed keys to each scale, and collected once more a day earlier as the previous run; the "
+        "real `aggregate()` of the run (comparing itself with that previous run, reading its records back) in a "
+        "child process of its own. Time: "
         "a run without tracemalloc. Peak: the peak of Python allocations under tracemalloc (what the function's "
         "memory must hold; the outputs it writes are counted, not kept, as S3 keeps them).",
         "",
@@ -203,6 +236,8 @@ def main() -> None:
         traced = measure(dict(objects), run_id, repos, traced=True)
         if timed["status"] != "SUCCEEDED" or timed["repos_ok"] != timed["repos"]:
             raise SystemExit(f"Aggregate did not merge every repository at {repos}: {timed}")
+        if timed["compared_with"] != f"{run_id}-previous":
+            raise SystemExit(f"Aggregate did not compare the run with the previous one at {repos}: {timed}")
         row = {"repos": timed["repos"], "seconds": timed["seconds"], "peak_mb": traced["peak_bytes"] / 1e6,
                "written_mb": timed["bytes_written"] / 1e6, "puts": timed["puts"]}
         rows.append(row)

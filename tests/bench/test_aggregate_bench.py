@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from bench.aggregate import collect_once, replicate
+from bench.aggregate import collect_once, replicate, with_previous_run
 from ghstats import names
 from ghstats.collect.steps import aggregate
 
@@ -12,8 +12,14 @@ from ghstats.collect.steps import aggregate
 def test_a_replicated_run_merges_every_repository_once():
     objects, run_id = collect_once({"bench-agg-a": 60, "bench-agg-b": 40})
     store = replicate(dict(objects), run_id, 250)  # two whole copies and half of a third
+    with_previous_run(store, run_id)
     outcome = aggregate(run_id, store)
     assert outcome["status"] == "SUCCEEDED" and (outcome["repos_ok"], outcome["repos_failed"]) == (250, 0)
+    # compared with the same repositories a day before: read back whole, nothing changed
+    compared = outcome["since_previous_run"]
+    assert compared["run_id"] == f"{run_id}-previous"
+    stats = compared["counts"]["repository_stats"]
+    assert (stats["added"], stats["removed"], stats["renamed"]) == (0, 0, 0)
     plan = json.loads(store.objects[names.run_config_key(run_id)])
     keys = [k for b in plan["batch_ids"] for k in json.loads(store.objects[names.batch_key(run_id, b)])["keys"]]
     assert len(keys) == len(set(keys)) == 250
