@@ -62,7 +62,8 @@ MAX_RATE_LIMIT_WAITS = 6
 # The execution's TimeoutSeconds in statemachine/collect.asl.json (a test keeps them equal): a
 # run still going after a day is stuck, ends TIMED_OUT and raises the timed-out alarm. The
 # longest legitimate run waits out a few primary windows; a run that needs more (a million
-# repositories on one 5,000-point budget) is split across credentials or configs (README, Limits).
+# repositories on one 5,000-point budget) is split across credentials or configs, or runs each org
+# on its own App installation ("installation_id": "per_org"; README, Deploy) (README, Limits).
 EXECUTION_TIMEOUT_S = 86_400
 
 # ListRepos stops listing (and goes on in its next invocation) when less than this much Lambda
