@@ -138,3 +138,24 @@ def test_a_pat_or_a_fixed_installation_gives_every_owner_the_same_token(sim, key
     provider = SecretTokenProvider("s", Endpoints.from_api_url(sim.url), requests.Session(), fetch=lambda name: value)
     assert len({for_owner(provider, owner).token() for owner in ("acme", "globex", "initech", None)}) == 1
     assert "/orgs/acme/installation" not in rest_paths(sim)  # nothing looked up
+
+
+def test_threads_reading_the_secret_at_once_keep_botocore_quiet_until_the_last_is_done():
+    # ListRepos' threads may read the secret at once: the first one done must not turn botocore's
+    # response-body logger back to DEBUG while another is still reading
+    import logging
+
+    from ghstats.secret_logging import WIRE_LOGGER, no_response_bodies_in_logs
+
+    wire = logging.getLogger(WIRE_LOGGER)
+    wire.setLevel(logging.DEBUG)
+    try:
+        first, second = no_response_bodies_in_logs(), no_response_bodies_in_logs()
+        first.__enter__()
+        second.__enter__()
+        first.__exit__(None, None, None)
+        assert wire.level == logging.INFO  # the second read still going
+        second.__exit__(None, None, None)
+        assert wire.level == logging.DEBUG
+    finally:
+        wire.setLevel(logging.NOTSET)
