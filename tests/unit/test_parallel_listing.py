@@ -26,11 +26,15 @@ def config_of(orgs, **raw):
 class FakeClient:
     """One owner's client over SIZES (100 a page); `on_page(org, page)` runs before a page is answered."""
 
-    def __init__(self, owner, on_page=lambda org, page: None, failing=()):
+    def __init__(self, owner, on_page=lambda org, page: None, failing=(), credential=None):
         self.owner, self.on_page, self.failing = owner, on_page, failing
+        self.credential = credential or f"installation of {owner}"
         self.requests_made = self.points_used = 0
         self.classic_scopes = None
         self.orgs_asked: list[str] = []
+
+    def credential_id(self):
+        return self.credential
 
     def preflight(self):
         self.requests_made += 1
@@ -144,3 +148,40 @@ def test_batches_never_mix_owners_and_keep_their_order():
     assert [k for b in batches.values() for k in b] == keys
     assert all(len({k.split("/")[0].lower() for k in b}) == 1 for b in batches.values())
     assert [len(b) for b in batches.values()] == [1, 3, 3, 1, 3]  # acme-x sorts before acme/
+
+
+def test_the_token_check_goes_to_the_first_owner_of_the_config():
+    from ghstats.collect.planning import _run_owners
+
+    config = config_of(["acme", "globex"], repos=["octo/x", "ACME/y", "beta/z"])
+    assert _run_owners(config) == ["acme", "globex", "octo", "beta"]
+
+
+def test_one_client_for_every_owner_is_counted_once():
+    client = FakeClient("any")
+    plan = plan_collection(client, config_of(["acme", "globex"]))
+    assert (plan.requests, plan.points) == (client.requests_made, client.points_used) == (1 + 3 + 2, 5)
+
+
+@pytest.mark.parametrize("shared", [True, False])
+def test_a_rate_limit_stops_the_orgs_on_the_same_credential_only(shared):
+    # Given three orgs asking for their first pages at once: acme refused (its credential's
+    # budget is spent) at once, the others answered a little later
+    limited = GitHubRateLimited("GitHub primary rate limit", 60)
+    together = threading.Barrier(3, timeout=10)
+
+    def slow(org, page):
+        if page == 0:
+            together.wait()
+        if org != "acme":
+            time.sleep(0.3)
+
+    make, made = factory(on_page=slow, failing={"acme": limited}, credential="one PAT" if shared else None)
+    config = config_of(["acme", "globex", "hooli"])
+    with pytest.raises(GitHubRateLimited):
+        plan_collection(ListingClients(make), config, ListingProgress(listing_scope(config)))
+    pages = {owner: len(client.orgs_asked) for owner, client in made.items()}
+    if shared:  # one budget: the page already asked for, then nothing more until the wait is over
+        assert pages == {"acme": 1, "globex": 1, "hooli": 1}
+    else:  # their own budgets: listed to the end
+        assert pages == {"acme": 1, "globex": 2, "hooli": 1}

@@ -97,3 +97,47 @@ def test_a_pat_run_stays_on_one_budget(make_sim, deployed, key_pair):  # noqa: F
     assert not any(r.path.endswith("/installation") for r in github.requests)
     assert github.rate_limit(TOKEN).used == github.points_used() > 0
     assert all(github.installation_rate_limit(i).used == 0 for i in INSTALLATIONS.values())
+
+
+class Clock:
+    def __init__(self):
+        import time
+
+        self.t = time.time()
+
+    def __call__(self):
+        return self.t
+
+
+def test_an_org_whose_installation_is_out_of_points_waits_alone(make_sim, deployed, key_pair, engine_delays):  # noqa: F811
+    # Given globex's installation with no points left for the next minute, acme's and hooli's full
+    clock = Clock()
+    github = make_sim({org: SIZES[org] for org in INSTALLATIONS}, apps={APP_ID: key_pair[1]},
+                      installations=INSTALLATIONS, oauth_scopes=None, clock=clock)
+    github.set_budget("installation:22", remaining=0, reset_in=60)
+    aws = deployed(github.url, {"app_id": APP_ID, "installation_id": "per_org", "private_key": key_pair[0]})
+
+    def reset_after_the_wait(handler):  # GitHub's clock passes the reset while the run waits
+        def wrapped(event, context, **kwargs):
+            answer = handler(event, context, **kwargs)
+            if answer["status"] == "rate_limited":
+                clock.t += 61
+            return answer
+        return wrapped
+
+    aws.wrappers["ListRepos"] = reset_after_the_wait
+    # When the three orgs are collected
+    outcome = aws.run({"orgs": list(INSTALLATIONS), "api_url": github.url, "batch_size": BATCH})
+    # Then the run waited once, for globex's installation, as long as GitHub said
+    assert outcome.status == "SUCCEEDED" and outcome.output["status"] == "SUCCEEDED", outcome.cause
+    assert len(engine_delays.waits) == 1 and 1 <= engine_delays.waits[0] <= 61
+    assert_every_repo_once(outputs(aws, outcome.run_id), set().union(*(org_keys(github, o) for o in INSTALLATIONS)))
+    # and acme and hooli, on their own budgets, were listed while globex was refused: each of
+    # their pages once (not again after the wait), globex's first page twice (refused, then listed)
+    graphql = [r for r in github.requests if r.kind == "graphql"]
+    per = {i: [r for r in graphql if r.installation == str(i)] for i in INSTALLATIONS.values()}
+    assert len(per[11]) == 1 + listing_pages(130) + -(-130 // BATCH) and len(per[33]) == 1 + 1
+    assert len(per[22]) == 1 + 1 + -(-60 // BATCH) and per[22][0].cost == 0  # the refused page cost nothing
+    listed_again = per[22][1].seq  # globex's first page, after the wait
+    pages = [r for r in per[11] + per[33] if r.query and "organization(" in r.query]
+    assert len(pages) == listing_pages(130) + 1 and max(r.seq for r in pages) < listed_again

@@ -11,7 +11,7 @@ from ghstats import limits, names
 from ghstats.collect.batch_size import resolve_batch_size
 from ghstats.config import CollectionConfig, OrgSpec
 from ghstats.github.client import GitHubClient
-from ghstats.github.errors import AppNotInstalled, GitHubError, OrgNotFound
+from ghstats.github.errors import AppNotInstalled, GitHubError, GitHubRateLimited, OrgNotFound
 
 
 @dataclass
@@ -135,28 +135,30 @@ class ListingClients:
                 self._clients[owner.lower()] = self._make(owner)
             return self._clients[owner.lower()]
 
+    def _distinct(self) -> list[GitHubClient]:
+        """Each client once (one client may serve every owner)."""
+        return list({id(c): c for c in self._clients.values()}.values())
+
     @property
     def requests_made(self) -> int:
-        return sum(c.requests_made for c in self._clients.values())
+        return sum(c.requests_made for c in self._distinct())
 
     @property
     def points_used(self) -> int:
-        return sum(c.points_used for c in self._clients.values())
-
-    @property
-    def classic_scopes(self) -> frozenset[str] | None:
-        return next((c.classic_scopes for c in self._clients.values() if c.classic_scopes is not None), None)
+        return sum(c.points_used for c in self._distinct())
 
 
 def _as_clients(client: GitHubClient | ListingClients) -> ListingClients:
-    """One client for every owner (a test's, or `ghstats plan`'s) or the clients per owner."""
+    """The clients per owner, or one client for every owner (a test's)."""
     return client if isinstance(client, ListingClients) else ListingClients(lambda owner: client)
 
 
 def _run_owners(config: CollectionConfig) -> list[str]:
     """The run's owners in config order: its orgs, then the owners of its named repositories."""
-    owners = [org.name for org in config.orgs] + [owner_of(key) for key in config.repos]
-    return list({owner.lower(): owner for owner in reversed(owners)}.values())[::-1]
+    owners: dict[str, str] = {}
+    for owner in [org.name for org in config.orgs] + [owner_of(key) for key in config.repos]:
+        owners.setdefault(owner.lower(), owner)
+    return list(owners.values())
 
 
 def _check_token(clients: ListingClients, config: CollectionConfig, progress: ListingProgress) -> None:
@@ -198,11 +200,13 @@ def plan_collection(
     by page, each org on from its own cursor (the caller stores it when this raises; `on_page` is
     told after each page, one call at a time); `out_of_time` is asked between pages (the first
     LIST_REPOS_PARALLEL_ORGS orgs still to list get one page each first) and makes it raise
-    ListingPaused once the orgs being listed have stopped. An org
+    ListingPaused once the orgs being listed have stopped. A rate limit stops the orgs on the
+    same credential (a PAT: all of them; per-org installations: that org) before their next page. An org
     that fails stops only itself; the first failure in config order is raised once every org
     has stopped. The plan does not depend on which org's page came first.
     """
     clients = _as_clients(client)
+    at_once = limits.LIST_REPOS_PARALLEL_ORGS if isinstance(client, ListingClients) else 1  # a client is one thread's
     progress = progress or ListingProgress(listing_scope(config))
     if not progress.token_checked:
         _check_token(clients, config, progress)
@@ -213,8 +217,11 @@ def plan_collection(
     # the timing, and with no more than one round of pages past the margin.
     first_round = {org.name for org in to_list[:limits.LIST_REPOS_PARALLEL_ORGS]}
 
+    limited: set[str] = set()  # the credentials GitHub said are rate limited: no more pages on them
+
     def list_org(org: OrgSpec) -> None:
         listed_here = False
+        client = clients.for_owner(org.name)
         while True:
             with lock:
                 if org.name in progress.finished:
@@ -222,10 +229,20 @@ def plan_collection(
                 if (listed_here or org.name not in first_round) and out_of_time():
                     raise _OrgPaused(org.name)
                 cursor = progress.cursors.get(org.name)
+            credential = None
             try:
-                page, cursor = clients.for_owner(org.name).list_org_repos_page(
+                credential = client.credential_id()
+                with lock:
+                    if credential in limited:  # an org on the same budget was refused: wait with it
+                        raise _OrgPaused(org.name)
+                page, cursor = client.list_org_repos_page(
                     org.name, cursor, include_archived=org.include_archived, include_forks=org.include_forks,
                 )
+            except GitHubRateLimited:
+                if credential is not None:
+                    with lock:
+                        limited.add(credential)
+                raise
             except OrgNotFound as exc:
                 # One org renamed, mistyped or without the App's installation must not cost the
                 # others: they are collected and the run ends PARTIAL with this org in
@@ -247,14 +264,14 @@ def plan_collection(
 
     outcomes: dict[str, BaseException | None] = {}
     try:
-        if len(to_list) <= 1:
+        if len(to_list) <= 1 or at_once == 1:
             for org in to_list:
                 try:
                     list_org(org)
                 except (_OrgPaused, GitHubError) as exc:
                     outcomes[org.name] = exc
         else:
-            with ThreadPoolExecutor(max_workers=min(limits.LIST_REPOS_PARALLEL_ORGS, len(to_list)),
+            with ThreadPoolExecutor(max_workers=min(at_once, len(to_list)),
                                     thread_name_prefix="list-org") as pool:
                 futures = {org.name: pool.submit(list_org, org) for org in to_list}
                 for name, future in futures.items():
