@@ -6,6 +6,7 @@ key, the JWT nor the token ever reaches a message or a repr.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from datetime import datetime
@@ -15,11 +16,13 @@ import jwt
 import requests
 
 from ghstats import limits
+from ghstats.github.documents import OWNER_PATTERN
 from ghstats.github.endpoints import Endpoints
 from ghstats.github.errors import (AppNotInstalled, FailedRequest, GitHubAuthError, GitHubServerError,
                                   raise_for_http_status)
 
 USER_AGENT = "ghstats"
+_OWNER = re.compile(rf"^{OWNER_PATTERN}$")
 JWT_BACKDATE_S = 60  # GitHub's advice: iat a minute in the past against clock drift
 JWT_LIFETIME_S = 540  # GitHub accepts at most 10 minutes
 
@@ -174,6 +177,8 @@ class AppInstallations:
 
     def installation_id(self, owner: str) -> str:
         """The App's installation on `owner` (an organisation or a user)."""
+        if not _OWNER.match(owner):  # it goes into a URL path, signed for with the App's JWT
+            raise GitHubAuthError(f"'{owner[:80]}' is no GitHub account name: no installation is looked up for it")
         key = owner.lower()
         with self._lock:
             if key in self._ids:

@@ -20,7 +20,7 @@ from ghstats import names
 from ghstats.github.app_auth import AppInstallations, AppJwtProvider, GitHubAppTokenProvider
 from ghstats.github.auth import EnvTokenProvider, TokenProvider
 from ghstats.github.endpoints import Endpoints
-from ghstats.github.errors import GitHubAuthError
+from ghstats.github.errors import GitHubAuthError, GitHubError
 from ghstats.secret_logging import no_response_bodies_in_logs
 
 SECRET_CACHE_S = 300
@@ -130,8 +130,8 @@ class SecretTokenProvider:
         if owner is not None and self._installations is not None:
             try:
                 self._installations.provider(owner).refresh()
-            except GitHubAuthError:
-                pass  # nothing cached to drop; the next token() says why
+            except GitHubError:
+                pass  # nothing cached to drop (not installed, lookup failed): the next token() says why
 
     def for_owner(self, owner: str | None) -> TokenProvider:
         """The TokenProvider of `owner`'s work (the same token for every owner but per org)."""

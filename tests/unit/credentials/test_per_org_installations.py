@@ -159,3 +159,11 @@ def test_threads_reading_the_secret_at_once_keep_botocore_quiet_until_the_last_i
         assert wire.level == logging.DEBUG
     finally:
         wire.setLevel(logging.NOTSET)
+
+
+@pytest.mark.parametrize("owner", ["../app/installations", "acme/x", "acme?x=1", ""])
+def test_an_owner_that_is_no_account_name_is_never_put_into_a_lookup_url(sim, key_pair, owner):
+    # (an owner comes from a stored batch or work item: S3 is not trusted with the URL path)
+    with pytest.raises(GitHubAuthError, match="no GitHub account name"):
+        for_owner(secret_provider(sim, key_pair), owner).token()
+    assert sim.count() == 0
