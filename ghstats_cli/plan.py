@@ -102,7 +102,7 @@ def _local_client(args: argparse.Namespace) -> tuple[Callable[[str], Any], bool]
     """(client factory, an App?) from the same credentials `ghstats run` takes."""
     from ghstats import names
     from ghstats.github.client import GitHubClient
-    from ghstats.github.credentials import SecretTokenProvider
+    from ghstats.github.credentials import PER_ORG, SecretTokenProvider
     from ghstats.github.endpoints import Endpoints
     from ghstats_cli.local_auth import LOCAL_SECRET, local_credential
 
@@ -111,6 +111,9 @@ def _local_client(args: argparse.Namespace) -> tuple[Callable[[str], Any], bool]
     if credential.secret is None:
         return _token_client(credential.environ[names.ENV_TOKEN]), False
     secret = credential.secret
+    if secret.get("installation_id") == PER_ORG:
+        raise UserError(f"--installation-id {PER_ORG}: `ghstats plan` counts every org with one credential; give it "
+                        "one installation's number (or GITHUB_TOKEN), the run itself takes per_org")
 
     def make(api_url: str) -> Any:
         endpoints = Endpoints.from_api_url(api_url)

@@ -18,6 +18,11 @@ INSTALLATION_PERMISSIONS = {"metadata": "read", "contents": "read", "issues": "r
                             "pull_requests": "read", "members": "read"}
 
 
+def installation_budget(installation_id: str | int) -> str:
+    """The rate limiter's key of an installation's budget (GitHubSimulator.rate_limit takes it)."""
+    return f"installation:{installation_id}"
+
+
 def credential(authorization: str | None) -> tuple[str, str] | None:
     """("bearer"|"token", value) from an Authorization header (scheme case-insensitive)."""
     if not authorization:
@@ -53,6 +58,19 @@ class TokenStore:
     def is_installation_token(self, token: str) -> bool:
         with self._lock:
             return token in self._issued
+
+    def installation_of(self, token: str) -> str | None:
+        """The installation an issued token belongs to (None: a static token)."""
+        with self._lock:
+            issued = self._issued.get(token)
+            return None if issued is None else issued[1]
+
+    def budget_key(self, token: str) -> str:
+        """Whose rate-limit budget a request spends: an installation token its installation's
+        (as on GitHub: the budget is the installation's, a renewed token keeps spending it), any
+        other credential its own."""
+        installation = self.installation_of(token)
+        return token if installation is None else installation_budget(installation)
 
     def add(self, token: str) -> None:
         with self._lock:

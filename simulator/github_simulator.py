@@ -14,7 +14,7 @@ from typing import Any, Callable, Iterable, Mapping
 from urllib.parse import parse_qs
 
 from simulator import graphql_api
-from simulator.auth import JWTRejected, TokenStore, credential
+from simulator.auth import INSTALLATION_PERMISSIONS, JWTRejected, TokenStore, credential, installation_budget
 from simulator.dataset import Dataset, SimRepo, iso
 from simulator.faults import ALIAS_KINDS, Fault, FaultSet
 from simulator.rate_limits import CORE, GRAPHQL, ConcurrencyGate, RateLimiter, RateSnapshot
@@ -50,6 +50,7 @@ DEFAULT_OAUTH_SCOPES = "repo, read:org, security_events"  # a classic token ever
 DEFAULT_SLOW_S = 2.0
 SECONDARY_RETRY_AFTER_S = 60
 _APP_TOKEN_PATH = re.compile(r"^/app/installations/(\d+)/access_tokens/?$")
+_APP_INSTALLATION_PATH = re.compile(r"^/(orgs|users)/([^/]+)/installation/?$")
 
 
 @dataclass(frozen=True)
@@ -65,9 +66,10 @@ class Latency:
 class _Note:
     """What the log records about one request, filled in while it is handled."""
 
-    __slots__ = ("cost", "repos", "fault", "query")
+    __slots__ = ("cost", "repos", "fault", "query", "installation")
 
     def __init__(self) -> None:
+        self.installation: str | None = None  # the App installation whose token sent it
         self.cost = 0
         self.repos = 0
         self.fault: str | None = None
@@ -86,6 +88,7 @@ class GitHubSimulator:
         max_concurrent: int = 100,
         *,
         apps: Mapping[str, str] | None = None,
+        installations: Mapping[str, int | str] | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
         viewer_login: str = "sim-user",
@@ -103,6 +106,10 @@ class GitHubSimulator:
         self.port = port
         self._clock = clock
         self._tokens = TokenStore(tuple(tokens), apps, clock)
+        # owner -> the App's installation on it (owners of one installation share its id). None:
+        # any installation id buys a token that sees everything (a fixed installation_id's tests)
+        self._installations: dict[str, str] | None = (
+            None if installations is None else {owner.lower(): str(i) for owner, i in installations.items()})
         self._limiter = RateLimiter({GRAPHQL: graphql_points_per_hour, CORE: rest_requests_per_hour}, clock)
         self._gate = ConcurrencyGate(max_concurrent)
         self._faults = FaultSet()
@@ -203,11 +210,31 @@ class GitHubSimulator:
     def set_budget(self, token: str, remaining: int | None = None, reset_in: float | None = None, *,
                    resource: str = GRAPHQL, limit: int | None = None) -> RateSnapshot:
         """Put a token's budget where a test needs it (resource "graphql" or "core"/"rest")."""
-        return self._limiter.set_budget(token, CORE if resource == "rest" else resource,
+        return self._limiter.set_budget(self._tokens.budget_key(token), CORE if resource == "rest" else resource,
                                         remaining=remaining, reset_in=reset_in, limit=limit)
 
     def rate_limit(self, token: str, resource: str = GRAPHQL) -> RateSnapshot:
-        return self._limiter.snapshot(token, CORE if resource == "rest" else resource)
+        return self._limiter.snapshot(self._tokens.budget_key(token), CORE if resource == "rest" else resource)
+
+    def installation_rate_limit(self, installation_id: int | str, resource: str = GRAPHQL) -> RateSnapshot:
+        """An App installation's budget (every token issued to it spends it, as on GitHub)."""
+        return self._limiter.snapshot(installation_budget(installation_id), CORE if resource == "rest" else resource)
+
+    def set_installation(self, owner: str, installation_id: int | str | None) -> None:
+        """Install the App on `owner` under `installation_id` (None: uninstall it)."""
+        if self._installations is None:
+            self._installations = {}
+        if installation_id is None:
+            self._installations.pop(owner.lower(), None)
+        else:
+            self._installations[owner.lower()] = str(installation_id)
+
+    def _visible_owners(self, token: str) -> frozenset[str] | None:
+        """The owners an installation token may see: its installation's (None: no limit)."""
+        installation = self._tokens.installation_of(token)
+        if installation is None or self._installations is None:
+            return None
+        return frozenset(owner for owner, i in self._installations.items() if i == installation)
 
     def add_token(self, token: str) -> None:
         self._tokens.add(token)
@@ -338,7 +365,7 @@ class GitHubSimulator:
                 self._gate.leave()
         response.headers.setdefault("x-github-request-id", request_id)
         self._log.add(RequestRecord(kind, method, path, response.status, note.cost, note.repos, note.fault,
-                                    time.monotonic() - started, seq, note.query))
+                                    time.monotonic() - started, seq, note.query, note.installation))
         return response
 
     def _request_id(self, seq: int) -> str:
@@ -422,7 +449,9 @@ class GitHubSimulator:
         auth = credential(headers.get("authorization"))
         if auth is None or not self._tokens.valid(auth[1]):
             return self._unauthorized(GRAPHQL_DOCS)
-        token = auth[1]
+        visible = self._visible_owners(auth[1])
+        note.installation = self._tokens.installation_of(auth[1])
+        token = self._tokens.budget_key(auth[1])  # an installation's tokens share its budget
         try:
             payload = json.loads(body or b"null")
         except ValueError:
@@ -489,6 +518,7 @@ class GitHubSimulator:
                         "remaining": snapshot.remaining, "resetAt": snapshot.reset_at, "used": snapshot.used},
             viewer_login=self.viewer_login,
             faulted_aliases=faulted,
+            visible_owners=visible,
         )
         result = graphql_api.execute_prepared(self._resolvers, prepared, variables, operation_name, context)
         response = Response.json(200, result, self._common_headers(snapshot))
@@ -503,6 +533,9 @@ class GitHubSimulator:
         app_token = _APP_TOKEN_PATH.match(path)
         if app_token is not None and method == "POST":
             return self._app_token(headers, app_token[1])
+        app_installation = _APP_INSTALLATION_PATH.match(path)
+        if app_installation is not None and method == "GET":
+            return self._app_installation(headers, app_installation[1], app_installation[2])
         webhook = route_of(method, path)
         if method not in ("GET", "HEAD") and webhook is None:
             return Response.json(404, message_body("Not Found", REST_DOCS, 404))
@@ -510,6 +543,7 @@ class GitHubSimulator:
         if webhook is not None and webhook.app:  # the App's own endpoints: its JWT, its own budget
             if auth is None or auth[0] != "bearer":
                 return Response.json(401, message_body("A JSON web token could not be decoded", app_docs(webhook), 401))
+            installation = False
             try:
                 token = "app:" + self._tokens.verify_app_jwt(auth[1])
             except JWTRejected as rejected:
@@ -517,7 +551,9 @@ class GitHubSimulator:
         elif auth is None or not self._tokens.valid(auth[1]):
             return self._unauthorized(REST_DOCS)
         else:
-            token = auth[1]
+            note.installation = self._tokens.installation_of(auth[1])
+            installation = self._tokens.is_installation_token(auth[1])
+            token = self._tokens.budget_key(auth[1])  # an installation's tokens share its budget
         repo_key = repo_of_path(path)
         fault = self._faults.pick("rest", number, seq, {repo_key.lower()} if repo_key else set())
         note.fault = fault.kind if fault else None
@@ -529,7 +565,6 @@ class GitHubSimulator:
             return Response.json(200, self._rate_limit_body(token), self._common_headers(self._limiter.snapshot(token, CORE)))
 
         query = parse_qs(query_string, keep_blank_values=True)
-        installation = self._tokens.is_installation_token(token)
         alerts = ALERTS_PATH.match(path)
         access = None if alerts is not None or webhook else self._access.get(path, query, self.url + prefix, installation)
         traffic = None if alerts is not None or access is not None or webhook else self._traffic.get(path, query)
@@ -579,12 +614,38 @@ class GitHubSimulator:
                               "code_search": {"limit": 10, "used": 0, "remaining": 10, "reset": reset}},
                 "rate": core}
 
-    def _app_token(self, headers: dict[str, str], installation_id: str) -> Response:
+    def _app_jwt_refused(self, headers: dict[str, str]) -> tuple[str | None, Response | None]:
+        """(the App id, None) for a valid App JWT, else (None, GitHub's 401)."""
         auth = credential(headers.get("authorization"))
         if auth is None or auth[0] != "bearer":
-            return Response.json(401, message_body("A JSON web token could not be decoded", REST_DOCS, 401))
+            return None, Response.json(401, message_body("A JSON web token could not be decoded", REST_DOCS, 401))
         try:
-            self._tokens.verify_app_jwt(auth[1])
+            return self._tokens.verify_app_jwt(auth[1]), None
         except JWTRejected as rejected:
-            return Response.json(401, message_body(str(rejected), REST_DOCS, 401))
+            return None, Response.json(401, message_body(str(rejected), REST_DOCS, 401))
+
+    def _app_token(self, headers: dict[str, str], installation_id: str) -> Response:
+        _, refused = self._app_jwt_refused(headers)
+        if refused is not None:
+            return refused
+        if self._installations is not None and installation_id not in self._installations.values():
+            return Response.json(404, message_body("Not Found", REST_DOCS, 404))
         return Response.json(201, self._tokens.issue_installation_token(installation_id))
+
+    def _app_installation(self, headers: dict[str, str], kind: str, login: str) -> Response:
+        """GET /orgs/{org}/installation, GET /users/{user}/installation (the App's JWT): the
+        App's installation on that account, 404 where it is not installed."""
+        app_id, refused = self._app_jwt_refused(headers)
+        if refused is not None:
+            return refused
+        owner = self.dataset.owner(login)
+        installation = (self._installations or {}).get(login.lower())
+        wanted = "Organization" if kind == "orgs" else "User"
+        if owner is None or owner.type != wanted or installation is None:
+            return Response.json(404, message_body("Not Found", REST_DOCS, 404))
+        return Response.json(200, {
+            "id": int(installation), "app_id": int(app_id or 0), "target_type": owner.type,
+            "account": {"login": owner.login, "id": owner.database_id, "type": owner.type},
+            "permissions": dict(INSTALLATION_PERMISSIONS), "repository_selection": "all",
+            "access_tokens_url": f"{self.url}/app/installations/{installation}/access_tokens",
+        })

@@ -70,6 +70,11 @@ class ExecutionContext:
     rate_limit: dict[str, Any]
     viewer_login: str
     faulted_aliases: dict[str, str] = field(default_factory=dict)  # alias -> "not_found" | "forbidden"
+    # an App installation token sees its installation's owners only (lower case; None: every owner)
+    visible_owners: frozenset[str] | None = None
+
+    def hides(self, owner: str) -> bool:
+        return self.visible_owners is not None and owner.lower() not in self.visible_owners
 
 
 # -- validation errors in GitHub's words -----------------------------------------------------
@@ -441,7 +446,7 @@ class GraphQLResolvers:
     def _organization(self, ctx: ExecutionContext, args: dict[str, Any], info: Any) -> Any:
         login = args.get("login", "")
         canonical = self.dataset.org_login(login)
-        if canonical is None:
+        if canonical is None or ctx.hides(login):
             raise GitHubFieldError("NOT_FOUND", f"Could not resolve to an Organization with the login of '{login}'.")
         return self._owner_value(canonical)
 
@@ -477,7 +482,7 @@ class GraphQLResolvers:
         fault = ctx.faulted_aliases.get(info.path.key)
         if fault == "forbidden":
             raise GitHubFieldError("FORBIDDEN", "Resource not accessible by integration", {"saml_failure": False})
-        repo = None if fault == "not_found" else self.dataset.get(f"{owner}/{name}")
+        repo = None if fault == "not_found" or ctx.hides(owner) else self.dataset.get(f"{owner}/{name}")
         if repo is None:
             raise GitHubFieldError("NOT_FOUND", f"Could not resolve to a Repository with the name '{owner}/{name}'.")
         return repo

@@ -18,6 +18,7 @@ class RequestRecord:
     duration_s: float
     seq: int = 0  # arrival order (1-based, over both kinds)
     query: str | None = None  # the GraphQL document (None for REST)
+    installation: str | None = None  # the App installation whose token sent it (None: another credential)
 
 
 class RequestLog:

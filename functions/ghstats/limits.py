@@ -12,6 +12,10 @@ MAX_BATCH_SIZE = 100  # GitHub: at most 100 aliases are sensible; node limit is 
 DEFAULT_MAX_CONCURRENCY = 4
 MIN_MAX_CONCURRENCY = 1
 MAX_MAX_CONCURRENCY = 40
+# ListRepos lists this many organisations at once (threads, each org on from its own cursor, with
+# its owner's client: per-org App installations each spend their own budget). GitHub allows 100
+# concurrent requests per credential; a few keep a PAT run, all on one budget, far from that.
+LIST_REPOS_PARALLEL_ORGS = 4
 # REST work items (a collector over one owner, one request at a time) running at once: low, as
 # per-repository REST lists are what trips GitHub's secondary limits
 DEFAULT_REST_CONCURRENCY = 2
@@ -68,7 +72,8 @@ MAX_RATE_LIMIT_WAITS = 6
 # The execution's TimeoutSeconds in statemachine/collect.asl.json (a test keeps them equal): a
 # run still going after a day is stuck, ends TIMED_OUT and raises the timed-out alarm. The
 # longest legitimate run waits out a few primary windows; a run that needs more (a million
-# repositories on one 5,000-point budget) is split across credentials or configs (README, Limits).
+# repositories on one 5,000-point budget) is split across credentials or configs, or runs each org
+# on its own App installation ("installation_id": "per_org"; README, Deploy) (README, Limits).
 EXECUTION_TIMEOUT_S = 86_400
 
 # ListRepos stops listing (and goes on in its next invocation) when less than this much Lambda

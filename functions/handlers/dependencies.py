@@ -15,7 +15,7 @@ import requests
 from ghstats import limits, names
 from ghstats.collect.steps import ClientFactory
 from ghstats.github.client import GitHubClient
-from ghstats.github.credentials import token_provider
+from ghstats.github.credentials import for_owner, token_provider
 from ghstats.github.endpoints import Endpoints
 from ghstats.github.hosts import allowed_api_url, allowed_api_urls
 from ghstats.ledger import Ledger
@@ -55,14 +55,16 @@ def build(
     session = requests.Session()
     providers: dict[str, Any] = {}  # api_url -> token provider (App tokens are cached inside)
 
-    def make_client(api_url: str) -> GitHubClient:
+    def make_client(api_url: str, owner: str | None = None) -> GitHubClient:
         # Before any credential is read or any request is sent; the client is built from the
         # deployment's own entry, never from the string a config or a stored work item gave.
         base = allowed_api_url(api_url, allowed)
         endpoints = Endpoints.from_api_url(base)
         if base not in providers:
             providers[base] = token_provider(environ, endpoints, session)
-        return GitHubClient(endpoints, providers[base], session=session, timeout=timeout)
+        # `owner`'s work: with per-org App credentials its installation's token and budget, else
+        # the one credential every owner shares (a PAT, a fixed installation: one budget)
+        return GitHubClient(endpoints, for_owner(providers[base], owner), session=session, timeout=timeout)
 
     table = (dynamodb or boto3.resource("dynamodb")).Table(table_name)
     return Dependencies(

@@ -54,15 +54,16 @@ def test_predict_counts_listing_batches_and_rest_by_hand():
                                     "named_outside_orgs": 1, "archived": 10, "orgs_not_found": ["gone"]}
     # listing: the token check + 3 pages (acme) + 1 (beta, empty) + 1 failed page (gone), 1 point each
     assert plan["buckets"]["graphql_listing"] == {"requests": 6, "points": 6, "pages": 4}
-    # batches: 250 / 50 = 5 requests of 50 × 14 connections (stats 8 + policy 6) = 700 -> 7 points
+    # batches, per owner (a batch never mixes owners): acme's 249 = 4 of 50 × 14 connections
+    # (stats 8 + policy 6) = 700 -> 7 points, and one of 49 (686 -> 7); octo's 1 (14 -> at least 1)
     assert plan["points_per_batch"] == 7
-    assert plan["buckets"]["graphql_batches"] == {"requests": 5, "points": 35, "batches": 5}
-    assert plan["graphql"] == {"requests": 11, "points": 41}
+    assert plan["buckets"]["graphql_batches"] == {"requests": 6, "points": 36, "batches": 6}
+    assert plan["graphql"] == {"requests": 12, "points": 42}
     # REST: the three alert collectors (on by default) walk 1 page of each org found
     rest = plan["buckets"]["rest"]
     assert set(rest) == {"dependabot_alerts", "secret_scanning_alerts", "code_scanning_alerts"}
     assert all(entry["requests"] == 2 and entry["per_owner"] == {"acme": 1, "beta": 1} for entry in rest.values())
-    assert (plan["rest_requests"], plan["requests"], plan["org_items"]) == (6, 17, 6)
+    assert (plan["rest_requests"], plan["requests"], plan["org_items"]) == (6, 18, 6)
     # hours at a PAT's 5,000 points and 5,000 REST requests an hour
     assert plan["hours"] == {"graphql": 0.008, "rest": 0.001, "run": 0.008, "rate_limit_waits": 0}
     assert any("excluded repository exists" in a for a in plan["assumptions"])

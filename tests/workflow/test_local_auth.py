@@ -16,6 +16,17 @@ from ghstats_cli.main import main
 APP_ID = "4242"
 
 
+@pytest.fixture(autouse=True)
+def fresh_secret_cache():
+    """A local run's secret always has the same name: no test reads another test's App (Powertools
+    caches a secret for 5 minutes)."""
+    from aws_lambda_powertools.utilities import parameters
+
+    parameters.clear_caches()
+    yield
+    parameters.clear_caches()
+
+
 def test_a_local_run_with_github_app_flags(make_sim, key_pair, tmp_path, capsys, engine_delays, monkeypatch):
     monkeypatch.delenv("GITHUB_TOKEN", raising=False)
     sim = make_sim({"acme": 8}, apps={APP_ID: key_pair[1]}, tokens=())
@@ -30,6 +41,28 @@ def test_a_local_run_with_github_app_flags(make_sim, key_pair, tmp_path, capsys,
     assert "8 repositories collected" in captured.out
     secret_line = key_pair[0].splitlines()[1]
     assert not any(secret_line in p.read_text(errors="ignore") for p in out.rglob("*") if p.is_file())
+
+
+def test_a_local_run_with_an_installation_per_org(make_sim, key_pair, tmp_path, capsys, engine_delays, monkeypatch):
+    # Given an App installed on acme and globex separately
+    monkeypatch.delenv("GITHUB_TOKEN", raising=False)
+    sim = make_sim({"acme": 8, "globex": 5}, apps={APP_ID: key_pair[1]}, installations={"acme": 1, "globex": 2},
+                   tokens=(), oauth_scopes=None)
+    pem = tmp_path / "app.pem"
+    pem.write_text(key_pair[0])
+    # When a local run collects both with --installation-id per_org
+    code = main(["run", "--org", "acme", "--org", "globex", "--api-url", sim.url, "--out", str(tmp_path / "out"),
+                 "--app-id", APP_ID, "--installation-id", "per_org", "--private-key-file", str(pem)])
+    captured = capsys.readouterr()
+    # Then both are collected, each org's GraphQL requests on its own installation's token
+    assert code in (0, 3), captured.err
+    assert "13 repositories collected" in captured.out
+    assert {r.installation for r in sim.requests if r.kind == "graphql"} == {"1", "2"}
+    assert sim.installation_rate_limit(1).used > 0 and sim.installation_rate_limit(2).used > 0
+    # and `ghstats plan`, which counts with one credential, says what to give it instead
+    assert main(["plan", "--org", "acme", "--api-url", sim.url, "--app-id", APP_ID, "--installation-id", "per_org",
+                 "--private-key-file", str(pem)]) != 0
+    assert "counts every org with one credential" in capsys.readouterr().err
 
 
 def namespace(**flags):

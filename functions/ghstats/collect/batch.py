@@ -9,7 +9,7 @@ from typing import Any, Callable, Sequence
 from ghstats.collect.batch_size import points_per_request, repository_connections
 from ghstats.collectors.unit import Collector
 from ghstats.github.client import GitHubClient
-from ghstats.github.errors import GitHubServerError, RepoError
+from ghstats.github.errors import AppNotInstalled, GitHubServerError, RepoError
 
 
 @dataclass
@@ -77,6 +77,9 @@ def collect_batch(
     def run(group: list[str]) -> None:
         try:
             answer = client.query_batch(group, fragments, cost=points_per_request(connections, len(group)))
+        except AppNotInstalled as exc:  # per-org App credentials, an owner without the App: its repositories' errors
+            outcome.errors.update({key: RepoError("APP_NOT_INSTALLED", str(exc)).to_dict() for key in group})
+            return
         except GitHubServerError:
             if len(group) == 1 or (time_left is not None and time_left() <= 0):
                 raise

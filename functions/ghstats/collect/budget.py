@@ -248,7 +248,7 @@ def credential_limits(kind: str = "pat", repositories: int = 0) -> CredentialLim
 
 
 def batch_requests_and_points(repositories: int, batch_size: int, connections: int) -> tuple[int, int]:
-    """(requests, points) of the batches: full batches of `batch_size` and one of the rest."""
+    """(requests, points) of one owner's batches: full batches of `batch_size` and one of the rest."""
     full, rest = divmod(repositories, batch_size)
     requests = full + (1 if rest else 0)
     points = full * points_per_request(connections, batch_size) + (points_per_request(connections, rest) if rest else 0)
@@ -358,7 +358,10 @@ def predict(counts: Counts, config: CollectionConfig, *, credential: CredentialL
     collectors = batch_collectors(enabled)
     connections = repository_connections(collectors)
     batch_size, auto = resolve_batch_size(config.batch_size, collectors)
-    batch_requests, batch_points = batch_requests_and_points(repositories, batch_size, connections)
+    # A batch never mixes owners (each is sent with its owner's credential): batches per owner.
+    per_owner_batches = [batch_requests_and_points(n, batch_size, connections) for n in by_owner.values() if n > 0]
+    batch_requests = sum(requests for requests, _ in per_owner_batches)
+    batch_points = sum(points for _, points in per_owner_batches)
     batches = batch_requests
 
     # REST: one work item per org and enabled REST collector (and, for a collector of lists per

@@ -22,18 +22,20 @@ from ghstats.collect.aggregate import (BatchResult, dataset_lines, document_head
 from ghstats.collect.batch import BatchOutcome, collect_batch
 from ghstats.collect.budget import against_run, counts_from_listing, predict, predicted_figures
 from ghstats.collect.history import merge_history
-from ghstats.collect.planning import ListingPaused, ListingProgress, plan_collection
+from ghstats.collect.planning import ListingClients, ListingPaused, ListingProgress, owner_of, plan_collection
 from ghstats.collect.org_walk import WalkPaused, WalkProgress, unread_lists, walk_org
 from ghstats.collect.start import RunConfigMismatch, hold_lock_or_refuse
 from ghstats.collectors import INVENTORY_COLLECTOR, REGISTRY, batch_collectors, lacking_scopes, rest_collectors
 from ghstats.collectors.unit import SummaryContext
 from ghstats.config import DEFAULT_COLLECTION_NAME, DEFAULT_SLO_DAYS, CollectionConfig, config_differences, parse_config
 from ghstats.github.client import GitHubClient
-from ghstats.github.errors import GitHubAuthError, GitHubError, GitHubNoAccess, GitHubRateLimited
+from ghstats.github.errors import AppNotInstalled, GitHubAuthError, GitHubError, GitHubNoAccess, GitHubRateLimited
 from ghstats.ledger import Ledger
 from ghstats.storage import ObjectStore, get_json_all, put_json_all
 
-ClientFactory = Callable[[str], GitHubClient]  # api_url -> client
+# (api_url, owner) -> a client for that owner's work: per-org App credentials give each owner its
+# installation's token and budget; a PAT or a fixed installation one for all (owner None: the same)
+ClientFactory = Callable[..., GitHubClient]
 
 
 def _iso(ts: float) -> str:
@@ -106,8 +108,12 @@ def list_repos(
                                 "start it with that config, or start a new run")
     if stored is None:
         hold_lock_or_refuse(ledger, config.name, run_id, execution_arn)  # a redrive runs beside no other run
-        client = make_client(config.api_url)
-        client.keep_reserve(config.reserve_points, config.reserve_requests)
+        def owner_client(owner: str | None) -> GitHubClient:
+            owned = make_client(config.api_url, owner)
+            owned.keep_reserve(config.reserve_points, config.reserve_requests)
+            return owned
+
+        client = ListingClients(owner_client)  # one per owner, counted together
         progress_key = names.listing_progress_key(run_id)
         progress = ListingProgress.resume(store.get_json(progress_key), config)
         pages_before = progress.pages
@@ -257,7 +263,8 @@ def query_batch(
 
     hold_lock_or_refuse(ledger, batch.get("collection", DEFAULT_COLLECTION_NAME), run_id, execution_arn)
     ledger.batch_started(run_id, batch_id)
-    client = make_client(batch["api_url"])  # the host is checked against the deployment's, not trusted from S3
+    # the host is checked against the deployment's, not trusted from S3; a batch is one owner's
+    client = make_client(batch["api_url"], owner_of(batch["keys"][0]) if batch["keys"] else None)
     client.keep_reserve(*batch.get("reserve", (0, 0)))
     partial_key = names.partial_key(run_id, batch_id)
     stored = store.get_json(partial_key)
@@ -342,7 +349,7 @@ def collect_org_item(
         return {**answer, "reused": True}  # finished before: a retry, a redrive, a re-run
     collector, org = REGISTRY[item["collector"]], item["org"]
     hold_lock_or_refuse(ledger, item.get("collection", DEFAULT_COLLECTION_NAME), run_id, execution_arn)
-    client = make_client(item["api_url"])  # the host is checked against the deployment's, not trusted from S3
+    client = make_client(item["api_url"], org)  # the host is checked against the deployment's, not trusted from S3
     client.keep_reserve(*item.get("reserve", (0, 0)))
     partial_key = names.org_partial_key(run_id, item_id)
     progress = WalkProgress.from_dict(store.get_json(partial_key))
@@ -361,6 +368,9 @@ def collect_org_item(
     except WalkPaused:
         keep_partial()
         return {**answer, "status": names.ANSWER_RATE_LIMITED, "rate_limit_waits": 0}  # go on at once
+    except AppNotInstalled as exc:  # per-org App credentials, an owner of named repositories without the App
+        coverage.update(status="forbidden", message=str(exc), grant=f"the GitHub App's installation on {org}")
+        progress.records, progress.notes = {}, []
     except GitHubNoAccess as exc:
         coverage.update(status=exc.status, message=exc.github_message, grant=exc.grant)
         progress.records, progress.notes = {}, []  # part of an org is not its alerts: nothing, and the coverage says why

@@ -6,6 +6,7 @@ key, the JWT nor the token ever reaches a message or a repr.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from datetime import datetime
@@ -15,10 +16,13 @@ import jwt
 import requests
 
 from ghstats import limits
+from ghstats.github.documents import OWNER_PATTERN
 from ghstats.github.endpoints import Endpoints
-from ghstats.github.errors import FailedRequest, GitHubAuthError, GitHubServerError, raise_for_http_status
+from ghstats.github.errors import (AppNotInstalled, FailedRequest, GitHubAuthError, GitHubServerError,
+                                  raise_for_http_status)
 
 USER_AGENT = "ghstats"
+_OWNER = re.compile(rf"^{OWNER_PATTERN}$")
 JWT_BACKDATE_S = 60  # GitHub's advice: iat a minute in the past against clock drift
 JWT_LIFETIME_S = 540  # GitHub accepts at most 10 minutes
 
@@ -126,3 +130,81 @@ class GitHubAppTokenProvider:
 
     def __repr__(self) -> str:
         return f"GitHubAppTokenProvider(app_id={self._app_id}, installation_id={self._installation_id})"
+
+
+class AppInstallations:
+    """Per-org App credentials: the App's installation on each owner, looked up with the App's
+    JWT (`GET /orgs/{owner}/installation`, for a user `GET /users/{owner}/installation`) and
+    cached per owner; each installation's token provider cached per installation, so that each
+    installation's token (and GitHub's rate-limit budget, which is the installation's) carries
+    its owner's work. A 404 from both lookups raises AppNotInstalled naming the owner; nothing
+    is cached for it (the App may be installed later). Thread-safe: ListRepos lists several
+    orgs at once."""
+
+    def __init__(self, app_id: str, private_key_pem: str, endpoints: Endpoints,
+                 session: requests.Session | None = None, now: Callable[[], float] = time.time):
+        self._app_id = str(app_id)
+        self._private_key = private_key_pem
+        self._endpoints = endpoints
+        self._session = session or requests.Session()
+        self._now = now
+        self._jwts = AppJwtProvider(self._app_id, private_key_pem, now)
+        self._ids: dict[str, str] = {}  # owner (lower case) -> installation id
+        self._providers: dict[str, GitHubAppTokenProvider] = {}  # installation id -> its tokens
+        self._lock = threading.Lock()
+        self._owner_locks: dict[str, threading.Lock] = {}
+
+    def _get(self, path: str) -> tuple[int, dict | None, FailedRequest]:
+        url = f"{self._endpoints.rest_url}/{path}"
+        try:
+            response = self._session.get(
+                url,
+                headers={"Authorization": f"Bearer {self._jwts.token()}", "Accept": "application/vnd.github+json",
+                         "User-Agent": USER_AGENT},
+                timeout=(limits.HTTP_CONNECT_TIMEOUT_S, limits.HTTP_READ_TIMEOUT_S), allow_redirects=False,
+            )
+        except requests.RequestException as exc:
+            raise GitHubServerError(f"GitHub App installation lookup failed: {type(exc).__name__}") from None
+        failure = FailedRequest.from_response("rest", "GET", url, response.status_code, response.headers,
+                                              "" if response.ok else response.text)
+        if response.status_code == 404:
+            return 404, None, failure
+        raise_for_http_status(response.status_code, response.headers, response.text, failure, now=self._now)
+        body = response.json()
+        if not isinstance(body, dict) or not body.get("id"):
+            raise GitHubServerError(f"GitHub answered {path} without an installation id", failure=failure)
+        return response.status_code, body, failure
+
+    def installation_id(self, owner: str) -> str:
+        """The App's installation on `owner` (an organisation or a user)."""
+        if not _OWNER.match(owner):  # it goes into a URL path, signed for with the App's JWT
+            raise GitHubAuthError(f"'{owner[:80]}' is no GitHub account name: no installation is looked up for it")
+        key = owner.lower()
+        with self._lock:
+            if key in self._ids:
+                return self._ids[key]
+            owner_lock = self._owner_locks.setdefault(key, threading.Lock())
+        with owner_lock:  # one lookup per owner, even when two threads ask at once
+            with self._lock:
+                if key in self._ids:
+                    return self._ids[key]
+            status, body, failure = self._get(f"orgs/{owner}/installation")
+            if status == 404:
+                status, body, failure = self._get(f"users/{owner}/installation")
+            if status == 404 or body is None:
+                raise AppNotInstalled(owner, self._app_id, failure=failure)
+            with self._lock:
+                self._ids[key] = str(body["id"])
+                return self._ids[key]
+
+    def provider(self, owner: str) -> "GitHubAppTokenProvider":
+        """The token provider of the App's installation on `owner` (shared by owners of one installation)."""
+        installation = self.installation_id(owner)
+        with self._lock:
+            if installation not in self._providers:
+                self._providers[installation] = GitHubAppTokenProvider(
+                    self._app_id, installation, self._private_key, self._endpoints, self._session, self._now)
+            return self._providers[installation]
+
+    def __repr__(self) -> str:
+        return f"AppInstallations(app_id={self._app_id}, owners={len(self._ids)})"

@@ -6,6 +6,7 @@ errors. The client counts the requests it sends and the rate-limit points they c
 
 from __future__ import annotations
 
+import hashlib
 import time
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, TypeVar
@@ -133,6 +134,11 @@ class GitHubClient:
         self.reserve = {reserve.GRAPHQL: 0, reserve.CORE: 0}
         self._budgets: dict[str, reserve.Budget] = {}
         self._asked_rate_limit = False
+
+    def credential_id(self) -> str:
+        """Which credential (and so which GitHub budget) this client spends: a digest of its
+        current token, never the token. Clients of one PAT or one installation share it."""
+        return hashlib.sha256(self._tokens.token().encode()).hexdigest()[:16]
 
     # -- plumbing ---------------------------------------------------------------------------
 

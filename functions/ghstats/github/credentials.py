@@ -2,22 +2,25 @@
 
 Deployed: the Secrets Manager secret named by GHSTATS_SECRET_NAME, read at run time through
 Powertools Parameters (cached), holding either {"token": "..."} or GitHub App credentials
-{"app_id", "installation_id", "private_key"}. Local: GITHUB_TOKEN.
+{"app_id", "installation_id", "private_key"}, installation_id a number (one installation carries
+every org) or "per_org" (each org's own installation, looked up with the App's JWT). Local:
+GITHUB_TOKEN.
 """
 
 from __future__ import annotations
 
 import json
+import threading
 import time
 from typing import Any, Callable, Mapping
 
 import requests
 
 from ghstats import names
-from ghstats.github.app_auth import AppJwtProvider, GitHubAppTokenProvider
+from ghstats.github.app_auth import AppInstallations, AppJwtProvider, GitHubAppTokenProvider
 from ghstats.github.auth import EnvTokenProvider, TokenProvider
 from ghstats.github.endpoints import Endpoints
-from ghstats.github.errors import GitHubAuthError
+from ghstats.github.errors import GitHubAuthError, GitHubError
 from ghstats.secret_logging import no_response_bodies_in_logs
 
 SECRET_CACHE_S = 300
@@ -40,8 +43,37 @@ def _powertools_secret(name: str) -> Any:
         return None
 
 
+PER_ORG = "per_org"  # installation_id: look up the App's installation on each owner
+
+
+def _app_mode(name: str, value: dict[str, Any]) -> str | None:
+    """"fixed" or PER_ORG for App credentials, None when the secret holds no App; a clear error
+    naming 'installation_id' when it is missing or neither a number nor "per_org" (the value
+    itself is never echoed)."""
+    if not all(value.get(k) for k in APP_JWT_KEYS):
+        return None
+    installation = value.get("installation_id")
+    if installation is None or installation == "":
+        raise GitHubAuthError(
+            f"secret {name} holds GitHub App credentials without 'installation_id': set it to the installation's "
+            f"number, or to \"{PER_ORG}\" to look up the App's installation on each organisation (see README, Deploy)")
+    if installation == PER_ORG:
+        return PER_ORG
+    if isinstance(installation, bool) or not (isinstance(installation, int) or str(installation).strip().isdigit()):
+        raise GitHubAuthError(
+            f"secret {name}: 'installation_id' must be the installation's number or \"{PER_ORG}\" "
+            f"(it holds a {type(installation).__name__} that is neither): fix it in the secret (see README, Deploy)")
+    return "fixed"
+
+
 class SecretTokenProvider:
-    """A PAT or GitHub App credentials from Secrets Manager; re-read when the cache expires."""
+    """A PAT or GitHub App credentials from Secrets Manager; re-read when the cache expires.
+
+    App credentials name one installation (`installation_id`: its number), whose token carries
+    every owner's work, or `"installation_id": "per_org"`: each owner's work is carried by the
+    token of the App's installation on that owner (AppInstallations looks it up). `for_owner`
+    gives the TokenProvider of one owner's work; `token()` itself is the owner-less one (a PAT or
+    a fixed installation; per-org credentials have no owner-less token)."""
 
     def __init__(self, secret_name: str, endpoints: Endpoints, session: requests.Session | None = None,
                  fetch: SecretFetcher = _powertools_secret):
@@ -51,28 +83,85 @@ class SecretTokenProvider:
         self._fetch = fetch
         self._app: GitHubAppTokenProvider | None = None
         self._app_identity: tuple[str, str, str] | None = None
+        self._installations: AppInstallations | None = None
+        self._installations_identity: tuple[str, str] | None = None
+        self._lock = threading.Lock()
 
-    def token(self) -> str:
+    def _read(self) -> tuple[str, Any]:
+        """("pat", token), ("fixed", provider) or (PER_ORG, AppInstallations) from the secret."""
         value = self._fetch(self._name)
         if isinstance(value, dict) and isinstance(value.get("token"), str) and value["token"].strip():
-            return value["token"].strip()
-        if isinstance(value, dict) and all(value.get(k) for k in APP_KEYS):
-            identity = (str(value["app_id"]), str(value["installation_id"]), str(value["private_key"]))
-            if self._app is None or identity != self._app_identity:
-                self._app = GitHubAppTokenProvider(*identity, endpoints=self._endpoints, session=self._session)
-                self._app_identity = identity
-            return self._app.token()
+            return "pat", value["token"].strip()
+        mode = _app_mode(self._name, value) if isinstance(value, dict) else None
+        with self._lock:
+            if mode == "fixed":
+                identity = (str(value["app_id"]), str(value["installation_id"]).strip(), str(value["private_key"]))
+                if self._app is None or identity != self._app_identity:
+                    self._app = GitHubAppTokenProvider(*identity, endpoints=self._endpoints, session=self._session)
+                    self._app_identity = identity
+                return mode, self._app
+            if mode == PER_ORG:
+                app = (str(value["app_id"]), str(value["private_key"]))
+                if self._installations is None or app != self._installations_identity:
+                    self._installations = AppInstallations(*app, endpoints=self._endpoints, session=self._session)
+                    self._installations_identity = app
+                return mode, self._installations
         raise GitHubAuthError(
             f"secret {self._name} holds neither {{\"token\": ...}} nor GitHub App credentials "
-            f"({', '.join(APP_KEYS)}): put one of them into the secret (see README, Deploy)"
+            f"({', '.join(APP_KEYS)}; installation_id may be \"{PER_ORG}\"): put one of them into the secret "
+            "(see README, Deploy)"
         )
 
-    def refresh(self) -> None:
+    def token(self, owner: str | None = None) -> str:
+        mode, held = self._read()
+        if mode == "pat":
+            return held
+        if mode == "fixed":
+            return held.token()
+        if owner is None:
+            raise GitHubAuthError(
+                f"secret {self._name} has \"installation_id\": \"{PER_ORG}\": each request needs the organisation "
+                "whose installation carries it, and this one names none; give a fixed installation_id for it")
+        return held.provider(owner).token()
+
+    def refresh(self, owner: str | None = None) -> None:
         if self._app is not None:
             self._app.refresh()
+        if owner is not None and self._installations is not None:
+            try:
+                self._installations.provider(owner).refresh()
+            except GitHubError:
+                pass  # nothing cached to drop (not installed, lookup failed): the next token() says why
+
+    def for_owner(self, owner: str | None) -> TokenProvider:
+        """The TokenProvider of `owner`'s work (the same token for every owner but per org)."""
+        return self if owner is None else _OwnerTokens(self, owner)
 
     def __repr__(self) -> str:
         return f"SecretTokenProvider({self._name})"
+
+
+class _OwnerTokens:
+    """One owner's view of a SecretTokenProvider (per-org App credentials: its installation's token)."""
+
+    def __init__(self, secret: SecretTokenProvider, owner: str):
+        self._secret, self.owner = secret, owner
+
+    def token(self) -> str:
+        return self._secret.token(self.owner)
+
+    def refresh(self) -> None:
+        self._secret.refresh(self.owner)
+
+    def __repr__(self) -> str:
+        return f"{self._secret!r}.for_owner({self.owner})"
+
+
+def for_owner(provider: TokenProvider, owner: str | None) -> TokenProvider:
+    """The TokenProvider of `owner`'s work: per-org App credentials give each owner its
+    installation's; a PAT, a fixed installation or GITHUB_TOKEN give every owner the same."""
+    split = getattr(provider, "for_owner", None)
+    return split(owner) if split is not None else provider
 
 
 def token_provider(

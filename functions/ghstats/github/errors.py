@@ -121,6 +121,18 @@ class OrgNotFound(GitHubError):
         self.github_message = github_message  # GitHub's own words, e.g. "Could not resolve to an Organization ..."
 
 
+class AppNotInstalled(OrgNotFound):
+    """Per-org App credentials (installation_id "per_org"): GitHub found no installation of the
+    App on this owner (GET /orgs/{owner}/installation and /users/{owner}/installation answered
+    404). The owner's work fails as an org error; the other owners go on."""
+
+    def __init__(self, owner: str, app_id: str, *, failure: FailedRequest | None = None):
+        super().__init__(f"GitHub App {app_id} is not installed on '{owner}': install the App on {owner} "
+                         f"(or remove {owner} from the config)", failure=failure,
+                         github_message="Not Found (no installation of the App)")
+        self.owner = owner
+
+
 class GitHubNoAccess(GitHubError):
     """A REST endpoint answered 403/404 that is not a rate limit: the credential may not read it,
     the feature is off, or this GitHub does not have the endpoint. Not retried: it becomes the

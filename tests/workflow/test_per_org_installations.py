@@ -1,0 +1,143 @@
+"""Per-org App credentials through the real ASL in moto: each org's work is carried by the token
+of the App's installation on that org and spends that installation's budget; an org without
+the App is an org error, the others are collected; a PAT run stays on one budget."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import TOKEN
+from tests.workflow.helpers import assert_every_repo_once, assert_matches_truth, listing_pages, org_keys, outputs
+from tests.workflow.test_shared_account import deployed, secret_reads  # noqa: F401 (fixtures)
+
+APP_ID = "31337"
+SIZES = {"acme": 130, "globex": 60, "hooli": 20, "initech": 10}
+INSTALLATIONS = {"acme": 11, "globex": 22, "hooli": 33}  # initech: the App is not installed there
+BATCH = 50
+NAMED = "octo-user/dotfiles"  # a user's repository, no installation either
+
+
+def make_github(make_sim, key_pair, **kwargs):
+    github = make_sim(SIZES, apps={APP_ID: key_pair[1]}, installations=INSTALLATIONS, **kwargs)
+    github.add_repo(*NAMED.split("/"))
+    return github
+
+
+@pytest.fixture
+def github(make_sim, key_pair):
+    return make_github(make_sim, key_pair, oauth_scopes=None)  # App tokens have no classic scopes
+
+
+def run_config(github):
+    return {"orgs": list(SIZES), "repos": [NAMED], "api_url": github.url, "batch_size": BATCH, "max_concurrency": 3}
+
+
+def org_of_rest(path):
+    parts = path.strip("/").split("/")
+    return parts[1] if parts[0] in ("orgs", "repos") and len(parts) > 1 else None
+
+
+def test_each_org_runs_on_its_own_installation_and_budget(github, deployed, key_pair):  # noqa: F811
+    # Given per-org App credentials in the deployment's secret
+    aws = deployed(github.url, {"app_id": APP_ID, "installation_id": "per_org", "private_key": key_pair[0]})
+    # When a run collects four orgs and a user's repository
+    outcome = aws.run(run_config(github))
+    # Then the installed orgs are collected, right, and the run is PARTIAL
+    assert outcome.status == "SUCCEEDED" and outcome.output["status"] == "PARTIAL", outcome.cause
+    out = outputs(aws, outcome.run_id)
+    installed = set().union(*(org_keys(github, org) for org in INSTALLATIONS))
+    assert_every_repo_once(out, installed | {NAMED})
+    assert set(out["errors"]["errors"]) == {NAMED}  # the user has no installation: its repository's error
+    assert out["errors"]["errors"][NAMED]["type"] == "APP_NOT_INSTALLED"
+    assert_matches_truth(out, github)
+    # and the org without the App is an org error naming the fix
+    [entry] = out["errors"]["orgs"]
+    assert (entry["org"], entry["type"]) == ("initech", "APP_NOT_INSTALLED")
+    assert "install the GitHub App on initech" in entry["fix"]
+    assert out["summary"]["orgs_failed"] == 1
+    # and every GraphQL request was sent with an installation's token: the token check (the
+    # first org's) and each org's pages and batches with its own installation's (a token of
+    # another installation cannot see the org: the simulator would answer NOT_FOUND)
+    graphql = [r for r in github.requests if r.kind == "graphql"]
+    by_installation = {i: sum(1 for r in graphql if r.installation == str(i)) for i in INSTALLATIONS.values()}
+    assert all(r.installation is not None for r in graphql)
+    assert by_installation == {11: 1 + listing_pages(130) + -(-130 // BATCH), 22: 1 + -(-60 // BATCH), 33: 1 + 1}
+    # and each org's REST walks went with its own installation's token
+    walks = [r for r in github.requests if r.kind == "rest" and org_of_rest(r.path) in INSTALLATIONS
+             and not r.path.endswith("/installation")]
+    assert walks and all(r.installation == str(INSTALLATIONS[org_of_rest(r.path)]) for r in walks)
+    # and each installation's budget paid exactly its own requests' points, nothing else was spent
+    for installation in INSTALLATIONS.values():
+        spent = sum(r.cost for r in graphql if r.installation == str(installation))
+        assert spent > 0 and github.installation_rate_limit(installation).used == spent
+        assert github.installation_rate_limit(installation, "rest").used == sum(
+            1 for r in github.requests if r.kind == "rest" and r.installation == str(installation) and r.status == 200)
+    # and each owner's installation was looked up once per Lambda container that worked for it
+    # (the listing's, its batches', its org-level work items'; a container keeps what it looked up)
+    lookups = [r.path for r in github.requests if r.path.endswith("/installation")]
+    org_items = len(out["summary"]["collectors"]) - 1  # the REST collectors, one item per org each
+    for org, size in SIZES.items():
+        if org in INSTALLATIONS:
+            assert 1 <= lookups.count(f"/orgs/{org}/installation") <= 1 + -(-size // BATCH) + org_items
+    assert "/orgs/initech/installation" in lookups and "/users/octo-user/installation" in lookups
+
+
+def test_a_pat_run_stays_on_one_budget(make_sim, deployed, key_pair):  # noqa: F811
+    # Given the same GitHub and a PAT in the secret
+    github = make_github(make_sim, key_pair)
+    aws = deployed(github.url, {"token": TOKEN})
+    outcome = aws.run(run_config(github))
+    # Then every org (the PAT sees initech too) is collected
+    out = outputs(aws, outcome.run_id)
+    assert outcome.status == "SUCCEEDED" and outcome.output["status"] == "SUCCEEDED", outcome.cause
+    assert_every_repo_once(out, set().union(*(org_keys(github, org) for org in SIZES)) | {NAMED})
+    assert_matches_truth(out, github)
+    # and one budget paid for everything: no installation looked up, none spent
+    assert all(r.installation is None for r in github.requests)
+    assert not any(r.path.endswith("/installation") for r in github.requests)
+    assert github.rate_limit(TOKEN).used == github.points_used() > 0
+    assert all(github.installation_rate_limit(i).used == 0 for i in INSTALLATIONS.values())
+
+
+class Clock:
+    def __init__(self):
+        import time
+
+        self.t = time.time()
+
+    def __call__(self):
+        return self.t
+
+
+def test_an_org_whose_installation_is_out_of_points_waits_alone(make_sim, deployed, key_pair, engine_delays):  # noqa: F811
+    # Given globex's installation with no points left for the next minute, acme's and hooli's full
+    clock = Clock()
+    github = make_sim({org: SIZES[org] for org in INSTALLATIONS}, apps={APP_ID: key_pair[1]},
+                      installations=INSTALLATIONS, oauth_scopes=None, clock=clock)
+    github.set_budget("installation:22", remaining=0, reset_in=60)
+    aws = deployed(github.url, {"app_id": APP_ID, "installation_id": "per_org", "private_key": key_pair[0]})
+
+    def reset_after_the_wait(handler):  # GitHub's clock passes the reset while the run waits
+        def wrapped(event, context, **kwargs):
+            answer = handler(event, context, **kwargs)
+            if answer["status"] == "rate_limited":
+                clock.t += 61
+            return answer
+        return wrapped
+
+    aws.wrappers["ListRepos"] = reset_after_the_wait
+    # When the three orgs are collected
+    outcome = aws.run({"orgs": list(INSTALLATIONS), "api_url": github.url, "batch_size": BATCH})
+    # Then the run waited once, for globex's installation, as long as GitHub said
+    assert outcome.status == "SUCCEEDED" and outcome.output["status"] == "SUCCEEDED", outcome.cause
+    assert len(engine_delays.waits) == 1 and 1 <= engine_delays.waits[0] <= 61
+    assert_every_repo_once(outputs(aws, outcome.run_id), set().union(*(org_keys(github, o) for o in INSTALLATIONS)))
+    # and acme and hooli, on their own budgets, were listed while globex was refused: each of
+    # their pages once (not again after the wait), globex's first page twice (refused, then listed)
+    graphql = [r for r in github.requests if r.kind == "graphql"]
+    per = {i: [r for r in graphql if r.installation == str(i)] for i in INSTALLATIONS.values()}
+    assert len(per[11]) == 1 + listing_pages(130) + -(-130 // BATCH) and len(per[33]) == 1 + 1
+    assert len(per[22]) == 1 + 1 + -(-60 // BATCH) and per[22][0].cost == 0  # the refused page cost nothing
+    listed_again = per[22][1].seq  # globex's first page, after the wait
+    pages = [r for r in per[11] + per[33] if r.query and "organization(" in r.query]
+    assert len(pages) == listing_pages(130) + 1 and max(r.seq for r in pages) < listed_again
