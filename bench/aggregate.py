@@ -51,7 +51,7 @@ class SinkStore:
 
     def get_lines(self, key: str) -> Iterator[str] | None:
         text = self.objects.get(key)
-        return None if text is None else iter(line + "\n" for line in text.split("\n"))
+        return None if text is None else _lines_of(text)
 
     def put_json(self, key: str, value: Any, *, transient: bool = False) -> None:
         self.put_text(key, json.dumps(value))
@@ -77,6 +77,18 @@ class SinkStore:
 
     def list_keys(self, prefix: str) -> list[str]:
         return sorted(k for k in self.objects if k.startswith(prefix))
+
+
+def _lines_of(text: str) -> Iterator[str]:
+    """`text` a line at a time, as S3ObjectStore.get_lines reads an object (no list of every line)."""
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start)
+        if end < 0:
+            yield text[start:]
+            return
+        yield text[start : end + 1]
+        start = end + 1
 
 
 def collect_once(orgs: dict[str, int] = ORGS) -> tuple[dict[str, str], str]:

@@ -51,6 +51,7 @@ def run_changes(before: RecordsOf, after: Mapping[str, Mapping[str, Record]]) ->
         earlier = before(name)
         if earlier is not None:
             found[name] = collector.diff(earlier, after[name])
+        del earlier  # one collector's earlier records at a time (before the next is read)
     return found
 
 
