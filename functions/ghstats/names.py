@@ -139,7 +139,8 @@ STATE_PREFIX = "state/"  # what a run keeps for the next one (not an output)
 
 
 def etag_cache_key(collector: str, owner: str) -> str:
-    """A walk's conditional answers of its last run over one owner: {path: {"etag", "items"}}."""
+    """A walk's conditional answers of its last run over one owner, per page: {path or link URL:
+    {"etag", "items", "next_url"}} (org_walk.WalkProgress.etags)."""
     return f"{STATE_PREFIX}{collector}/etags/{owner.lower()}.json"
 
 

@@ -1,5 +1,6 @@
 """dependabot_alerts: every Dependabot alert of an organisation, all states, one paged REST walk
-(`GET /orgs/{org}/dependabot/alerts`, cursor paging, 100 a page: 1 request per 100 alerts)."""
+(`GET /orgs/{org}/dependabot/alerts`, cursor paging, 100 a page: 1 request per 100 alerts), each
+page asked with its ETag of the last run (a 304 is free; README "Collectors")."""
 
 from ghstats.collectors.diffs import alert_changes
 from ghstats.collectors.alert_report import alert_section

@@ -1,6 +1,7 @@
 """secret_scanning_alerts: every secret-scanning alert of an organisation, open and resolved, one
-paged REST walk (`GET /orgs/{org}/secret-scanning/alerts`, 100 a page). The leaked secret in
-each alert is never kept (record.py)."""
+paged REST walk (`GET /orgs/{org}/secret-scanning/alerts`, 100 a page), each page asked with its
+ETag of the last run (a 304 is free). The leaked secret in each alert is never kept (record.py):
+not in a record, nor in the ETag cache in the bucket, which keeps record.CACHE_FIELDS only."""
 
 from ghstats.collectors.diffs import alert_changes
 from ghstats.collectors.alert_report import alert_section
