@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from ghstats.collect.org_walk import WalkProgress, walk_org
+from ghstats.collect.org_walk import WalkProgress, etag_cache_of, stored_etag_cache, walk_org
 from ghstats.collectors.unit import Collector, Permissions, RestList
 from ghstats.github.errors import GitHubNoAccess, GitHubRateLimited
 
@@ -241,3 +241,12 @@ def test_a_walk_paused_between_cached_pages_goes_on_from_the_cached_link():
     walk_org(again, ALERTS, "acme", resumed, etag_cache=first.etags)
     assert again.asked == ["alerts?page=3"] and resumed.not_modified == 3 and records(resumed) == [1, 2, 3, 4, 5]
     assert resumed.etags == first.etags
+
+
+def test_a_kept_cache_is_used_only_against_the_api_it_came_from():
+    first = first_walk()
+    kept = stored_etag_cache(first.etags, "https://api.github.com")
+    assert etag_cache_of(kept, "https://api.github.com") == first.etags
+    assert etag_cache_of(kept, "https://ghe.example.com/api/v3") == {}  # its links lead elsewhere
+    assert etag_cache_of(first.etags, "https://api.github.com") == first.etags  # kept before it named its API
+    assert etag_cache_of(None, "https://api.github.com") == {}

@@ -168,6 +168,22 @@ def _cache_entry(rest_list: RestList, etag: str, items: list[Any], next_url: str
     return entry
 
 
+def stored_etag_cache(etags: dict[str, dict[str, Any]], api_url: str) -> dict[str, Any]:
+    """The ETag cache as kept in the bucket (names.etag_cache_key): the pages, and the API they
+    came from (their next links lead there)."""
+    return {"api_url": api_url, "pages": etags}
+
+
+def etag_cache_of(stored: dict[str, Any] | None, api_url: str) -> dict[str, dict[str, Any]]:
+    """The pages of a kept ETag cache, if it came from this API (another API's ETags and links
+    mean nothing here); a cache kept before it named its API is its pages."""
+    if not stored:
+        return {}
+    if "pages" not in stored or "api_url" not in stored:
+        return stored
+    return stored["pages"] if stored["api_url"] == api_url else {}
+
+
 def _note(collector: Collector, org: str, rest_list: RestList, variables: dict[str, str],
           exc: GitHubNoAccess) -> dict[str, Any]:
     """The coverage entry of an optional list GitHub would not show (per repository for a
