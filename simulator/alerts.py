@@ -392,17 +392,36 @@ class AlertIndex:
         self._cache: dict[tuple[str, str, int], tuple[list[tuple[SimRepo, Any]], list[Desc]]] = {}
         self._per_repo: dict[tuple[str, tuple[Any, ...]], tuple[Any, ...]] = {}
         self._secrets: set[str] = set()
+        self._changes: dict[tuple[str, int, int], dict[str, Any]] = {}  # (kind, repository id, number) -> fields
 
     def repo_alerts(self, kind: str, repo: SimRepo) -> tuple[Any, ...]:
-        """The alerts of `kind` of one repository, oldest first."""
+        """The alerts of `kind` of one repository, oldest first (with the changes made to them)."""
         key = (check_kind(kind), repo_facts(repo))
         with self._lock:
             found = self._per_repo.get(key)
+            changes = {number: fields for (k, rid, number), fields in self._changes.items()
+                       if k == kind and rid == repo.database_id}
         if found is None:
             found = GENERATORS[kind](self._seed, repo)
             with self._lock:
                 self._per_repo[key] = found
+        if changes:
+            found = tuple(dataclasses.replace(alert, **changes[alert.number]) if alert.number in changes else alert
+                          for alert in found)
         return found
+
+    def change(self, kind: str, repo: SimRepo, number: int, **fields: Any) -> Any:
+        """Change one alert's fields (e.g. state="fixed", fixed_at=..., updated_at=...), as a
+        developer or GitHub would; the caller bumps the dataset's version. Returns the alert."""
+        check_kind(kind)
+        alert = next((a for a in self.repo_alerts(kind, repo) if a.number == number), None)
+        if alert is None:
+            raise KeyError(f"{repo.name_with_owner} has no {kind} alert {number}")
+        dataclasses.replace(alert, **fields)  # an unknown field fails here, before anything changes
+        with self._lock:
+            self._changes[(kind, repo.database_id, number)] = {
+                **self._changes.get((kind, repo.database_id, number), {}), **fields}
+        return next(a for a in self.repo_alerts(kind, repo) if a.number == number)
 
     def listing(self, owner: str, kind: str) -> tuple[list[tuple[SimRepo, Any]], list[Desc]]:
         """[(repository, alert)] newest first, and the parallel sort keys (Desc) for cursors."""

@@ -482,6 +482,18 @@ class Dataset:
 
     # -- changes -----------------------------------------------------------------------------
 
+    def change_alert(self, kind: str, repository: str, number: int, **fields: Any) -> Any:
+        """Change one alert of `repository` (owner/name) of `kind` ("dependabot",
+        "secret_scanning", "code_scanning"): its fields given (e.g. state, fixed_at, updated_at).
+        Its org's list (and that page's ETag) change with it. Returns the changed alert."""
+        with self._lock:
+            repo = self.get(repository)
+            if repo is None:
+                raise KeyError(f"no repository {repository}")
+            changed = self.alert_index.change(kind, repo, number, **fields)
+            self.version += 1
+            return changed
+
     def _changed(self, owner: Owner) -> None:
         owner.changed()
         self.version += 1

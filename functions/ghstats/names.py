@@ -139,7 +139,8 @@ STATE_PREFIX = "state/"  # what a run keeps for the next one (not an output)
 
 
 def etag_cache_key(collector: str, owner: str) -> str:
-    """A walk's conditional answers of its last run over one owner: {path: {"etag", "items"}}."""
+    """A walk's conditional answers of its last run over one owner: {"api_url", "pages": {path
+    or link URL: {"etag", "items", "next_url"}}} (org_walk.stored_etag_cache)."""
     return f"{STATE_PREFIX}{collector}/etags/{owner.lower()}.json"
 
 

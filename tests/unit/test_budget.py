@@ -221,3 +221,16 @@ def test_against_run_gives_each_figure_predicted_actual_and_error():
 def test_enterprise_server_hours_are_said_to_need_its_rate_limits_on():
     plan = predict(Counts({"acme": OrgCount(5, 0)}), parse_config({"orgs": ["acme"], "api_url": "https://ghe.example.com/api/v3"}))
     assert any("Enterprise Server" in a for a in plan["assumptions"])
+
+
+def test_the_alert_lists_count_as_conditional_requests():
+    # every alert page is asked with its ETag: a share answered 304 is free, off the REST hours
+    counts = Counts({"acme": OrgCount(30, 0)})
+    alerts = {"dependabot_alerts": True, "secret_scanning_alerts": True, "code_scanning_alerts": True}
+    cfg = config(orgs=["acme"], collectors=alerts)
+    known = {name: {"acme": 250} for name in alerts}  # 3 pages each, from the previous run's records
+    cold = predict(counts, cfg, assumptions=Assumptions(org_list_items=known))
+    warm = predict(counts, cfg, assumptions=Assumptions(org_list_items=known, not_modified_share=1.0))
+    assert cold["rest_requests"] == warm["rest_requests"] == 9  # a 304 is still a request
+    assert cold["hours"]["rest"] == round(9 / cold["limits"]["rest_requests_per_hour"], 3) and warm["hours"]["rest"] == 0
+    assert any("answered 304" in said for said in cold["assumptions"])

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from ghstats.collect.org_walk import WalkProgress, walk_org
+from ghstats.collect.org_walk import WalkProgress, etag_cache_of, stored_etag_cache, walk_org
 from ghstats.collectors.unit import Collector, Permissions, RestList
 from ghstats.github.errors import GitHubNoAccess, GitHubRateLimited
 
@@ -121,8 +121,8 @@ def test_an_object_answer_is_one_item_and_its_then_lists_follow_once():
     # a repository whose first list GitHub would not show costs that one request: its then lists are not asked
     assert sorted(client.asked) == sorted([*OBJECT_PAGES, "repos/acme/z/views"])
     assert [n["repo"] for n in progress.notes] == ["acme/z"]
-    assert progress.etags == {path: {"etag": tag, "items": [items] if isinstance(items, dict) else items}
-                              for path, (items, _, tag) in OBJECT_PAGES.items()}
+    assert progress.etags == {path: {"etag": tag, "items": [items] if isinstance(items, dict) else items,
+                                     "next_url": None} for path, (items, _, tag) in OBJECT_PAGES.items()}
 
 
 def test_a_conditional_list_asked_with_last_runs_etag_keeps_the_cached_answer_on_304():
@@ -135,5 +135,118 @@ def test_a_conditional_list_asked_with_last_runs_etag_keeps_the_cached_answer_on
     walk_org(client, OBJECTS, "acme", again, repositories=["acme/x", "acme/y"], etag_cache=first.etags)
     assert again.not_modified == 3
     assert again.records == {**first.records, "acme/x": {"key": "acme/x", "views": 4}}
-    assert again.etags["repos/acme/x/views"] == {"etag": '"v-x2"', "items": [{"count": 4}]}
+    assert again.etags["repos/acme/x/views"] == {"etag": '"v-x2"', "items": [{"count": 4}], "next_url": None}
     assert again.etags["repos/acme/y/paths"] == first.etags["repos/acme/y/paths"]
+
+
+# -- a conditional list of many pages ------------------------------------------------------------
+
+def alert(number, state="open"):
+    return {"number": number, "state": state, "secret": f"ghp_leak{number}", "repository": {"full_name": "acme/x"}}
+
+
+ALERTS = collector(
+    RestList("alerts", "orgs/{org}/alerts", lambda item, v: [{"key": item["number"], "state": item["state"],
+                                                            "repository": item["repository"]["full_name"]}],
+             {"per_page": 2}, conditional=True, cache_fields=("number", "state", "repository.full_name")),
+)
+
+
+def alert_pages(*pages, tag=""):
+    """Page-number pages of `ALERTS` (2 a page): {url: (items, next url, ETag)}."""
+    urls = ["orgs/acme/alerts"] + [f"alerts?page={n}" for n in range(2, len(pages) + 1)]
+    return {url: (items, urls[i + 1] if i + 1 < len(urls) else None, f'"{tag}{url}:{[a["number"] for a in items]}:'
+                  f'{[a["state"] for a in items]}"') for i, (url, items) in enumerate(zip(urls, pages))}
+
+
+FIRST = alert_pages([alert(5), alert(4)], [alert(3), alert(2)], [alert(1)])
+
+
+def first_walk(pages=FIRST):
+    progress = WalkProgress()
+    walk_org(FakeClient(pages), ALERTS, "acme", progress)
+    return progress
+
+
+def records(progress):
+    return sorted(progress.records)
+
+
+def test_every_page_of_an_unchanged_list_answers_304_and_the_cached_links_walk_it_all():
+    first = first_walk()
+    client = FakeClient(FIRST)  # a 304 carries no link: only the cached next_url goes on
+    again = WalkProgress()
+    walk_org(client, ALERTS, "acme", again, etag_cache=first.etags)
+    assert client.asked == list(FIRST) and again.not_modified == 3 and again.done
+    assert again.records == first.records and records(again) == [1, 2, 3, 4, 5]
+    assert again.etags == first.etags
+    # the cache keeps the named fields only (never the secret) and each page's link
+    assert first.etags["orgs/acme/alerts"]["items"] == [{"number": 5, "state": "open", "repository": {"full_name": "acme/x"}},
+                                                       {"number": 4, "state": "open", "repository": {"full_name": "acme/x"}}]
+    assert [e["next_url"] for e in first.etags.values()] == ["alerts?page=2", "alerts?page=3", None]
+    assert "ghp_leak" not in str(first.etags)
+
+
+def test_a_304_first_page_then_a_changed_second_page_comes_back_200_and_the_walk_goes_on():
+    first = first_walk()
+    changed = alert_pages([alert(5), alert(4)], [alert(3, "fixed"), alert(2)], [alert(1)])
+    client = FakeClient(changed)
+    again = WalkProgress()
+    walk_org(client, ALERTS, "acme", again, etag_cache=first.etags)
+    assert client.asked == list(FIRST) and again.not_modified == 2  # pages 1 and 3
+    assert again.records[3]["state"] == "fixed" and records(again) == [1, 2, 3, 4, 5]
+    assert again.etags["alerts?page=2"]["etag"] == changed["alerts?page=2"][2]
+
+
+def test_a_new_alert_on_the_first_page_shifts_every_page_and_none_is_lost_or_doubled():
+    first = first_walk()
+    shifted = alert_pages([alert(6), alert(5)], [alert(4), alert(3)], [alert(2), alert(1)])
+    client = FakeClient(shifted)
+    again = WalkProgress()
+    walk_org(client, ALERTS, "acme", again, etag_cache=first.etags)
+    assert again.not_modified == 0 and records(again) == [1, 2, 3, 4, 5, 6] and client.asked == list(shifted)
+
+
+def test_a_full_last_page_is_asked_without_its_etag_so_a_page_added_after_it_is_seen():
+    # Given a list that ends on a full page: no rel="next", and its body would stay the same if an
+    # alert joined after it (GitHub adds the link, the ETag does not change)
+    full = alert_pages([alert(5), alert(4)], [alert(3), alert(2)])
+    first = first_walk(full)
+    assert set(first.etags) == {"orgs/acme/alerts"}  # the full last page is not kept
+    longer = alert_pages([alert(5), alert(4)], [alert(3), alert(2)], [alert(1)])
+    client = FakeClient(longer)
+    again = WalkProgress()
+    walk_org(client, ALERTS, "acme", again, etag_cache=first.etags)
+    assert again.not_modified == 1 and records(again) == [1, 2, 3, 4, 5] and client.asked == list(longer)
+
+
+def test_a_cache_kept_with_other_fields_is_not_used():
+    first = first_walk()
+    wider = collector(RestList("alerts", "orgs/{org}/alerts", ALERTS.rest_lists[0].records, {"per_page": 2},
+                               conditional=True, cache_fields=("number", "state", "repository.full_name", "x")))
+    again = WalkProgress()
+    walk_org(FakeClient(FIRST), wider, "acme", again, etag_cache=first.etags)
+    assert again.not_modified == 0 and again.records == first.records
+
+
+def test_a_walk_paused_between_cached_pages_goes_on_from_the_cached_link():
+    first = first_walk()
+    limited = GitHubRateLimited("limited", 60)
+    client = FakeClient(FIRST, {"alerts?page=3": limited})
+    progress = WalkProgress()
+    with pytest.raises(GitHubRateLimited):
+        walk_org(client, ALERTS, "acme", progress, etag_cache=first.etags)
+    resumed = WalkProgress.from_dict(progress.to_dict(client))
+    again = FakeClient(FIRST)
+    walk_org(again, ALERTS, "acme", resumed, etag_cache=first.etags)
+    assert again.asked == ["alerts?page=3"] and resumed.not_modified == 3 and records(resumed) == [1, 2, 3, 4, 5]
+    assert resumed.etags == first.etags
+
+
+def test_a_kept_cache_is_used_only_against_the_api_it_came_from():
+    first = first_walk()
+    kept = stored_etag_cache(first.etags, "https://api.github.com")
+    assert etag_cache_of(kept, "https://api.github.com") == first.etags
+    assert etag_cache_of(kept, "https://ghe.example.com/api/v3") == {}  # its links lead elsewhere
+    assert etag_cache_of(first.etags, "https://api.github.com") == first.etags  # kept before it named its API
+    assert etag_cache_of(None, "https://api.github.com") == {}

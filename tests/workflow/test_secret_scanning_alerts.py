@@ -1,5 +1,5 @@
 """secret_scanning_alerts through the real workflow: every alert once with its fields, and the
-leaked secret itself nowhere a run writes (outputs, ledger, logs, dead letters)."""
+leaked secret itself nowhere a run writes (outputs, the ETag cache, ledger, logs, dead letters)."""
 
 from __future__ import annotations
 
@@ -30,7 +30,13 @@ def test_every_alert_once_and_no_secret_anywhere(make_sim, local_aws, capfd, cap
     assert truth and set(records) == set(truth)
     for key, record in records.items():
         assert "secret" not in record
-    # the leaked secrets GitHub served are nowhere: outputs, work objects, ledger, logs
+    # a second run is answered from the ETag cache the first one kept in the bucket (scanned below)
+    again = local_aws.run({"orgs": ["acme", "globex"], "api_url": sim.url, "collectors": ONLY})
+    api = local_aws.get_json(names.summary_key(again.run_id))["api"]
+    assert api["rest_not_modified"] == api["rest_requests"] == 2  # one page of each org
+    assert local_aws.get_json(names.collector_output_key(again.run_id, "secret_scanning_alerts"))["records"] == records
+    assert local_aws.get_json(names.etag_cache_key("secret_scanning_alerts", "acme"))
+    # the leaked secrets GitHub served are nowhere: outputs, work objects, ETag caches, ledger, logs
     secrets = sim.dataset.leaked_secrets()
     assert secrets
     captured = capfd.readouterr()  # read once: a second read would see nothing

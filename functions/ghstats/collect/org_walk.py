@@ -10,10 +10,11 @@ twice, no record counted twice: records are keyed by the collector's key).
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable, Iterable
 
-from ghstats.collectors.unit import SINGLE_LIST, Collector, Record, RestList
+from ghstats.collectors.unit import SINGLE_LIST, Collector, Record, RestList, kept_fields
 from ghstats.github.client import GitHubClient
 from ghstats.github.errors import GitHubNoAccess
 
@@ -31,7 +32,9 @@ class WalkProgress:
     pages: int = 0  # answers that moved the walk on (pages, and optional lists GitHub would not show), all attempts
     requests: int = 0  # GitHub requests of earlier attempts
     notes: list[dict[str, Any]] = field(default_factory=list)  # optional lists GitHub would not show: coverage entries
-    # the answers of conditional lists: path -> {"etag", "items"}, the next run's ETag cache
+    # the answers of conditional lists, the next run's ETag cache: per page (a list's first page
+    # by its path, a later one by its link's URL) {"etag", "items" (RestList.cache_fields of
+    # each), "next_url" (its link rel="next"), "fields" (a digest of cache_fields, when set)}
     etags: dict[str, dict[str, Any]] = field(default_factory=dict)
     not_modified: int = 0  # conditional requests GitHub answered 304 (free), all attempts
 
@@ -83,7 +86,9 @@ def walk_org(client: GitHubClient, collector: Collector, org: str, progress: Wal
              etag_cache: dict[str, dict[str, Any]] | None = None) -> None:
     """Fetch the rest of `org`'s lists into `progress`; raise WalkPaused between pages when
     `out_of_time()` (after at least one page), or the GitHub error that stopped it.
-    `etag_cache`: the last run's answers of conditional lists (path -> etag, items)."""
+    `etag_cache`: the last run's answers of conditional lists (WalkProgress.etags): a page GitHub
+    answers 304 stands for its cached items and its cached link to the next page, and every
+    next page is asked again with its own ETag (a changed page comes back 200, in full)."""
     lists = collector.lists_by_name()
     if progress.pending is None:
         progress.pending = start_lists(collector, org, repositories)
@@ -94,7 +99,8 @@ def walk_org(client: GitHubClient, collector: Collector, org: str, progress: Wal
         entry = progress.pending[0]
         rest_list = lists[entry["list"]]
         path = rest_list.path.format(**entry["vars"]) if entry["next_url"] is None else rest_list.path  # the link says all
-        cached = (etag_cache or {}).get(path) if rest_list.conditional else None
+        cache_key = entry["next_url"] or path  # a later page is its link's URL
+        cached = _usable((etag_cache or {}).get(cache_key), rest_list) if rest_list.conditional else None
         try:
             page = client.rest_page(path, dict(rest_list.params), url=entry["next_url"],
                                     single_object=rest_list.single_object, etag=cached["etag"] if cached else None)
@@ -105,12 +111,12 @@ def walk_org(client: GitHubClient, collector: Collector, org: str, progress: Wal
             progress.pending.pop(0)
             progress.pages += 1
             continue
-        items = page.items
-        if page.not_modified and cached:
-            items = cached["items"]
+        items, next_url = page.items, page.next_url
+        if page.not_modified and cached:  # this page as the last run saw it, and so its link to the next
+            items, next_url = cached["items"], cached.get("next_url")
             progress.not_modified += 1
-        if rest_list.conditional and page.etag:
-            progress.etags[path] = {"etag": page.etag, "items": items}
+        if rest_list.conditional and page.etag and _cacheable(rest_list, page.not_modified, items, next_url):
+            progress.etags[cache_key] = _cache_entry(rest_list, page.etag, items, next_url)
         for item in items:
             for record in rest_list.records(item, entry["vars"]):
                 _merge(progress.records, record)
@@ -118,10 +124,64 @@ def walk_org(client: GitHubClient, collector: Collector, org: str, progress: Wal
                 variables = {**entry["vars"], **(rest_list.then_vars(item) if rest_list.then_vars else {})}
                 progress.pending.extend(_queued(follow, variables) for follow in rest_list.then)
         progress.pages += 1
-        if page.next_url:
-            entry["next_url"] = page.next_url
+        if next_url:
+            entry["next_url"] = next_url
         else:
             progress.pending.pop(0)
+
+
+GITHUB_PER_PAGE = 30  # GitHub's page size when a list's params name none
+
+
+def _fields_tag(rest_list: RestList) -> str | None:
+    """A short digest of what the list's cache keeps of an item (None: the whole item)."""
+    if not rest_list.cache_fields:
+        return None
+    return hashlib.sha256("\n".join(rest_list.cache_fields).encode()).hexdigest()[:12]
+
+
+def _usable(cached: dict[str, Any] | None, rest_list: RestList) -> dict[str, Any] | None:
+    """The last run's entry of a page, if it holds what this code keeps of an item."""
+    if not cached or cached.get("fields") != _fields_tag(rest_list):
+        return None
+    return cached
+
+
+def _cacheable(rest_list: RestList, not_modified: bool, items: list[Any], next_url: str | None) -> bool:
+    """Whether the next run may ask this page with its ETag. Not a full page without a link
+    rel="next": GitHub adds that link when an item joins after it, and the page's body (the
+    ETag) stays the same; a 304 would keep the old "no next page" and lose the new page. A page
+    that is not full, or that has a next link, cannot change that way without a new body."""
+    if not_modified or rest_list.single_object or next_url:
+        return True
+    return len(items) < int(rest_list.params.get("per_page", GITHUB_PER_PAGE))
+
+
+def _cache_entry(rest_list: RestList, etag: str, items: list[Any], next_url: str | None) -> dict[str, Any]:
+    """One page of the next run's ETag cache: its ETag, the fields of its items the list's
+    records read (never a secret: RestList.cache_fields), and its link rel="next"."""
+    entry: dict[str, Any] = {"etag": etag, "items": [kept_fields(item, rest_list.cache_fields) for item in items],
+                             "next_url": next_url}
+    tag = _fields_tag(rest_list)
+    if tag is not None:
+        entry["fields"] = tag
+    return entry
+
+
+def stored_etag_cache(etags: dict[str, dict[str, Any]], api_url: str) -> dict[str, Any]:
+    """The ETag cache as kept in the bucket (names.etag_cache_key): the pages, and the API they
+    came from (their next links lead there)."""
+    return {"api_url": api_url, "pages": etags}
+
+
+def etag_cache_of(stored: dict[str, Any] | None, api_url: str) -> dict[str, dict[str, Any]]:
+    """The pages of a kept ETag cache, if it came from this API (another API's ETags and links
+    mean nothing here); a cache kept before it named its API is its pages."""
+    if not stored:
+        return {}
+    if "pages" not in stored or "api_url" not in stored:
+        return stored
+    return stored["pages"] if stored["api_url"] == api_url else {}
 
 
 def _note(collector: Collector, org: str, rest_list: RestList, variables: dict[str, str],

@@ -23,7 +23,8 @@ from ghstats.collect.batch import BatchOutcome, collect_batch
 from ghstats.collect.budget import against_run, counts_from_listing, predict, predicted_figures
 from ghstats.collect.history import merge_history
 from ghstats.collect.planning import ListingClients, ListingPaused, ListingProgress, owner_of, plan_collection
-from ghstats.collect.org_walk import WalkPaused, WalkProgress, unread_lists, walk_org
+from ghstats.collect.org_walk import (WalkPaused, WalkProgress, etag_cache_of, stored_etag_cache, unread_lists,
+                                       walk_org)
 from ghstats.collect.start import RunConfigMismatch, hold_lock_or_refuse
 from ghstats.collectors import INVENTORY_COLLECTOR, REGISTRY, batch_collectors, lacking_scopes, rest_collectors
 from ghstats.collectors.unit import SummaryContext
@@ -361,7 +362,7 @@ def collect_org_item(
 
     pages_before = progress.pages
     etag_key = names.etag_cache_key(collector.name, org)
-    etag_cache = (store.get_json(etag_key) or {}) if collector.conditional() else None
+    etag_cache = etag_cache_of(store.get_json(etag_key), item["api_url"]) if collector.conditional() else None
     try:
         walk_org(client, collector, org, progress, (lambda: time_left() <= 0) if time_left else (lambda: False),
                  item.get("repositories", ()), etag_cache)
@@ -393,7 +394,7 @@ def collect_org_item(
     if collector.complete is not None and coverage["status"] == names.COVERAGE_OK:
         records = collector.complete(records, unread_lists(progress))
     if etag_cache is not None and coverage["status"] == names.COVERAGE_OK:  # the next run asks with these ETags
-        store.put_json(etag_key, progress.etags)
+        store.put_json(etag_key, stored_etag_cache(progress.etags, item["api_url"]))
     store.put_json(names.org_result_key(run_id, item_id), {
         "run_id": run_id, "item_id": item_id, "collector": collector.name, "org": org, "records": records,
         "coverage": coverage,

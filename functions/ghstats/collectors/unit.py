@@ -68,10 +68,15 @@ class RestList:
     optional: bool = False
     # GitHub answers this path with one object, not a list (e.g. /traffic/views): one item, no pages
     single_object: bool = False
-    # asked with If-None-Match and the ETag of the last run's answer (a 304 is free and the cached
-    # items stand); only for a list of one page, and never for one whose items hold secrets (the
-    # cached answer is kept in the bucket)
+    # each page asked with If-None-Match and the ETag of the last run's answer of that page (a 304
+    # is free: the cached items and the cached link rel="next" stand, so paging goes on as before).
+    # The cache is kept in the bucket (names.etag_cache_key): a list whose items hold a secret is
+    # conditional only with `cache_fields`, and those fields must leave the secret out.
     conditional: bool = False
+    # what of each item the ETag cache keeps: dotted paths ("repository.full_name") of the fields
+    # `records` and `then_vars` read (a test builds the records from both and compares them); ()
+    # keeps the whole item. A cache kept with other fields is not used (asked unconditionally).
+    cache_fields: tuple[str, ...] = ()
     then: tuple["RestList", ...] = ()
     then_vars: Callable[[dict[str, Any]], Mapping[str, str]] | None = None
 
@@ -84,6 +89,26 @@ class History:
     run's winning, in datasets/<collector>/dt=<day>/ and latest/<collector>_history/<org>.json."""
 
     day: Callable[[Record], str | None]
+
+
+def kept_fields(item: Any, paths: tuple[str, ...]) -> Any:
+    """The part of `item` the dotted `paths` name (a missing or null field stays out: reading it
+    from what is kept gives None, as from the item); the whole item when `paths` is ()."""
+    if not paths:
+        return item
+    kept: dict[str, Any] = {}
+    for path in paths:
+        source, target = item, kept
+        *parents, last = path.split(".")
+        for name in parents:
+            source = source.get(name) if isinstance(source, dict) else None
+            if not isinstance(source, dict):
+                break
+            target = target.setdefault(name, {})
+        else:
+            if isinstance(source, dict) and source.get(last) is not None:
+                target[last] = source[last]
+    return kept
 
 
 SINGLE_LIST = "list"  # the name of a collector's one list when it declares rest_path
@@ -126,6 +151,9 @@ class Collector:
     rest_path: str | None = None
     rest_params: Mapping[str, Any] = field(default_factory=dict)
     item_record: Callable[[dict[str, Any]], Record] | None = None
+    # rest_paged, one list: asked conditionally, its cache keeping these fields (RestList's)
+    rest_conditional: bool = False
+    rest_cache_fields: tuple[str, ...] = ()
     # rest_paged, more than one list: walked in order, each list's `then` lists for each of its items
     rest_lists: tuple[RestList, ...] = ()
     # the walk's records once every list is walked, and the names of the optional lists GitHub
@@ -149,7 +177,8 @@ class Collector:
             return self.rest_lists
         assert self.rest_path and self.item_record, f"{self.name} is not a paged REST collector"
         item_record = self.item_record
-        return (RestList(SINGLE_LIST, self.rest_path, lambda item, _: [item_record(item)], self.rest_params),)
+        return (RestList(SINGLE_LIST, self.rest_path, lambda item, _: [item_record(item)], self.rest_params,
+                         conditional=self.rest_conditional, cache_fields=self.rest_cache_fields),)
 
     def conditional(self) -> bool:
         """Whether any of its lists is asked conditionally (the walk keeps an ETag cache)."""

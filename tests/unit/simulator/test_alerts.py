@@ -136,3 +136,22 @@ def test_renames_keep_alerts_deletes_drop_them_but_their_secrets_stay_listed():
     dataset.delete(renamed)
     assert all(a.repository_id != kept[0].repository_id for a in dataset.alerts("acme", "secret_scanning"))
     assert {a.secret for a in kept} <= set(dataset.leaked_secrets())
+
+
+def test_a_changed_alert_keeps_its_place_and_an_unknown_field_changes_nothing():
+    dataset = Dataset({"acme": 120}, seed=5)
+    before = dataset.alerts("acme", "dependabot")
+    target = next(a for a in before if a.state == "open")
+    version = dataset.version
+    changed = dataset.change_alert("dependabot", target.repository, target.number, state="fixed",
+                                   fixed_at="2026-03-01T00:00:00Z", updated_at="2026-03-01T00:00:00Z")
+    assert changed == dataclasses.replace(target, state="fixed", fixed_at="2026-03-01T00:00:00Z",
+                                          updated_at="2026-03-01T00:00:00Z")
+    after = dataset.alerts("acme", "dependabot")
+    assert dataset.version == version + 1
+    assert after == [changed if a is target or a == target else a for a in before]
+    with pytest.raises(TypeError):
+        dataset.change_alert("dependabot", target.repository, target.number, colour="red")
+    with pytest.raises(KeyError):
+        dataset.change_alert("dependabot", target.repository, 10_000, state="fixed")
+    assert dataset.alerts("acme", "dependabot") == after

@@ -459,3 +459,31 @@ def test_requests_are_recorded_as_rest(sim):
     assert sim.count(kind="rest") == 3 and sim.count(kind="rest", status=200) == 3
     assert [r.path for r in sim.requests] == list(PATHS.values())
     assert all(r.kind == "rest" and r.cost == 0 for r in sim.requests)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_alert_page_has_an_etag_a_match_is_a_free_304_and_a_changed_alert_changes_its_page(kind):
+    # its own simulator: an alert is changed
+    with GitHubSimulator(orgs={"acme": 300}, seed=8, tokens=(TOKEN,)) as own:
+        pages = walk(own, PATHS[kind] + "?per_page=5")[:3]
+        urls = [own.url + PATHS[kind] + "?per_page=5"] + [p.links["next"]["url"] for p in pages[:2]]
+        tags = [p.headers["etag"] for p in pages]
+        assert len(set(tags)) == 3 and all(t.startswith('W/"') for t in tags)
+        used = own.rate_limit(TOKEN, "core").used
+        again = [requests.get(u, headers={"Authorization": f"token {TOKEN}", "If-None-Match": t}, timeout=10)
+                 for u, t in zip(urls, tags)]
+        assert [r.status_code for r in again] == [304, 304, 304] and all(r.content == b"" for r in again)
+        assert [r.headers["etag"] for r in again] == tags
+        assert own.rate_limit(TOKEN, "core").used == used  # GitHub does not count a 304
+        # an alert of the second page changes: only that page's body (and ETag) does
+        changed = pages[1].json()[2]
+        own.dataset.change_alert(kind, changed["repository"]["full_name"], changed["number"],
+                                 updated_at="2026-03-01T00:00:00Z")
+        after = [requests.get(u, headers={"Authorization": f"token {TOKEN}", "If-None-Match": t}, timeout=10)
+                 for u, t in zip(urls, tags)]
+        assert [r.status_code for r in after] == [304, 200, 304]
+        assert after[1].headers["etag"] != tags[1] and after[1].json()[2]["updated_at"] == "2026-03-01T00:00:00Z"
+        assert [identity(i) for i in after[1].json()] == [identity(i) for i in pages[1].json()]
+        assert own.rate_limit(TOKEN, "core").used == used + 1
+        assert [(r.path, r.status) for r in own.requests][-3:] == [(p, s) for p, s in zip(
+            [urlsplit(u).path for u in urls], [304, 200, 304])]

@@ -6,6 +6,13 @@ from typing import Any
 
 SCHEMA_VERSION = 1
 
+# What the walk's ETag cache keeps of an item (RestList.cache_fields): the fields alert_record
+# reads, so a page answered 304 gives the same records (tests/unit/test_alert_cache.py)
+CACHE_FIELDS = ("repository.full_name", "number", "state", "created_at", "updated_at", "fixed_at", "dismissed_at",
+                "dismissed_reason", "html_url", "rule.security_severity_level", "rule.severity", "rule.id",
+                "rule.name", "tool.name", "tool.version", "most_recent_instance.ref",
+                "most_recent_instance.location.path", "most_recent_instance.location.start_line")
+
 
 def alert_record(item: dict[str, Any]) -> dict[str, Any]:
     repository = (item.get("repository") or {}).get("full_name") or ""

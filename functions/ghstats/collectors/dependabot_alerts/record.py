@@ -6,6 +6,15 @@ from typing import Any
 
 SCHEMA_VERSION = 1
 
+# What the walk's ETag cache keeps of an item (RestList.cache_fields): the fields alert_record
+# reads, so a page answered 304 gives the same records (tests/unit/test_alert_cache.py)
+CACHE_FIELDS = ("repository.full_name", "number", "state", "created_at", "updated_at", "fixed_at", "dismissed_at",
+                "auto_dismissed_at", "dismissed_reason", "html_url", "dependency.package.ecosystem",
+                "dependency.package.name", "dependency.manifest_path", "dependency.scope",
+                "security_advisory.severity", "security_advisory.ghsa_id", "security_advisory.cve_id",
+                "security_vulnerability.severity", "security_vulnerability.vulnerable_version_range",
+                "security_vulnerability.first_patched_version.identifier")
+
 
 def alert_record(item: dict[str, Any]) -> dict[str, Any]:
     repository = (item.get("repository") or {}).get("full_name") or ""

@@ -11,6 +11,14 @@ from typing import Any
 
 SCHEMA_VERSION = 1
 
+# What the walk's ETag cache (kept in the bucket) keeps of an item (RestList.cache_fields): the
+# fields alert_record reads and nothing else, so never `secret` nor a comment that could repeat
+# it; a page answered 304 gives the same records (tests/unit/test_alert_cache.py)
+CACHE_FIELDS = ("repository.full_name", "number", "state", "resolution", "created_at", "updated_at", "resolved_at",
+                "secret_type", "secret_type_display_name", "provider", "validity", "push_protection_bypassed",
+                "push_protection_bypassed_at", "publicly_leaked", "multi_repo", "first_location_detected.path",
+                "html_url")
+
 
 def alert_record(item: dict[str, Any]) -> dict[str, Any]:
     repository = (item.get("repository") or {}).get("full_name") or ""
