@@ -122,7 +122,8 @@ def _renamed(record: dict[str, Any], key: str, new_key: str) -> dict[str, Any]:
 
 
 def replicate(objects: dict[str, str], run_id: str, repos: int) -> SinkStore:
-    """The run's batches and results copied until `repos` repositories: copy c renames key k to
+    """The run's batches and results copied, whole batches, until at least `repos` repositories (a
+    batch holds one owner's: the last may go past it): copy c renames key k to
     k-c<c> (copy 0 keeps its keys), so every repository is distinct and the merge's checks hold."""
     from ghstats import names
 
@@ -132,14 +133,15 @@ def replicate(objects: dict[str, str], run_id: str, repos: int) -> SinkStore:
     for b in plan["batch_ids"]:
         del objects[names.batch_key(run_id, b)], objects[names.result_key(run_id, b)]
     ids: list[str] = []
-    copy = 0
-    while len(ids) * 50 < repos:
+    copy = held = 0
+    while held < repos:
         def ren(key: str) -> str:
             return key if copy == 0 else f"{key}-c{copy}"
 
         for batch, result in base:
-            if len(ids) * 50 >= repos:
+            if held >= repos:
                 break
+            held += len(batch["keys"])
             batch_id = names.batch_id(len(ids))
             objects[names.batch_key(run_id, batch_id)] = json.dumps({**batch, "keys": [ren(k) for k in batch["keys"]]})
             objects[names.result_key(run_id, batch_id)] = json.dumps({

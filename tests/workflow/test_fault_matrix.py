@@ -131,12 +131,13 @@ def test_query_slower_than_the_client_timeout(make_sim, engine_delays):
     from tests.conftest import TOKEN
 
     sim = make_sim({"acme": ORG_SIZE})
-    # Read timeout 1.5 s against a 4 s answer: wide enough apart that a loaded CI machine (helpers
-    # saw a 0.5 s timeout split a second, merely busy batch at load 9) times out only the slow one.
-    sim.add_fault(Fault("slow", on_request=5, delay_s=4.0))
-    with LocalAws({"GITHUB_TOKEN": TOKEN}, client_timeout=(2.0, 1.5)) as aws:
+    # Read timeout 3 s against an 8 s answer: wide enough apart that a loaded CI machine times out
+    # only the slow one (helpers saw a 0.5 s timeout split a second, merely busy batch at load 9,
+    # and 1.5 s against 4 s fail once at load 8).
+    sim.add_fault(Fault("slow", on_request=5, delay_s=8.0))
+    with LocalAws({"GITHUB_TOKEN": TOKEN}, client_timeout=(2.0, 3.0)) as aws:
         outcome = collect(aws, sim)
-        deadline = time.monotonic() + 8  # the slow answer is recorded when the simulator finishes it
+        deadline = time.monotonic() + 12  # the slow answer is recorded when the simulator finishes it
         while sim.count(kind="graphql") < CLEAN_REQUESTS + 2 and time.monotonic() < deadline:
             time.sleep(0.1)
         assert_complete(aws, sim, outcome)
