@@ -111,9 +111,9 @@ def render(rows: list[dict[str, Any]], repos: int) -> str:
     return "\n".join(lines)
 
 
-def replace_section(text: str, section: str) -> str:
-    """`text` with its points-per-repository section (up to the next "## " heading) replaced, or appended."""
-    pattern = re.compile(rf"^{re.escape(HEADING)}\n.*?(?=^## |\Z)", re.S | re.M)
+def replace_section(text: str, section: str, heading: str = HEADING) -> str:
+    """`text` with its section under `heading` (up to the next "## " heading) replaced, or appended."""
+    pattern = re.compile(rf"^{re.escape(heading)}\n.*?(?=^## |\Z)", re.S | re.M)
     if pattern.search(text):
         return pattern.sub(lambda _: section, text, count=1)
     return text.rstrip("\n") + "\n\n" + section

@@ -368,6 +368,10 @@ def main(argv: list[str] | None = None) -> int:
 
         print("bench: points per repository (auto vs 50 vs serial 65) ...", flush=True)
         print(batch_points.update(s.out), flush=True)
+        from bench import installations
+
+        print("bench: several orgs, one PAT or an installation per org ...", flush=True)
+        print(installations.update(s.out), flush=True)
     if not s.out:
         print(text)
     print(f"bench: done in {total:.0f} s" + (f"; wrote {s.out}" if s.out else ""), flush=True)

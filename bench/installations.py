@@ -1,0 +1,156 @@
+"""`make bench`'s multi-org rows: 5 orgs of 2,000 repositories on one personal access token
+against per-org GitHub App installations (`"installation_id": "per_org"`).
+
+    .venv/bin/python -m bench.installations [--repos-per-org 2000] [--out bench/results.md]
+
+The real workflow (the ASL in moto's engine, the handlers in-process, the credential in a
+Secrets Manager secret as the stack deploys it) runs twice against the simulator, without the
+latency model (the counts are exact; the wall time is CPU) and with unlimited hourly budgets, so
+both runs finish and the table shows what each credential was charged. `make bench` replaces the
+"## Several orgs" section of bench/results.md with it. Both
+list the orgs side by side (the listing does, whatever the credential); what per-org
+installations change is whose budget pays: one PAT's 5,000 points an hour for every org, or
+each org's own installation's (5,000 to 12,500 an hour each), so a run that needs more than an
+hour of one budget needs the largest org's share of it instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+ORGS = 5
+APP_ID = "4242"
+TOKEN = "ghs_bench_token_not_a_secret"
+PAT_POINTS_PER_HOUR = 5_000
+INSTALLATION_POINTS_PER_HOUR = (5_000, 12_500)  # an App installation: at least, and at most (GitHub's limits)
+
+
+def _key_pair() -> tuple[str, str]:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption()).decode()
+    public = key.public_key().public_bytes(serialization.Encoding.PEM,
+                                           serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    return private, public
+
+
+def measure(credential: str, repos_per_org: int) -> dict[str, Any]:
+    """One run of every org with a PAT ("pat") or per-org installations ("per_org")."""
+    import logging
+    import warnings
+
+    import boto3
+
+    from ghstats import names
+    from ghstats_cli.local_aws import LocalAws
+    from ghstats_cli.local_runs import quiet_engine
+    from simulator import GitHubSimulator
+
+    quiet_engine()
+    logging.getLogger("moto.stepfunctions.parser").setLevel(logging.CRITICAL)
+    warnings.filterwarnings("ignore", message="No application metrics to publish")
+    orgs = {f"bench-inst-{i}": repos_per_org for i in range(ORGS)}
+    installations = {org: 100 + i for i, org in enumerate(orgs)}
+    private, public = _key_pair()
+    secret = ({"token": TOKEN} if credential == "pat"
+              else {"app_id": APP_ID, "installation_id": "per_org", "private_key": private})
+    app_tokens = {"oauth_scopes": None} if credential == "per_org" else {}  # App tokens have no classic scopes
+    with GitHubSimulator(orgs=orgs, seed=7, tokens=(TOKEN,), graphql_points_per_hour=10**9,
+                         rest_requests_per_hour=10**9, apps={APP_ID: public}, installations=installations,
+                         **app_tokens) as sim:
+        secret_name = f"ghstats/bench-{uuid.uuid4().hex}"
+        with LocalAws({names.ENV_SECRET_NAME: secret_name, names.ENV_GITHUB_API_URLS: json.dumps([sim.url])}) as aws:
+            boto3.client("secretsmanager").create_secret(Name=secret_name, SecretString=json.dumps(secret))
+            config = {"orgs": list(orgs), "api_url": sim.url, "max_concurrency": 16}
+            started = time.perf_counter()
+            outcome = aws.run(config, poll_s=0.25)
+            wall = time.perf_counter() - started
+            if outcome.status != "SUCCEEDED" or outcome.output["status"] != "SUCCEEDED":
+                raise SystemExit(f"the {credential} run did not succeed: {outcome.status} {outcome.cause}")
+            summary = aws.get_json(f"runs/{outcome.run_id}/summary.json")
+        graphql = [r for r in sim.requests if r.kind == "graphql"]
+        payers: dict[str, dict[str, int]] = {}
+        for request in graphql:
+            payer = f"installation {request.installation}" if request.installation else "the PAT"
+            spent = payers.setdefault(payer, {"requests": 0, "points": 0})
+            spent["requests"] += 1
+            spent["points"] += request.cost
+    return {"credential": credential, "repos": summary["repos_ok"], "orgs": len(orgs), "wall_s": wall,
+            "graphql_requests": len(graphql), "points": sum(p["points"] for p in payers.values()),
+            "batch_size": summary["api"]["batch_size"], "payers": dict(sorted(payers.items()))}
+
+
+def hours(points: int, per_hour: int) -> float:
+    return points / per_hour
+
+
+HEADING = "## Several orgs: one PAT or an App installation per org"
+
+
+def markdown(rows: list[dict[str, Any]], started: str) -> str:
+    lines = [HEADING, "",
+             f"Generated by `.venv/bin/python -m bench.installations` (run by `make bench`), {started}. "
+             f"{ORGS} simulated orgs of {rows[0]['repos'] // ORGS:,} repositories; the real workflow (ASL in moto, "
+             "the credential in a Secrets Manager secret), `batch_size` \"auto\", `max_concurrency` 16, no latency "
+             "model (the wall time is the collector's and the simulator's CPU); unlimited hourly budgets in the "
+             "simulator, so each row shows what the run was charged and by whom.", "",
+             "| credential | repositories | GraphQL requests | points | paid by | largest share | wall time | "
+             "hours of budget the run needs |",
+             "| --- | ---: | ---: | ---: | --- | ---: | ---: | --- |"]
+    for row in rows:
+        largest = max(p["points"] for p in row["payers"].values())
+        payers = "; ".join(f"{name}: {p['points']:,}" for name, p in row["payers"].items())
+        if row["credential"] == "pat":
+            need = f"{hours(row['points'], PAT_POINTS_PER_HOUR):.2f} h of one PAT's 5,000 points/h"
+        else:
+            low, high = INSTALLATION_POINTS_PER_HOUR
+            need = (f"{hours(largest, low):.2f} h at 5,000 points/h per installation "
+                    f"({hours(largest, high):.2f} h at 12,500), the orgs side by side")
+        lines.append(f"| {'one personal access token' if row['credential'] == 'pat' else 'per-org installations'} | "
+                     f"{row['repos']:,} | {row['graphql_requests']:,} | {row['points']:,} | {payers} | {largest:,} | "
+                     f"{row['wall_s']:.1f} s | {need} |")
+    pat, per_org = (next(r for r in rows if r["credential"] == c) for c in ("pat", "per_org"))
+    largest = max(p["points"] for p in per_org["payers"].values())
+    same = ("the same points" if pat["points"] == per_org["points"]
+            else f"{pat['points']:,} points against {per_org['points']:,}")
+    lines += ["", f"- Same work, {same}; per-org installations split them over "
+              f"{len(per_org['payers'])} budgets, so the budget-bound time is the largest org's share, "
+              f"{largest / max(1, pat['points']):.0%} of the PAT's. Wall time is the same order either way here: "
+              "the budgets are unlimited and both list the orgs side by side; it differs once a run needs more than "
+              "an hour of one budget (a PAT waits for its reset, each installation only for its own).", ""]
+    return "\n".join(lines)
+
+
+def update(out: str | Path, repos_per_org: int = 2_000) -> str:
+    """Both runs, and their section replaced in (or added to) the results file `out`."""
+    from bench.batch_points import replace_section
+
+    started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    rows = [measure(credential, repos_per_org) for credential in ("pat", "per_org")]
+    section = markdown(rows, started)
+    path = Path(out)
+    path.write_text(replace_section(path.read_text() if path.exists() else "", section, HEADING))
+    path.with_name(path.stem + "-installations.json").write_text(json.dumps({"started": started, "rows": rows},
+                                                                          indent=2) + "\n")
+    return section
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repos-per-org", type=int, default=2_000)
+    parser.add_argument("--out", default="bench/results.md", help="the results file whose section is replaced")
+    args = parser.parse_args(argv)
+    print(update(args.out, args.repos_per_org))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
