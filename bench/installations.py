@@ -30,18 +30,6 @@ PAT_POINTS_PER_HOUR = 5_000
 INSTALLATION_POINTS_PER_HOUR = (5_000, 12_500)  # an App installation: at least, and at most (GitHub's limits)
 
 
-def _key_pair() -> tuple[str, str]:
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption()).decode()
-    public = key.public_key().public_bytes(serialization.Encoding.PEM,
-                                           serialization.PublicFormat.SubjectPublicKeyInfo).decode()
-    return private, public
-
-
 def measure(credential: str, repos_per_org: int) -> dict[str, Any]:
     """One run of every org with a PAT ("pat") or per-org installations ("per_org")."""
     import logging
@@ -53,13 +41,14 @@ def measure(credential: str, repos_per_org: int) -> dict[str, Any]:
     from ghstats_cli.local_aws import LocalAws
     from ghstats_cli.local_runs import quiet_engine
     from simulator import GitHubSimulator
+    from simulator.auth import new_app_key_pair
 
     quiet_engine()
     logging.getLogger("moto.stepfunctions.parser").setLevel(logging.CRITICAL)
     warnings.filterwarnings("ignore", message="No application metrics to publish")
     orgs = {f"bench-inst-{i}": repos_per_org for i in range(ORGS)}
     installations = {org: 100 + i for i, org in enumerate(orgs)}
-    private, public = _key_pair()
+    private, public = new_app_key_pair()
     secret = ({"token": TOKEN} if credential == "pat"
               else {"app_id": APP_ID, "installation_id": "per_org", "private_key": private})
     app_tokens = {"oauth_scopes": None} if credential == "per_org" else {}  # App tokens have no classic scopes

@@ -18,6 +18,20 @@ INSTALLATION_PERMISSIONS = {"metadata": "read", "contents": "read", "issues": "r
                             "pull_requests": "read", "members": "read"}
 
 
+def new_app_key_pair() -> tuple[str, str]:
+    """A GitHub App's RSA key pair, as GitHub generates one for an App: (private key PEM, public
+    key PEM). The simulator verifies App JWTs with the public one."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption()).decode()
+    public = key.public_key().public_bytes(serialization.Encoding.PEM,
+                                           serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    return private, public
+
+
 def installation_budget(installation_id: str | int) -> str:
     """The rate limiter's key of an installation's budget (GitHubSimulator.rate_limit takes it)."""
     return f"installation:{installation_id}"

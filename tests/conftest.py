@@ -54,15 +54,9 @@ def local_aws(engine_delays):
 
 def new_key_pair() -> tuple[str, str]:
     """A GitHub App's RSA key pair: (private key PEM, public key PEM)."""
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
+    from simulator.auth import new_app_key_pair
 
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption()).decode()
-    public = key.public_key().public_bytes(serialization.Encoding.PEM,
-                                           serialization.PublicFormat.SubjectPublicKeyInfo).decode()
-    return private, public
+    return new_app_key_pair()
 
 
 @pytest.fixture(scope="session")

@@ -43,6 +43,11 @@ def sign_app_jwt(app_id: str, private_key_pem: str, now: Callable[[], float] = t
         ) from None
 
 
+def app_headers(app_jwt: str) -> dict[str, str]:
+    """The headers of a request the App sends as itself (its JWT: token exchange, installation lookup)."""
+    return {"Authorization": f"Bearer {app_jwt}", "Accept": "application/vnd.github+json", "User-Agent": USER_AGENT}
+
+
 class AppJwtProvider:
     """A TokenProvider of App JWTs: a GitHubClient built on it calls the App's own endpoints
     (`Authorization: Bearer <jwt>`). A JWT is reused until a minute before it expires; `refresh`
@@ -99,8 +104,7 @@ class GitHubAppTokenProvider:
         try:
             response = self._session.post(
                 url,
-                headers={"Authorization": f"Bearer {self._app_jwt()}", "Accept": "application/vnd.github+json",
-                         "User-Agent": USER_AGENT},
+                headers=app_headers(self._app_jwt()),
                 timeout=(limits.HTTP_CONNECT_TIMEOUT_S, limits.HTTP_READ_TIMEOUT_S),
             )
         except requests.RequestException as exc:
@@ -159,8 +163,7 @@ class AppInstallations:
         try:
             response = self._session.get(
                 url,
-                headers={"Authorization": f"Bearer {self._jwts.token()}", "Accept": "application/vnd.github+json",
-                         "User-Agent": USER_AGENT},
+                headers=app_headers(self._jwts.token()),
                 timeout=(limits.HTTP_CONNECT_TIMEOUT_S, limits.HTTP_READ_TIMEOUT_S), allow_redirects=False,
             )
         except requests.RequestException as exc:
