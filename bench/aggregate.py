@@ -231,7 +231,8 @@ def markdown(rows: list[dict[str, Any]], started: str, wall: float) -> str:
     per = last["repos"] / 10_000
     mb_1m, s_1m = last["peak_mb"] / per * 100, last["seconds"] / per * 100
     lines += ["", f"Projected from the largest row to 1,000,000 repositories: about {mb_1m:,.0f} MB of allocations "
-              f"and {s_1m:,.0f} s on this machine's core (Aggregate has 10,240 MB and 900 s, a Lambda's maximum).", ""]
+              f"and {s_1m:,.0f} s on this machine's core. Aggregate has 3,008 MB by default "
+              "(`ghstats:aggregateMemoryMb`, up to a Lambda's 10,240 MB) and 900 s, a Lambda's maximum.", ""]
     return "\n".join(lines)
 
 

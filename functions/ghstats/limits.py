@@ -45,9 +45,10 @@ PLAN_WRITE_S_PER_BATCH = 0.01
 # Memory of each workflow function (MB): the stack sizes them so (cdk_app/constants.py FUNCTIONS),
 # and the cost estimates price their GB-seconds so (ghstats.collect.budget, make bench).
 # Aggregate's is the default of cdk.json's ghstats:aggregateMemoryMb: it holds the run's records
-# (about 57 MB per 10,000 repositories with two repository-level collectors, bench/results-aggregate.md):
-# 3,008 MB, the most every account may configure, hold about 500,000; up to 10,240 MB (a
-# Lambda's maximum, which an account may need a quota increase for) about 1,800,000.
+# as JSON text (about 41 MB per 10,000 repositories with two repository-level collectors and the
+# previous run's comparison, bench/results-aggregate.md): 3,008 MB, the most every account may
+# configure, hold about 700,000; 1,000,000 need about 4.4 GB (6,144 MB leaves room); 10,240 MB
+# (a Lambda's maximum, which an account may need a quota increase for) about 2,400,000.
 FUNCTION_MEMORY_MB = {"StartRun": 256, "ListRepos": 512, "QueryBatch": 512, "CollectOrg": 512, "Aggregate": 3008,
                       "TrackRun": 256}
 
