@@ -23,11 +23,11 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from ghstats.collect.budget import APP_BASE_PER_HOUR, APP_MAX_PER_HOUR, PAT_GRAPHQL_POINTS_PER_HOUR
+
 ORGS = 5
 APP_ID = "4242"
 TOKEN = "ghs_bench_token_not_a_secret"
-PAT_POINTS_PER_HOUR = 5_000
-INSTALLATION_POINTS_PER_HOUR = (5_000, 12_500)  # an App installation: at least, and at most (GitHub's limits)
 
 
 def measure(credential: str, repos_per_org: int) -> dict[str, Any]:
@@ -107,10 +107,6 @@ def measured(credential: str, repos_per_org: int) -> dict[str, Any]:
     return result
 
 
-def hours(points: int, per_hour: int) -> float:
-    return points / per_hour
-
-
 HEADING = "## Several orgs: one PAT or an App installation per org"
 
 
@@ -128,11 +124,10 @@ def markdown(rows: list[dict[str, Any]], started: str) -> str:
         largest = max(p["points"] for p in row["payers"].values())
         payers = "; ".join(f"{name}: {p['points']:,}" for name, p in row["payers"].items())
         if row["credential"] == "pat":
-            need = f"{hours(row['points'], PAT_POINTS_PER_HOUR):.2f} h of one PAT's 5,000 points/h"
-        else:
-            low, high = INSTALLATION_POINTS_PER_HOUR
-            need = (f"{hours(largest, low):.2f} h at 5,000 points/h per installation "
-                    f"({hours(largest, high):.2f} h at 12,500), the orgs side by side")
+            need = f"{row['points'] / PAT_GRAPHQL_POINTS_PER_HOUR:.2f} h of one PAT's 5,000 points/h"
+        else:  # an installation's budget: at least 5,000 an hour, at most 12,500
+            need = (f"{largest / APP_BASE_PER_HOUR:.2f} h at 5,000 points/h per installation "
+                    f"({largest / APP_MAX_PER_HOUR:.2f} h at 12,500), the orgs side by side")
         lines.append(f"| {'one personal access token' if row['credential'] == 'pat' else 'per-org installations'} | "
                      f"{row['repos']:,} | {row['graphql_requests']:,} | {row['points']:,} | {payers} | {largest:,} | "
                      f"{row['wall_s']:.1f} s | {need} |")

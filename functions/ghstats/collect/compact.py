@@ -23,12 +23,6 @@ class CompactRecords(MutableMapping[str, Record]):
     def __init__(self, texts: dict[str, str] | None = None):
         self._texts: dict[str, str] = {} if texts is None else texts
 
-    @classmethod
-    def of(cls, records: Mapping[str, Record]) -> "CompactRecords":
-        if isinstance(records, CompactRecords):
-            return records
-        return cls({key: dumps(record) for key, record in records.items()})
-
     def __getitem__(self, key: str) -> Record:
         return json.loads(self._texts[key])
 
