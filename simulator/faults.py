@@ -30,6 +30,8 @@ class Fault:
     - repo="owner/name": a GraphQL request whose query has repository(owner, name) for it, or
       a REST request under /repos/owner/name (org-wide REST paths such as
       /orgs/{org}/dependabot/alerts name no repository: leave repo out to hit them);
+    - org="login": a REST request under /orgs/login/ or /repos/login/, or a GraphQL request
+      with a repository of that owner (owners' work runs side by side: this picks one owner's);
     - probability=p: each otherwise matching request with probability p (seeded RNG).
     `times` = how many requests it fires on (None = forever). `api` = "graphql" (default for
     every kind but primary_rest), "rest" or "any".
@@ -43,6 +45,7 @@ class Fault:
     on_request: int | None = None
     times: int | None = 1
     repo: str | None = None
+    org: str | None = None
     probability: float | None = None
     seed: int | None = None
     retry_after: int | None = None
@@ -67,12 +70,14 @@ class Fault:
         return self.times is not None and self.fired >= self.times
 
     def _matches(self, api: str, number: int, overall: int, repo_keys: set[str],
-                 alias_possible: bool) -> bool:
+                 alias_possible: bool, owners: set[str]) -> bool:
         if self.exhausted or (self.api != "any" and self.api != api):
             return False
         if self.on_request is not None and (overall if self.api == "any" else number) < self.on_request:
             return False
         if self.repo is not None and self.repo.lower() not in repo_keys:
+            return False
+        if self.org is not None and self.org.lower() not in owners | {key.split("/", 1)[0] for key in repo_keys}:
             return False
         if self.kind in ALIAS_KINDS and api == "graphql" and not alias_possible:
             return False
@@ -96,11 +101,12 @@ class FaultSet:
             self._faults.clear()
 
     def pick(self, api: str, number: int, overall: int, repo_keys: set[str],
-             alias_possible: bool = False) -> Fault | None:
-        """The first fault that matches this request (and count it as fired)."""
+             alias_possible: bool = False, owners: set[str] = frozenset()) -> Fault | None:
+        """The first fault that matches this request (and count it as fired); `owners`: the
+        (lower-case) owner a REST path is under."""
         with self._lock:
             for fault in self._faults:
-                if fault._matches(api, number, overall, repo_keys, alias_possible):
+                if fault._matches(api, number, overall, repo_keys, alias_possible, owners):
                     fault.fired += 1
                     return fault
         return None

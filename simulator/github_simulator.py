@@ -555,7 +555,10 @@ class GitHubSimulator:
             installation = self._tokens.is_installation_token(auth[1])
             token = self._tokens.budget_key(auth[1])  # an installation's tokens share its budget
         repo_key = repo_of_path(path)
-        fault = self._faults.pick("rest", number, seq, {repo_key.lower()} if repo_key else set())
+        parts = path.strip("/").split("/")
+        owner = parts[1].lower() if len(parts) > 1 and parts[0] in ("orgs", "repos") else None
+        fault = self._faults.pick("rest", number, seq, {repo_key.lower()} if repo_key else set(),
+                                  owners={owner} if owner else set())
         note.fault = fault.kind if fault else None
         self._sleep_ms(self.latency.rest_ms)
         early = self._early_fault(fault, token, "rest", request_id)

@@ -193,6 +193,17 @@ def test_rest_fault_by_repo(sim, keys):
     assert rest(sim, f"/repos/{keys[2]}").status_code == 200
 
 
+def test_fault_by_org_hits_only_that_owners_requests(make_sim):
+    other = make_sim({"acme": 3, "globex": 3}, tokens=(TOKEN,))
+    other.add_fault(Fault("not_found", org="globex", api="rest", times=None))
+    assert rest(other, "/orgs/globex/dependabot/alerts").status_code == 404
+    assert rest(other, f"/repos/{other.dataset.repos('globex')[0].name_with_owner}").status_code == 404
+    assert rest(other, "/orgs/acme/dependabot/alerts").status_code == 200
+    other.add_fault(Fault("bad_gateway_json", org="globex"))  # GraphQL: a query naming a globex repository
+    assert gql(other, repo_query([r.name_with_owner for r in other.dataset.repos("acme")])).status_code == 200
+    assert gql(other, repo_query([r.name_with_owner for r in other.dataset.repos("globex")])).status_code == 502
+
+
 def test_unknown_kind_is_refused():
     with pytest.raises(ValueError):
         Fault("gremlins")
