@@ -128,9 +128,12 @@ def replicate(objects: dict[str, str], run_id: str, repos: int) -> SinkStore:
     from ghstats import names
 
     plan = json.loads(objects[names.run_config_key(run_id)])
+    owner_keys = [names.owner_plan_key(run_id, owner) for owner in plan["owners"]]
+    owner_plans = [json.loads(objects[key]) for key in owner_keys]
+    batch_ids = [b for owner_plan in owner_plans for b in owner_plan["batch_ids"]]
     base = [(json.loads(objects[names.batch_key(run_id, b)]), json.loads(objects[names.result_key(run_id, b)]))
-            for b in plan["batch_ids"]]
-    for b in plan["batch_ids"]:
+            for b in batch_ids]
+    for b in batch_ids:
         del objects[names.batch_key(run_id, b)], objects[names.result_key(run_id, b)]
     ids: list[str] = []
     copy = held = 0
@@ -142,7 +145,7 @@ def replicate(objects: dict[str, str], run_id: str, repos: int) -> SinkStore:
             if held >= repos:
                 break
             held += len(batch["keys"])
-            batch_id = names.batch_id(len(ids))
+            batch_id = names.batch_id(0, len(ids))
             objects[names.batch_key(run_id, batch_id)] = json.dumps({**batch, "keys": [ren(k) for k in batch["keys"]]})
             objects[names.result_key(run_id, batch_id)] = json.dumps({
                 **result, "batch_id": batch_id, "keys": [ren(k) for k in result["keys"]],
@@ -153,7 +156,9 @@ def replicate(objects: dict[str, str], run_id: str, repos: int) -> SinkStore:
                 "coverage": [{**e, "repo": ren(e["repo"])} for e in result.get("coverage", [])]})
             ids.append(batch_id)
         copy += 1
-    objects[names.run_config_key(run_id)] = json.dumps({**plan, "batch_ids": ids})
+    # Aggregate finds a run's batches in its owners' plans: the copies are listed in the first's
+    for index, (key, owner_plan) in enumerate(zip(owner_keys, owner_plans)):
+        objects[key] = json.dumps({**owner_plan, "batch_ids": ids if index == 0 else []})
     return SinkStore(objects)
 
 

@@ -75,8 +75,10 @@ def build(done: list[Any], jobs: list[Any], context: dict[str, Any], s: Any, tot
             bs = s.batch_size if job.approach == "ghstats" else s.serial_batch_size
             row["batches_total"] = math.ceil(n / bs)
             row["batches_run"] = r.get("batches_run", row["batches_total"])
-            row["expected_requests"] = 1 + pages(n) + row["batches_run"]
-            row["floor_points"] = 1 + pages(n) + n * conn / 100
+            # the token check, and ghstats' planning step's counting query (its prediction before listing)
+            planning = 2 if job.approach == "ghstats" else 1
+            row["expected_requests"] = planning + pages(n) + row["batches_run"]
+            row["floor_points"] = planning + pages(n) + n * conn / 100
         else:
             sample = r.get("sample") or 0
             row["expected_requests"] = 1 + pages(r.get("repos_listed") or n) + 5 * sample
@@ -509,7 +511,8 @@ def _economy(data: dict[str, Any], w: Any) -> None:
         w(line)
     w("")
     w("- Every repository is asked for exactly once (repositories asked = repos), no request is repeated, and no "
-      "request failed (the simulator logged no non-200 answer): requests = 1 token check + listing pages + batches.")
+      "request failed (the simulator logged no non-200 answer): requests = 1 token check (+ 1 counting query: "
+      "ghstats' planning step, its prediction before listing) + listing pages + batches.")
     w("- Points sit at the floor of the formula: a batch of b repositories costs round(b × "
       f"{data['context']['connections_per_repo']} / 100). The serial-65 configuration lands a little *below* the "
       "floor only because GitHub rounds 5.2 down to 5 for 65 repositories; batch sizes that round down "

@@ -326,7 +326,9 @@ class ChildHistories:
                 current(self, env, eval_input)
             finally:
                 events = env.event_manager.get_event_history()
-                recorder.runs.append({"children": eval_input.map_run_record.item_counter.total.get(),
+                record = eval_input.map_run_record  # its ARN: ...:mapRun:<machine>/<outer label>/<label>:<id>
+                recorder.runs.append({"label": record.map_run_arn.rsplit(":", 1)[0].rsplit("/", 1)[-1],
+                                      "children": record.item_counter.total.get(),
                                       "events": len(events), "types": dict(Counter(e["type"] for e in events))})
 
         component.DistributedIterationComponent._map_run = map_run
@@ -337,9 +339,14 @@ class ChildHistories:
         self._restore()
 
 
-def analyse_history(events: list[dict[str, Any]], children: list[dict[str, Any]] = ()) -> dict[str, Any]:
+def analyse_history(events: list[dict[str, Any]], children: list[dict[str, Any]] = (),
+                    spans: dict[str, tuple[float, float]] | None = None) -> dict[str, Any]:
     """The parent's history (what counts against its 25,000 events) and, from `children`
-    (ChildHistories.runs), the child executions': per child, and in the billed transitions."""
+    (ChildHistories.runs), the child executions': the owners' (CollectOwners, label Owners), and
+    the batches' (each owner's CollectBatches, label Batches), per child and in the billed
+    transitions. `spans`: handler name -> (first start, last end), perf_counter seconds: an
+    owner's listing and its batches run inside its child execution, so their phases are the
+    handlers' own span (the bench lists one org)."""
     types = Counter(e["type"] for e in events)
     child_types: Counter[str] = Counter()
     for run in children:
@@ -356,24 +363,33 @@ def analyse_history(events: list[dict[str, Any]], children: list[dict[str, Any]]
     for e in events:
         details = e.get("stateEnteredEventDetails") or e.get("stateExitedEventDetails") or {}
         name = details.get("name")
-        if name in ("StartRun", "ListRepos", "CollectBatches", "CollectOrgs", "Aggregate", "RecordFinish", "ReleaseLock",
+        if name in ("StartRun", "PlanRun", "CollectOwners", "Aggregate", "RecordFinish", "ReleaseLock",
                     "AnnounceCompletion"):
             if e["type"].endswith("StateEntered"):
                 opened[name] = at(e)
             elif e["type"].endswith("StateExited") and name in opened:
                 phases[name] = round(at(e) - opened.pop(name), 3)
-    # the batch Map (CollectBatches) runs first; CollectOrgs follows it (empty in the bench)
-    batches = children[0] if children else {"children": 0, "events": 0}
+    for phase, handler in (("ListRepos", "ListRepos"), ("CollectBatches", "QueryBatch")):
+        if spans and handler in spans:
+            phases[phase] = round(spans[handler][1] - spans[handler][0], 3)
+
+    def of(label: str) -> dict[str, int]:
+        runs = [run for run in children if run.get("label") == label]
+        return {"children": sum(run["children"] for run in runs), "events": sum(run["events"] for run in runs)}
+
+    batches, owners = of("Batches"), of("Owners")
     return {
-        "events": len(events),  # the parent's: none of them per batch
+        "events": len(events),  # the parent's: none of them per owner or per batch
         "types": dict(types),
         "child_types": dict(child_types),
         "state_entered": entered,
         "retries": retries,
         "billable_transitions": entered + retries,
-        "iterations": batches["children"],  # child executions of CollectBatches
+        "iterations": batches["children"],  # child executions of the owners' CollectBatches
         "iteration_events": batches["events"],  # in the children's own histories
         "events_per_iteration": round(batches["events"] / batches["children"], 3) if batches["children"] else None,
+        "owners": owners["children"],  # child executions of CollectOwners
+        "owner_events": owners["events"],  # their own histories (listing, the Maps' own events), not their batches'
         "fixed_events": len(events),
         "phases_s": phases,
         "execution_s": round(at(events[-1]), 3) if events else None,
@@ -405,6 +421,7 @@ def run_ghstats(spec: dict[str, Any]) -> dict[str, Any]:
         calls = AwsCalls()
         boto3._get_default_session().events.register("before-call", calls.on_call)
         durations: dict[str, list[float]] = defaultdict(list)
+        spans: dict[str, tuple[float, float]] = {}  # handler -> first start, last end
         failures: list[str] = []
         lock = threading.Lock()
 
@@ -420,7 +437,9 @@ def run_ghstats(spec: dict[str, Any]) -> dict[str, Any]:
                         raise
                     finally:
                         with lock:
-                            durations[name].append(time.perf_counter() - t)
+                            ended = time.perf_counter()
+                            durations[name].append(ended - t)
+                            spans[name] = (min(t, spans.get(name, (t, t))[0]), max(ended, spans.get(name, (t, t))[1]))
                 return run
             return wrap
 
@@ -438,7 +457,7 @@ def run_ghstats(spec: dict[str, Any]) -> dict[str, Any]:
                     tracemalloc.stop()
             return run
 
-        for name in ("ListRepos", "QueryBatch", "Aggregate", "TrackRun"):
+        for name in ("PlanRun", "ListRepos", "QueryBatch", "Aggregate", "TrackRun"):
             aws.wrappers[name] = timed(name)
         aws.wrappers["Aggregate"] = (lambda inner: lambda handler: inner(traced(handler)))(aws.wrappers["Aggregate"])
         containers = warm_containers(aws) if spec.get("warm", True) else None
@@ -470,7 +489,7 @@ def run_ghstats(spec: dict[str, Any]) -> dict[str, Any]:
         cpu_run = _rusage()["cpu_s"] - cpu_before
         profile = sampler.stop() if sampler else None
         events = aws.history(outcome.execution_arn)
-        history = analyse_history(events, children.runs)
+        history = analyse_history(events, children.runs, spans)
         del events
         run_item = aws.ledger().get_run(outcome.run_id) or {}
         summary_key = ((outcome.output or {}).get("output_keys") or {}).get("summary")
@@ -515,7 +534,7 @@ def run_ghstats(spec: dict[str, Any]) -> dict[str, Any]:
 
 def run_serial(spec: dict[str, Any]) -> dict[str, Any]:
     from ghstats.collect.batch import collect_batch
-    from ghstats.collect.planning import plan_collection
+    from ghstats.collect.planning import ListingProgress, list_owner, owner_in, plan_owner
     from ghstats.collectors import INVENTORY_COLLECTOR
     from ghstats.config import parse_config
     from ghstats.github.auth import StaticTokenProvider
@@ -525,7 +544,11 @@ def run_serial(spec: dict[str, Any]) -> dict[str, Any]:
     config = parse_config({"orgs": [spec["org"]], "batch_size": spec["batch_size"], "api_url": spec["url"]})
     client = GitHubClient(Endpoints.from_api_url(spec["url"]), StaticTokenProvider(spec["token"]))
     t = time.perf_counter()
-    plan = plan_collection(client, config)
+    client.preflight()
+    owner = owner_in(config, spec["org"])
+    progress = ListingProgress.resume(None, config.api_url, owner.org)
+    list_owner(client, owner.org, progress)
+    plan = plan_owner(owner, progress, spec["batch_size"], progress.spent(client))
     listed = time.perf_counter()
     records: dict[str, Any] = {}
     errors: dict[str, Any] = {}

@@ -33,8 +33,11 @@ class Function:
 FUNCTIONS = {
     # Two ledger calls (a GetItem, a TransactWriteItems of two Updates): seconds, not minutes.
     "StartRun": Function("handlers.start_run.handler", FUNCTION_MEMORY_MB["StartRun"], 30, "Check the config and the GitHub host, take the collection's lock, record the run"),
-    # Listing 50,000 repositories is 500 sequential pages: give it Lambda's full 15 minutes.
-    "ListRepos": Function("handlers.list_repos.handler", FUNCTION_MEMORY_MB["ListRepos"], 900, "Validate the config, check the token, list and batch repositories"),
+    # The token check and one counting query per 50 orgs (per-org installations: each owner's
+    # installation looked up, 16 at a time): a few seconds, minutes for thousands of orgs.
+    "PlanRun": Function("handlers.plan_run.handler", FUNCTION_MEMORY_MB["PlanRun"], 900, "Check the token, count the orgs' repositories, predict the run, name its owners"),
+    # Listing one org of 50,000 repositories is 500 sequential pages: give it Lambda's full 15 minutes.
+    "ListRepos": Function("handlers.list_repos.handler", FUNCTION_MEMORY_MB["ListRepos"], 900, "List one owner's repositories and plan its batches"),
     # One GraphQL request per batch (split on 502 inside): minutes, not 15.
     "QueryBatch": Function("handlers.query_batch.handler", FUNCTION_MEMORY_MB["QueryBatch"], 300, "Query one batch of repositories"),
     # One org-level collector over one org: a paged REST walk, 100 records a page; it stops and
@@ -46,17 +49,20 @@ FUNCTIONS = {
 }
 
 # The functions that read the GitHub credentials (secretsmanager:GetSecretValue).
-SECRET_READERS = ("ListRepos", "QueryBatch", "CollectOrg")
+SECRET_READERS = ("PlanRun", "ListRepos", "QueryBatch", "CollectOrg")
 
 # The ledger calls each function makes (tests/workflow/test_grants.py records them on every path
 # and checks they are all here; the stack grants exactly these). A TransactWriteItems of Updates
 # needs UpdateItem alone.
 # - StartRun: reads the run (and the lock's holder when refused); takes the lock with the run.
-# - ListRepos, QueryBatch: hold the lock before GitHub (UpdateItem; GetItem of the holder when
-#   refused); ListRepos records the plan and puts each batch item conditionally (PutItem).
+# - PlanRun, ListRepos, QueryBatch: hold the lock before GitHub (UpdateItem; GetItem of the holder
+#   when refused); PlanRun records the run's plan and puts each owner's pointer (PutItem); ListRepos
+#   adds its owner's plan once (a TransactWriteItems of Updates) and puts each batch item
+#   conditionally (PutItem).
 # - TrackRun: updates the run and the lock; reads the holder when a redrive finds it taken.
 LEDGER_ACTIONS = {
     "StartRun": ("dynamodb:GetItem", "dynamodb:UpdateItem"),
+    "PlanRun": ("dynamodb:UpdateItem", "dynamodb:PutItem", "dynamodb:GetItem"),
     "ListRepos": ("dynamodb:UpdateItem", "dynamodb:PutItem", "dynamodb:GetItem"),
     "QueryBatch": ("dynamodb:UpdateItem", "dynamodb:GetItem"),
     "CollectOrg": ("dynamodb:UpdateItem", "dynamodb:GetItem"),  # holds the lock, as QueryBatch
@@ -127,6 +133,7 @@ OUTPUT_WEBHOOK_SECRET = "WebhookSecretName"
 # Substitution name in the ASL -> function logical name.
 ASL_FUNCTIONS = {
     "StartRunFunctionArn": "StartRun",
+    "PlanRunFunctionArn": "PlanRun",
     "ListReposFunctionArn": "ListRepos",
     "QueryBatchFunctionArn": "QueryBatch",
     "CollectOrgFunctionArn": "CollectOrg",

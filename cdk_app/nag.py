@@ -42,6 +42,10 @@ CHILD_EXECUTIONS_REASON = (
     "The Distributed Maps' child executions are created at run time, each with its own name under this state "
     "machine's: the grant names this machine and only DescribeExecution, StopExecution and RedriveExecution, "
     "which Step Functions needs to run, stop and redrive them.")
+NESTED_MAPS_REASON = (
+    "Each owner's child execution runs Distributed Maps of its own (its batches, its work items): their children "
+    "are started from this state machine qualified by a Map's label (stateMachine:<name>/<label>); the grant names "
+    "this machine and only StartExecution.")
 SECRET_ROTATION_REASON = (
     "GitHub credentials cannot be rotated by Secrets Manager without GitHub's cooperation; a GitHub App "
     "installation token (the recommended credential) rotates itself every hour, and a PAT's expiry is set "
@@ -99,6 +103,8 @@ def acknowledgments(stack) -> list[Ack]:
         acks.append(Ack(machine_policy, finding("IAM5", f"Resource::<{data}.Arn>/{pattern}"), prefix_reason(pattern)))
     children = f"arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:{stack.state_machine_name}/*"
     acks.append(Ack(machine_policy, finding("IAM5", f"Resource::{children}"), CHILD_EXECUTIONS_REASON))
+    labelled = f"arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:stateMachine:{stack.state_machine_name}/*"
+    acks.append(Ack(machine_policy, finding("IAM5", f"Resource::{labelled}"), NESTED_MAPS_REASON))
     for queue_id, queue in stack.dead_letter_queues.items():
         acks.append(Ack(queue.node.default_child, finding("SQS3"), dead_letter_reason(queue_id, DEAD_LETTER_QUEUES[queue_id])))
     secret = stack.secret.node.default_child  # None for an existing secret (not this stack's)

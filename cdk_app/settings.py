@@ -203,7 +203,7 @@ class ScheduleSpec:
 
 
 def parse_collection(key: str, value: Any, api_urls: list[str]) -> dict[str, Any]:
-    """A collection config, checked as ListRepos checks it, whose api_url the Lambdas may call."""
+    """A collection config, checked as PlanRun checks it, whose api_url the Lambdas may call."""
     try:
         config = parse_config(value)
     except InvalidConfig as exc:
@@ -277,7 +277,7 @@ class Settings:
             return context_value(scope, key)
 
         api_urls = parse_api_urls("ghstats:githubApiUrls", get("ghstats:githubApiUrls"))
-        # the same check ListRepos makes, at synth time
+        # the same check PlanRun makes, at synth time
         collection = parse_collection("ghstats:collection", get("ghstats:collection"), api_urls)
         schedules = parse_schedules("ghstats:schedules", get("ghstats:schedules"), collection, api_urls)
         retention_key = "ghstats:logRetentionDays"

@@ -270,6 +270,7 @@ class GhStatsStack(cdk.Stack):
         f = self.functions
         read, write = ["s3:GetObject"], ["s3:PutObject"]
         tagged_write = write + ["s3:PutObjectTagging"]  # PutObject with Tagging (transient objects)
+        self._allow_s3("PlanRun", read + tagged_write, ["runs"])
         self._allow_s3("ListRepos", read + tagged_write, ["runs"])
         self._allow_s3("QueryBatch", read + tagged_write, ["runs"])
         self._allow_s3("CollectOrg", read + tagged_write, ["runs"])  # no ledger: its results are in S3
@@ -361,17 +362,21 @@ class GhStatsStack(cdk.Stack):
         return machine
 
     def _allow_distributed_maps(self, machine: sfn.StateMachine, machine_name: str) -> None:
-        """CollectBatches and CollectOrgs are Distributed Maps: they start child executions of this
-        machine (and describe, stop and, on a redrive, redrive them), read their items from the
-        run's manifests and write the ResultWriter's files. Nothing else."""
+        """CollectOwners, and inside each owner's child execution CollectBatches and CollectOrgs,
+        are Distributed Maps: they start child executions of this machine (and describe, stop and,
+        on a redrive, redrive them), read their items from the run's manifests and write the
+        ResultWriter's files. Nothing else."""
         own = self.format_arn(service="states", resource="stateMachine", resource_name=machine_name,
                               arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME)
         children = self.format_arn(service="states", resource="execution", resource_name=f"{machine_name}/*",
                                    arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME)
-        machine.add_to_role_policy(iam.PolicyStatement(actions=["states:StartExecution"], resources=[own]))
+        # the owners' children start their own Distributed Maps' children (nested): this machine, as
+        # itself or qualified by a Map's label (stateMachine:<name>/<label>), nothing else
+        machine.add_to_role_policy(iam.PolicyStatement(actions=["states:StartExecution"], resources=[own, f"{own}/*"]))
         machine.add_to_role_policy(iam.PolicyStatement(
             actions=["states:DescribeExecution", "states:StopExecution", "states:RedriveExecution"], resources=[children]))
-        manifests = [names.batch_manifest_key("*"), names.org_item_manifest_key("*")]
+        manifests = [names.owner_manifest_key("*"), names.owner_batch_manifest_key("*", "*"),
+                     names.owner_item_manifest_key("*", "*")]
         results = f"{names.MAP_RESULTS_PREFIX}/*"
         self.state_machine_s3_objects = {*manifests, results}  # for cdk_app.nag
         self.state_machine_name = machine_name

@@ -69,7 +69,7 @@ def start(args: argparse.Namespace, session: Any = None) -> int:
     session = session or _session(args)
     config = _config_from_args(args)
     try:
-        parse_config(config)  # the same check as ListRepos, before anything starts
+        parse_config(config)  # the same check as PlanRun, before anything starts
     except InvalidConfig as exc:
         print(f"ghstats start: {report.config_problems(exc.problems)}", file=sys.stderr)
         return 2

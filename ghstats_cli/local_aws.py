@@ -199,9 +199,10 @@ class LocalAws:
         return deps
 
     def handler(self, name: str) -> Callable[..., Any]:
-        from handlers import aggregate, collect_org, list_repos, query_batch, start_run, track_run
+        from handlers import aggregate, collect_org, list_repos, plan_run, query_batch, start_run, track_run
 
-        handler = {"StartRun": start_run.handler, "ListRepos": list_repos.handler, "QueryBatch": query_batch.handler,
+        handler = {"StartRun": start_run.handler, "PlanRun": plan_run.handler, "ListRepos": list_repos.handler,
+                   "QueryBatch": query_batch.handler,
                    "CollectOrg": collect_org.handler, "Aggregate": aggregate.handler, "TrackRun": track_run.handler}[name]
         wrap = self.wrappers.get(name)
         return wrap(handler) if wrap else handler
@@ -308,7 +309,7 @@ class LocalAws:
         target.write_text(json.dumps(tags, indent=2, sort_keys=True))
         written.append(target)
         ledger = self.ledger()
-        items = {"run": ledger.get_run(run_id), "batches": ledger.get_batches(run_id)}
+        items = {"run": ledger.get_run(run_id), "batches": ledger.get_batches(run_id), "owners": ledger.get_owners(run_id)}
         target = folder / "ledger" / f"{run_id}.json"
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(json.dumps(items, indent=2, default=str, sort_keys=True))
@@ -335,7 +336,8 @@ class LocalAws:
         if ledger_file.exists():
             items = json.loads(ledger_file.read_text())
             table = self.dynamodb.Table(TABLE)
-            for item in ([items["run"]] if items.get("run") else []) + list(items.get("batches") or []):
+            for item in ([items["run"]] if items.get("run") else []) + list(items.get("batches") or []) + list(
+                    items.get("owners") or []):
                 table.put_item(Item=_ledger_item(item))
                 loaded += 1
         return loaded

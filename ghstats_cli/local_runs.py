@@ -84,6 +84,8 @@ def earlier_run(data_dir: Path, run_id: str) -> EarlierRun | None:
     plan_file = run_dir / "run.json"
     plan = json.loads(plan_file.read_text()) if plan_file.is_file() else None
     without_id = lambda config: {k: v for k, v in config.items() if k != "run_id"} if isinstance(config, dict) else None
-    batch_ids = (plan or {}).get("batch_ids", [])
+    # each listed owner's batches (an owner whose listing did not finish has none yet)
+    owner_plans = [run_dir / "owners" / owner.lower() / "plan.json" for owner in (plan or {}).get("owners", [])]
+    batch_ids = [b for path in owner_plans if path.is_file() for b in json.loads(path.read_text())["batch_ids"]]
     stored = sum(1 for b in batch_ids if (run_dir / "results" / f"{b}.json").is_file())
     return EarlierRun(run_id, without_id(started_with), without_id((plan or {}).get("config")), len(batch_ids), stored)

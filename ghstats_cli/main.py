@@ -239,7 +239,7 @@ def _rerun_config(args: argparse.Namespace, config: dict[str, Any]) -> dict[str,
 
 
 def _checked(config: dict[str, Any]) -> dict[str, Any]:
-    """The config as given, once ListRepos' own check passes: a bad config is reported before
+    """The config as given, once PlanRun's own check passes: a bad config is reported before
     the engine starts (and leaves no FAILED run behind)."""
     from ghstats.config import InvalidConfig, parse_config
 

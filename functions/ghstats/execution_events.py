@@ -79,16 +79,27 @@ def status_change_event(detail: dict[str, Any], *, account: str = "123456789012"
 MAP_THRESHOLD_ERROR = "States.ExceedToleratedFailureThreshold"
 
 
-def explained_failure(error: str | None, cause: str | None,
-                      failed_batches: list[dict[str, Any]]) -> tuple[str | None, str | None]:
+def explained_failure(error: str | None, cause: str | None, failed_batches: list[dict[str, Any]],
+                      failed_owners: list[dict[str, Any]] = ()) -> tuple[str | None, str | None]:
     """The execution's error and cause as the run record keeps them. A Distributed Map says only
-    that its threshold was exceeded; the batches the ledger has FAILED say why (GitHub's 502, a
-    token without access): the first of them becomes the run's error, the cause names it and
-    how many more failed. With none (an organisation-level item failed), the map's own words."""
+    that its threshold was exceeded; the owners whose listing the ledger has FAILED, then the
+    batches it has FAILED, say why (GitHub's 502, a token without access): the first of them
+    becomes the run's error, the cause names it and how many more failed. With none (an
+    organisation-level item failed), the map's own words."""
+    if error != MAP_THRESHOLD_ERROR:
+        return error, cause
+    owners = sorted((o for o in failed_owners if o.get("status") == "FAILED" and o.get("error")),
+                    key=lambda o: str(o.get("owner_name", "")).lower())
     failed = sorted((b for b in failed_batches if b.get("status") == "FAILED" and b.get("error")),
                     key=lambda b: b["batch_id"])
-    if error != MAP_THRESHOLD_ERROR or not failed:
+    named = [(o["error"], f"listing {o.get('owner_name')}", o.get("cause")) for o in owners]
+    named += [(b["error"], f"batch {b['batch_id']}", b.get("cause")) for b in failed]
+    if not named:
         return error, cause
-    first = failed[0]
-    more = f" (and {len(failed) - 1} more batches failed)" if len(failed) > 1 else ""
-    return first["error"], f"batch {first['batch_id']}: {first.get('cause') or ''}{more}"
+    first_error, what, first_cause = named[0]
+    more = ""
+    if len(named) > 1:
+        counts = [f"{n} more {kind}" for n, kind in ((len(owners) - (1 if owners else 0), "listings"),
+                                                      (len(failed) - (0 if owners else 1), "batches")) if n]
+        more = f" (and {' and '.join(counts)} failed)"
+    return first_error, f"{what}: {first_cause or ''}{more}"

@@ -187,41 +187,95 @@ class Ledger:
         item = self._table.get_item(Key={"pk": names.lock_pk(collection), "sk": names.LOCK_SK}).get("Item")
         return _plain(item) if item else None
 
-    # -- ListRepos --------------------------------------------------------------------------
+    # -- PlanRun and ListRepos ----------------------------------------------------------------
 
-    def record_plan(
+    def record_run_plan(
         self,
         run_id: str,
         started_at: str,
-        orgs: Iterable[str],
+        owners: Iterable[str],
+        planning_points: int = 0,
+        predicted: dict[str, int] | None = None,
+    ) -> None:
+        """The run's owners and prediction (PlanRun), its counters started at zero, one pointer
+        per owner (for 'last runs of org'). Each owner's listing adds its batches and repositories
+        (`record_owner_plan`), so the totals grow as the owners are listed."""
+        order = names.time_order(started_at, run_id)
+        owners = list(owners)
+        zero_if_new = ("batches_total", "repos_total", "batches_done", "repos_ok", "repos_failed", "owners_listed",
+                       "listing_pages")
+        self._table.update_item(
+            Key={"pk": names.run_pk(run_id), "sk": names.RUN_SK},
+            UpdateExpression=(
+                "SET " + ", ".join(f"{n} = if_not_exists({n}, :zero)" for n in zero_if_new)
+                + ", points_used = if_not_exists(points_used, :planning), warnings = if_not_exists(warnings, :none), "
+                "orgs_failed = if_not_exists(orgs_failed, :none), listing = if_not_exists(listing, :nothing), "
+                "orgs = :orgs, owners_total = :owners, updated_at = :now" + (", predicted = :predicted" if predicted else "")
+            ),
+            ExpressionAttributeValues={
+                ":zero": 0, ":planning": planning_points, ":none": [], ":nothing": {},
+                ":orgs": sorted(owners, key=str.lower), ":owners": len(owners), ":now": self._iso_now(),
+                **({":predicted": predicted} if predicted else {}),
+            },
+        )
+        for owner in owners:
+            self._put_new({
+                "pk": names.run_pk(run_id), "sk": names.org_sk(owner), "run_id": run_id, "org": owner,
+                "gsi1pk": names.org_gsi_pk(owner), "gsi1sk": order,
+            })
+
+    def record_owner_plan(
+        self,
+        run_id: str,
+        owner: str,
         batch_sizes: dict[str, int],
         repos_total: int,
         warnings: list[str],
         listing_points: int = 0,
-        orgs_failed: list[str] | None = None,
-        predicted: dict[str, int] | None = None,
-    ) -> None:
-        """The run's size, one PENDING item per batch, one pointer per org (for 'last runs of org')."""
-        order = names.time_order(started_at, run_id)
-        self._table.update_item(
-            Key={"pk": names.run_pk(run_id), "sk": names.RUN_SK},
-            UpdateExpression=(
-                "SET batches_total = :bt, repos_total = :rt, batches_done = if_not_exists(batches_done, :zero), "
-                "repos_ok = if_not_exists(repos_ok, :zero), repos_failed = if_not_exists(repos_failed, :zero), "
-                "points_used = if_not_exists(points_used, :listing), warnings = :warnings, orgs = :orgs, "
-                "orgs_failed = :orgs_failed, updated_at = :now" + (", predicted = :predicted" if predicted else "")
-            ),
-            ExpressionAttributeValues={
-                ":bt": len(batch_sizes), ":rt": repos_total, ":zero": 0, ":listing": listing_points, ":warnings": warnings,
-                ":orgs": sorted(orgs), ":orgs_failed": list(orgs_failed or []), ":now": self._iso_now(),
-                **({":predicted": predicted} if predicted else {}),
-            },
-        )
+        org_failed: str | None = None,
+    ) -> bool:
+        """An owner listed: its batches and repositories added to the run's totals, once (one
+        transaction with the owner's item: a plan written again after a crash or on a redrive
+        adds nothing), then one PENDING item per batch. False when it was added before."""
+        table = self._table.name
+        try:
+            self._client.transact_write_items(TransactItems=[
+                {"Update": {
+                    "TableName": table,
+                    "Key": {"pk": names.run_pk(run_id), "sk": names.owner_sk(owner)},
+                    "UpdateExpression": "SET #s = :listed, owner_name = :owner, batches = :bt, repos = :rt, updated_at = :now "
+                                        "REMOVE #e, cause",
+                    "ConditionExpression": "attribute_not_exists(#s) OR #s <> :listed",
+                    "ExpressionAttributeNames": {"#s": "status", "#e": "error"},
+                    "ExpressionAttributeValues": {":listed": names.OWNER_LISTED, ":owner": owner, ":bt": len(batch_sizes),
+                                                  ":rt": repos_total, ":now": self._iso_now()},
+                }},
+                {"Update": {
+                    "TableName": table,
+                    "Key": {"pk": names.run_pk(run_id), "sk": names.RUN_SK},
+                    "UpdateExpression": "ADD batches_total :bt, repos_total :rt, points_used :points, owners_listed :one "
+                                        "SET warnings = list_append(if_not_exists(warnings, :none), :warnings), "
+                                        "orgs_failed = list_append(if_not_exists(orgs_failed, :none), :failed), "
+                                        "updated_at = :now",
+                    "ExpressionAttributeValues": {":bt": len(batch_sizes), ":rt": repos_total, ":points": listing_points,
+                                                  ":one": 1, ":none": [], ":warnings": warnings,
+                                                  ":failed": [org_failed] if org_failed else [], ":now": self._iso_now()},
+                }},
+            ])
+            added = True
+        except ClientError as exc:
+            if not _conditional_failed(exc):
+                raise
+            added = False
+        self._put_batches(run_id, batch_sizes)
+        return added
+
+    def _put_batches(self, run_id: str, batch_sizes: dict[str, int]) -> None:
+        """One PENDING item per batch. Conditional: a batch item that exists already (a plan
+        written again) keeps its status and counts, so a batch done before is never done and
+        counted twice. limits.S3_PARALLEL_REQUESTS at a time, through the table's client
+        (thread-safe, unlike the resource; it takes plain values, as the resource's calls do)."""
         expires = int(self._now()) + limits.BATCH_ITEM_TTL_DAYS * 86_400
-        # Conditional: a batch item that exists already (a plan written again after a crash)
-        # keeps its status and counts, so a batch done before is never done and counted twice.
-        # limits.S3_PARALLEL_REQUESTS at a time, through the table's client (thread-safe, unlike
-        # the resource; it takes plain values, as the resource's calls do).
         client, table = self._table.meta.client, self._table.name
 
         def put_batch(item: dict[str, Any]) -> None:
@@ -237,11 +291,22 @@ class Ledger:
         with ThreadPoolExecutor(limits.S3_PARALLEL_REQUESTS) as pool:
             for future in [pool.submit(put_batch, item) for item in items]:
                 future.result()
-        for org in orgs:
-            self._put_new({
-                "pk": names.run_pk(run_id), "sk": names.org_sk(org), "run_id": run_id, "org": org,
-                "gsi1pk": names.org_gsi_pk(org), "gsi1sk": order,
-            })
+
+    def owner_failed(self, run_id: str, owner: str, error: str, cause: str, failure_key: str | None) -> None:
+        """An owner's listing failed for good: what and why, for TrackRun to name (a Distributed
+        Map's own failure names no child) and for status to show. A listed owner stays listed."""
+        self._update_if(
+            Key={"pk": names.run_pk(run_id), "sk": names.owner_sk(owner)},
+            UpdateExpression="SET #s = :failed, owner_name = :owner, #e = :error, cause = :cause, updated_at = :now"
+            + (", failure_key = :fk" if failure_key else ""),
+            ConditionExpression="attribute_not_exists(#s) OR #s <> :listed",
+            ExpressionAttributeNames={"#s": "status", "#e": "error"},
+            ExpressionAttributeValues={":failed": names.OWNER_FAILED, ":listed": names.OWNER_LISTED, ":owner": owner,
+                                       ":error": error, ":cause": cause[:1000], ":now": self._iso_now(),
+                                       **({":fk": failure_key} if failure_key else {})},
+        )
+        if failure_key:
+            self.add_failure(run_id, failure_key)
 
     def _put_new(self, item: dict[str, Any]) -> bool:
         """Put an item that does not exist yet; False (and nothing written) when it does."""
@@ -253,12 +318,15 @@ class Ledger:
             raise
         return True
 
-    def note_listing(self, run_id: str, listed: dict[str, int], pages: int) -> None:
-        """Listing progress after each page (repositories so far per org), for status and progress."""
+    def note_listing(self, run_id: str, org: str, listed: int) -> None:
+        """One more page of `org` listed (`listed`: its repositories so far), for status and
+        progress. Owners list side by side: each sets its own entry of the run's `listing` map."""
         self._table.update_item(
             Key={"pk": names.run_pk(run_id), "sk": names.RUN_SK},
-            UpdateExpression="SET listing = :listed, listing_pages = :pages, updated_at = :now REMOVE waiting_until, waiting_for",
-            ExpressionAttributeValues={":listed": listed, ":pages": pages, ":now": self._iso_now()},
+            UpdateExpression="SET listing.#org = :listed, updated_at = :now ADD listing_pages :one "
+                             "REMOVE waiting_until, waiting_for",
+            ExpressionAttributeNames={"#org": org},
+            ExpressionAttributeValues={":listed": listed, ":one": 1, ":now": self._iso_now()},
         )
 
     def note_wait(self, run_id: str, wait_seconds: float, what: str) -> None:
@@ -419,9 +487,16 @@ class Ledger:
         return _run(item) if item else None
 
     def get_batches(self, run_id: str) -> list[dict[str, Any]]:
+        return self._items(run_id, names.batch_sk(""))
+
+    def get_owners(self, run_id: str) -> list[dict[str, Any]]:
+        """The run's owner items: each owner once listed (LISTED) or failed (FAILED, why)."""
+        return self._items(run_id, names.owner_sk(""))
+
+    def _items(self, run_id: str, sk_prefix: str) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = []
         kwargs: dict[str, Any] = {
-            "KeyConditionExpression": Key("pk").eq(names.run_pk(run_id)) & Key("sk").begins_with("BATCH#")
+            "KeyConditionExpression": Key("pk").eq(names.run_pk(run_id)) & Key("sk").begins_with(sk_prefix)
         }
         while True:
             page = self._table.query(**kwargs)

@@ -8,14 +8,18 @@ FIXED_BATCH_SIZE_BEFORE_AUTO = 50  # the default until "auto" (bench compares ag
 MIN_BATCH_SIZE = 1
 MAX_BATCH_SIZE = 100  # GitHub: at most 100 aliases are sensible; node limit is far away.
 
-# Map concurrency. GitHub's secondary limits punish bursts; Inline Map allows at most 40.
+# Map concurrency. GitHub's secondary limits punish bursts. max_concurrency is each owner's
+# batches at once (its CollectBatches Map); CollectOwners runs OWNERS_AT_ONCE owners' pipelines
+# (listing, then batches, then REST work items) side by side, so a small org's batches start
+# while a big org still lists.
 DEFAULT_MAX_CONCURRENCY = 4
 MIN_MAX_CONCURRENCY = 1
 MAX_MAX_CONCURRENCY = 40
-# ListRepos lists this many organisations at once (threads, each org on from its own cursor, with
-# its owner's client: per-org App installations each spend their own budget). GitHub allows 100
-# concurrent requests per credential; a few keep a PAT run, all on one budget, far from that.
-LIST_REPOS_PARALLEL_ORGS = 4
+OWNERS_AT_ONCE = 4
+# Owners sharing one credential (a PAT, a fixed installation) share GitHub's 100 concurrent
+# requests and one secondary limit: their batches at once, all owners together, stay at most this
+# (each owner's Map gets its share, at least 1). Per-org installations each have their own.
+SHARED_CREDENTIAL_MAX_CONCURRENCY = 40
 # REST work items (a collector over one owner, one request at a time) running at once: low, as
 # per-repository REST lists are what trips GitHub's secondary limits
 DEFAULT_REST_CONCURRENCY = 2
@@ -37,7 +41,7 @@ S3_PART_BYTES = 8 * 1024 * 1024
 S3_COPY_OBJECT_MAX_BYTES = 5 * 1024**3  # CopyObject's limit; a larger object is copied in parts
 # Aggregate reads the batches' results this many at a time (memory: one chunk of raw results)
 AGGREGATE_READ_CHUNK = 64
-# ListRepos writes the plan (a batch object and a ledger item per batch) in one invocation: with
+# ListRepos writes an owner's plan (a batch object and a ledger item per batch) in one invocation: with
 # less time left than this per batch after the last page, it answers "listing continues" and
 # writes the plan in its next, fresh invocation (a conservative 100 batches a second).
 PLAN_WRITE_S_PER_BATCH = 0.01
@@ -49,7 +53,7 @@ PLAN_WRITE_S_PER_BATCH = 0.01
 # previous run's comparison, bench/results-aggregate.md): 3,008 MB, the most every account may
 # configure, hold about 700,000; 1,000,000 need about 4.4 GB (6,144 MB leaves room); 10,240 MB
 # (a Lambda's maximum, which an account may need a quota increase for) about 2,400,000.
-FUNCTION_MEMORY_MB = {"StartRun": 256, "ListRepos": 512, "QueryBatch": 512, "CollectOrg": 512, "Aggregate": 3008,
+FUNCTION_MEMORY_MB = {"StartRun": 256, "PlanRun": 256, "ListRepos": 512, "QueryBatch": 512, "CollectOrg": 512, "Aggregate": 3008,
                       "TrackRun": 256}
 
 # reserve_points / reserve_requests: what a run leaves of its credential's hourly GraphQL points
@@ -94,7 +98,7 @@ BATCH_ITEM_TTL_DAYS = 30
 # QueryBatch's Retry for transient errors in statemachine/collect.asl.json (MaxAttempts);
 # a test keeps the two equal. The attempt with this retry count is the last one.
 QUERY_BATCH_RETRIES = 5
-# ListRepos' Retry for transient errors (MaxAttempts in the ASL).
+# ListRepos' (and PlanRun's) Retry for transient errors (MaxAttempts in the ASL).
 LIST_REPOS_RETRIES = 5
 
 # The run's report (runs/<id>/report.html): rows a table shows before it says "the first N of M"

@@ -42,7 +42,11 @@ BATCH_RUNNING = "RUNNING"
 BATCH_DONE = "DONE"
 BATCH_FAILED = "FAILED"
 
-# ListRepos and QueryBatch answers (the state machine's Choice states read these)
+# owner statuses (its listing)
+OWNER_LISTED = "LISTED"
+OWNER_FAILED = "FAILED"
+
+# PlanRun, ListRepos and QueryBatch answers (the state machine's Choice states read these)
 ANSWER_DONE = "done"
 ANSWER_RATE_LIMITED = "rate_limited"
 ANSWER_LISTING_CONTINUES = "listing_continues"  # ListRepos paused for time: invoke it again
@@ -58,22 +62,44 @@ def run_config_key(run_id: str) -> str:
     return f"runs/{run_id}/run.json"
 
 
-def listing_progress_key(run_id: str) -> str:
-    return f"runs/{run_id}/listing.json"
+def planning_progress_key(run_id: str) -> str:
+    """What PlanRun spent before GitHub stopped it (rate limited, failed): added to its next try's."""
+    return f"runs/{run_id}/planning.json"
+
+
+def owner_manifest_key(run_id: str) -> str:
+    """The run's owners (organisations, then owners of named repositories), a JSON array of their
+    logins: CollectOwners' Distributed Map reads its items from it."""
+    return f"runs/{run_id}/owners.json"
+
+
+def owner_prefix(run_id: str, owner: str) -> str:
+    """What one owner's pipeline keeps: its listing progress, its plan and its two manifests."""
+    return f"runs/{run_id}/owners/{owner.lower()}/"
+
+
+def owner_listing_key(run_id: str, owner: str) -> str:
+    """How far the owner's listing got (pages, next cursor) between ListRepos invocations."""
+    return f"{owner_prefix(run_id, owner)}listing.json"
+
+
+def owner_plan_key(run_id: str, owner: str) -> str:
+    """The owner's plan (its batches, work items, errors): written last, its presence means "listed"."""
+    return f"{owner_prefix(run_id, owner)}plan.json"
+
+
+def owner_batch_manifest_key(run_id: str, owner: str) -> str:
+    """The owner's batch ids, a JSON array: its CollectBatches Distributed Map reads its items from it."""
+    return f"{owner_prefix(run_id, owner)}batches.json"
+
+
+def owner_item_manifest_key(run_id: str, owner: str) -> str:
+    """The owner's organisation-level work item ids, a JSON array: its CollectOrgs' items."""
+    return f"{owner_prefix(run_id, owner)}org-items.json"
 
 
 def batch_key(run_id: str, batch_id: str) -> str:
     return f"runs/{run_id}/batches/{batch_id}.json"
-
-
-def batch_manifest_key(run_id: str) -> str:
-    """The run's batch ids, a JSON array: CollectBatches' Distributed Map reads its items from it."""
-    return f"runs/{run_id}/batches.json"
-
-
-def org_item_manifest_key(run_id: str) -> str:
-    """The run's organisation-level work item ids, a JSON array: CollectOrgs' items."""
-    return f"runs/{run_id}/org-items.json"
 
 
 # Where the Distributed Maps' ResultWriter puts its manifest and result files (a static prefix:
@@ -198,8 +224,12 @@ def dataset_key(date: str, run_id: str) -> str:
     return f"datasets/repositories/dt={date}/{run_id}.jsonl"
 
 
-def batch_id(index: int) -> str:
-    return f"{index:05d}"
+def batch_id(owner_index: int, index: int) -> str:
+    """The index-th batch of the run's owner_index-th owner: ids sort as owners, then batches."""
+    return f"{owner_index:04d}-{index:05d}"
+
+
+BATCH_ID_PATTERN = r"^[0-9]{4}-[0-9]{5}$"
 
 
 # -- ledger keys -----------------------------------------------------------------------------
@@ -214,6 +244,11 @@ def run_pk(run_id: str) -> str:
 
 def batch_sk(batch_id: str) -> str:
     return f"BATCH#{batch_id}"
+
+
+def owner_sk(owner: str) -> str:
+    """An owner's pipeline in the run: listed once (its counts added to the run's once), or failed."""
+    return f"OWNER#{owner.lower()}"
 
 
 def org_sk(org: str) -> str:

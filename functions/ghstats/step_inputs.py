@@ -8,6 +8,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ghstats.github.documents import OWNER_PATTERN
+from ghstats.names import BATCH_ID_PATTERN
+
 RunId = Field(min_length=1, max_length=80)
 
 
@@ -23,7 +26,7 @@ class StartRunInput(StepInput):
     execution_arn: str
 
 
-class ListReposInput(StepInput):
+class PlanRunInput(StepInput):
     config: Any = None
     started_at: str
     retry_count: int = Field(0, ge=0)
@@ -31,8 +34,15 @@ class ListReposInput(StepInput):
     execution_arn: str | None = None
 
 
+class ListReposInput(StepInput):
+    owner: str = Field(pattern=rf"^{OWNER_PATTERN}$")  # one of the run's owners: a GitHub login
+    retry_count: int = Field(0, ge=0)
+    rate_limit_waits: int = Field(0, ge=0)
+    execution_arn: str | None = None
+
+
 class QueryBatchInput(StepInput):
-    batch_id: str = Field(pattern=r"^[0-9]{5}$")
+    batch_id: str = Field(pattern=BATCH_ID_PATTERN)
     retry_count: int = Field(0, ge=0)
     rate_limit_waits: int = Field(0, ge=0)
     execution_arn: str | None = None

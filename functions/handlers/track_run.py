@@ -30,7 +30,7 @@ def handler(event: dict[str, Any], context: Any, deps: dependencies.Dependencies
     at = _iso_ms(detail.stopDate) if status != "RUNNING" else _iso_ms(detail.redriveDate or detail.startDate)
     error, cause = detail.error, detail.cause
     if error == MAP_THRESHOLD_ERROR:  # which batch failed, and why: the ledger knows
-        error, cause = explained_failure(error, cause, deps.ledger.get_batches(run_id))
+        error, cause = explained_failure(error, cause, deps.ledger.get_batches(run_id), deps.ledger.get_owners(run_id))
     applied = deps.ledger.apply_execution_status(
         run_id, status, detail.redriveCount, error=error, cause=cause, at=at,
         run_status=detail.run_status, execution_arn=detail.executionArn, started_at=_iso_ms(detail.startDate),

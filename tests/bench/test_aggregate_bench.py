@@ -20,8 +20,9 @@ def test_a_replicated_run_merges_every_repository_once():
     assert compared["run_id"] == f"{run_id}-previous"
     stats = compared["counts"]["repository_stats"]
     assert (stats["added"], stats["removed"], stats["renamed"]) == (0, 0, 0)
-    plan = json.loads(store.objects[names.run_config_key(run_id)])
-    keys = [k for b in plan["batch_ids"] for k in json.loads(store.objects[names.batch_key(run_id, b)])["keys"]]
+    from ghstats.collect.steps import run_plan
+
+    keys = [k for b in run_plan(store, run_id)["batch_ids"] for k in json.loads(store.objects[names.batch_key(run_id, b)])["keys"]]
     assert len(keys) == len(set(keys)) == 250
     assert sum(k.endswith("-c1") for k in keys) == 100 and sum(k.endswith("-c2") for k in keys) == 50
     assert store.puts > 0 and store.bytes_written > 250 * 500  # the outputs were written (and let go)

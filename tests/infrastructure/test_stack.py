@@ -187,12 +187,14 @@ def test_state_machine_role_can_do_exactly_what_the_asl_uses(synthesized, templa
     # the Distributed Maps: child executions of this machine only, its manifests, its ResultWriter's prefix
     pseudo = {"AWS::Partition": "aws", "AWS::Region": "REGION", "AWS::AccountId": "ACCOUNT"}
     states = "arn:aws:states:REGION:ACCOUNT"
-    assert [rendered(r, pseudo) for r in granted["states:StartExecution"]] == [f"{states}:stateMachine:{STACK}-Collect"]
+    assert [rendered(r, pseudo) for r in granted["states:StartExecution"][0]] == [
+        f"{states}:stateMachine:{STACK}-Collect", f"{states}:stateMachine:{STACK}-Collect/*"]  # and the nested Maps' children
     for action in ("states:DescribeExecution", "states:StopExecution", "states:RedriveExecution"):
         assert [rendered(r, pseudo) for r in granted[action]] == [f"{states}:execution:{STACK}-Collect/*"]
     bucket = logical_id(synthesized, stack.bucket)
     in_bucket = lambda r: r["Fn::Join"][1][-1] if r["Fn::Join"][1][0] == {"Fn::GetAtt": [bucket, "Arn"]} else None
-    assert [in_bucket(r) for r in granted["s3:GetObject"][0]] == ["/runs/*/batches.json", "/runs/*/org-items.json"]
+    assert [in_bucket(r) for r in granted["s3:GetObject"][0]] == [
+        "/runs/*/owners.json", "/runs/*/owners/*/batches.json", "/runs/*/owners/*/org-items.json"]
     for action in ("s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"):
         assert [in_bucket(r) for r in granted[action]] == [f"/{names.MAP_RESULTS_PREFIX}/*"]
     assert {a.split(":")[0] for a in granted} <= {"lambda", "dynamodb", "events", "logs", "xray", "states", "s3"}
@@ -220,6 +222,7 @@ S3_READ_WRITE = {"s3:GetObject", "s3:ListBucket", "s3:PutObject", "s3:PutObjectT
 
 
 @pytest.mark.parametrize("function_name, expected", [
+    ("PlanRun", TRACING | SECRET_READ | S3_READ_WRITE | {"dynamodb:UpdateItem", "dynamodb:PutItem", "dynamodb:GetItem"}),
     ("ListRepos", TRACING | SECRET_READ | S3_READ_WRITE | {"dynamodb:UpdateItem", "dynamodb:PutItem", "dynamodb:GetItem"}),
     ("QueryBatch", TRACING | SECRET_READ | S3_READ_WRITE | {"dynamodb:UpdateItem", "dynamodb:GetItem"}),
     ("CollectOrg", TRACING | SECRET_READ | S3_READ_WRITE | {"dynamodb:UpdateItem", "dynamodb:GetItem"}),
@@ -231,7 +234,7 @@ S3_READ_WRITE = {"s3:GetObject", "s3:ListBucket", "s3:PutObject", "s3:PutObjectT
 def test_lambdas_have_exactly_the_actions_they_use(synthesized, template, function_name, expected):
     actions, s3_writes = role_actions(synthesized, template, function_name)
     assert actions == expected
-    assert s3_writes == {"ListRepos": {"/runs/*"}, "QueryBatch": {"/runs/*"}, "CollectOrg": {"/runs/*", "/state/*"}, "TrackRun": set(),
+    assert s3_writes == {"PlanRun": {"/runs/*"}, "ListRepos": {"/runs/*"}, "QueryBatch": {"/runs/*"}, "CollectOrg": {"/runs/*", "/state/*"}, "TrackRun": set(),
                          "StartRun": set(),
                          "Aggregate": {"/runs/*", "/latest/*", "/datasets/*"}}[function_name]
 
@@ -251,7 +254,7 @@ def secret_statements(stack, template):
 
 
 # they call GitHub; StartRun, Aggregate, TrackRun, WebhookReceiver and WebhookProcessor do not
-SECRET_READERS = ["CollectOrg", "ListRepos", "QueryBatch", c.WEBHOOK_SWEEP_NAME]
+SECRET_READERS = ["CollectOrg", "ListRepos", "PlanRun", "QueryBatch", c.WEBHOOK_SWEEP_NAME]
 
 
 def test_only_the_secret_readers_may_get_the_secret_value(synthesized, template):

@@ -108,10 +108,13 @@ class DictStore:
 def planned_run(store, run_id, key, started_at):
     """A run of one repository whose batch and whose org-level Dependabot walk are both done."""
     item = names.org_item_id("dependabot_alerts", "acme")
-    store.put_json(names.run_config_key(run_id), {"batch_ids": ["00000"], "config": {}, "requests": 1, "points": 1,
-                                                  "warnings": [], "started_at": started_at, "org_item_ids": [item]})
-    store.put_json(names.batch_key(run_id, "00000"), {"keys": [key]})
-    store.put_json(names.result_key(run_id, "00000"), result([key], {}))
+    store.put_json(names.run_config_key(run_id), {"owners": ["acme"], "config": {}, "started_at": started_at,
+                                                  "planning": {"requests": 1, "points": 1}})
+    store.put_json(names.owner_plan_key(run_id, "acme"), {
+        "owner": "acme", "batch_ids": ["0000-00000"], "org_item_ids": [item], "org_error": None, "warnings": [],
+        "skipped_coverage": [], "repos_total": 1, "requests": 1, "points": 1})
+    store.put_json(names.batch_key(run_id, "0000-00000"), {"keys": [key]})
+    store.put_json(names.result_key(run_id, "0000-00000"), result([key], {}))
     alert = {"key": f"{key}#1", "repository": key, "number": 1, "state": "open", "severity": "high",
              "created_at": started_at}
     store.put_json(names.org_result_key(run_id, item), {
@@ -144,7 +147,7 @@ def test_the_dashboard_copy_only_moves_forward():
     assert store.get_json(names.latest_collector_key("dependabot_alerts"))["run_id"] == "newest"
 
 
-def test_list_repos_refuses_a_stored_plan_made_for_another_config():
+def test_plan_run_refuses_a_stored_plan_made_for_another_config():
     from ghstats.collect import steps
     from ghstats.collect.start import RunConfigMismatch
     from ghstats.config import parse_config
@@ -152,13 +155,21 @@ def test_list_repos_refuses_a_stored_plan_made_for_another_config():
     store = DictStore()
     planned = parse_config({"orgs": ["acme"], "batch_size": 50})
     store.put_json(names.run_config_key("r1"), {"config": planned.to_dict(), "config_hash": planned.fingerprint(),
-                                                "batch_ids": [], "repos_total": 0, "warnings": []})
+                                                "owners": ["acme"], "owners_at_once": 1})
     calls = []
     with pytest.raises(RunConfigMismatch, match="batch_size: 50 -> 40"):
-        steps.list_repos("r1", {"orgs": ["acme"], "batch_size": 40}, "2026-01-01T00:00:00Z", store, None, calls.append)
+        steps.plan_run("r1", {"orgs": ["acme"], "batch_size": 40}, "2026-01-01T00:00:00Z", store, None, calls.append)
     assert calls == []  # no GitHub client was even made
-    answer = steps.list_repos("r1", {"orgs": ["acme"], "batch_size": 50}, "2026-01-01T00:00:00Z", store, None, calls.append)
-    assert answer["status"] == "done" and calls == []
+    answer = steps.plan_run("r1", {"orgs": ["acme"], "batch_size": 50}, "2026-01-01T00:00:00Z", store, None, calls.append)
+    assert answer["status"] == "done" and calls == [] and store.get_json(names.owner_manifest_key("r1")) == ["acme"]
+
+
+def test_aggregate_refuses_a_run_one_of_whose_owners_was_never_listed():
+    store = DictStore()
+    planned_run(store, "r1", "acme/a", "2026-11-16T02:00:00Z")
+    store.put_json(names.run_config_key("r1"), {**store.get_json(names.run_config_key("r1")), "owners": ["acme", "globex"]})
+    with pytest.raises(FileNotFoundError, match="globex never listed"):
+        aggregate("r1", store, now=lambda: 1_795_000_000)
 
 
 def test_alert_summary_counts_open_by_severity_slo_breaches_and_days_to_fix():

@@ -53,7 +53,7 @@ def test_predict_counts_listing_batches_and_rest_by_hand():
     assert plan["repositories"] == {"total": 250, "by_owner": {"acme": 249, "beta": 0, "octo": 1},
                                     "named_outside_orgs": 1, "archived": 10, "orgs_not_found": ["gone"]}
     # listing: the token check + 3 pages (acme) + 1 (beta, empty) + 1 failed page (gone), 1 point each
-    assert plan["buckets"]["graphql_listing"] == {"requests": 6, "points": 6, "pages": 4}
+    assert plan["buckets"]["graphql_listing"] == {"requests": 6, "points": 6, "pages": 4, "planning_requests": 1}
     # batches, per owner (a batch never mixes owners): acme's 249 = 4 of 50 × 14 connections
     # (stats 8 + policy 6) = 700 -> 7 points, and one of 49 (686 -> 7); octo's 1 (14 -> at least 1)
     assert plan["points_per_batch"] == 7
@@ -200,11 +200,12 @@ def test_the_counting_query_carries_each_orgs_listing_filters():
     assert "nodes" not in query and "first" not in query  # counts only: no page is fetched
 
 
-def test_count_repositories_can_leave_the_token_check_to_listrepos():
-    client = FakeClient({"acme": (3, 0)})
-    client.classic_scopes = frozenset({"repo", "read:org"})  # what ListRepos' preflight found
-    counts = count_repositories(client, config(orgs=["acme"]), check_token=False)
-    assert (counts.requests, counts.classic_scopes) == (1, ["read:org", "repo"])
+def test_the_run_asks_again_what_counting_asked_before_it_lists():
+    # the workflow's planning step sends the same token check(s) and counting queries as `ghstats
+    # plan` (per-org installations: one check and one count per installation), then lists
+    counted = Counts({"acme": OrgCount(250, 0), "beta": OrgCount(0, 0)}, requests=4, points=4)
+    listing = predict(counted, config(orgs=["acme", "beta"]))["buckets"]["graphql_listing"]
+    assert listing == {"requests": 4 + 3 + 1, "points": 4 + 3 + 1, "pages": 4, "planning_requests": 4}
 
 
 def test_against_run_gives_each_figure_predicted_actual_and_error():

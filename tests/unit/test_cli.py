@@ -94,14 +94,15 @@ def test_status_lists_runs_and_shows_one(aws, capsys):
     for run_id, started in (("r1", "2026-01-01T00:00:00Z"), ("r2", "2026-01-02T00:00:00Z")):
         ledger._table.put_item(Item={"pk": names.run_pk(run_id), "sk": "RUN", "run_id": run_id, "status": "SUCCEEDED",
                                      "started_at": started, "gsi1pk": "RUNS", "gsi1sk": names.time_order(started, run_id)})
-    ledger.record_plan("r2", "2026-01-02T00:00:00Z", ["acme"], {"00000": 3}, 3, [])
-    ledger.batch_failed("r2", "00000", "GitHubServerError", "GitHub answered 502", None)
+    ledger.record_run_plan("r2", "2026-01-02T00:00:00Z", ["acme"])
+    ledger.record_owner_plan("r2", "acme", {"0000-00000": 3}, 3, [])
+    ledger.batch_failed("r2", "0000-00000", "GitHubServerError", "GitHub answered 502", None)
     assert deployed.status(args("status", "--table", TABLE), session) == 0
     listing = capsys.readouterr().out
     assert listing.index("r2") < listing.index("r1")
     assert deployed.status(args("status", "r2", "--table", TABLE), session) == 0
     detail = capsys.readouterr().out
-    assert "GitHubServerError" in detail and "00000" in detail
+    assert "GitHubServerError" in detail and "0000-00000" in detail
     assert detail.startswith("run ") and "owners             acme" in detail  # labels, not reprs
     assert deployed.status(args("status", "r2", "--table", TABLE, "--json"), session) == 0
     as_json = json.loads(capsys.readouterr().out)

@@ -11,7 +11,7 @@ import requests
 
 from ghstats.collect.batch import collect_batch
 from ghstats.collectors import INVENTORY_COLLECTOR as STATS
-from ghstats.collect.planning import plan_collection
+from ghstats.collect.planning import ListingProgress, list_owner, owner_in, plan_owner, planned_batch_size
 from ghstats.config import parse_config
 from ghstats.github.auth import StaticTokenProvider
 from ghstats.github.client import GitHubClient
@@ -30,6 +30,16 @@ from tests.conftest import TOKEN
 @pytest.fixture
 def sim(make_sim):
     return make_sim({"acme": 250, "globex": 1000, "empty-co": 0})
+
+
+def plan_one_owner(client, config, owner):
+    """ListRepos' plan of one owner, without the ledger and the bucket: its listing, then its batches."""
+    spec = owner_in(config, owner)
+    progress = None
+    if spec.org is not None:
+        progress = ListingProgress.resume(None, config.api_url, spec.org)
+        list_owner(client, spec.org, progress)
+    return plan_owner(spec, progress, planned_batch_size(config)[0], progress.spent(client) if progress else (0, 0))
 
 
 # Short enough that the "slow" fault (3 s) times out; tests that count requests use COUNTING, so
@@ -97,7 +107,8 @@ def test_empty_org(sim):
 def test_thousand_repos_cost_exactly_pages_plus_batches(sim):
     client = client_for(sim, timeout=COUNTING)
     config = parse_config({"orgs": ["globex"], "batch_size": 50, "api_url": sim.url})
-    plan = plan_collection(client, config)
+    client.preflight()  # PlanRun's token check
+    plan = plan_one_owner(client, config, "globex")
     for keys in plan.batches.values():
         outcome = collect_batch(client, keys, [STATS])
         assert not outcome.errors and mismatches(outcome.records["repository_stats"], sim.dataset) == []
@@ -110,10 +121,11 @@ def test_excludes_dedupe_and_named_repos(sim):
     acme = sorted(r.name_with_owner for r in sim.dataset.repos("acme"))
     config = parse_config({"orgs": [{"name": "acme", "exclude": [acme[0], "not-there"]}],
                            "repos": [acme[5].upper(), "globex/" + sim.dataset.repos("globex")[0].name], "api_url": sim.url})
-    plan = plan_collection(client_for(sim), config)
-    assert len(plan.repos) == 250 - 1 + 1
-    assert acme[0] not in plan.repos and acme[5] in plan.repos
-    assert any("not-there" in w for w in plan.warnings)
+    acme_plan = plan_one_owner(client_for(sim), config, "acme")
+    globex_plan = plan_one_owner(client_for(sim), config, "globex")  # a named repository's own owner: not listed
+    assert len(acme_plan.repos) == 250 - 1 and globex_plan.repos == [config.repos[1]]
+    assert acme[0] not in acme_plan.repos and acme[5] in acme_plan.repos  # listed, and named: once
+    assert any("not-there" in w for w in acme_plan.warnings)
 
 
 def test_alias_errors_keep_the_rest(sim):

@@ -23,27 +23,29 @@ def ledger(monkeypatch):
 def start(ledger, run_id, started_at, orgs=("acme",)):
     ledger._table.put_item(Item={"pk": names.run_pk(run_id), "sk": "RUN", "run_id": run_id, "status": "RUNNING",
                                  "started_at": started_at, "gsi1pk": "RUNS", "gsi1sk": names.time_order(started_at, run_id)})
-    ledger.record_plan(run_id, started_at, list(orgs), {"00000": 50, "00001": 7}, 57, [])
+    ledger.record_run_plan(run_id, started_at, list(orgs), planning_points=2)
+    ledger.record_owner_plan(run_id, orgs[0], {"0000-00000": 50, "0000-00001": 7}, 57, [], listing_points=1)
 
 
 def test_batch_done_counts_once(ledger):
     start(ledger, "r1", "2026-01-01T00:00:00Z")
-    ledger.batch_started("r1", "00000")
-    assert ledger.batch_done("r1", "00000", 49, 1, 4) is True
-    assert ledger.batch_done("r1", "00000", 49, 1, 4) is False  # the retry after a crash
-    ledger.batch_started("r1", "00000")  # a late duplicate does not reopen a DONE batch
+    ledger.batch_started("r1", "0000-00000")
+    assert ledger.batch_done("r1", "0000-00000", 49, 1, 4) is True
+    assert ledger.batch_done("r1", "0000-00000", 49, 1, 4) is False  # the retry after a crash
+    ledger.batch_started("r1", "0000-00000")  # a late duplicate does not reopen a DONE batch
     run = ledger.get_run("r1")
-    assert (run["batches_done"], run["repos_ok"], run["repos_failed"], run["points_used"]) == (1, 49, 1, 4)
+    # the planning step's 2 points, the listing's 1, the batch's 4
+    assert (run["batches_done"], run["repos_ok"], run["repos_failed"], run["points_used"]) == (1, 49, 1, 7)
     batches = {b["batch_id"]: b for b in ledger.get_batches("r1")}
-    assert batches["00000"]["status"] == "DONE" and batches["00000"]["attempts"] == 1
-    assert batches["00001"]["status"] == "PENDING" and batches["00000"]["expires_at"] > 1_700_000_000
+    assert batches["0000-00000"]["status"] == "DONE" and batches["0000-00000"]["attempts"] == 1
+    assert batches["0000-00001"]["status"] == "PENDING" and batches["0000-00000"]["expires_at"] > 1_700_000_000
 
 
 def test_failed_batch_lists_its_dead_letter(ledger):
     start(ledger, "r1", "2026-01-01T00:00:00Z")
-    ledger.batch_failed("r1", "00001", "GitHubServerError", "GitHub answered 502", "runs/r1/failures/batch-00001.json")
-    assert ledger.get_run("r1")["failure_keys"] == ["runs/r1/failures/batch-00001.json"]
-    assert {b["batch_id"]: b["status"] for b in ledger.get_batches("r1")}["00001"] == "FAILED"
+    ledger.batch_failed("r1", "0000-00001", "GitHubServerError", "GitHub answered 502", "runs/r1/failures/batch-0000-00001.json")
+    assert ledger.get_run("r1")["failure_keys"] == ["runs/r1/failures/batch-0000-00001.json"]
+    assert {b["batch_id"]: b["status"] for b in ledger.get_batches("r1")}["0000-00001"] == "FAILED"
 
 
 def test_execution_events_unordered_and_repeated(ledger):
@@ -78,22 +80,47 @@ def test_transaction_conflict_is_not_taken_for_already_done(ledger, monkeypatch)
 
     monkeypatch.setattr(ledger._client, "transact_write_items", conflict)
     with pytest.raises(ClientError):
-        ledger.batch_done("r1", "00000", 1, 0, 1)
+        ledger.batch_done("r1", "0000-00000", 1, 0, 1)
 
 
 def test_planning_again_never_reopens_or_recounts_a_done_batch(ledger):
     # Given a run whose first batch is done (measured before: a re-plan put it back to PENDING and
     # the reused result was counted again: "2/2 batches done" with one batch done)
     start(ledger, "r1", "2026-01-01T00:00:00Z")
-    ledger.batch_started("r1", "00000")
-    ledger.batch_done("r1", "00000", 50, 0, 1)
-    # When the plan is written again and the reused result reported again
-    ledger.record_plan("r1", "2026-01-01T00:00:00Z", ["acme"], {"00000": 50, "00001": 7}, 57, [])
-    assert ledger.batch_done("r1", "00000", 50, 0, 1) is False
-    # Then the batch stays DONE and is counted once
+    ledger.batch_started("r1", "0000-00000")
+    ledger.batch_done("r1", "0000-00000", 50, 0, 1)
+    # When the plans are written again and the reused result reported again
+    ledger.record_run_plan("r1", "2026-01-01T00:00:00Z", ["acme"], planning_points=2)
+    assert ledger.record_owner_plan("r1", "acme", {"0000-00000": 50, "0000-00001": 7}, 57, [], listing_points=1) is False
+    assert ledger.batch_done("r1", "0000-00000", 50, 0, 1) is False
+    # Then the batch stays DONE and is counted once, and the owner's batches and points once
     batches = {b["batch_id"]: b for b in ledger.get_batches("r1")}
-    assert batches["00000"]["status"] == "DONE" and batches["00001"]["status"] == "PENDING"
-    assert ledger.get_run("r1")["batches_done"] == 1
+    assert batches["0000-00000"]["status"] == "DONE" and batches["0000-00001"]["status"] == "PENDING"
+    run = ledger.get_run("r1")
+    assert (run["batches_done"], run["batches_total"], run["repos_total"], run["points_used"]) == (1, 2, 57, 4)
+
+
+def test_owners_listed_side_by_side_add_up_and_a_failed_listing_is_kept_until_it_is_listed(ledger):
+    start(ledger, "r1", "2026-01-01T00:00:00Z", orgs=("acme", "globex", "initech"))
+    ledger.note_listing("r1", "globex", 100)
+    ledger.note_listing("r1", "acme", 100)
+    ledger.note_listing("r1", "globex", 140)  # each owner sets its own entry
+    ledger.owner_failed("r1", "globex", "GitHubServerError", "GitHub answered 502", "runs/r1/failures/listing-globex.json")
+    assert ledger.record_owner_plan("r1", "initech", {"0002-00000": 3}, 3, ["initech: a warning"],
+                                    org_failed=None) is True
+    run = ledger.get_run("r1")
+    assert run["listing"] == {"acme": 100, "globex": 140} and run["listing_pages"] == 3
+    assert (run["owners_total"], run["owners_listed"], run["batches_total"], run["repos_total"]) == (3, 2, 3, 60)
+    assert run["warnings"] == ["initech: a warning"] and run["failure_keys"] == ["runs/r1/failures/listing-globex.json"]
+    owners = {o["owner_name"]: o for o in ledger.get_owners("r1")}
+    assert (owners["globex"]["status"], owners["globex"]["error"]) == ("FAILED", "GitHubServerError")
+    # the redrive lists globex: it is listed (its error gone), and counted once
+    assert ledger.record_owner_plan("r1", "globex", {"0001-00000": 40}, 40, [], org_failed="globex") is True
+    ledger.owner_failed("r1", "globex", "late", "a late failure of an earlier attempt", None)  # never undoes LISTED
+    globex = {o["owner_name"]: o for o in ledger.get_owners("r1")}["globex"]
+    assert globex["status"] == "LISTED" and "error" not in globex
+    run = ledger.get_run("r1")
+    assert (run["owners_listed"], run["batches_total"], run["orgs_failed"]) == (3, 4, ["globex"])
 
 
 ARN_A = "arn:aws:states:us-east-1:1:execution:sm:a"

@@ -26,16 +26,22 @@ def test_listing_then_collectors_then_a_wait():
     store = ListingStore()
     listing = {"run_id": "r1", "listing": {"acme": 300, "globex": 100}, "listing_pages": 4}
     assert progress.line(progress.snapshot(listing, store, NOW)) == "  listing: page 4, acme 300, globex 100 repositories so far"
-    store.put_json(names.run_config_key("r1"), {"batch_collectors": ["repository_stats"],
-                                                "org_item_ids": ["dependabot_alerts.acme", "dependabot_alerts.globex", "teams.acme"]})
+    store.put_json(names.run_config_key("r1"), {"batch_collectors": ["repository_stats"], "owners": ["acme", "globex"]})
+    # acme is listed: its batches run while globex still lists
+    store.put_json(names.org_item_key("r1", "dependabot_alerts.acme"), {})
+    store.put_json(names.org_item_key("r1", "teams.acme"), {})
+    one_listed = {**listing, "owners_total": 2, "owners_listed": 1, "batches_total": 3, "batches_done": 1}
+    assert progress.line(progress.snapshot(one_listed, store, NOW)) == (
+        "  listing: page 4, acme 300, globex 100 repositories so far  batches 1/3 so far  dependabot_alerts 0/1  teams 0/1")
+    store.put_json(names.org_item_key("r1", "dependabot_alerts.globex"), {})
     store.put_json(names.org_result_key("r1", "dependabot_alerts.acme"), {})
-    planned = {**listing, "batches_total": 8, "batches_done": 3, "points_remaining": 4900,
-               "waiting_until": iso(NOW + 120), "waiting_for": "batch 00004"}
+    planned = {**listing, "owners_total": 2, "owners_listed": 2, "batches_total": 8, "batches_done": 3,
+               "points_remaining": 4900, "waiting_until": iso(NOW + 120), "waiting_for": "batch 0000-00004"}
     shown = progress.snapshot(planned, store, NOW)
     assert shown.org_items == {"dependabot_alerts": (1, 2), "teams": (0, 1)}
     text = progress.line(shown)
     assert text.startswith("  batches 3/8  dependabot_alerts 1/2  teams 0/1  4900 points left  -- rate limited, resuming at ")
-    assert text.endswith("(batch 00004)")
+    assert text.endswith("(batch 0000-00004)")
     assert progress.snapshot({**planned, "waiting_until": iso(NOW - 1)}, store, NOW).waiting is None  # over
 
 
@@ -45,7 +51,7 @@ def test_the_view_for_a_terminal_a_pipe_or_quiet():
     stream = io.StringIO()
     view = progress.choose("rich", stream)
     view.show(progress.Snapshot("r1", {"acme": 300}, 3, (2, 6), ("repository_stats",), {"teams": (1, 1)}, 4900,
-                                "rate limited, resuming at 14:02:00 (listing)"))
+                                "rate limited, resuming at 14:02:00 (listing)", owners=(1, 1)))
     view.close()
     drawn = stream.getvalue()
     assert "listing acme: 300 repositories" in drawn and "batches (repository_stats) · 4,900 points left" in drawn

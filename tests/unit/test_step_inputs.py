@@ -7,7 +7,7 @@ import pytest
 from pydantic import ValidationError
 
 from ghstats_cli.local_aws import LambdaContext
-from handlers import aggregate, collect_org, list_repos, query_batch, start_run
+from handlers import aggregate, collect_org, list_repos, plan_run, query_batch, start_run
 
 
 class Untouchable:
@@ -19,9 +19,12 @@ class Untouchable:
 
 @pytest.mark.parametrize("module, event, field", [
     (query_batch, {"run_id": "r1", "batch_id": "../../etc"}, "batch_id"),
-    (query_batch, {"run_id": "r1", "batch_id": "00001", "retry_count": -1}, "retry_count"),
+    (query_batch, {"run_id": "r1", "batch_id": "00001"}, "batch_id"),  # not an owner's batch id
+    (query_batch, {"run_id": "r1", "batch_id": "0000-00001", "retry_count": -1}, "retry_count"),
     (collect_org, {"run_id": "r1"}, "item_id"),
-    (list_repos, {"run_id": "r1", "config": {}}, "started_at"),
+    (plan_run, {"run_id": "r1", "config": {}}, "started_at"),
+    (list_repos, {"run_id": "r1"}, "owner"),
+    (list_repos, {"run_id": "r1", "owner": "../acme"}, "owner"),  # only a GitHub login goes into its S3 keys
     (start_run, {"run_id": "r1", "started_at": "2026-12-01T00:00:00Z"}, "execution_arn"),
     (aggregate, {"run_id": ""}, "run_id"),
 ])

@@ -180,16 +180,31 @@ def test_an_event_that_is_not_an_execution_status_change_is_refused_whole(deps):
 
 def test_a_distributed_maps_threshold_failure_is_recorded_with_the_failed_batchs_error(deps):
     # Given two batches the ledger has FAILED (one after GitHub's 502s) and one DONE
-    deps.ledger.record_plan("weekly-7", "2026-01-01T00:00:00Z", ["acme"], {"00000": 2, "00001": 2, "00002": 2}, 6, [])
-    deps.ledger.batch_failed("weekly-7", "00002", "GitHubAuthError", "the token lost access", None)
-    deps.ledger.batch_failed("weekly-7", "00001", "GitHubServerError", "GitHub answered 502", None)
+    deps.ledger.record_run_plan("weekly-7", "2026-01-01T00:00:00Z", ["acme"])
+    deps.ledger.record_owner_plan("weekly-7", "acme", {"0000-00000": 2, "0000-00001": 2, "0000-00002": 2}, 6, [])
+    deps.ledger.batch_failed("weekly-7", "0000-00002", "GitHubAuthError", "the token lost access", None)
+    deps.ledger.batch_failed("weekly-7", "0000-00001", "GitHubServerError", "GitHub answered 502", None)
     # When the execution fails with the Distributed Map's own error
     call(deps, event("FAILED", error="States.ExceedToleratedFailureThreshold",
                      cause="The specified tolerated failure threshold was exceeded"))
     # Then the run record says which batch failed first and why, and that another did too
     run = deps.ledger.get_run("weekly-7")
     assert run["error"] == "GitHubServerError"
-    assert run["cause"] == "batch 00001: GitHub answered 502 (and 1 more batches failed)"
+    assert run["cause"] == "batch 0000-00001: GitHub answered 502 (and 1 more batches failed)"
+
+
+def test_a_threshold_failure_after_an_owners_listing_failed_names_the_listing_first(deps):
+    # Given globex's listing FAILED for good (its batches were never planned) and a batch of acme
+    deps.ledger.record_run_plan("weekly-7", "2026-01-01T00:00:00Z", ["acme", "globex"])
+    deps.ledger.record_owner_plan("weekly-7", "acme", {"0000-00000": 2}, 2, [])
+    deps.ledger.batch_failed("weekly-7", "0000-00000", "GitHubServerError", "GitHub answered 502", None)
+    deps.ledger.owner_failed("weekly-7", "globex", "GitHubAuthError", "the token lost access to globex", None)
+    # When the execution fails with CollectOwners' threshold error
+    call(deps, event("FAILED", error="States.ExceedToleratedFailureThreshold", cause="threshold exceeded"))
+    # Then the run names the listing that failed, and the batch that failed too
+    run = deps.ledger.get_run("weekly-7")
+    assert run["error"] == "GitHubAuthError"
+    assert run["cause"] == "listing globex: the token lost access to globex (and 1 more batches failed)"
 
 
 def test_a_threshold_failure_without_a_failed_batch_keeps_the_maps_words(deps):

@@ -37,7 +37,7 @@ def test_auto_spends_fewer_points_than_fifty(make_sim, local_aws, collectors, co
     assert (fixed["api"]["batch_size"], fixed["api"]["batch_size_auto"]) == (50, False)
     assert auto["config"]["batch_size"] == limits.AUTO_BATCH_SIZE
     # the simulator charged what the planner's formula predicts, and less with "auto"
-    fixed_points = 1 + listing_pages(repos)
+    fixed_points = 1 + 1 + listing_pages(repos)  # the token check, the counting query, the pages
     for sim, summary, batch in ((auto_sim, auto, size), (fixed_sim, fixed, 50)):
         batches = [min(batch, repos - start) for start in range(0, repos, batch)]
         assert summary["api"]["batches"] == len(batches)

@@ -38,12 +38,13 @@ def test_full_collection_equals_ground_truth(make_sim, local_aws):
     assert summary["totals"]["archived"] == sum(r.is_archived for r in truth)
     assert summary["owners"]["globex"]["repos"] == len(globex_kept)
     assert summary["owners"]["octo-user"]["repos"] == 1
-    # and GitHub saw exactly: preflight + listing pages + one request per batch (of one owner each)
+    # and GitHub saw exactly: preflight + the counting query + listing pages + one request per
+    # batch (of one owner each)
     batches = sum(-(-sum(1 for k in expected if k.split("/")[0] == owner) // 40)
                   for owner in {k.split("/")[0] for k in expected})
     pages = listing_pages(len(acme)) + listing_pages(len(globex_kept)) + listing_pages(12)
-    assert sim.count(kind="graphql") == 1 + pages + batches
-    assert summary["api"]["requests"] == 1 + pages + batches + sim.count(kind="rest")  # + the alert walks
+    assert sim.count(kind="graphql") == 2 + pages + batches
+    assert summary["api"]["requests"] == 2 + pages + batches + sim.count(kind="rest")  # + the alert walks
     assert summary["api"]["rest_requests"] == sim.count(kind="rest")
     assert summary["api"]["points_used"] == sim.points_used()
     # and the ledger says SUCCEEDED with the counts and the output keys
@@ -57,8 +58,8 @@ def test_full_collection_equals_ground_truth(make_sim, local_aws):
     assert local_aws.invocations["QueryBatch"] == batches
     # and per-batch work objects are tagged for the lifecycle rule, outputs are not
     tags = lambda key: local_aws.s3.get_object_tagging(Bucket="ghstats-local", Key=key)["TagSet"]
-    assert tags(names.result_key(outcome.run_id, "00000")) == [{"Key": "ghstats-lifecycle", "Value": "transient"}]
-    assert tags(names.batch_key(outcome.run_id, "00000")) == [{"Key": "ghstats-lifecycle", "Value": "transient"}]
+    assert tags(names.result_key(outcome.run_id, "0000-00000")) == [{"Key": "ghstats-lifecycle", "Value": "transient"}]
+    assert tags(names.batch_key(outcome.run_id, "0000-00000")) == [{"Key": "ghstats-lifecycle", "Value": "transient"}]
     assert tags(names.repositories_key(outcome.run_id)) == []
 
 
@@ -66,28 +67,28 @@ def test_rate_limited_batch_waits_as_long_as_asked_then_succeeds(make_sim, local
     from simulator import Fault
 
     sim = make_sim({"acme": 30})
-    sim.add_fault(Fault("secondary_403", on_request=3, retry_after=42))  # 1 preflight, 2 listing, 3 batch
+    sim.add_fault(Fault("secondary_403", on_request=4, retry_after=42))  # 1 preflight, 2 counting, 3 listing, 4 batch
     outcome = local_aws.run({"orgs": ["acme"], "batch_size": 50, "api_url": sim.url})
     assert outcome.status == "SUCCEEDED", outcome.cause
     assert engine_delays.waits == [42]
     assert_every_repo_once(outputs(local_aws, outcome.run_id), org_keys(sim, "acme"))
-    assert sim.count(kind="graphql") == 4
+    assert sim.count(kind="graphql") == 5
 
 
 def test_rate_limit_while_listing_waits_as_asked_then_lists_on_from_that_page(make_sim, local_aws, engine_delays):
     from simulator import Fault
 
     sim = make_sim({"acme": 150})
-    sim.add_fault(Fault("secondary_429", on_request=3, retry_after=77))  # the second listing page
+    sim.add_fault(Fault("secondary_429", on_request=4, retry_after=77))  # the second listing page
     outcome = local_aws.run({"orgs": ["acme"], "api_url": sim.url, "batch_size": 50})  # the counts below are of 50
     assert outcome.status == "SUCCEEDED", outcome.cause
     assert engine_delays.waits == [77] and engine_delays.retries == []
     assert_every_repo_once(outputs(local_aws, outcome.run_id), org_keys(sim, "acme"))
     assert local_aws.invocations["ListRepos"] == 2
-    # preflight + page 1 + the limited page 2, then page 2 again (no preflight, no page 1), then 3 batches
-    assert sim.count(kind="graphql") == 3 + 1 + 3
+    # preflight + counting + page 1 + the limited page 2, then page 2 again (no page 1), then 3 batches
+    assert sim.count(kind="graphql") == 4 + 1 + 3
     summary = outputs(local_aws, outcome.run_id)["summary"]
-    assert summary["api"]["listing_requests"] == 4  # every request of both invocations is accounted
+    assert summary["api"]["listing_requests"] == 5  # every request of both invocations is accounted
 
 
 def test_listing_that_runs_short_of_lambda_time_goes_on_in_the_next_invocation(make_sim, local_aws, engine_delays,
@@ -100,17 +101,17 @@ def test_listing_that_runs_short_of_lambda_time_goes_on_in_the_next_invocation(m
     # Then the listing goes on page after page, without waiting and without fetching a page twice
     assert outcome.status == "SUCCEEDED", outcome.cause
     pages = listing_pages(350) + listing_pages(120)
-    # one invocation per page of each org (the two orgs list side by side), and one more that
-    # writes the plan (no time left after the last page to write its batches:
+    # one invocation per page of each org (each org in its own pipeline), and for each org one
+    # more that writes its plan (no time left after the last page to write its batches:
     # limits.PLAN_WRITE_S_PER_BATCH) and lists nothing again
-    assert local_aws.invocations["ListRepos"] == max(listing_pages(350), listing_pages(120)) + 1
+    assert local_aws.invocations["ListRepos"] == pages + 2
     assert engine_delays.waits == [] and engine_delays.retries == []
     batches = -(-350 // 50) + -(-120 // 50)  # per owner
-    assert sim.count(kind="graphql") == 1 + pages + batches
+    assert sim.count(kind="graphql") == 2 + pages + batches
     out = outputs(local_aws, outcome.run_id)
     assert_every_repo_once(out, org_keys(sim, "acme") | org_keys(sim, "globex"))
     assert_matches_truth(out, sim)
-    assert out["summary"]["api"]["requests"] == 1 + pages + batches + sim.count(kind="rest")
+    assert out["summary"]["api"]["requests"] == 2 + pages + batches + sim.count(kind="rest")
 
 
 def test_primary_limit_waits_until_reset(make_sim, local_aws, engine_delays):
@@ -127,13 +128,13 @@ def test_502_batch_splits_and_succeeds(make_sim, local_aws, engine_delays):
     from simulator import Fault
 
     sim = make_sim({"acme": 40})
-    sim.add_fault(Fault("bad_gateway_json", on_request=3))
+    sim.add_fault(Fault("bad_gateway_json", on_request=4))  # the batch
     outcome = local_aws.run({"orgs": ["acme"], "batch_size": 40, "api_url": sim.url})
     assert outcome.status == "SUCCEEDED", outcome.cause
     out = outputs(local_aws, outcome.run_id)
     assert_every_repo_once(out, org_keys(sim, "acme"))
     assert_matches_truth(out, sim)
-    assert sim.count(kind="graphql") == 2 + 1 + 2  # the failed batch, then its two halves
+    assert sim.count(kind="graphql") == 3 + 1 + 2  # the failed batch, then its two halves
     assert engine_delays.retries == []  # split inside the invocation, no Step Functions retry
 
 
@@ -166,11 +167,11 @@ def test_batch_failing_past_retries_fails_the_execution_then_rerun_fetches_only_
     run = local_aws.ledger().get_run("run-under-test")
     # the run record says which batch failed and why (TrackRun asks the ledger)
     assert run["status"] == "FAILED" and run["error"] == "GitHubServerError" and "502" in run["cause"]
-    assert run["cause"].startswith("batch 00002: ")
+    assert run["cause"].startswith("batch 0000-00002: ")
     batches = {b["batch_id"]: b for b in local_aws.ledger().get_batches("run-under-test")}
     assert Counter(b["status"] for b in batches.values()) == Counter({"DONE": 2, "FAILED": 1})
-    assert batches["00002"]["attempts"] == 1 + limits.QUERY_BATCH_RETRIES
-    assert run["failure_keys"] == ["runs/run-under-test/failures/batch-00002.json"]
+    assert batches["0000-00002"]["attempts"] == 1 + limits.QUERY_BATCH_RETRIES
+    assert run["failure_keys"] == ["runs/run-under-test/failures/batch-0000-00002.json"]
     dead_letter = local_aws.get_json(run["failure_keys"][0])
     assert dead_letter["request"]["status"] == 502 and broken.split("/")[1] in dead_letter["request"]["query"]
     # When GitHub recovers and the run is run again over the same run id
@@ -226,7 +227,7 @@ def test_a_long_listing_may_be_rate_limited_more_often_than_the_bound_while_it_m
 
     # Given an org of 9 pages whose pages 2..8 are each rate limited once
     sim = make_sim({"acme": 900})
-    for request in range(3, 17, 2):  # 1 preflight, 2 page 1, 3 page 2 (limited), 4 page 2, 5 page 3 (limited), ...
+    for request in range(4, 18, 2):  # 1 preflight, 2 counting, 3 page 1, 4 page 2 (limited), 5 page 2, 6 page 3 (limited), ...
         sim.add_fault(Fault("secondary_429", on_request=request, retry_after=30))
     outcome = local_aws.run({"orgs": ["acme"], "batch_size": 50, "api_url": sim.url})
     # Then 7 waits (more than limits.MAX_RATE_LIMIT_WAITS in all, never in a row) and a complete run
@@ -234,4 +235,4 @@ def test_a_long_listing_may_be_rate_limited_more_often_than_the_bound_while_it_m
     assert outcome.status == "SUCCEEDED", outcome.cause
     assert engine_delays.waits == [30] * 7
     assert_every_repo_once(outputs(local_aws, outcome.run_id), org_keys(sim, "acme"))
-    assert sim.count(kind="graphql") == 1 + 9 + 7 + 18  # every page once, plus the 7 refused tries
+    assert sim.count(kind="graphql") == 2 + 9 + 7 + 18  # every page once, plus the 7 refused tries

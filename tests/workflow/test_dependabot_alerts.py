@@ -135,11 +135,11 @@ def test_the_ledger_keeps_each_collectors_counts_and_status_shows_them(make_sim,
 def test_a_rerun_walks_only_the_org_items_without_a_result(make_sim, local_aws, engine_delays):
     from simulator import Fault
 
-    # Given a run whose second org walk was refused for good (after the batches and the first walk)
+    # Given a run whose globex walk was refused for good (after the batches and acme's walk)
     sim = make_sim({"acme": 60, "globex": 20})
-    sim.add_fault(Fault("unauthorized", api="rest", on_request=2))
+    sim.add_fault(Fault("unauthorized", api="rest", org="globex"))
     config = {"orgs": ["acme", "globex"], "api_url": sim.url, "collectors": ONLY, "max_concurrency": 1,
-              "rest_concurrency": 1, "run_id": "weekly"}  # the walks one after the other: the second is refused
+              "rest_concurrency": 1, "run_id": "weekly"}
     assert local_aws.run(config, name="first").status == "FAILED"
     done = {i for i in ("dependabot_alerts.acme", "dependabot_alerts.globex")
             if local_aws.get_json(names.org_result_key("weekly", i)) is not None}

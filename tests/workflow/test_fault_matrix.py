@@ -24,7 +24,7 @@ from tests.workflow.helpers import (assert_every_repo_once, assert_matches_truth
 ORG_SIZE = 120
 BATCH = 30
 BATCHES = ORG_SIZE // BATCH
-CLEAN_REQUESTS = 1 + 2 + BATCHES  # preflight + listing pages + batches
+CLEAN_REQUESTS = 1 + 1 + 2 + BATCHES  # preflight + counting + listing pages + batches
 RESET_IN = 900  # seconds from the start of a test to the token's budget reset (below the 3600 cap)
 
 
@@ -89,7 +89,7 @@ def test_primary_limit_mid_run_waits_until_the_reset_then_completes(sim, local_a
 
     reset = sim.set_budget(TOKEN, reset_in=RESET_IN).reset
     spans = time_rate_limited_batches(local_aws)
-    sim.add_fault(Fault(fault.pop("kind"), on_request=5, **fault))  # a batch request
+    sim.add_fault(Fault(fault.pop("kind"), on_request=6, **fault))  # a batch request
     outcome = collect(local_aws, sim)
     assert_complete(local_aws, sim, outcome)
     # one wait, of the time from GitHub's answer until the reset (+1 s: the reset second itself)
@@ -107,7 +107,7 @@ def test_primary_limit_mid_run_waits_until_the_reset_then_completes(sim, local_a
 def test_secondary_limit_mid_run_waits_retry_after_then_completes(sim, local_aws, engine_delays, fault, wait):
     from simulator import Fault
 
-    sim.add_fault(Fault(fault.pop("kind"), on_request=5, **fault))  # a batch request
+    sim.add_fault(Fault(fault.pop("kind"), on_request=6, **fault))  # a batch request
     outcome = collect(local_aws, sim)
     assert_complete(local_aws, sim, outcome)
     assert engine_delays.waits == [wait]
@@ -118,7 +118,7 @@ def test_secondary_limit_mid_run_waits_retry_after_then_completes(sim, local_aws
 def test_server_side_failures_split_and_complete(sim, local_aws, engine_delays, kind):
     from simulator import Fault
 
-    sim.add_fault(Fault(kind, on_request=5))
+    sim.add_fault(Fault(kind, on_request=6))
     outcome = collect(local_aws, sim)
     assert_complete(local_aws, sim, outcome)
     assert sim.count(kind="graphql") == CLEAN_REQUESTS + 2  # the failed request, then two halves
@@ -134,7 +134,7 @@ def test_query_slower_than_the_client_timeout(make_sim, engine_delays):
     # Read timeout 3 s against an 8 s answer: wide enough apart that a loaded CI machine times out
     # only the slow one (helpers saw a 0.5 s timeout split a second, merely busy batch at load 9,
     # and 1.5 s against 4 s fail once at load 8).
-    sim.add_fault(Fault("slow", on_request=5, delay_s=8.0))
+    sim.add_fault(Fault("slow", on_request=6, delay_s=8.0))
     with LocalAws({"GITHUB_TOKEN": TOKEN}, client_timeout=(2.0, 3.0)) as aws:
         outcome = collect(aws, sim)
         deadline = time.monotonic() + 12  # the slow answer is recorded when the simulator finishes it
@@ -177,7 +177,7 @@ def test_repos_deleted_renamed_or_forbidden_after_listing(sim, local_aws):
 def test_token_revoked_mid_run_fails_fast(sim, local_aws, engine_delays):
     from simulator import Fault
 
-    sim.add_fault(Fault("unauthorized", on_request=5, times=None))
+    sim.add_fault(Fault("unauthorized", on_request=6, times=None))
     outcome = collect(local_aws, sim, max_concurrency=1)
     # the batches' Distributed Map fails; the run record says why (the batch's error)
     assert (outcome.status, outcome.error) == ("FAILED", "States.ExceedToleratedFailureThreshold")
@@ -188,8 +188,8 @@ def test_token_revoked_mid_run_fails_fast(sim, local_aws, engine_delays):
     assert sim.count(kind="graphql") <= CLEAN_REQUESTS  # nothing hammered after the 401
     # the batch that met the 401 is FAILED, and its dead letter is listed on the run
     [failed] = [b for b in local_aws.ledger().get_batches(outcome.run_id) if b["status"] == "FAILED"]
-    assert (failed["batch_id"], failed["error"], failed["attempts"]) == ("00001", "GitHubAuthError", 1)
-    assert run["failure_keys"] == [failed["failure_key"]] == [names.failure_key(outcome.run_id, "batch-00001")]
+    assert (failed["batch_id"], failed["error"], failed["attempts"]) == ("0000-00001", "GitHubAuthError", 1)
+    assert run["failure_keys"] == [failed["failure_key"]] == [names.failure_key(outcome.run_id, "batch-0000-00001")]
     assert dead_letters(local_aws, run)[failed["failure_key"]]["request"]["status"] == 401
 
 
@@ -236,7 +236,7 @@ def test_lambda_dying_after_writing_its_result_is_not_double_counted(sim, local_
     def die_once_after_work(handler):
         def run(event, context, **kwargs):
             answer = handler(event, context, **kwargs)
-            if event["batch_id"] == "00001" and not died:
+            if event["batch_id"] == "0000-00001" and not died:
                 died.append(event["batch_id"])
                 raise sandbox_timeout("Task timed out after 300.00 seconds")
             return answer
@@ -245,10 +245,10 @@ def test_lambda_dying_after_writing_its_result_is_not_double_counted(sim, local_
     local_aws.wrappers["QueryBatch"] = die_once_after_work
     outcome = collect(local_aws, sim)
     _, run = assert_complete(local_aws, sim, outcome)
-    assert died == ["00001"] and len(engine_delays.retries) == 1
+    assert died == ["0000-00001"] and len(engine_delays.retries) == 1
     assert sim.count(kind="graphql") == CLEAN_REQUESTS
     assert local_aws.invocations["QueryBatch"] == BATCHES + 1
-    batch = {b["batch_id"]: b for b in local_aws.ledger().get_batches(outcome.run_id)}["00001"]
+    batch = {b["batch_id"]: b for b in local_aws.ledger().get_batches(outcome.run_id)}["0000-00001"]
     assert (batch["status"], batch["attempts"]) == ("DONE", 1)
 
 
@@ -267,8 +267,9 @@ def test_an_org_that_does_not_exist_costs_only_itself(sim, local_aws, engine_del
     assert out["summary"]["orgs_failed"] == 1 and out["summary"]["status"] == "PARTIAL"
     run = local_aws.ledger().get_run(outcome.run_id)
     assert (run["status"], run["orgs_failed"], run["repos_ok"]) == ("PARTIAL", ["no-such-org"], ORG_SIZE)
-    # and GitHub saw: preflight, acme's two pages, the missing org once (no retry), the batches
-    assert sim.count(kind="graphql") == 1 + 2 + 1 + BATCHES and engine_delays.retries == []
+    # and GitHub saw: preflight, the counting query, acme's two pages, the missing org once (no
+    # retry), the batches
+    assert sim.count(kind="graphql") == 1 + 1 + 2 + 1 + BATCHES and engine_delays.retries == []
     # and acme's org-level collectors, none for the missing org
     assert {r.path.split("?")[0] for r in sim.requests if r.kind == "rest"} == default_org_walk_paths("acme")
     assert out["summary"]["api"]["requests"] == sim.count()
@@ -278,20 +279,20 @@ def test_a_bad_token_still_fails_the_run_at_once(make_sim, local_aws, engine_del
     sim = make_sim({"acme": 10}, tokens=("ghs_another_token",))
     outcome = local_aws.run({"orgs": ["acme", "no-such-org"], "api_url": sim.url})
     assert (outcome.status, outcome.error) == ("FAILED", "GitHubAuthError")
-    assert sim.count() == 1 and local_aws.invocations["ListRepos"] == 1
+    assert sim.count() == 1 and local_aws.invocations["PlanRun"] == 1 and "ListRepos" not in local_aws.invocations
 
 
 def test_a_rate_limit_while_splitting_keeps_the_half_already_fetched(sim, local_aws, engine_delays):
     from simulator import Fault
 
     # Given a batch that times out (split in halves) and whose second half is rate limited
-    sim.add_fault(Fault("bad_gateway_json", on_request=4))  # 1 preflight, 2-3 listing, 4 the first batch
-    sim.add_fault(Fault("secondary_403", on_request=6, retry_after=30))  # 5 first half, 6 second half
+    sim.add_fault(Fault("bad_gateway_json", on_request=5))  # 1 preflight, 2 counting, 3-4 listing, 5 the first batch
+    sim.add_fault(Fault("secondary_403", on_request=7, retry_after=30))  # 6 first half, 7 second half
     outcome = collect(local_aws, sim, max_concurrency=1)
     out, _ = assert_complete(local_aws, sim, outcome)
     assert engine_delays.waits == [30]
     # Then after the wait only the second half is asked for again, never the whole batch
-    first_batch = [r for r in sim.requests if r.kind == "graphql"][3:7]
+    first_batch = [r for r in sim.requests if r.kind == "graphql"][4:8]
     assert [(r.repos, r.fault) for r in first_batch] == [(30, "bad_gateway_json"), (15, None), (15, "secondary_403"), (15, None)]
     assert sim.count(kind="graphql") == CLEAN_REQUESTS + 3
 
@@ -306,14 +307,14 @@ def test_classic_token_without_repo_scope_fails_fast_before_any_batch(make_sim, 
     # Given a classic token that lacks `repo`: private repositories would be missing from the listing
     sim = make_sim({"acme": 10}, oauth_scopes="read:org")
     outcome = local_aws.run({"orgs": ["acme"], "api_url": sim.url})
-    # Then the run fails in ListRepos at the preflight, saying what is wrong and how to fix it
+    # Then the run fails in its planning step at the preflight, saying what is wrong and how to fix it
     assert (outcome.status, outcome.error) == ("FAILED", "GitHubAuthError")
-    assert last_state_entered(local_aws, outcome) == "ListRepos"
+    assert last_state_entered(local_aws, outcome) == "PlanRun"
     assert "lacks the 'repo' scope" in outcome.cause and "private repositories would be missing" in outcome.cause
     assert TOKEN not in outcome.cause
     # and nothing was listed or queried, nothing retried
     assert sim.count() == 1 and engine_delays.retries == []
-    assert "QueryBatch" not in local_aws.invocations
+    assert "QueryBatch" not in local_aws.invocations and "ListRepos" not in local_aws.invocations
     run = local_aws.ledger().get_run(outcome.run_id)
     assert (run["status"], run["error"]) == ("FAILED", "GitHubAuthError")
     [letter] = dead_letters(local_aws, run).values()
@@ -328,8 +329,9 @@ def test_empty_org_succeeds_with_nothing(make_sim, local_aws):
     assert out["repositories"]["repositories"] == {} and out["errors"]["errors"] == {}
     run = local_aws.ledger().get_run(outcome.run_id)
     assert (run["status"], run["batches_total"], run["batches_done"], run["repos_ok"]) == ("SUCCEEDED", 0, 0, 0)
-    # preflight + one empty listing page + one (empty) page of each org-level collector
-    assert sim.count() == 2 + len(default_org_walk_paths("empty-co"))
+    # preflight + the counting query + one empty listing page + one (empty) page of each
+    # org-level collector
+    assert sim.count() == 3 + len(default_org_walk_paths("empty-co"))
     assert local_aws.invocations.get("QueryBatch", 0) == 0
 
 
@@ -340,7 +342,7 @@ def test_org_of_ten_thousand_repos(make_sim, local_aws):
     out = outputs(local_aws, outcome.run_id)
     assert_every_repo_once(out, org_keys(sim, "bigcorp"))
     assert_matches_truth(out, sim)
-    assert sim.count(kind="graphql") == 1 + 100 + 100
+    assert sim.count(kind="graphql") == 2 + 100 + 100
     run = local_aws.ledger().get_run(outcome.run_id)
     assert (run["status"], run["batches_done"], run["batches_total"], run["repos_ok"], run["repos_failed"]) == (
         "SUCCEEDED", 100, 100, 10_000, 0)
@@ -353,7 +355,7 @@ def test_token_never_appears_in_logs_outputs_or_ledger(make_sim, engine_delays, 
     secret = "ghs_super_secret_token_value_0042"
     sim = make_sim({"acme": 60}, tokens=(secret,))
     broken = sorted(org_keys(sim, "acme"))[25]
-    sim.add_fault(Fault("bad_gateway_json", on_request=4))  # absorbed by splitting the batch
+    sim.add_fault(Fault("bad_gateway_json", on_request=5))  # absorbed by splitting the batch
     sim.add_fault(Fault("bad_gateway_html", repo=broken, times=None))  # fails for good: a dead letter
     caplog.set_level(logging.DEBUG)
     config = {"orgs": ["acme"], "repos": ["acme/ghost"], "batch_size": 20, "api_url": sim.url, "run_id": "leak-test"}
@@ -387,11 +389,11 @@ def test_a_step_failing_again_keeps_every_dead_letter(sim, local_aws):
     assert (first.status, first.run_error, second.status, second.run_error) == ("FAILED", "GitHubAuthError") * 2
     run = local_aws.ledger().get_run("twice")
     letters = dead_letters(local_aws, run)
-    assert set(letters) == {names.failure_key("twice", "batch-00001"), names.failure_key("twice", "batch-00001", 2)}
+    assert set(letters) == {names.failure_key("twice", "batch-0000-00001"), names.failure_key("twice", "batch-0000-00001", 2)}
     assert all(letter["request"]["status"] == 401 and broken.split("/")[1] in letter["request"]["query"]
                for letter in letters.values())
-    batch = {b["batch_id"]: b for b in local_aws.ledger().get_batches("twice")}["00001"]
-    assert (batch["status"], batch["failure_key"]) == ("FAILED", names.failure_key("twice", "batch-00001", 2))
+    batch = {b["batch_id"]: b for b in local_aws.ledger().get_batches("twice")}["0000-00001"]
+    assert (batch["status"], batch["failure_key"]) == ("FAILED", names.failure_key("twice", "batch-0000-00001", 2))
 
 
 def test_a_field_the_credential_may_not_read_is_coverage_not_a_repository_error(sim, local_aws, engine_delays):

@@ -42,29 +42,31 @@ def read(path: Path) -> dict:
 def test_a_run_id_rerun_in_a_new_process_fetches_only_batches_without_a_stored_result(make_sim, tmp_path):
     from simulator import Fault
 
-    # Given 120 repositories in 6 batches of 20, one at a time, and a 401 on the 6th GraphQL
-    # request: 1 token check + 2 listing pages + batches 00000 and 00001 succeed, 00002 fails for good
+    # Given 120 repositories in 6 batches of 20, one at a time, and a 401 on the 7th GraphQL
+    # request: 1 token check + 1 counting query + 2 listing pages + batches 0000-00000 and
+    # 0000-00001 succeed, 0000-00002 fails for good
     sim = make_sim({"acme": 120})
-    sim.add_fault(Fault("unauthorized", on_request=6))
+    sim.add_fault(Fault("unauthorized", on_request=7))
     flags = ["--org", "acme", "--api-url", sim.url, "--batch-size", "20", "--max-concurrency", "1", "--out", str(tmp_path)]
     first = ghstats("run", *flags)
     assert first.returncode == 1, first.stderr
     assert "Traceback" not in first.stderr
-    assert "error: GitHubAuthError: batch 00002: GitHub answered 401 (Bad credentials)" in first.stderr
-    assert sim.count(kind="graphql") == 6 and sim.count(kind="rest") == 0
+    assert "error: GitHubAuthError: batch 0000-00002: GitHub answered 401 (Bad credentials)" in first.stderr
+    assert sim.count(kind="graphql") == 7 and sim.count(kind="rest") == 0
     [ledger_file] = (tmp_path / "ledger").glob("*.json")
     run_id = ledger_file.stem
     assert f"fix the cause, then resume it: ghstats run --run-id {run_id} --out {tmp_path}" in first.stdout
     first_ledger = read(ledger_file)
     assert first_ledger["run"]["status"] == "FAILED"
     assert {b["batch_id"]: b["status"] for b in first_ledger["batches"]} == {
-        "00000": "DONE", "00001": "DONE", "00002": "FAILED", "00003": "PENDING", "00004": "PENDING", "00005": "PENDING"}
+        "0000-00000": "DONE", "0000-00001": "DONE", "0000-00002": "FAILED", "0000-00003": "PENDING",
+        "0000-00004": "PENDING", "0000-00005": "PENDING"}
     run_dir = tmp_path / "s3" / "runs" / run_id
     started_at = read(run_dir / "run.json")["started_at"]
     assert first_ledger["run"]["started_at"] == started_at
     stored = {p.stem for p in (run_dir / "results").glob("*.json")}
-    assert stored == {"00000", "00001"}
-    keys = {b: read(run_dir / "batches" / f"{b}.json")["keys"] for b in (f"{i:05d}" for i in range(6))}
+    assert stored == {"0000-00000", "0000-00001"}
+    keys = {b: read(run_dir / "batches" / f"{b}.json")["keys"] for b in (names.batch_id(0, i) for i in range(6))}
 
     # When GitHub recovers and a second process re-runs the same run id over the same folder
     sim.clear_faults()
@@ -72,7 +74,7 @@ def test_a_run_id_rerun_in_a_new_process_fetches_only_batches_without_a_stored_r
     second = ghstats("run", "--run-id", run_id, *flags)
 
     # Then it succeeds, and GitHub saw exactly the four batches that had no stored result:
-    # no token check, no listing, no query for 00000 or 00001
+    # no token check, no counting, no listing, no query for 0000-00000 or 0000-00001
     assert second.returncode == 0, second.stderr
     assert f"re-running run {run_id} from {tmp_path}: its plan and 2 of 6 batches are stored" in second.stderr
     graphql = [r for r in sim.requests if r.kind == "graphql"]
@@ -94,9 +96,9 @@ def test_a_run_id_rerun_in_a_new_process_fetches_only_batches_without_a_stored_r
     assert summary["status"] == "SUCCEEDED" and summary["repos_ok"] == 120
     assert (ledger["run"]["status"], ledger["run"]["batches_done"], ledger["run"]["repos_ok"]) == ("SUCCEEDED", 6, 120)
     attempts = {b["batch_id"]: b["attempts"] for b in ledger["batches"]}
-    assert attempts == {"00000": 1, "00001": 1, "00002": 2, "00003": 1, "00004": 1, "00005": 1}
+    assert attempts == {names.batch_id(0, i): 2 if i == 2 else 1 for i in range(6)}
     # and the first failure's dead letter is still listed
-    assert ledger["run"]["failure_keys"] == [f"runs/{run_id}/failures/batch-00002.json"]
+    assert ledger["run"]["failure_keys"] == [f"runs/{run_id}/failures/batch-0000-00002.json"]
 
 
 # -- the same, one process per main() call: each call starts an empty moto -----------------------
@@ -110,7 +112,7 @@ def failed_first_run(make_sim, tmp_path, monkeypatch, *, repos=60):
 
     monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
     sim = make_sim({"acme": repos})
-    sim.add_fault(Fault("unauthorized", on_request=4))  # token check, 1 listing page, batch 00000, then 00001
+    sim.add_fault(Fault("unauthorized", on_request=5))  # token check, counting, 1 listing page, batch 0000-00000, then 0000-00001
     flags = ["--org", "acme", "--api-url", sim.url, "--batch-size", "20", "--max-concurrency", "1", "--out", str(tmp_path)]
     assert main(["run", *flags]) == 1
     [ledger_file] = (tmp_path / "ledger").glob("*.json")
@@ -128,7 +130,7 @@ def test_a_rerun_without_collection_flags_collects_the_stored_plan(make_sim, tmp
     captured = capsys.readouterr()
     assert f"re-running run {run_id}" in captured.err and "1 of 3 batches are stored" in captured.err
     assert "60 repositories collected" in captured.out
-    assert sim.count(kind="graphql") == 2  # batches 00001 and 00002
+    assert sim.count(kind="graphql") == 2  # batches 0000-00001 and 0000-00002
 
 
 def test_a_rerun_with_another_config_is_refused_before_any_github_call(make_sim, tmp_path, monkeypatch, capsys):
@@ -156,9 +158,9 @@ def test_a_rerun_that_fails_again_keeps_the_earlier_dead_letter(make_sim, tmp_pa
     run = json.loads((tmp_path / "ledger" / f"{run_id}.json").read_text())["run"]
     # the failure keys are a set in DynamoDB: the second failure is added to the loaded first one
     assert (run["error"], sorted(run["failure_keys"])) == (
-        "GitHubAuthError", [f"runs/{run_id}/failures/batch-00001-2.json", f"runs/{run_id}/failures/batch-00001.json"])
-    assert (tmp_path / "s3" / "runs" / run_id / "failures" / "batch-00001.json").is_file()
-    assert (tmp_path / "s3" / "runs" / run_id / "failures" / "batch-00001-2.json").is_file()
+        "GitHubAuthError", [f"runs/{run_id}/failures/batch-0000-00001-2.json", f"runs/{run_id}/failures/batch-0000-00001.json"])
+    assert (tmp_path / "s3" / "runs" / run_id / "failures" / "batch-0000-00001.json").is_file()
+    assert (tmp_path / "s3" / "runs" / run_id / "failures" / "batch-0000-00001-2.json").is_file()
 
 
 def test_new_runs_read_only_latest_from_the_folder_and_latest_only_moves_forward(make_sim, tmp_path, monkeypatch,
@@ -168,7 +170,7 @@ def test_new_runs_read_only_latest_from_the_folder_and_latest_only_moves_forward
     sim, flags, old_run = failed_first_run(make_sim, tmp_path, monkeypatch)
     # A new run in the same folder is not affected by the earlier, unfinished one
     assert main(["run", *flags]) == 0
-    assert sim.count(kind="graphql") == 1 + 1 + 3  # token check, one listing page, three batches
+    assert sim.count(kind="graphql") == 1 + 1 + 1 + 3  # token check, counting, one listing page, three batches
     [new_run] = {p.stem for p in (tmp_path / "ledger").glob("*.json")} - {old_run}
     latest = lambda: json.loads((tmp_path / "s3" / "latest" / "run.json").read_text())["run_id"]
     assert latest() == new_run
@@ -221,7 +223,7 @@ def test_a_rerun_of_a_run_that_failed_while_listing_lists_on_from_the_page_it_st
 
     monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
     sim = make_sim({"acme": 250})  # 3 listing pages, 5 batches of 50
-    sim.add_fault(Fault("unauthorized", on_request=3))  # token check, page 1, then page 2 fails for good
+    sim.add_fault(Fault("unauthorized", on_request=4))  # token check, counting, page 1, then page 2 fails for good
     flags = ["--org", "acme", "--api-url", sim.url, "--out", str(tmp_path), "--batch-size", "50"]
     assert main(["run", *flags]) == 1
     [ledger_file] = (tmp_path / "ledger").glob("*.json")
@@ -229,9 +231,10 @@ def test_a_rerun_of_a_run_that_failed_while_listing_lists_on_from_the_page_it_st
     sim.clear_faults()
     sim.reset_records()
     assert main(["run", "--run-id", ledger_file.stem, *flags]) == 0
-    assert sim.count(kind="graphql") == 2 + 5  # pages 2 and 3 (the token was checked), then the batches
+    assert sim.count(kind="graphql") == 2 + 5  # pages 2 and 3 (the run was planned), then the batches
     summary = json.loads((tmp_path / "s3" / "runs" / ledger_file.stem / "summary.json").read_text())
-    # the listing's requests of both processes: token check, page 1, the 401, pages 2 and 3
-    assert summary["repos_ok"] == 250 and summary["api"]["listing_requests"] == 5
+    # the planning's and the listing's requests of both processes: token check, counting, page 1,
+    # the 401, pages 2 and 3
+    assert summary["repos_ok"] == 250 and summary["api"]["listing_requests"] == 6
     # and the run is dated by its first start, not the re-run's (StartRun answers the ledger's)
     assert summary["started_at"] == first_started_at

@@ -87,7 +87,7 @@ def test_a_batch_done_before_publishes_nothing_again(make_sim, metered_aws, caps
     assert outcome.status == "SUCCEEDED", outcome.cause
     capsys.readouterr()
     # When its batch is invoked again (a retry after a crash, a redrive)
-    answer = metered_aws.invoke("QueryBatch", {"run_id": outcome.run_id, "batch_id": names.batch_id(0)})
+    answer = metered_aws.invoke("QueryBatch", {"run_id": outcome.run_id, "batch_id": names.batch_id(0, 0)})
     # Then it reuses the stored result and publishes no counts twice
     assert answer["status"] == names.ANSWER_DONE
     assert emf_documents(capsys.readouterr().out) == []

@@ -56,12 +56,13 @@ def test_each_org_runs_on_its_own_installation_and_budget(github, deployed, key_
     assert "install the GitHub App on initech" in entry["fix"]
     assert out["summary"]["orgs_failed"] == 1
     # and every GraphQL request was sent with an installation's token: the token check (the
-    # first org's) and each org's pages and batches with its own installation's (a token of
-    # another installation cannot see the org: the simulator would answer NOT_FOUND)
+    # first org's), each org's counting query, pages and batches with its own installation's (a
+    # token of another installation cannot see the org: the simulator would answer NOT_FOUND)
     graphql = [r for r in github.requests if r.kind == "graphql"]
     by_installation = {i: sum(1 for r in graphql if r.installation == str(i)) for i in INSTALLATIONS.values()}
     assert all(r.installation is not None for r in graphql)
-    assert by_installation == {11: 1 + listing_pages(130) + -(-130 // BATCH), 22: 1 + -(-60 // BATCH), 33: 1 + 1}
+    assert by_installation == {11: 1 + 1 + listing_pages(130) + -(-130 // BATCH), 22: 1 + 1 + -(-60 // BATCH),
+                               33: 1 + 1 + 1}
     # and each org's REST walks went with its own installation's token
     walks = [r for r in github.requests if r.kind == "rest" and org_of_rest(r.path) in INSTALLATIONS
              and not r.path.endswith("/installation")]
@@ -73,12 +74,13 @@ def test_each_org_runs_on_its_own_installation_and_budget(github, deployed, key_
         assert github.installation_rate_limit(installation, "rest").used == sum(
             1 for r in github.requests if r.kind == "rest" and r.installation == str(installation) and r.status == 200)
     # and each owner's installation was looked up once per Lambda container that worked for it
-    # (the listing's, its batches', its org-level work items'; a container keeps what it looked up)
+    # (the planning step's, the listing's, its batches', its org-level work items'; a container
+    # keeps what it looked up)
     lookups = [r.path for r in github.requests if r.path.endswith("/installation")]
     org_items = len(out["summary"]["collectors"]) - 1  # the REST collectors, one item per org each
     for org, size in SIZES.items():
         if org in INSTALLATIONS:
-            assert 1 <= lookups.count(f"/orgs/{org}/installation") <= 1 + -(-size // BATCH) + org_items
+            assert 1 <= lookups.count(f"/orgs/{org}/installation") <= 2 + -(-size // BATCH) + org_items
     assert "/orgs/initech/installation" in lookups and "/users/octo-user/installation" in lookups
 
 
@@ -132,12 +134,18 @@ def test_an_org_whose_installation_is_out_of_points_waits_alone(make_sim, deploy
     assert outcome.status == "SUCCEEDED" and outcome.output["status"] == "SUCCEEDED", outcome.cause
     assert len(engine_delays.waits) == 1 and 1 <= engine_delays.waits[0] <= 61
     assert_every_repo_once(outputs(aws, outcome.run_id), set().union(*(org_keys(github, o) for o in INSTALLATIONS)))
-    # and acme and hooli, on their own budgets, were listed while globex was refused: each of
-    # their pages once (not again after the wait), globex's first page twice (refused, then listed)
+    # and acme and hooli, on their own budgets, were counted and listed while globex was refused:
+    # the run's planning did not wait for globex (its count refused, left out of the prediction),
+    # each of their pages once (not again after the wait), globex's first page twice (refused,
+    # then listed)
     graphql = [r for r in github.requests if r.kind == "graphql"]
     per = {i: [r for r in graphql if r.installation == str(i)] for i in INSTALLATIONS.values()}
-    assert len(per[11]) == 1 + listing_pages(130) + -(-130 // BATCH) and len(per[33]) == 1 + 1
-    assert len(per[22]) == 1 + 1 + -(-60 // BATCH) and per[22][0].cost == 0  # the refused page cost nothing
-    listed_again = per[22][1].seq  # globex's first page, after the wait
-    pages = [r for r in per[11] + per[33] if r.query and "organization(" in r.query]
+    assert len(per[11]) == 1 + 1 + listing_pages(130) + -(-130 // BATCH) and len(per[33]) == 1 + 1 + 1
+    assert len(per[22]) == 1 + 1 + 1 + -(-60 // BATCH)
+    assert per[22][0].cost == per[22][1].cost == 0  # the refused count and page cost nothing
+    listed_again = per[22][2].seq  # globex's first page, after the wait
+    pages = [r for r in per[11] + per[33] if r.query and "organization(" in r.query and "CountRepositories" not in r.query]
     assert len(pages) == listing_pages(130) + 1 and max(r.seq for r in pages) < listed_again
+    prediction = aws.get_json(f"runs/{outcome.run_id}/run.json")["prediction"]
+    assert prediction["repositories"]["by_owner"] == {"acme": 130, "hooli": 20}
+    assert any("out of points at planning: globex" in said for said in prediction["assumptions"])

@@ -133,7 +133,8 @@ def test_cli_plan_prints_a_table_and_json(tmp_path, capsys):
     assert main(["plan", "--demo", "--orgs", "acme:40,globex:10", "--data", str(tmp_path), "--json"]) == 0
     plan = json.loads(capsys.readouterr().out)
     assert plan["repositories"]["total"] == 40 - 2 + 10 + 1  # the demo excludes 2 of its first org, adds 1 named
-    assert plan["buckets"]["graphql_listing"]["requests"] == 1 + 1 + 1
+    # the run's token check and counting query, then one page each
+    assert plan["buckets"]["graphql_listing"]["requests"] == 2 + 1 + 1
     assert plan["batch_size"] == 50 and "traffic" in plan["buckets"]["rest"]
 
 
@@ -145,7 +146,7 @@ def test_cli_plan_of_a_config_file_with_the_token_of_the_environment(make_sim, t
     assert main(["plan", "--config", str(path), "--data", str(tmp_path), "--json"]) == 0
     plan = json.loads(capsys.readouterr().out)
     assert plan["repositories"]["by_owner"] == {"acme": 130} and plan["repositories"]["orgs_not_found"] == ["nobody"]
-    assert plan["buckets"]["graphql_listing"]["requests"] == 1 + 2 + 1
+    assert plan["buckets"]["graphql_listing"]["requests"] == 2 + 2 + 1
     assert sim.count(kind="graphql") == 2  # the token check and the counting query
     # and a token GitHub refuses is a one-line error, exit 2
     monkeypatch.setenv("GITHUB_TOKEN", "ghs_not_a_token_the_simulator_knows")

@@ -13,23 +13,22 @@ def test_listing_pages_and_a_wait_reach_the_ledger(make_sim, local_aws, engine_d
 
     listings, waits = [], []
     note_listing, note_wait = Ledger.note_listing, Ledger.note_wait
-    monkeypatch.setattr(Ledger, "note_listing", lambda self, run_id, listed, pages: (
-        listings.append((dict(listed), pages)), note_listing(self, run_id, listed, pages))[1])
+    monkeypatch.setattr(Ledger, "note_listing", lambda self, run_id, org, listed: (
+        listings.append((org, listed)), note_listing(self, run_id, org, listed))[1])
     monkeypatch.setattr(Ledger, "note_wait", lambda self, run_id, seconds, what: (
         waits.append((seconds, what)), note_wait(self, run_id, seconds, what))[1])
     sim = make_sim({"acme": 250, "globex": 40})
-    sim.add_fault(Fault("rate_limited", on_request=6))  # token check + 4 listing pages, then a batch
+    sim.add_fault(Fault("rate_limited", org="globex"))  # globex's batch (a query naming its repositories)
     outcome = local_aws.run({"orgs": ["acme", "globex"], "api_url": sim.url,
                              "collectors": only_collectors("repository_stats")})
     assert outcome.status == "SUCCEEDED", outcome.cause
-    # a note a page, however the two orgs' pages (listed side by side) interleave: each org's
-    # count grows a page at a time, and the last note holds both
-    assert [pages for _, pages in listings] == [1, 2, 3, 4]
-    assert sorted({listed["acme"] for listed, _ in listings if "acme" in listed}) == [100, 200, 250]
-    assert {listed["globex"] for listed, _ in listings if "globex" in listed} == {40}
-    assert listings[-1][0] == {"acme": 250, "globex": 40}
+    # a note a page, however the two orgs' pages (each org in its own pipeline) interleave: each
+    # org's count grows a page at a time, and the run's listing holds both
+    assert [listed for org, listed in listings if org == "acme"] == [100, 200, 250]
+    assert [listed for org, listed in listings if org == "globex"] == [40]
     [(seconds, what)] = waits
-    assert seconds > 0 and what.startswith("batch ")
+    assert seconds > 0 and what.startswith("batch 0001-")
     run = local_aws.dependencies().ledger.get_run(outcome.run_id)
     assert "waiting_until" not in run and run["listing"] == {"acme": 250, "globex": 40}  # the wait ended: not shown
+    assert (run["listing_pages"], run["owners_listed"], run["owners_total"]) == (4, 2, 2)
     assert local_aws.get_json(names.summary_key(outcome.run_id))["repos_ok"] == 290

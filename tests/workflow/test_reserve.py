@@ -38,11 +38,12 @@ def test_the_run_never_spends_the_reserved_points_and_waits_for_the_reset(make_s
     assert_every_repo_once(outcome_out := outputs(local_aws, "reserved"), org_keys(sim, "acme"))
     # and no window of the hour gave the run more than the 5 points the reserve leaves
     last = sum(r.cost for r in sim.requests if r.kind == "graphql") - sum(w["spent"] for w in windows)
-    assert [w["spent"] for w in windows] + [last] == [4, 4]  # token check + page + batch; two batches
+    # token check + counting query + page + batch; then two batches
+    assert [w["spent"] for w in windows] + [last] == [5, 4]
     # it waited until GitHub's reset (not GitHub's answer: no request was refused), and said why
     assert all(r.status == 200 for r in sim.requests)
     assert len(engine_delays.waits) == 1 and 3_500 < engine_delays.waits[0] <= 3_601
-    assert windows[0]["waiting_for"] == "batch 00001: keeping 35 points for other tools (reserve_points)"
+    assert windows[0]["waiting_for"] == "batch 0000-00001: keeping 35 points for other tools (reserve_points)"
     assert outcome_out["summary"]["config"]["reserve_points"] == 35
 
 

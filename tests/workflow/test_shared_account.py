@@ -84,7 +84,7 @@ def test_the_deployments_own_github_is_collected_with_the_secret(make_sim, deplo
     outcome = aws.run({"orgs": ["acme"], "api_url": github.url, "batch_size": 50})  # one batch
     assert outcome.status == "SUCCEEDED", outcome.cause
     assert_every_repo_once(outputs(aws, outcome.run_id), org_keys(github, "acme"))
-    assert secret_reads and github.count(kind="graphql") == 3  # preflight, one page, one batch
+    assert secret_reads and github.count(kind="graphql") == 4  # preflight, counting, one page, one batch
 
 
 def attacker_spellings(github, attacker):
@@ -106,7 +106,7 @@ def test_a_stored_batch_naming_another_host_is_refused_before_any_request(make_s
     aws = deployed(github.url, secret)
     run_id = "tampered"
     for index, api_url in enumerate(attacker_spellings(github, attacker)):
-        batch_id = f"{index:05d}"
+        batch_id = names.batch_id(0, index)
         aws.dependencies().store.put_json(names.batch_key(run_id, batch_id), {
             "run_id": run_id, "batch_id": batch_id, "api_url": api_url, "keys": sorted(org_keys(attacker, "acme"))})
         # When QueryBatch runs it, the host is not trusted from S3
@@ -223,7 +223,7 @@ def test_a_redriven_batch_does_not_run_while_another_run_of_its_collection_holds
 
     # Given a run that failed in its Map (its lock freed by TrackRun) ...
     sim = make_sim({"acme": 60})
-    sim.add_fault(Fault("unauthorized", on_request=4))  # preflight, listing, batch 00000 ok, 00001 refused
+    sim.add_fault(Fault("unauthorized", on_request=5))  # preflight, counting, listing, batch 0000-00000 ok, 0000-00001 refused
     config = {"orgs": ["acme"], "batch_size": 30, "max_concurrency": 1, "api_url": sim.url}
     failed = local_aws.run(config, name="first")
     assert failed.status == "FAILED" and local_aws.ledger().get_lock("default")["expires_at"] == 0
@@ -232,7 +232,7 @@ def test_a_redriven_batch_does_not_run_while_another_run_of_its_collection_holds
     local_aws.ledger().take_lock("default", "second", other, "2026-12-01T00:00:00Z")
     requests_before = sim.count()
     # When the failed run's batch runs again (what a console redrive does)
-    redrive = {"run_id": "first", "batch_id": "00001", "rate_limit_waits": 0, "retry_count": 0,
+    redrive = {"run_id": "first", "batch_id": "0000-00001", "rate_limit_waits": 0, "retry_count": 0,
                "execution_arn": failed.execution_arn}
     from ghstats.collect.start import RunInProgress
 

@@ -9,7 +9,9 @@ Plain code, dependencies passed in. Two steps:
    one GraphQL query per `COUNT_ORGS_PER_QUERY` orgs, each org aliased, asking only
    `repositories(<the org's filters>) { totalCount }` and the archived ones' `totalCount`
    (no `nodes`, so no page: 2 connections per org, 1 point per query). Named `repos` count as
-   themselves.
+   themselves. The workflow's planning step (PlanRun) asks the same before any listing
+   (`count_by_credential`: per-org App installations count each group of orgs on its own
+   credential), so `ghstats plan` and the run predict alike and the run spends what it predicts.
 2. `predict(counts, config, ...)`: pure arithmetic on those counts and the config, the way the
    run spends (collect/planning.py lists 100 repositories a page, 1 point a page; a batch is one
    request of batch_size.points_per_request(); each REST list is walked a page of 100 at a time),
@@ -144,6 +146,9 @@ class Counts:
     classic_scopes: list[str] | None = None  # the token's classic scopes (None: fine-grained or App)
     requests: int = 0  # what counting cost
     points: int = 0
+    # orgs whose installation was out of points when counted (per-org App credentials): the run
+    # does not wait for them to plan; each waits alone in its own pipeline
+    uncounted: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -151,7 +156,8 @@ class Counts:
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any]) -> "Counts":
         return cls({org: OrgCount(**count) for org, count in raw.get("orgs", {}).items()}, list(raw.get("missing", [])),
-                   raw.get("classic_scopes"), int(raw.get("requests", 0)), int(raw.get("points", 0)))
+                   raw.get("classic_scopes"), int(raw.get("requests", 0)), int(raw.get("points", 0)),
+                   list(raw.get("uncounted", [])))
 
 
 def _filter_arguments(include_archived: bool, include_forks: bool, archived_only: bool = False) -> str:
@@ -181,24 +187,13 @@ def count_query(orgs: list[Any]) -> str:
     return with_fragments("\n".join(lines))
 
 
-def counts_from_listing(listed: Mapping[str, Sequence[str]], archived: Sequence[str], missing: Sequence[str],
-                        classic_scopes: list[str] | None) -> Counts:
-    """The counts the workflow's planning step knows once it has listed (ListRepos): every org's
-    repositories as listed (before excludes, as GitHub's totalCount) and the archived among them.
-    Nothing is asked of GitHub for them."""
-    archived_keys = {key.lower() for key in archived}
-    return Counts({org: OrgCount(len(keys), sum(1 for key in keys if key.lower() in archived_keys))
-                   for org, keys in listed.items()}, list(missing), classic_scopes)
-
-
 def count_repositories(client: GitHubClient, config: CollectionConfig, *, check_token: bool = True) -> Counts:
     """The token check, then each org's repository count in as few queries as GitHub allows.
-
-    `check_token=False`: the client's token was checked already (ListRepos' preflight: its
-    classic scopes are then the client's), so only the counting queries are sent."""
+    `check_token=False`: only the counting queries (another installation of the same App was
+    checked: a token that does not work fails its counting query just as well)."""
     requests_before, points_before = client.requests_made, client.points_used
     if check_token:
-        client.preflight()  # a bad token fails here, as the run's first step would
+        client.preflight()  # a bad token fails here, as the run's planning step would
     counts = Counts(classic_scopes=sorted(client.classic_scopes) if client.classic_scopes is not None else None)
     orgs = list(config.orgs)
     for start in range(0, len(orgs), COUNT_ORGS_PER_QUERY):
@@ -214,6 +209,82 @@ def count_repositories(client: GitHubClient, config: CollectionConfig, *, check_
     counts.requests = client.requests_made - requests_before
     counts.points = client.points_used - points_before
     return counts
+
+
+@dataclass
+class CountedRun:
+    """What the workflow's planning step learns before any listing: the counts, and which
+    credential (budget) each owner's work spends."""
+
+    counts: Counts
+    credentials: dict[str, str]  # owner (lower case) -> credential id; an owner without one is absent
+
+    @property
+    def shared_credential(self) -> bool:
+        """Whether every owner spends one credential (a PAT, a fixed installation): one budget,
+        and one share of GitHub's concurrent requests for all the run's owners."""
+        return len(set(self.credentials.values())) <= 1
+
+
+def count_by_credential(client_for: Callable[[str], GitHubClient], config: CollectionConfig,
+                        owners: Sequence[str]) -> CountedRun:
+    """`count_repositories` for a run whose owners may each spend their own credential (per-org
+    App installations): the owners' credentials are resolved side by side, then the orgs are
+    counted in groups by credential, each group's token checked with its first org's client (a
+    PAT or a fixed installation: one group, exactly count_repositories' requests; per-org
+    installations: the first one's token checked, every other one's proven by its counting query).
+    An org whose credential cannot be had (the App is not installed on it) is `missing`; with no
+    org at all the first owner with a credential checks the token. An installation out of points
+    leaves its orgs `uncounted` (they wait alone in their own pipelines), unless it is the only
+    credential counted: then GitHubRateLimited, and the run waits to plan."""
+    from concurrent.futures import ThreadPoolExecutor
+    from dataclasses import replace
+
+    from ghstats.github.errors import AppNotInstalled, GitHubRateLimited
+
+    clients = {owner.lower(): client_for(owner) for owner in owners}
+
+    def credential(owner: str) -> str | None:
+        try:
+            return clients[owner.lower()].credential_id()
+        except AppNotInstalled:
+            return None
+
+    with ThreadPoolExecutor(min(limits.S3_PARALLEL_REQUESTS, max(1, len(owners)))) as pool:
+        found = dict(zip([o.lower() for o in owners], pool.map(credential, owners)))
+    credentials = {owner: cid for owner, cid in found.items() if cid is not None}
+    groups: dict[str, tuple[GitHubClient, list[Any]]] = {}  # credential -> (its first org's client, its orgs)
+    counts = Counts()
+    for org in config.orgs:
+        if org.name.lower() in credentials:
+            groups.setdefault(credentials[org.name.lower()], (clients[org.name.lower()], []))[1].append(org)
+        else:
+            counts.missing.append(org.name)
+    if not groups and credentials:  # named repositories only: the token is still checked first
+        first = next(owner for owner in owners if owner.lower() in credentials)
+        groups[credentials[first.lower()]] = (clients[first.lower()], [])
+    limited: list[GitHubRateLimited] = []
+    for index, (client, orgs) in enumerate(groups.values()):
+        try:
+            counted = count_repositories(client, replace(config, orgs=tuple(orgs)), check_token=index == 0)
+        except GitHubRateLimited as exc:
+            limited.append(exc)
+            counts.uncounted.extend(org.name for org in orgs)
+            continue
+        counts.orgs.update(counted.orgs)
+        counts.missing.extend(counted.missing)
+        if index == 0:
+            counts.classic_scopes = counted.classic_scopes
+    if limited and len(limited) == len(groups):
+        raise limited[0]  # nothing counted: wait for the first credential's reset
+    distinct = {id(client): client for client, _ in groups.values()}.values()
+    counts.requests = sum(client.requests_made for client in distinct)
+    counts.points = sum(client.points_used for client in distinct)
+    order = {org.name: i for i, org in enumerate(config.orgs)}
+    counts.orgs = dict(sorted(counts.orgs.items(), key=lambda kv: order[kv[0]]))
+    counts.missing.sort(key=lambda name: order.get(name, len(order)))
+    counts.uncounted.sort(key=lambda name: order.get(name, len(order)))
+    return CountedRun(counts, credentials)
 
 
 # -- the prediction ----------------------------------------------------------------------------
@@ -317,7 +388,7 @@ def _planned_repositories(counts: Counts, config: CollectionConfig) -> tuple[dic
     named repositories outside the listed orgs)."""
     by_owner: dict[str, int] = {}
     archived: dict[str, int] = {}
-    listed = {org.lower() for org in counts.orgs} | {org.lower() for org in counts.missing}
+    listed = {org.lower() for org in [*counts.orgs, *counts.missing, *counts.uncounted]}
     for org in config.orgs:
         if org.name in counts.orgs:
             count = counts.orgs[org.name]
@@ -346,11 +417,16 @@ def predict(counts: Counts, config: CollectionConfig, *, credential: CredentialL
     org_names = [org.name for org in config.orgs if org.name in counts.orgs]
     repositories = sum(by_owner.values())
 
-    # Listing (collect/planning.py): the token check, then 100 repositories a page, at least one
-    # page an org; an org GitHub does not find costs its one failed page.
+    # Planning and listing: the run's planning step asks what counting asked (the token check and
+    # the counting queries: `counts`' own requests), then each org is listed 100 repositories a
+    # page (collect/planning.py), at least one page an org; an org GitHub does not find costs its
+    # one failed page.
     pages = {org: max(1, -(-counts.orgs[org].repositories // PAGE_SIZE)) for org in org_names}
-    listing_requests = 1 + sum(pages.values()) + len(counts.missing)
-    listing_points = PREFLIGHT_POINTS + LISTING_POINTS_PER_PAGE * (sum(pages.values()) + len(counts.missing))
+    pages.update({org: 1 for org in counts.uncounted})  # at least one page each; its repositories unknown
+    planning_requests = counts.requests or 1  # counts made without asking (a test's): the token check
+    planning_points = counts.points or PREFLIGHT_POINTS
+    listing_requests = planning_requests + sum(pages.values()) + len(counts.missing)
+    listing_points = planning_points + LISTING_POINTS_PER_PAGE * (sum(pages.values()) + len(counts.missing))
 
     # Batches: one request per batch; "auto" is the size with the fewest points per repository.
     # resolve_batch_size is what the run's planner resolves with (choose_batch_size of the
@@ -408,7 +484,8 @@ def predict(counts: Counts, config: CollectionConfig, *, credential: CredentialL
         "batch_size_auto": auto,
         "points_per_batch": points_per_request(connections, batch_size) if repositories else 0,
         "buckets": {
-            "graphql_listing": {"requests": listing_requests, "points": listing_points, "pages": sum(pages.values())},
+            "graphql_listing": {"requests": listing_requests, "points": listing_points, "pages": sum(pages.values()),
+                                "planning_requests": planning_requests},
             "graphql_batches": {"requests": batch_requests, "points": batch_points, "batches": batches},
             "rest": rest,
         },
@@ -484,6 +561,9 @@ def predicted_aws(batches: int, org_items: int, listing_requests: int, repositor
 def _assumptions(config: CollectionConfig, counts: Counts, assumptions: Assumptions, notes: set[str],
                  archived: dict[str, int], named: int) -> list[str]:
     said = []
+    if counts.uncounted:
+        said.append(f"not counted, their installation out of points at planning: {', '.join(counts.uncounted)} "
+                    "(one listing page each; their repositories, batches and work items are not in this prediction)")
     if any(org.exclude for org in config.orgs):
         said.append("every excluded repository exists in its org's listing (one fewer repository each)")
     if config.repos:

@@ -1,89 +1,118 @@
-"""Resolve the repositories of a run and split them into batches."""
+"""Resolve one owner's repositories and split them into batches.
+
+A run is planned in two steps. PlanRun (`steps.plan_run`) checks the token, counts the orgs'
+repositories and names the run's owners: its organisations in config order, then the owners of
+named repositories outside them (`run_owners`). Each owner then runs as its own pipeline (a child
+execution of CollectOwners): ListRepos lists that owner (`list_owner`, page by page, resumable),
+`plan_owner` turns the listing into the owner's batches, and the owner's batches start as soon as
+its own listing is done, whatever the other owners are doing.
+"""
 
 from __future__ import annotations
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from ghstats import limits, names
+from ghstats import names
 from ghstats.collect.batch_size import resolve_batch_size
 from ghstats.config import CollectionConfig, OrgSpec
 from ghstats.github.client import GitHubClient
-from ghstats.github.errors import AppNotInstalled, GitHubError, GitHubRateLimited, OrgNotFound
+from ghstats.github.errors import AppNotInstalled, OrgNotFound
+
+
+def owner_of(key: str) -> str:
+    return key.split("/", 1)[0]
+
+
+def run_owners(config: CollectionConfig) -> list[str]:
+    """The run's owners in config order: its orgs, then the owners of its named repositories
+    (each once, case-insensitively, spelled as first written)."""
+    owners: dict[str, str] = {}
+    for owner in [org.name for org in config.orgs] + [owner_of(key) for key in config.repos]:
+        owners.setdefault(owner.lower(), owner)
+    return list(owners.values())
+
+
+@dataclass(frozen=True)
+class Owner:
+    """One owner's share of the config: its org (None for an owner of named repositories only)
+    and its named repositories."""
+
+    index: int  # its place in run_owners(): its batch ids start with it
+    name: str
+    org: OrgSpec | None
+    named: tuple[str, ...]
+
+
+def owner_in(config: CollectionConfig, name: str) -> Owner:
+    """`name`'s share of `config` (case-insensitive); ValueError when it is none of the run's owners."""
+    owners = [o.lower() for o in run_owners(config)]
+    if name.lower() not in owners:
+        raise ValueError(f"'{name}' is none of the run's owners ({', '.join(run_owners(config))})")
+    org = next((o for o in config.orgs if o.name.lower() == name.lower()), None)
+    named = tuple(key for key in config.repos if owner_of(key).lower() == name.lower())
+    return Owner(owners.index(name.lower()), run_owners(config)[owners.index(name.lower())], org, named)
 
 
 @dataclass
-class Plan:
-    repos: list[str]  # every repository of the run, once, sorted case-insensitively
+class OwnerPlan:
+    index: int
+    owner: str
+    repos: list[str]  # the owner's repositories in the run, once each, sorted case-insensitively
     batches: dict[str, list[str]]  # batch id -> owner/name keys
-    orgs: dict[str, int] = field(default_factory=dict)  # org -> repositories listed (after excludes)
+    listed: int | None = None  # repositories its org listing kept (after excludes); None: no org
     warnings: list[str] = field(default_factory=list)
-    requests: int = 0  # GitHub requests spent on preflight and listing
+    requests: int = 0  # GitHub requests spent listing
     points: int = 0
-    org_errors: dict[str, dict[str, str]] = field(default_factory=dict)  # org -> why it was not listed
-    classic_scopes: list[str] | None = None  # the token's classic scopes (None: fine-grained or App)
-    archived: list[str] = field(default_factory=list)  # the repositories the listing saw archived (not named ones)
-    batch_size: int = limits.FIXED_BATCH_SIZE_BEFORE_AUTO  # repositories per batch, as resolved
-    batch_size_auto: bool = False  # whether the config said "auto" (the size chosen for its collectors)
+    org_error: dict[str, str] | None = None  # why its org could not be listed
+    archived: list[str] = field(default_factory=list)  # the listing's archived repositories (not named ones)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "repos_total": len(self.repos),
-            "batch_ids": list(self.batches),
-            "orgs": self.orgs,
-            "org_errors": self.org_errors,
-            "warnings": self.warnings,
-            "classic_scopes": self.classic_scopes,
-            "requests": self.requests,
-            "points": self.points,
-            "batch_size": self.batch_size,
-            "batch_size_auto": self.batch_size_auto,
-        }
+        return {"index": self.index, "owner": self.owner, "repos_total": len(self.repos), "batch_ids": list(self.batches),
+                "batch_sizes": {b: len(k) for b, k in self.batches.items()},
+                "listed": self.listed, "warnings": self.warnings, "requests": self.requests, "points": self.points,
+                "org_error": self.org_error}
 
 
-def listing_scope(config: CollectionConfig) -> dict[str, Any]:
-    """What a listing's pages depend on: stored progress is only valid for the same scope."""
-    return {"api_url": config.api_url,
-            "orgs": [[o.name, o.include_archived, o.include_forks] for o in config.orgs]}
+def listing_scope(api_url: str, org: OrgSpec) -> dict[str, Any]:
+    """What an org listing's pages depend on: stored progress is only valid for the same scope."""
+    return {"api_url": api_url, "org": [org.name, org.include_archived, org.include_forks]}
 
 
 @dataclass
 class ListingProgress:
-    """How far listing got, kept between ListRepos invocations: after a rate-limit wait, a
-    transient error or a pause for time, listing goes on from the next page instead of
+    """How far one org's listing got, kept between ListRepos invocations: after a rate-limit
+    wait, a transient error or a pause for time, listing goes on from the next page instead of
     starting again (no page is fetched twice, and a big org cannot outrun one invocation)."""
 
-    scope: dict[str, Any]  # listing_scope() of the config it was made for
-    token_checked: bool = False
-    classic_scopes: list[str] | None = None  # the token's classic scopes at its check (None: not classic)
-    listed: dict[str, list[str]] = field(default_factory=dict)  # org -> keys listed so far
+    scope: dict[str, Any]  # listing_scope() of the org it was made for
+    listed: list[str] = field(default_factory=list)  # keys listed so far
     archived: list[str] = field(default_factory=list)  # keys listed so far that GitHub says are archived
-    cursors: dict[str, str] = field(default_factory=dict)  # org -> cursor of its next page
-    finished: list[str] = field(default_factory=list)  # orgs listed to their last page
-    missing: dict[str, dict[str, str]] = field(default_factory=dict)  # orgs GitHub did not find: why
-    pages: int = 0  # listing pages fetched so far, all invocations
+    cursor: str | None = None  # of its next page
+    finished: bool = False  # listed to its last page (or not found)
+    missing: dict[str, str] | None = None  # GitHub did not find the org: why (errors.json's entry)
+    pages: int = 0  # pages fetched so far, all invocations
     requests: int = 0  # GitHub requests of earlier invocations
     points: int = 0
 
-    def spent(self, client: GitHubClient | ListingClients) -> tuple[int, int]:
+    def spent(self, client: GitHubClient | None) -> tuple[int, int]:
         """GitHub requests and points of the whole listing: earlier invocations' and this one's."""
+        if client is None:
+            return self.requests, self.points
         return self.requests + client.requests_made, self.points + client.points_used
 
-    def to_dict(self, client: GitHubClient | ListingClients) -> dict[str, Any]:
+    def to_dict(self, client: GitHubClient | None) -> dict[str, Any]:
         """The progress to store, with this invocation's requests and points added."""
         requests, points = self.spent(client)
-        return {"scope": self.scope, "token_checked": self.token_checked, "classic_scopes": self.classic_scopes,
-                "listed": self.listed, "archived": self.archived,
-                "cursors": self.cursors, "finished": self.finished, "missing": self.missing, "pages": self.pages,
+        return {"scope": self.scope, "listed": self.listed, "archived": self.archived, "cursor": self.cursor,
+                "finished": self.finished, "missing": self.missing, "pages": self.pages,
                 "requests": requests, "points": points}
 
     @classmethod
-    def resume(cls, stored: dict[str, Any] | None, config: CollectionConfig) -> "ListingProgress":
-        """The stored progress if it was made for this config's listing, else a fresh start
-        (a re-run with other orgs, filters or API must not reuse other pages)."""
-        scope = listing_scope(config)
+    def resume(cls, stored: dict[str, Any] | None, api_url: str, org: OrgSpec) -> "ListingProgress":
+        """The stored progress if it was made for this org's listing, else a fresh start (a
+        re-run with other filters or API must not reuse other pages)."""
+        scope = listing_scope(api_url, org)
         if stored and stored.get("scope") == scope:
             return cls(**stored)
         return cls(scope)
@@ -93,215 +122,35 @@ class ListingPaused(Exception):
     """Listing stopped between two pages to finish inside the invocation; go on in the next."""
 
 
-def planned_batch_size(config: CollectionConfig) -> tuple[int, bool]:
-    """(repositories per batch, chosen automatically?) for the config: "auto" resolves for the
-    enabled repository-level GraphQL collectors (one request serves them all)."""
-    from ghstats.collectors import batch_collectors
-
-    return resolve_batch_size(config.batch_size, batch_collectors(dict(config.collectors)))
-
-
-def owner_of(key: str) -> str:
-    return key.split("/", 1)[0]
-
-
-def split_into_batches(keys: list[str], batch_size: int) -> dict[str, list[str]]:
-    """Consecutive batches of at most `batch_size` keys, in order, a batch never mixing owners:
-    each batch is sent with its owner's client (per-org App credentials: the installation's
-    token and budget). `keys` sorted case-insensitively keep each owner's keys together; each
-    owner costs at most one batch short of full. No cap: each batch is a child execution of
-    CollectBatches' Distributed Map, read from the run's manifest in S3."""
-    chunks: list[list[str]] = []
-    for key in keys:
-        if chunks and len(chunks[-1]) < batch_size and owner_of(chunks[-1][0]).lower() == owner_of(key).lower():
-            chunks[-1].append(key)
-        else:
-            chunks.append([key])
-    return {names.batch_id(i): chunk for i, chunk in enumerate(chunks)}
-
-
-class ListingClients:
-    """The listing's GitHub clients, one per owner (per-org App credentials: each on its
-    installation's token and budget; else all on the one credential), counted together."""
-
-    def __init__(self, make: Callable[[str | None], GitHubClient]):
-        self._make = make
-        self._clients: dict[str, GitHubClient] = {}
-        self._lock = threading.Lock()
-
-    def for_owner(self, owner: str) -> GitHubClient:
-        with self._lock:
-            if owner.lower() not in self._clients:
-                self._clients[owner.lower()] = self._make(owner)
-            return self._clients[owner.lower()]
-
-    def _distinct(self) -> list[GitHubClient]:
-        """Each client once (one client may serve every owner)."""
-        return list({id(c): c for c in self._clients.values()}.values())
-
-    @property
-    def requests_made(self) -> int:
-        return sum(c.requests_made for c in self._distinct())
-
-    @property
-    def points_used(self) -> int:
-        return sum(c.points_used for c in self._distinct())
-
-
-def _as_clients(client: GitHubClient | ListingClients) -> ListingClients:
-    """The clients per owner, or one client for every owner (a test's)."""
-    return client if isinstance(client, ListingClients) else ListingClients(lambda owner: client)
-
-
-def _run_owners(config: CollectionConfig) -> list[str]:
-    """The run's owners in config order: its orgs, then the owners of its named repositories."""
-    owners: dict[str, str] = {}
-    for owner in [org.name for org in config.orgs] + [owner_of(key) for key in config.repos]:
-        owners.setdefault(owner.lower(), owner)
-    return list(owners.values())
-
-
-def _check_token(clients: ListingClients, config: CollectionConfig, progress: ListingProgress) -> None:
-    """The preflight, with the first owner's client whose credential exists: per-org App
-    credentials have no token for an owner without the App's installation (that org is then
-    an org error, and the next owner's installation is checked)."""
-    org_names = {org.name for org in config.orgs}
-    for owner in _run_owners(config):
-        if owner in progress.missing:
-            continue
-        try:
-            client = clients.for_owner(owner)
-            client.preflight()  # a bad or under-scoped token fails here, before any real work
-        except AppNotInstalled as exc:
-            if owner in org_names:
-                progress.missing[owner] = org_error(owner, exc)
-                progress.finished.append(owner)
-            continue
-        progress.token_checked = True
-        progress.classic_scopes = sorted(client.classic_scopes) if client.classic_scopes is not None else None
-        return
-
-
-class _OrgPaused(Exception):
-    pass
-
-
-def plan_collection(
-    client: GitHubClient | ListingClients,
-    config: CollectionConfig,
-    progress: ListingProgress | None = None,
+def list_owner(
+    client: GitHubClient,
+    org: OrgSpec,
+    progress: ListingProgress,
     out_of_time: Callable[[], bool] = lambda: False,
     on_page: Callable[[ListingProgress], None] = lambda progress: None,
-) -> Plan:
-    """Check the token, list every org, apply excludes and filters, add named repos, dedupe.
-
-    Orgs are listed side by side (limits.LIST_REPOS_PARALLEL_ORGS at a time), each with its
-    owner's client (`client`: ListingClients, or one client for all). `progress` is advanced page
-    by page, each org on from its own cursor (the caller stores it when this raises; `on_page` is
-    told after each page, one call at a time); `out_of_time` is asked between pages (the first
-    LIST_REPOS_PARALLEL_ORGS orgs still to list get one page each first) and makes it raise
-    ListingPaused once the orgs being listed have stopped. A rate limit stops the orgs on the
-    same credential (a PAT: all of them; per-org installations: that org) before their next page. An org
-    that fails stops only itself; the first failure in config order is raised once every org
-    has stopped. The plan does not depend on which org's page came first.
-    """
-    clients = _as_clients(client)
-    at_once = limits.LIST_REPOS_PARALLEL_ORGS if isinstance(client, ListingClients) else 1  # a client is one thread's
-    progress = progress or ListingProgress(listing_scope(config))
-    if not progress.token_checked:
-        _check_token(clients, config, progress)
-    lock = threading.Lock()
-    to_list = [org for org in config.orgs if org.name not in progress.finished]
-    # Each invocation moves the first orgs it lists (as many as list at once) on by a page at
-    # least, however short of time: the listing always progresses, by the same pages whatever
-    # the timing, and with no more than one round of pages past the margin.
-    first_round = {org.name for org in to_list[:limits.LIST_REPOS_PARALLEL_ORGS]}
-
-    limited: set[str] = set()  # the credentials GitHub said are rate limited: no more pages on them
-
-    def list_org(org: OrgSpec) -> None:
-        listed_here = False
-        client = clients.for_owner(org.name)
-        while True:
-            with lock:
-                if org.name in progress.finished:
-                    return
-                if (listed_here or org.name not in first_round) and out_of_time():
-                    raise _OrgPaused(org.name)
-                cursor = progress.cursors.get(org.name)
-            credential = None
-            try:
-                credential = client.credential_id()
-                with lock:
-                    if credential in limited:  # an org on the same budget was refused: wait with it
-                        raise _OrgPaused(org.name)
-                page, cursor = client.list_org_repos_page(
-                    org.name, cursor, include_archived=org.include_archived, include_forks=org.include_forks,
-                )
-            except GitHubRateLimited:
-                if credential is not None:
-                    with lock:
-                        limited.add(credential)
-                raise
-            except OrgNotFound as exc:
-                # One org renamed, mistyped or without the App's installation must not cost the
-                # others: they are collected and the run ends PARTIAL with this org in
-                # errors.json. (A bad token already failed the preflight.)
-                with lock:
-                    progress.missing[org.name] = org_error(org.name, exc)
-                    progress.finished.append(org.name)
-                return
-            listed_here = True
-            with lock:
-                progress.pages += 1
-                progress.listed.setdefault(org.name, []).extend(repo.key for repo in page)
-                progress.archived.extend(repo.key for repo in page if repo.is_archived)
-                if cursor is None:
-                    progress.finished.append(org.name)
-                else:
-                    progress.cursors[org.name] = cursor
-                on_page(progress)
-
-    outcomes: dict[str, BaseException | None] = {}
-    try:
-        if len(to_list) <= 1 or at_once == 1:
-            for org in to_list:
-                try:
-                    list_org(org)
-                except (_OrgPaused, GitHubError) as exc:
-                    outcomes[org.name] = exc
-        else:
-            with ThreadPoolExecutor(max_workers=min(at_once, len(to_list)),
-                                    thread_name_prefix="list-org") as pool:
-                futures = {org.name: pool.submit(list_org, org) for org in to_list}
-                for name, future in futures.items():
-                    try:
-                        future.result()
-                    except (_OrgPaused, GitHubError) as exc:
-                        outcomes[name] = exc
-    finally:
-        _in_config_order(progress, config)
-    failures = [exc for exc in outcomes.values() if isinstance(exc, GitHubError)]
-    if failures:
-        raise failures[0]  # in config order: the same error whatever the timing
-    if outcomes:
-        raise ListingPaused(f"listing paused before the next page of {', '.join(outcomes)}")
-    return _plan_from_listing(config, progress, clients)
-
-
-def _in_config_order(progress: ListingProgress, config: CollectionConfig) -> None:
-    """The orgs' listings in config order, whichever thread listed a page first: the stored
-    progress, and the plan made from it, are the same for the same pages."""
-    order = {org.name: index for index, org in enumerate(config.orgs)}
-
-    def in_order(by_org: dict[str, Any]) -> dict[str, Any]:
-        return {name: by_org[name] for name in sorted(by_org, key=lambda n: order.get(n, len(order)))}
-
-    progress.listed, progress.missing, progress.cursors = (in_order(progress.listed), in_order(progress.missing),
-                                                           in_order(progress.cursors))
-    progress.finished = sorted(progress.finished, key=lambda n: order.get(n, len(order)))
-    archived = set(progress.archived)
-    progress.archived = list(dict.fromkeys(key for keys in progress.listed.values() for key in keys if key in archived))
+) -> None:
+    """List `org` to its last page, advancing `progress` page by page from its cursor (the caller
+    stores it when this raises; `on_page` is told after each page). `out_of_time` is asked
+    between pages once this invocation has listed one (so every invocation moves the listing on)
+    and makes it raise ListingPaused. An org GitHub does not find (renamed, mistyped, without the
+    App's installation) is not an error of the run: `progress.missing` says why, the run's other
+    owners are collected and the run ends PARTIAL."""
+    listed_here = False
+    while not progress.finished:
+        if listed_here and out_of_time():
+            raise ListingPaused(f"listing paused before the next page of {org.name}")
+        try:
+            page, cursor = client.list_org_repos_page(org.name, progress.cursor, include_archived=org.include_archived,
+                                                      include_forks=org.include_forks)
+        except OrgNotFound as exc:
+            progress.missing, progress.finished = org_error(org.name, exc), True
+            return
+        listed_here = True
+        progress.pages += 1
+        progress.listed.extend(repo.key for repo in page)
+        progress.archived.extend(repo.key for repo in page if repo.is_archived)
+        progress.cursor, progress.finished = cursor, cursor is None
+        on_page(progress)
 
 
 def org_error(org: str, exc: OrgNotFound) -> dict[str, str]:
@@ -314,32 +163,46 @@ def org_error(org: str, exc: OrgNotFound) -> dict[str, str]:
                    "and that the token's owner or GitHub App can see that organisation"}
 
 
-def _plan_from_listing(config: CollectionConfig, progress: ListingProgress, client: ListingClients) -> Plan:
+def planned_batch_size(config: CollectionConfig) -> tuple[int, bool]:
+    """(repositories per batch, chosen automatically?) for the config: "auto" resolves for the
+    enabled repository-level GraphQL collectors (one request serves them all)."""
+    from ghstats.collectors import batch_collectors
+
+    return resolve_batch_size(config.batch_size, batch_collectors(dict(config.collectors)))
+
+
+def split_into_batches(keys: list[str], batch_size: int, owner_index: int = 0) -> dict[str, list[str]]:
+    """Consecutive batches of at most `batch_size` of one owner's keys, in order (one short batch
+    at most). No cap: each batch is a child execution of its owner's CollectBatches Distributed
+    Map, read from the owner's manifest in S3."""
+    chunks = [keys[start:start + batch_size] for start in range(0, len(keys), batch_size)]
+    return {names.batch_id(owner_index, i): chunk for i, chunk in enumerate(chunks)}
+
+
+def plan_owner(owner: Owner, progress: ListingProgress | None, batch_size: int,
+               spent: tuple[int, int] = (0, 0)) -> OwnerPlan:
+    """The owner's repositories (its org's listing after excludes, once each even where a
+    case-only rename across a pause listed one twice, plus its named repositories) and batches;
+    `spent`: the listing's GitHub requests and points, all invocations."""
     warnings: list[str] = []
     chosen: dict[str, str] = {}  # lower-case key -> key as GitHub spells it
-    orgs: dict[str, int] = {}
-    for org in config.orgs:
-        if org.name in progress.missing:
-            continue
-        listed = progress.listed.get(org.name, [])
-        listed_lower = {key.lower() for key in listed}
-        excluded = {key.lower() for key in org.exclude}
-        for key in org.exclude:
+    listed_count = None
+    if owner.org is not None and progress is not None and progress.missing is None:
+        listed_lower = {key.lower() for key in progress.listed}
+        excluded = {key.lower() for key in owner.org.exclude}
+        for key in owner.org.exclude:
             if key.lower() not in listed_lower:
-                warnings.append(f"orgs.{org.name}.exclude: '{key}' is not a repository of {org.name} (or was filtered out); nothing to exclude")
-        kept: dict[str, str] = {}  # once each: a case-only rename while listing paused lists a repo twice
-        for key in listed:
+                warnings.append(f"orgs.{owner.org.name}.exclude: '{key}' is not a repository of {owner.org.name} "
+                                "(or was filtered out); nothing to exclude")
+        for key in progress.listed:
             if key.lower() not in excluded:
-                kept.setdefault(key.lower(), key)
-        orgs[org.name] = len(kept)
-        for lower, key in kept.items():
-            chosen.setdefault(lower, key)
-    for key in config.repos:  # named repositories: added unless an org already brought them
+                chosen.setdefault(key.lower(), key)
+        listed_count = len(chosen)
+    for key in owner.named:  # named repositories: added unless the org's listing brought them
         chosen.setdefault(key.lower(), key)
     repos = [chosen[k] for k in sorted(chosen)]
-    batch_size, auto = planned_batch_size(config)
-    batches = split_into_batches(repos, batch_size)
+    requests, points = spent
     in_run = set(chosen)
-    return Plan(repos, batches, orgs, warnings, *progress.spent(client), org_errors=dict(progress.missing),
-                classic_scopes=progress.classic_scopes, batch_size=batch_size, batch_size_auto=auto,
-                archived=sorted({k for k in progress.archived if k.lower() in in_run}, key=str.lower))
+    archived = sorted({k for k in (progress.archived if progress else []) if k.lower() in in_run}, key=str.lower)
+    return OwnerPlan(owner.index, owner.name, repos, split_into_batches(repos, batch_size, owner.index), listed_count,
+                     warnings, requests, points, progress.missing if progress else None, archived)

@@ -20,9 +20,10 @@ from ghstats.webhooks.totals import period_days, read_period
 from ghstats.collect.aggregate import (BatchResult, dataset_lines, document_header, document_lines, merge_org_results,
                                       merge_results, moves_latest, output_keys)
 from ghstats.collect.batch import BatchOutcome, collect_batch
-from ghstats.collect.budget import against_run, counts_from_listing, predict, predicted_figures
+from ghstats.collect.budget import against_run, count_by_credential, predict, predicted_figures
 from ghstats.collect.history import merge_history
-from ghstats.collect.planning import ListingClients, ListingPaused, ListingProgress, owner_of, plan_collection
+from ghstats.collect.planning import (ListingPaused, ListingProgress, Owner, OwnerPlan, list_owner, owner_in, owner_of,
+                                     plan_owner, planned_batch_size, run_owners)
 from ghstats.collect.org_walk import (WalkPaused, WalkProgress, etag_cache_of, stored_etag_cache, unread_lists,
                                        walk_org)
 from ghstats.collect.start import RunConfigMismatch, hold_lock_or_refuse
@@ -77,10 +78,20 @@ def _waiting_for(what: str, exc: GitHubRateLimited) -> str:
     return f"{what}: {exc.reason}" if exc.reason else what
 
 
-# -- ListRepos -------------------------------------------------------------------------------
+# -- PlanRun ---------------------------------------------------------------------------------
 
 
-def list_repos(
+def batch_concurrency(max_concurrency: int, owners: int, shared_credential: bool) -> tuple[int, int]:
+    """(each owner's batches at once, owners at once). Owners on per-org installations each have
+    their own budget and secondary limits: `max_concurrency` each. Owners sharing one credential
+    share GitHub's concurrent requests: together at most SHARED_CREDENTIAL_MAX_CONCURRENCY."""
+    at_once = max(1, min(limits.OWNERS_AT_ONCE, owners))
+    if not shared_credential:
+        return max_concurrency, at_once
+    return max(1, min(max_concurrency, limits.SHARED_CREDENTIAL_MAX_CONCURRENCY // at_once)), at_once
+
+
+def plan_run(
     run_id: str,
     raw_config: Any,
     started_at: str,
@@ -89,16 +100,14 @@ def list_repos(
     make_client: ClientFactory,
     retry_count: int = 0,
     rate_limit_waits: int = 0,
-    time_left: Callable[[], float] | None = None,
     execution_arn: str | None = None,
 ) -> dict[str, Any]:
-    """Plan the run once: a re-run of the same run id reuses the stored plan (no GitHub calls).
+    """The run's planning step, before any listing: check the token, count each org's
+    repositories (`ghstats plan`'s queries), predict the run's budget, and name its owners (the
+    items of CollectOwners). A re-run of the same run id reuses the stored plan (no GitHub call).
 
-    Rate limited, it answers the wait GitHub asked for (the state machine waits and calls
-    again), up to limits.MAX_RATE_LIMIT_WAITS waits in a row without a page listed. Short of time (`time_left` in seconds,
-    the safety margin already taken off), it stops between two pages and answers "listing
-    continues". Either way, and on an error, the listing's progress is stored so that the next
-    invocation goes on from the next page.
+    Rate limited, it answers the wait GitHub asked for (the state machine waits and calls again),
+    up to limits.MAX_RATE_LIMIT_WAITS waits in a row; what it had spent is kept for the next try.
     """
     config = parse_config(raw_config)
     stored = store.get_json(names.run_config_key(run_id))
@@ -109,129 +118,201 @@ def list_repos(
                                 "start it with that config, or start a new run")
     if stored is None:
         hold_lock_or_refuse(ledger, config.name, run_id, execution_arn)  # a redrive runs beside no other run
-        def owner_client(owner: str | None) -> GitHubClient:
+        owners = run_owners(config)
+        spent_key = names.planning_progress_key(run_id)
+        spent_before = store.get_json(spent_key) or {"requests": 0, "points": 0}
+        clients: list[GitHubClient] = []
+
+        def owner_client(owner: str) -> GitHubClient:
             owned = make_client(config.api_url, owner)
             owned.keep_reserve(config.reserve_points, config.reserve_requests)
+            clients.append(owned)
             return owned
 
-        client = ListingClients(owner_client)  # one per owner, counted together
-        progress_key = names.listing_progress_key(run_id)
-        progress = ListingProgress.resume(store.get_json(progress_key), config)
-        pages_before = progress.pages
-        not_done = {"run_id": run_id, "wait_seconds": 0, "rate_limit_waits": rate_limit_waits, "batch_manifest": None,
-                    "org_item_manifest": None,
-                    "batches_total": 0, "repos_total": 0, "max_concurrency": config.max_concurrency,
-                    "rest_concurrency": config.rest_concurrency, "warnings": []}
         try:
-            plan = plan_collection(client, config, progress,
-                                   out_of_time=(lambda: time_left() <= 0) if time_left else (lambda: False),
-                                   on_page=lambda p: ledger.note_listing(run_id, {o: len(k) for o, k in p.listed.items()},
-                                                                         p.pages))
-            if time_left and progress.pages > pages_before and time_left() < limits.PLAN_WRITE_S_PER_BATCH * len(plan.batches):
-                # listed, but too little time to write the plan: the next invocation (listing
-                # nothing again: every page is in the stored progress) writes it
-                return {**not_done, "status": names.ANSWER_LISTING_CONTINUES}
-        except ListingPaused:
-            return {**not_done, "status": names.ANSWER_LISTING_CONTINUES}
+            counted = count_by_credential(owner_client, config, owners)
         except GitHubError as exc:
-            rate_limited = isinstance(exc, GitHubRateLimited)
-            # The bound is on waits in a row without a page listed (a redrive starts with the
-            # count it failed with, and a long listing may be limited many times while moving on).
-            waits = 1 if progress.pages > pages_before else rate_limit_waits + 1
-            if rate_limited and waits <= limits.MAX_RATE_LIMIT_WAITS:
-                ledger.note_wait(run_id, exc.wait_seconds, _waiting_for("listing", exc))
-                return {**not_done, "status": names.ANSWER_RATE_LIMITED, "wait_seconds": exc.wait_seconds,
-                        "rate_limit_waits": waits}
-            if rate_limited or not exc.retryable or retry_count >= limits.LIST_REPOS_RETRIES:
-                key = _dead_letter(store, run_id, "listing", exc)
+            distinct = {id(c): c for c in clients}.values()
+            store.put_json(spent_key, {"requests": spent_before["requests"] + sum(c.requests_made for c in distinct),
+                                       "points": spent_before["points"] + sum(c.points_used for c in distinct)},
+                           transient=True)
+            if isinstance(exc, GitHubRateLimited) and rate_limit_waits + 1 <= limits.MAX_RATE_LIMIT_WAITS:
+                ledger.note_wait(run_id, exc.wait_seconds, _waiting_for("planning", exc))
+                return {"run_id": run_id, "status": names.ANSWER_RATE_LIMITED, "wait_seconds": exc.wait_seconds,
+                        "rate_limit_waits": rate_limit_waits + 1, "owner_manifest": None, "owners_total": 0,
+                        "owners_at_once": 1}
+            if isinstance(exc, GitHubRateLimited) or not exc.retryable or retry_count >= limits.LIST_REPOS_RETRIES:
+                key = _dead_letter(store, run_id, "planning", exc)
                 if key:
                     ledger.add_failure(run_id, key)
             raise
-        finally:  # paused, failed or listed: the next invocation (or a retry of this one) goes on from here
-            if client.requests_made:
-                store.put_json(progress_key, progress.to_dict(client), transient=True)
-        collectors = [c.name for c in batch_collectors(dict(config.collectors))]  # one request serves them all
+        counts = counted.counts
+        counts.requests += spent_before["requests"]
+        counts.points += spent_before["points"]
+        lacking = lacking_scopes(rest_collectors(dict(config.collectors)), counts.classic_scopes)
+        if lacking and config.strict_permissions:
+            raise GitHubAuthError("strict_permissions: the classic token lacks the scopes of " + "; ".join(
+                f"{name} (grant {' or '.join(scopes)})" for name, scopes in lacking.items()) + ": grant them, or turn those collectors off")
+        # The planning step's prediction (`ghstats plan`'s arithmetic on the same counts), before
+        # any listing: the summary holds it against what the run spent.
+        prediction = predict(counts, config)
+        batch_size, auto = planned_batch_size(config)
+        per_owner, at_once = batch_concurrency(config.max_concurrency, len(owners), counted.shared_credential)
+        stored = {"run_id": run_id, "config": config.to_dict(), "config_hash": config.fingerprint(),
+                  "prediction": prediction, "started_at": started_at, "owners": owners,
+                  "classic_scopes": counts.classic_scopes,
+                  "batch_collectors": [c.name for c in batch_collectors(dict(config.collectors))],  # one request serves them all
+                  "batch_size": batch_size, "batch_size_auto": auto,
+                  "planning": {"requests": counts.requests, "points": counts.points},
+                  "shared_credential": counted.shared_credential, "owners_at_once": at_once,
+                  "max_concurrency": per_owner, "rest_concurrency": config.rest_concurrency}
+        ledger.record_run_plan(run_id, started_at, owners, planning_points=counts.points,
+                               predicted=predicted_figures(prediction))
+        store.put_json(names.run_config_key(run_id), stored)  # last: its presence means "planned"
+    # CollectOwners reads its items from this (rewritten on every answer: a crash between the
+    # plan and the manifest loses nothing)
+    store.put_json(names.owner_manifest_key(run_id), stored["owners"], transient=True)
+    return {"run_id": run_id, "status": names.ANSWER_DONE, "wait_seconds": 0, "rate_limit_waits": rate_limit_waits,
+            "owner_manifest": names.owner_manifest_key(run_id), "owners_total": len(stored["owners"]),
+            "owners_at_once": stored["owners_at_once"]}
+
+
+# -- ListRepos: one owner ----------------------------------------------------------------------
+
+
+def list_repos(
+    run_id: str,
+    owner: str,
+    store: ObjectStore,
+    ledger: Ledger,
+    make_client: ClientFactory,
+    retry_count: int = 0,
+    rate_limit_waits: int = 0,
+    time_left: Callable[[], float] | None = None,
+    execution_arn: str | None = None,
+) -> dict[str, Any]:
+    """List one owner of the run and plan its batches and work items (its pipeline's first step;
+    a re-run reuses the stored owner plan, no GitHub call). Its batches start as soon as this
+    answers, whatever the run's other owners are doing.
+
+    Rate limited, it answers the wait GitHub asked for, up to limits.MAX_RATE_LIMIT_WAITS waits in
+    a row without a page listed. Short of time (`time_left` in seconds, the safety margin already
+    taken off), it stops between two pages and answers "listing continues". Either way, and on an
+    error, the listing's progress is stored so that the next invocation goes on from the next page.
+    """
+    run = store.get_json(names.run_config_key(run_id))
+    if run is None:
+        raise FileNotFoundError(f"run {run_id} has no plan (runs/{run_id}/run.json)")
+    config = parse_config(run["config"])
+    spec = owner_in(config, owner)
+    plan_key = names.owner_plan_key(run_id, spec.name)
+    stored = store.get_json(plan_key)
+    if stored is None:
+        hold_lock_or_refuse(ledger, config.name, run_id, execution_arn)
+        progress: ListingProgress | None = None
+        client: GitHubClient | None = None
+        not_done = {"run_id": run_id, "owner": spec.name, "wait_seconds": 0, "rate_limit_waits": rate_limit_waits,
+                    "batch_manifest": None, "org_item_manifest": None, "batches_total": 0, "org_items_total": 0,
+                    "repos_total": 0, "max_concurrency": run["max_concurrency"],
+                    "rest_concurrency": run["rest_concurrency"], "warnings": []}
+        if spec.org is not None:
+            client = make_client(config.api_url, spec.name)
+            client.keep_reserve(config.reserve_points, config.reserve_requests)
+            progress_key = names.owner_listing_key(run_id, spec.name)
+            progress = ListingProgress.resume(store.get_json(progress_key), config.api_url, spec.org)
+            pages_before = progress.pages
+            try:
+                list_owner(client, spec.org, progress,
+                           out_of_time=(lambda: time_left() <= 0) if time_left else (lambda: False),
+                           on_page=lambda p: ledger.note_listing(run_id, spec.name, len(p.listed)))
+                planned_batches = len(progress.listed) // run["batch_size"] + 1
+                if time_left and progress.pages > pages_before and time_left() < limits.PLAN_WRITE_S_PER_BATCH * planned_batches:
+                    # listed, but too little time to write the plan: the next invocation (listing
+                    # nothing again: every page is in the stored progress) writes it
+                    return {**not_done, "status": names.ANSWER_LISTING_CONTINUES}
+            except ListingPaused:
+                return {**not_done, "status": names.ANSWER_LISTING_CONTINUES}
+            except GitHubError as exc:
+                rate_limited = isinstance(exc, GitHubRateLimited)
+                # The bound is on waits in a row without a page listed (a redrive starts with the
+                # count it failed with, and a long listing may be limited many times while moving on).
+                waits = 1 if progress.pages > pages_before else rate_limit_waits + 1
+                if rate_limited and waits <= limits.MAX_RATE_LIMIT_WAITS:
+                    ledger.note_wait(run_id, exc.wait_seconds, _waiting_for(f"listing {spec.name}", exc))
+                    return {**not_done, "status": names.ANSWER_RATE_LIMITED, "wait_seconds": exc.wait_seconds,
+                            "rate_limit_waits": waits}
+                if rate_limited or not exc.retryable or retry_count >= limits.LIST_REPOS_RETRIES:
+                    ledger.owner_failed(run_id, spec.name, type(exc).__name__, str(exc),
+                                        _dead_letter(store, run_id, f"listing-{spec.name.lower()}", exc))
+                raise
+            finally:  # paused, failed or listed: the next invocation (or a retry of this one) goes on from here
+                if client.requests_made:
+                    store.put_json(progress_key, progress.to_dict(client), transient=True)
+        spent = progress.spent(client) if progress is not None else (0, 0)
+        plan = plan_owner(spec, progress, run["batch_size"], spent)
         put_json_all(store, {names.batch_key(run_id, batch_id): {
             "run_id": run_id, "batch_id": batch_id, "api_url": config.api_url, "collection": config.name, "keys": keys,
-            "collectors": collectors, "reserve": _reserve(config)} for batch_id, keys in plan.batches.items()}, transient=True)
-        org_items, skipped = _plan_org_items(store, run_id, config, plan.org_errors, plan.classic_scopes, plan.repos,
-                                              plan.archived)
+            "collectors": run["batch_collectors"], "reserve": _reserve(config)} for batch_id, keys in plan.batches.items()},
+            transient=True)
+        org_items, skipped = _plan_org_items(store, run_id, config, spec, plan, run.get("classic_scopes"))
         plan.warnings.extend(f"{entry['collector']} skipped for {entry['org']}: {entry['message']}" for entry in skipped)
-        # The planning step's prediction (`ghstats plan`'s arithmetic on the listing's counts),
-        # before any batch or work item: the summary holds it against what the run spent.
-        prediction = predict(counts_from_listing(progress.listed, progress.archived, list(progress.missing),
-                                                 progress.classic_scopes), config)
-        stored = {"run_id": run_id, "config": config.to_dict(), "config_hash": config.fingerprint(),
-                  "prediction": prediction,
-                  "started_at": started_at, **plan.to_dict(), "batch_sizes": {b: len(k) for b, k in plan.batches.items()},
-                  "batch_collectors": collectors, "org_item_ids": org_items, "skipped_coverage": skipped}
-        owners = list(config.orgs and [o.name for o in config.orgs]) + [k.split("/")[0] for k in config.repos]
-        ledger.record_plan(run_id, started_at, sorted(set(owners), key=str.lower), stored["batch_sizes"],
-                           len(plan.repos), plan.warnings, listing_points=plan.points, orgs_failed=sorted(plan.org_errors),
-                           predicted=predicted_figures(prediction))
-        store.put_json(names.run_config_key(run_id), stored)  # last: its presence means "planned"
-    # The Distributed Maps read their items from these (rewritten from the plan on every
-    # answer: a crash before they were written, or a plan stored before them, loses nothing).
-    store.put_json(names.batch_manifest_key(run_id), stored["batch_ids"], transient=True)
-    store.put_json(names.org_item_manifest_key(run_id), stored.get("org_item_ids", []), transient=True)
+        stored = {**plan.to_dict(), "org_item_ids": org_items, "skipped_coverage": skipped}
+        ledger.record_owner_plan(run_id, spec.name, stored["batch_sizes"], len(plan.repos), plan.warnings,
+                                 listing_points=plan.points, org_failed=spec.name if plan.org_error else None)
+        store.put_json(plan_key, stored)  # last: its presence means "listed"
+    # The owner's Distributed Maps read their items from these (rewritten on every answer)
+    store.put_json(names.owner_batch_manifest_key(run_id, spec.name), stored["batch_ids"], transient=True)
+    store.put_json(names.owner_item_manifest_key(run_id, spec.name), stored["org_item_ids"], transient=True)
     return {
         "run_id": run_id,
+        "owner": spec.name,
         "status": names.ANSWER_DONE,
         "wait_seconds": 0,
         "rate_limit_waits": rate_limit_waits,
-        "batch_manifest": names.batch_manifest_key(run_id),
-        "org_item_manifest": names.org_item_manifest_key(run_id),
+        "batch_manifest": names.owner_batch_manifest_key(run_id, spec.name),
+        "org_item_manifest": names.owner_item_manifest_key(run_id, spec.name),
         "batches_total": len(stored["batch_ids"]),
+        "org_items_total": len(stored["org_item_ids"]),
         "repos_total": stored["repos_total"],
-        "max_concurrency": stored["config"]["max_concurrency"],
-        # a plan stored before REST work items had their own setting: the default
-        "rest_concurrency": stored["config"].get("rest_concurrency", limits.DEFAULT_REST_CONCURRENCY),
+        "max_concurrency": run["max_concurrency"],
+        "rest_concurrency": run["rest_concurrency"],
         "warnings": stored["warnings"],
     }
 
 
-def _plan_org_items(store: ObjectStore, run_id: str, config: CollectionConfig, missing_orgs: dict[str, Any],
-                    classic_scopes: list[str] | None, repos: list[str] = (),
-                    archived: list[str] = ()) -> tuple[list[str], list[dict[str, Any]]]:
-    """One work item per organisation (found by the listing) and enabled REST collector, but
-    for a collector a classic token has no scope for: a "skipped" coverage entry per org instead,
-    saying what to grant (or, with strict_permissions, the run fails here). A collector with a list
-    per repository gets the run's repositories of the org in its item (only those are asked for;
-    archived ones not, where the collector says GitHub keeps nothing of them); one that has lists
-    per repository only also gets an item per owner of named repositories outside the orgs."""
+def _plan_org_items(store: ObjectStore, run_id: str, config: CollectionConfig, owner: Owner, plan: OwnerPlan,
+                    classic_scopes: list[str] | None) -> tuple[list[str], list[dict[str, Any]]]:
+    """The owner's work items: one per enabled REST collector if it is an org the listing found
+    (an owner of named repositories only: one per collector that has lists per repository only),
+    but for a collector a classic token has no scope for: a "skipped" coverage entry instead,
+    saying what to grant. A collector with a list per repository gets the owner's repositories of
+    the run in its item (only those are asked for; archived ones not, where the collector says
+    GitHub keeps nothing of them)."""
     item_ids: list[str] = []
     skipped: list[dict[str, Any]] = []
     enabled = rest_collectors(dict(config.collectors))
     lacking = lacking_scopes(enabled, classic_scopes)
-    if lacking and config.strict_permissions:
-        raise GitHubAuthError("strict_permissions: the classic token lacks the scopes of " + "; ".join(
-            f"{name} (grant {' or '.join(scopes)})" for name, scopes in lacking.items()) + ": grant them, or turn those collectors off")
-    org_names = [org.name for org in config.orgs if org.name not in missing_orgs]
-    listed_owners = {name.lower() for name in org_names} | {name.lower() for name in missing_orgs}
-    named_owners = sorted({key.split("/", 1)[0] for key in config.repos if key.split("/", 1)[0].lower() not in listed_owners},
-                          key=str.lower)
-    archived_keys = {key.lower() for key in archived}
+    listed_org = owner.org is not None and plan.org_error is None
+    archived_keys = {key.lower() for key in plan.archived}
     for collector in enabled:
-        owners = org_names + (named_owners if collector.repositories_only() else [])
+        if not (listed_org or (owner.org is None and collector.repositories_only())):
+            continue
         if collector.name in lacking:
             grant = " or ".join(lacking[collector.name])
-            skipped += [{"org": owner, "collector": collector.name, "status": "skipped", "grant": grant,
-                         "message": f"the classic token has none of the scopes {collector.name} needs ({grant})"}
-                        for owner in owners]
+            skipped.append({"org": owner.name, "collector": collector.name, "status": "skipped", "grant": grant,
+                            "message": f"the classic token has none of the scopes {collector.name} needs ({grant})"})
             continue
-        for owner in owners:
-            item_id = names.org_item_id(collector.name, owner)
-            item = {"run_id": run_id, "item_id": item_id, "org": owner, "collector": collector.name,
-                    "api_url": config.api_url, "collection": config.name, "reserve": _reserve(config)}
-            if collector.needs_repositories():
-                mine = [key for key in repos if key.split("/", 1)[0].lower() == owner.lower()]
-                not_asked = [key for key in mine if collector.skip_archived and key.lower() in archived_keys]
-                item["repositories"] = [key for key in mine if key not in not_asked]
-                item["skipped_repositories"] = [
-                    {"org": owner, "collector": collector.name, "status": names.COVERAGE_NOT_APPLICABLE, "repo": key,
-                     "message": collector.skip_archived} for key in not_asked]
-            store.put_json(names.org_item_key(run_id, item_id), item, transient=True)
-            item_ids.append(item_id)
+        item_id = names.org_item_id(collector.name, owner.name)
+        item = {"run_id": run_id, "item_id": item_id, "org": owner.name, "collector": collector.name,
+                "api_url": config.api_url, "collection": config.name, "reserve": _reserve(config)}
+        if collector.needs_repositories():
+            not_asked = [key for key in plan.repos if collector.skip_archived and key.lower() in archived_keys]
+            item["repositories"] = [key for key in plan.repos if key not in not_asked]
+            item["skipped_repositories"] = [
+                {"org": owner.name, "collector": collector.name, "status": names.COVERAGE_NOT_APPLICABLE, "repo": key,
+                 "message": collector.skip_archived} for key in not_asked]
+        store.put_json(names.org_item_key(run_id, item_id), item, transient=True)
+        item_ids.append(item_id)
     return item_ids, skipped
 
 
@@ -469,10 +550,32 @@ def _stored_batches(store: ObjectStore, run_id: str, batch_ids: list[str], scope
             yield batch_id, keys, results.pop(names.result_key(run_id, batch_id))
 
 
-def aggregate(run_id: str, store: ObjectStore, now: Callable[[], float] = time.time) -> dict[str, Any]:
-    plan = store.get_json(names.run_config_key(run_id))
-    if plan is None:
+def run_plan(store: ObjectStore, run_id: str) -> dict[str, Any]:
+    """The run's plan (run.json) with every owner's plan added up: all its batches and work items
+    in owner order, the orgs that could not be listed, the warnings, and the GitHub requests and
+    points of planning and listing. FileNotFoundError when the run, or one of its owners, was
+    never planned (CollectOwners did not finish)."""
+    run = store.get_json(names.run_config_key(run_id))
+    if run is None:
         raise FileNotFoundError(f"run {run_id} has no plan (runs/{run_id}/run.json)")
+    found = get_json_all(store, [names.owner_plan_key(run_id, owner) for owner in run["owners"]])
+    plans = [found[names.owner_plan_key(run_id, owner)] for owner in run["owners"]]
+    unlisted = [owner for owner, plan in zip(run["owners"], plans) if plan is None]
+    if unlisted:
+        raise FileNotFoundError(f"run {run_id}: {', '.join(unlisted)} never listed (runs/{run_id}/owners/<owner>/plan.json)")
+    return {**run,
+            "batch_ids": [batch for plan in plans for batch in plan["batch_ids"]],
+            "org_item_ids": [item for plan in plans for item in plan["org_item_ids"]],
+            "org_errors": {plan["owner"]: plan["org_error"] for plan in plans if plan.get("org_error")},
+            "warnings": [warning for plan in plans for warning in plan["warnings"]],
+            "skipped_coverage": [entry for plan in plans for entry in plan["skipped_coverage"]],
+            "repos_total": sum(plan["repos_total"] for plan in plans),
+            "requests": run["planning"]["requests"] + sum(plan["requests"] for plan in plans),
+            "points": run["planning"]["points"] + sum(plan["points"] for plan in plans)}
+
+
+def aggregate(run_id: str, store: ObjectStore, now: Callable[[], float] = time.time) -> dict[str, Any]:
+    plan = run_plan(store, run_id)
     # The run started when it was planned, as the ledger says; a re-run of an old run id is not
     # a newer run (and must not replace a newer run's latest/ copy).
     started_at = plan["started_at"]
