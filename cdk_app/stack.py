@@ -241,6 +241,8 @@ class GhStatsStack(cdk.Stack):
             names.ENV_SECRET_NAME: self.secret.secret_name,
             names.ENV_STACK_NAME: self.stack_name,
             names.ENV_GITHUB_API_URLS: json.dumps(self.settings.github_api_urls),
+            # the planning step prices Aggregate's GB-seconds at the memory it is deployed with
+            names.ENV_AGGREGATE_MEMORY_MB: str(self.settings.aggregate_memory_mb),
             "POWERTOOLS_SERVICE_NAME": names.SERVICE,
             "POWERTOOLS_METRICS_NAMESPACE": names.METRICS_NAMESPACE,
         }

@@ -20,6 +20,7 @@ CREDENTIALS = ("pat", "app")
 
 
 def add_parser(sub: Any, formatter: Any = None) -> None:
+    from ghstats.limits import FUNCTION_MEMORY_MB
     from ghstats_cli.local_auth import add_flags as add_app_flags
     from ghstats_cli.local_runs import DEFAULT_DATA_DIR
     from ghstats_cli.main import DEMO_ORGS, _collection_flags
@@ -41,6 +42,9 @@ def add_parser(sub: Any, formatter: Any = None) -> None:
                       help="assumed teams of an org (the teams collector walks 3 lists per team)")
     plan.add_argument("--pages-per-org-list", type=int, default=1, dest="pages_per_org_list",
                       help="assumed pages of 100 of an org-level REST list (alerts, members)")
+    plan.add_argument("--aggregate-memory-mb", type=int, default=None, dest="aggregate_memory_mb",
+                      help="Aggregate's memory as deployed (ghstats:aggregateMemoryMb), which prices its GB-seconds; "
+                           f"default: the stack's default, {FUNCTION_MEMORY_MB['Aggregate']:,} MB")
     plan.add_argument("--data", "--out", dest="data", type=Path, default=DEFAULT_DATA_DIR,
                       help="folder of local runs: the newest run's alerts (latest/) give the alert lists' pages")
     plan.add_argument("--json", action="store_true", help="the prediction as JSON, for scripts")
@@ -69,8 +73,20 @@ def _assumptions(args: argparse.Namespace, config: Any) -> Any:
                        org_list_items=known)
 
 
+def _aggregate_memory_mb(args: argparse.Namespace) -> int:
+    """--aggregate-memory-mb, checked as the stack checks ghstats:aggregateMemoryMb."""
+    from ghstats.limits import AGGREGATE_MEMORY_MB_RANGE, FUNCTION_MEMORY_MB
+
+    value = FUNCTION_MEMORY_MB["Aggregate"] if args.aggregate_memory_mb is None else args.aggregate_memory_mb
+    low, high = AGGREGATE_MEMORY_MB_RANGE
+    if not low <= value <= high:
+        raise UserError(f"--aggregate-memory-mb {value}: give Aggregate's memory as deployed "
+                        f"(ghstats:aggregateMemoryMb), a whole number of MB from {low} to {high}")
+    return value
+
+
 def plan_config(config: Any, make_client: Callable[[str], Any], *, credential: str = "pat",
-                assumptions: Any = None) -> dict[str, Any]:
+                assumptions: Any = None, aggregate_memory_mb: int | None = None) -> dict[str, Any]:
     """Count with a client for the config's api_url, then predict (what `ghstats plan` prints)."""
     from ghstats.collect.budget import Assumptions, count_repositories, credential_limits, predict
     from ghstats.github.errors import GitHubAuthError, GitHubError
@@ -86,7 +102,7 @@ def plan_config(config: Any, make_client: Callable[[str], Any], *, credential: s
                         "check api_url and the network, then plan again") from None
     repositories = sum(c.repositories for c in counts.orgs.values()) + len(config.repos)
     prediction = predict(counts, config, credential=credential_limits(credential, repositories),
-                         assumptions=assumptions or Assumptions())
+                         assumptions=assumptions or Assumptions(), aggregate_memory_mb=aggregate_memory_mb)
     return {"config": config.to_dict(), "counts": counts.to_dict(), **prediction}
 
 
@@ -137,6 +153,7 @@ def demo_config(sim: Any, orgs: dict[str, int], args: argparse.Namespace) -> dic
 def cmd_plan(args: argparse.Namespace) -> int:
     from ghstats_cli.main import _config_from_args, _demo_orgs
 
+    memory = _aggregate_memory_mb(args)
     if args.demo:
         from simulator import GitHubSimulator
 
@@ -147,7 +164,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
             config = _one_line_config(demo_config(sim, orgs, args))
             assumptions = _assumptions(args, config)
             result = plan_config(config, _token_client(token), credential=args.credential or "pat",
-                                 assumptions=assumptions)
+                                 assumptions=assumptions, aggregate_memory_mb=memory)
     else:
         raw = _config_from_args(args)
         if not raw.get("orgs") and not raw.get("repos"):
@@ -157,7 +174,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
         assumptions = _assumptions(args, config)
         make_client, app = _local_client(args)
         result = plan_config(config, make_client, credential=args.credential or ("app" if app else "pat"),
-                             assumptions=assumptions)
+                             assumptions=assumptions, aggregate_memory_mb=memory)
     print(json.dumps(result, indent=2) if args.json else render(result))
     return 0
 
@@ -192,7 +209,8 @@ def render(plan: dict[str, Any]) -> str:
               f"REST {hours['rest']:.2f} h; the run needs {hours['run']:.2f} h "
               f"({hours['rate_limit_waits']} rate-limit window(s) to wait out)",
               f"AWS: ${aws['cost_usd']['total']:.4f} ({aws['transitions']:,} state transitions "
-              f"${aws['cost_usd']['sfn']:.4f}, Lambda {aws['lambda_gb_s']:,} GB-s ${aws['cost_usd']['lambda']:.4f}, "
+              f"${aws['cost_usd']['sfn']:.4f}, Lambda {aws['lambda_gb_s']:,} GB-s ${aws['cost_usd']['lambda']:.4f} "
+              f"with Aggregate at {aws['aggregate_memory_mb']:,} MB, "
               f"S3 ${aws['cost_usd']['s3']:.4f}, DynamoDB ${aws['cost_usd']['dynamodb']:.4f})",
               f"planning itself: {plan['counting']['requests']} requests, {plan['counting']['points']} points",
               "", "assumptions:"]

@@ -29,7 +29,7 @@ def handler(event: dict[str, Any], context: Any, deps: dependencies.Dependencies
         given.run_id, given.config, given.started_at, deps.store, deps.ledger, deps.make_client,
         retry_count=given.retry_count, rate_limit_waits=given.rate_limit_waits,
         time_left=dependencies.time_left(context, limits.LIST_REPOS_SAFETY_MARGIN_S),
-        execution_arn=given.execution_arn,
+        execution_arn=given.execution_arn, aggregate_memory_mb=deps.aggregate_memory_mb,
     )
     if answer["status"] == names.ANSWER_RATE_LIMITED:
         logger.warning("rate limited while listing", extra={"wait_seconds": answer["wait_seconds"]})

@@ -152,8 +152,10 @@ def test_functions_run_the_handlers_with_their_sizes(synthesized, template):
         assert props["TracingConfig"] == {"Mode": "Active"}
         env = props["Environment"]["Variables"]
         assert set(env) == {names.ENV_BUCKET, names.ENV_TABLE, names.ENV_SECRET_NAME, names.ENV_STACK_NAME,
-                            names.ENV_GITHUB_API_URLS, "POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE"}
+                            names.ENV_GITHUB_API_URLS, names.ENV_AGGREGATE_MEMORY_MB, "POWERTOOLS_SERVICE_NAME",
+                            "POWERTOOLS_METRICS_NAMESPACE"}
         assert env[names.ENV_STACK_NAME] == STACK
+        assert env[names.ENV_AGGREGATE_MEMORY_MB] == "3008"  # the default, as Aggregate is sized
         assert json.loads(env[names.ENV_GITHUB_API_URLS]) == ["https://api.github.com"]  # the default
         assert "GITHUB_TOKEN" not in json.dumps(env)
     for group in resources(template, "AWS::Logs::LogGroup").values():
@@ -758,6 +760,12 @@ def test_the_aggregate_memory_setting_sizes_the_function():
     Template.from_stack(stack).has_resource_properties("AWS::Lambda::Function", {
         "Handler": c.FUNCTIONS["Aggregate"].handler, "MemorySize": 10_240, "Timeout": 900,
         "Description": Match.any_value()})
+    # and every workflow function is told it: the planning step prices Aggregate at it
+    template = Template.from_stack(stack)
+    for name in c.FUNCTIONS:
+        props = template.to_json()["Resources"][stack.get_logical_id(stack.functions[name].node.default_child)]["Properties"]
+        assert props["Environment"]["Variables"][names.ENV_AGGREGATE_MEMORY_MB] == "10240"
+    assert names.ENV_AGGREGATE_MEMORY_MB == "GHSTATS_AGGREGATE_MEMORY_MB"
 
 
 @pytest.mark.parametrize("key", ["ghstats:batchObjectRetentionDays", "ghstats:logRetentionDays",

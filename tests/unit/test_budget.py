@@ -234,3 +234,24 @@ def test_the_alert_lists_count_as_conditional_requests():
     assert cold["rest_requests"] == warm["rest_requests"] == 9  # a 304 is still a request
     assert cold["hours"]["rest"] == round(9 / cold["limits"]["rest_requests_per_hour"], 3) and warm["hours"]["rest"] == 0
     assert any("answered 304" in said for said in cold["assumptions"])
+
+
+def test_aggregate_is_priced_at_the_memory_it_is_deployed_with():
+    # Given a run of 10,000 repositories (Aggregate's seconds grow with them)
+    counts, cfg = Counts({"acme": OrgCount(10_000, 0)}), config(orgs=["acme"], batch_size=50)
+    default = predict(counts, cfg)["aws"]
+    # When Aggregate is deployed with 10,240 MB instead of the default 3,008
+    bigger = predict(counts, cfg, aggregate_memory_mb=10_240)
+    aws = bigger["aws"]
+    # Then only its GB-seconds grow, by its seconds times the added memory
+    aggregate_s = budget.SECONDS_AGGREGATE + 10_000 * budget.SECONDS_AGGREGATE_PER_REPOSITORY
+    assert (default["aggregate_memory_mb"], aws["aggregate_memory_mb"]) == (3_008, 10_240)
+    assert aws["lambda_gb_s"] == pytest.approx(default["lambda_gb_s"] + aggregate_s * (10_240 - 3_008) / 1024, abs=2e-3)
+    assert aws["cost_usd"]["lambda"] > default["cost_usd"]["lambda"] and aws["cost_usd"]["total"] > default["cost_usd"]["total"]
+    assert (aws["transitions"], aws["s3_put"], aws["cost_usd"]["sfn"]) == (default["transitions"], default["s3_put"],
+                                                                        default["cost_usd"]["sfn"])
+    assert any("Aggregate at 10,240 MB" in said for said in bigger["assumptions"])
+    # and None is the stack's default, as the bench prices a run
+    assert predict(counts, cfg, aggregate_memory_mb=None)["aws"] == default
+    assert budget.run_cost({"history": {"billable_transitions": 0}, "lambda_s": {"Aggregate": {"n": 1, "sum": 1024}},
+                            "aws_calls": {}}, {"Aggregate": 2048})["lambda_gb_s"] == 2048

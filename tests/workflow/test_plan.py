@@ -183,3 +183,37 @@ def test_the_workflows_planning_step_predicts_and_the_ledger_and_summary_hold_it
     assert budget["graphql_points"]["actual"] == run["points_used"] == summary["api"]["points_used"]
     assert all(abs(budget[k]["error"]) <= TOLERANCE for k in ("graphql_requests", "graphql_points", "rest_requests"))
     assert budget["batches"]["error"] == 0 and budget["org_items"]["error"] == 0
+
+
+def test_the_planning_step_prices_aggregate_at_the_deployed_memory(make_sim, engine_delays):
+    from ghstats import names
+    from ghstats_cli.local_aws import LocalAws
+
+    # Given a deployment whose Aggregate has 6,144 MB (the stack tells every function so)
+    sim = make_sim({"acme": 30})
+    raw = {"orgs": ["acme"], "api_url": sim.url, "collectors": only_collectors("repository_stats")}
+    with LocalAws({"GITHUB_TOKEN": TOKEN, names.ENV_AGGREGATE_MEMORY_MB: "6144"}) as aws:
+        outcome = aws.run(raw)
+        assert outcome.status == "SUCCEEDED", outcome.cause
+        prediction = aws.get_json(names.run_config_key(outcome.run_id))["prediction"]
+    # Then the run's own prediction priced Aggregate at 6,144 MB, as `ghstats plan --aggregate-memory-mb` does
+    assert prediction["aws"]["aggregate_memory_mb"] == 6144
+    plan = predict(count_repositories(_client(sim), parse_config(raw)), parse_config(raw), aggregate_memory_mb=6144)
+    assert plan["aws"] == prediction["aws"]
+    assert plan["aws"]["lambda_gb_s"] > predict(count_repositories(_client(sim), parse_config(raw)),
+                                                parse_config(raw))["aws"]["lambda_gb_s"]
+
+
+def test_cli_plan_takes_aggregates_memory(tmp_path, capsys):
+    args = ["plan", "--demo", "--orgs", "acme:40", "--data", str(tmp_path), "--json"]
+    assert main(args) == 0
+    default = json.loads(capsys.readouterr().out)["aws"]
+    assert main([*args, "--aggregate-memory-mb", "10240"]) == 0
+    bigger = json.loads(capsys.readouterr().out)["aws"]
+    assert (default["aggregate_memory_mb"], bigger["aggregate_memory_mb"]) == (3008, 10240)
+    assert bigger["cost_usd"]["lambda"] > default["cost_usd"]["lambda"]
+    assert main(["plan", "--demo", "--orgs", "acme:40", "--data", str(tmp_path), "--aggregate-memory-mb", "10241"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "--aggregate-memory-mb 10241" in err and "1769 to 10240" in err
+    assert main(["plan", "--demo", "--orgs", "acme:40", "--data", str(tmp_path), "--aggregate-memory-mb", "6144"]) == 0
+    assert "Aggregate at 6,144 MB" in capsys.readouterr().out

@@ -76,16 +76,18 @@ def dynamodb_units(calls: dict[str, int], items: dict[str, int], run_item_bytes:
     return wru, rru
 
 
-def run_cost(result: dict[str, Any]) -> dict[str, Any]:
+def run_cost(result: dict[str, Any], memory_mb: Mapping[str, int] | None = None) -> dict[str, Any]:
     """Dollars per run, by service, for one ghstats workflow run's counts (measured by the bench,
     or predicted by `predict`): history.billable_transitions, lambda_s (function -> n, sum of
-    seconds), aws_calls ("service.Operation" -> n), dynamodb_items, run_item_bytes."""
+    seconds), aws_calls ("service.Operation" -> n), dynamodb_items, run_item_bytes. `memory_mb`:
+    a function's memory where it is not the stack's default (Aggregate's ghstats:aggregateMemoryMb)."""
+    memory = {**LAMBDA_MEMORY_MB, **(memory_mb or {})}
     transitions = result["history"]["billable_transitions"]
     sfn = transitions / 1000 * PRICES["sfn_per_1k_transitions"]
     gb_s = 0.0
     requests = 0
     for name, stats in result["lambda_s"].items():
-        gb_s += stats["sum"] * LAMBDA_MEMORY_MB.get(name, 512) / 1024
+        gb_s += stats["sum"] * memory.get(name, 512) / 1024
         requests += stats["n"]
     lam = gb_s * PRICES["lambda_per_gb_s"] + requests / 1e6 * PRICES["lambda_per_1m_requests"]
     calls = result["aws_calls"]
@@ -337,8 +339,10 @@ def _planned_repositories(counts: Counts, config: CollectionConfig) -> tuple[dic
 
 
 def predict(counts: Counts, config: CollectionConfig, *, credential: CredentialLimits | None = None,
-            assumptions: Assumptions = Assumptions()) -> dict[str, Any]:
-    """The run's budget for `config` given `counts`: a JSON-able dict (see the module's doc)."""
+            assumptions: Assumptions = Assumptions(), aggregate_memory_mb: int | None = None) -> dict[str, Any]:
+    """The run's budget for `config` given `counts`: a JSON-able dict (see the module's doc).
+    `aggregate_memory_mb`: Aggregate's memory as deployed (ghstats:aggregateMemoryMb), which
+    prices its GB-seconds; None: the stack's default."""
     credential = credential or CredentialLimits()
     notes: set[str] = set()
     enabled = dict(config.collectors)
@@ -398,9 +402,10 @@ def predict(counts: Counts, config: CollectionConfig, *, credential: CredentialL
     hours_graphql = graphql_points / credential.graphql_points_per_hour
     hours_rest = rest_counted / credential.rest_requests_per_hour
 
-    aws = predicted_aws(batches, org_items, listing_requests, repositories, batch_size, rest_total)
+    aws = predicted_aws(batches, org_items, listing_requests, repositories, batch_size, rest_total,
+                        aggregate_memory_mb=aggregate_memory_mb)
 
-    stated = _assumptions(config, counts, assumptions, notes, archived, named)
+    stated = _assumptions(config, counts, assumptions, notes, archived, named, aggregate_memory_mb)
     return {
         "repositories": {"total": repositories, "by_owner": by_owner, "named_outside_orgs": named,
                          "archived": sum(archived.values()), "orgs_not_found": list(counts.missing)},
@@ -459,8 +464,11 @@ def against_run(plan: Mapping[str, Any], api: Mapping[str, Any]) -> dict[str, di
 
 
 def predicted_aws(batches: int, org_items: int, listing_requests: int, repositories: int, batch_size: int,
-                  rest: int) -> dict[str, Any]:
-    """The AWS counts of a run of this shape (the bench's per-item figures) and their price (`run_cost`)."""
+                  rest: int, *, aggregate_memory_mb: int | None = None) -> dict[str, Any]:
+    """The AWS counts of a run of this shape (the bench's per-item figures) and their price
+    (`run_cost`), Aggregate priced at `aggregate_memory_mb` (the deployment's
+    ghstats:aggregateMemoryMb; None: the stack's default)."""
+    aggregate_memory_mb = aggregate_memory_mb or LAMBDA_MEMORY_MB["Aggregate"]
     items = batches + org_items
     count = {key: AWS_FIXED.get(key, 0) + AWS_PER_ITEM.get(key, 0) * items for key in {*AWS_FIXED, *AWS_PER_ITEM}}
     lambda_s = {
@@ -474,15 +482,16 @@ def predicted_aws(batches: int, org_items: int, listing_requests: int, repositor
     shaped = {"history": {"billable_transitions": count["transitions"]}, "lambda_s": lambda_s,
               "aws_calls": {k: v for k, v in count.items() if "." in k},
               "dynamodb_items": {k: v for k, v in count.items() if ":" in k}, "run_item_bytes": RUN_ITEM_BYTES}
-    cost = run_cost(shaped)
+    cost = run_cost(shaped, {"Aggregate": aggregate_memory_mb})
     return {"transitions": cost["transitions"], "lambda_invocations": cost["lambda_requests"],
+            "aggregate_memory_mb": aggregate_memory_mb,
             "lambda_gb_s": round(cost["lambda_gb_s"], 3), "s3_put": cost["s3_put"], "s3_get": cost["s3_get"],
             "dynamodb_wru": cost["ddb_wru"], "dynamodb_rru": cost["ddb_rru"],
             "cost_usd": {k: round(cost[k], 6) for k in ("sfn", "lambda", "s3", "dynamodb", "eventbridge", "total")}}
 
 
 def _assumptions(config: CollectionConfig, counts: Counts, assumptions: Assumptions, notes: set[str],
-                 archived: dict[str, int], named: int) -> list[str]:
+                 archived: dict[str, int], named: int, aggregate_memory_mb: int | None) -> list[str]:
     said = []
     if any(org.exclude for org in config.orgs):
         said.append("every excluded repository exists in its org's listing (one fewer repository each)")
@@ -511,5 +520,6 @@ def _assumptions(config: CollectionConfig, counts: Counts, assumptions: Assumpti
     said.append("the repository counts hold until the run lists (repositories created or deleted between "
                 "plan and run change every figure)")
     said.append("AWS: us-east-1 list prices, the bench's measured counts per batch and work item, "
-                "Lambda time from the bench's latency model")
+                "Lambda time from the bench's latency model, Aggregate at "
+                f"{aggregate_memory_mb or LAMBDA_MEMORY_MB['Aggregate']:,} MB (ghstats:aggregateMemoryMb)")
     return said

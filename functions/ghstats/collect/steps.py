@@ -91,6 +91,7 @@ def list_repos(
     rate_limit_waits: int = 0,
     time_left: Callable[[], float] | None = None,
     execution_arn: str | None = None,
+    aggregate_memory_mb: int | None = None,
 ) -> dict[str, Any]:
     """Plan the run once: a re-run of the same run id reuses the stored plan (no GitHub calls).
 
@@ -98,7 +99,8 @@ def list_repos(
     again), up to limits.MAX_RATE_LIMIT_WAITS waits in a row without a page listed. Short of time (`time_left` in seconds,
     the safety margin already taken off), it stops between two pages and answers "listing
     continues". Either way, and on an error, the listing's progress is stored so that the next
-    invocation goes on from the next page.
+    invocation goes on from the next page. `aggregate_memory_mb`: Aggregate's memory as deployed,
+    which the plan's prediction prices its GB-seconds at (None: the stack's default).
     """
     config = parse_config(raw_config)
     stored = store.get_json(names.run_config_key(run_id))
@@ -160,7 +162,8 @@ def list_repos(
         # The planning step's prediction (`ghstats plan`'s arithmetic on the listing's counts),
         # before any batch or work item: the summary holds it against what the run spent.
         prediction = predict(counts_from_listing(progress.listed, progress.archived, list(progress.missing),
-                                                 progress.classic_scopes), config)
+                                                 progress.classic_scopes), config,
+                             aggregate_memory_mb=aggregate_memory_mb)
         stored = {"run_id": run_id, "config": config.to_dict(), "config_hash": config.fingerprint(),
                   "prediction": prediction,
                   "started_at": started_at, **plan.to_dict(), "batch_sizes": {b: len(k) for b, k in plan.batches.items()},
