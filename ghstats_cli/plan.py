@@ -85,15 +85,18 @@ def _aggregate_memory_mb(args: argparse.Namespace) -> int:
     return value
 
 
-def plan_config(config: Any, make_client: Callable[[str], Any], *, credential: str = "pat",
+def plan_config(config: Any, make_client: Callable[..., Any], *, credential: str = "pat",
                 assumptions: Any = None, aggregate_memory_mb: int | None = None) -> dict[str, Any]:
-    """Count with a client for the config's api_url, then predict (what `ghstats plan` prints)."""
+    """Count with the clients of the config's api_url (`make_client(api_url, owner)`: each
+    owner's, as the run's; per-org App credentials give each org its installation's), then
+    predict (what `ghstats plan` prints)."""
     from ghstats.collect.budget import Assumptions, count_repositories, credential_limits, predict
+    from ghstats.collect.planning import ListingClients
     from ghstats.github.errors import GitHubAuthError, GitHubError
 
-    client = make_client(config.api_url)
+    clients = ListingClients(lambda owner: make_client(config.api_url, owner))
     try:
-        counts = count_repositories(client, config)
+        counts = count_repositories(clients, config)
     except GitHubAuthError as exc:
         raise UserError(f"GitHub refused the credential ({exc}): set GITHUB_TOKEN (or the App flags) to one "
                         "with read access to the organisations") from None
@@ -101,24 +104,27 @@ def plan_config(config: Any, make_client: Callable[[str], Any], *, credential: s
         raise UserError(f"api_url {config.api_url}: GitHub could not be asked for the repository counts ({exc}); "
                         "check api_url and the network, then plan again") from None
     repositories = sum(c.repositories for c in counts.orgs.values()) + len(config.repos)
+    # one credential's limits; where counts know the App's installations, each its own (predict)
     prediction = predict(counts, config, credential=credential_limits(credential, repositories),
                          assumptions=assumptions or Assumptions(), aggregate_memory_mb=aggregate_memory_mb)
     return {"config": config.to_dict(), "counts": counts.to_dict(), **prediction}
 
 
-def _token_client(token: str) -> Callable[[str], Any]:
+def _token_client(token: str) -> Callable[..., Any]:
     from ghstats.github.auth import StaticTokenProvider
     from ghstats.github.client import GitHubClient
     from ghstats.github.endpoints import Endpoints
 
-    return lambda api_url: GitHubClient(Endpoints.from_api_url(api_url), StaticTokenProvider(token))
+    return lambda api_url, owner=None: GitHubClient(Endpoints.from_api_url(api_url), StaticTokenProvider(token))
 
 
-def _local_client(args: argparse.Namespace) -> tuple[Callable[[str], Any], bool]:
-    """(client factory, an App?) from the same credentials `ghstats run` takes."""
+def _local_client(args: argparse.Namespace) -> tuple[Callable[..., Any], bool]:
+    """(client factory `(api_url, owner)`, an App?) from the same credentials `ghstats run` takes:
+    App credentials through the run's own path (a secret's SecretTokenProvider, one per API, and
+    credentials.for_owner: with `--installation-id per_org` each owner's installation)."""
     from ghstats import names
     from ghstats.github.client import GitHubClient
-    from ghstats.github.credentials import PER_ORG, SecretTokenProvider
+    from ghstats.github.credentials import SecretTokenProvider, for_owner
     from ghstats.github.endpoints import Endpoints
     from ghstats_cli.local_auth import LOCAL_SECRET, local_credential
 
@@ -127,13 +133,13 @@ def _local_client(args: argparse.Namespace) -> tuple[Callable[[str], Any], bool]
     if credential.secret is None:
         return _token_client(credential.environ[names.ENV_TOKEN]), False
     secret = credential.secret
-    if secret.get("installation_id") == PER_ORG:
-        raise UserError(f"--installation-id {PER_ORG}: `ghstats plan` counts every org with one credential; give it "
-                        "one installation's number (or GITHUB_TOKEN), the run itself takes per_org")
+    providers: dict[str, SecretTokenProvider] = {}  # api_url -> its provider (installations looked up once)
 
-    def make(api_url: str) -> Any:
+    def make(api_url: str, owner: str | None = None) -> Any:
         endpoints = Endpoints.from_api_url(api_url)
-        return GitHubClient(endpoints, SecretTokenProvider(LOCAL_SECRET, endpoints, fetch=lambda _: secret))
+        if api_url not in providers:
+            providers[api_url] = SecretTokenProvider(LOCAL_SECRET, endpoints, fetch=lambda _: secret)
+        return GitHubClient(endpoints, for_owner(providers[api_url], owner))
 
     return make, True
 
@@ -197,12 +203,26 @@ def render(plan: dict[str, Any]) -> str:
     hours, limit, aws = plan["hours"], plan["limits"], plan["aws"]
     owners = ", ".join(f"{o} {n:,}" for o, n in repos["by_owner"].items())
     lines = [f"repositories: {repos['total']:,} ({owners}; {repos['archived']:,} archived)"]
-    if repos["orgs_not_found"]:
-        lines.append(f"not found (the run lists them in errors.json): {', '.join(repos['orgs_not_found'])}")
+    for entry in repos.get("org_errors") or [{"org": org, "type": "ORG_NOT_FOUND", "fix": "check its spelling"}
+                                            for org in repos["orgs_not_found"]]:
+        lines.append(f"{entry['org']}: {entry['type']}, the run lists it in errors.json ({entry['fix']})")
+    if repos.get("repository_errors"):
+        lines.append(f"repositories the run cannot read (the App is not installed on their owner): "
+                     f"{', '.join(repos['repository_errors'])}")
     lines += ["", f"{'bucket':<{width}}  {'requests':>9}  {'points':>7}"]
     lines += [f"{name:<{width}}  {req:>9}  {pts:>7}" for name, req, pts in rows]
     for name, scopes in plan["skipped_collectors"].items():
         lines.append(f"{name}: skipped, the classic token has none of {' or '.join(scopes)}")
+    if plan.get("installations"):
+        lines += ["", "per GitHub App installation (each its own hourly budget: 5,000 + 50 per repository above 20, "
+                      "at most 12,500):"]
+        for installation, entry in plan["installations"].items():
+            spent = entry["hours"]
+            lines.append(f"  installation {installation} ({', '.join(entry['owners'])}; {entry['repositories']:,} "
+                         f"repositories, {entry['limits']['graphql_points_per_hour']:,}/h): "
+                         f"{entry['graphql']['requests']:,} GraphQL requests, {entry['graphql']['points']:,} points, "
+                         f"{entry['rest_requests']:,} REST requests ({entry['rest_counted']:,} counted): "
+                         f"{spent['run']:.2f} h")
     lines += ["",
               f"hours at the {limit['credential']}'s limits ({limit['graphql_points_per_hour']:,} points/h, "
               f"{limit['rest_requests_per_hour']:,} REST requests/h): GraphQL {hours['graphql']:.2f} h, "

@@ -50,8 +50,12 @@ def test_predict_counts_listing_batches_and_rest_by_hand():
                  batch_size=50)
     plan = predict(counts, cfg)
     # Then 249 + 0 + 1 repositories
+    org_errors = plan["repositories"].pop("org_errors")
     assert plan["repositories"] == {"total": 250, "by_owner": {"acme": 249, "beta": 0, "octo": 1},
-                                    "named_outside_orgs": 1, "archived": 10, "orgs_not_found": ["gone"]}
+                                    "named_outside_orgs": 1, "archived": 10, "orgs_not_found": ["gone"],
+                                    "repository_errors": {}}
+    # and the org GitHub did not find is errors.json's entry, as the run will write it
+    assert [(e["org"], e["type"]) for e in org_errors] == [("gone", "ORG_NOT_FOUND")] and "spelling" in org_errors[0]["fix"]
     # listing: the token check + 3 pages (acme) + 1 (beta, empty) + 1 failed page (gone), 1 point each
     assert plan["buckets"]["graphql_listing"] == {"requests": 6, "points": 6, "pages": 4}
     # batches, per owner (a batch never mixes owners): acme's 249 = 4 of 50 × 14 connections
@@ -255,3 +259,100 @@ def test_aggregate_is_priced_at_the_memory_it_is_deployed_with():
     assert predict(counts, cfg, aggregate_memory_mb=None)["aws"] == default
     assert budget.run_cost({"history": {"billable_transitions": 0}, "lambda_s": {"Aggregate": {"n": 1, "sum": 1024}},
                             "aws_calls": {}}, {"Aggregate": 2048})["lambda_gb_s"] == 2048
+
+
+def test_each_installation_pays_its_own_owners_work_and_the_run_takes_the_slowest_ones_hours():
+    # Given per-org App installations: 60,000 repositories on one, 1,000 on the other
+    counts = Counts({"big": OrgCount(60_000, 0), "small": OrgCount(1_000, 0)}, installations={"1": ["big"], "2": ["small"]})
+    cfg = config(orgs=["big", "small"], batch_size=100, collectors=ONLY_STATS)
+    plan = predict(counts, cfg)
+    big, small = plan["installations"]["1"], plan["installations"]["2"]
+    # Then big's installation pays the token check (the first owner's), its 600 pages and its
+    # 600 batches of 100 x 8 connections (8 points); small's its 10 pages and 10 batches
+    assert (big["graphql"], small["graphql"]) == ({"requests": 1 + 600 + 600, "points": 1 + 600 + 4_800},
+                                                  {"requests": 20, "points": 10 + 80})
+    # each at its own hourly limit: 5,000 + 50 per repository above 20, at most 12,500
+    assert (big["limits"]["graphql_points_per_hour"], small["limits"]["graphql_points_per_hour"]) == (12_500, 12_500)
+    assert (big["hours"]["graphql"], small["hours"]["graphql"]) == (round(5_401 / 12_500, 3), round(90 / 12_500, 3))
+    # and the run needs the slowest installation's hours, not the sum's: no window to wait out
+    assert plan["hours"] == {**big["hours"], "installation": "1"} and plan["hours"]["rate_limit_waits"] == 0
+    assert plan["graphql"] == {"requests": 1_221, "points": 5_491}  # the totals are every installation's
+    # where one token pays for both, 5,491 points at 5,000 an hour wait out one window
+    one = predict(Counts(counts.orgs), cfg)
+    assert one["installations"] == {} and one["hours"]["rate_limit_waits"] == 1 and "installation" not in one["hours"]
+    assert credential_limits("app", 21).graphql_points_per_hour == budget.APP_BASE_PER_HOUR + budget.APP_PER_REPOSITORY
+
+
+def test_an_owner_without_the_app_sends_nothing_and_is_the_runs_error():
+    not_installed = {owner: {"org": owner, "type": "APP_NOT_INSTALLED", "github": "Not Found", "fix": f"install on {owner}"}
+                     for owner in ("initech", "octo")}
+    counts = Counts({"acme": OrgCount(150, 0)}, missing=["initech"], installations={"7": ["acme"]},
+                    not_installed=not_installed)
+    cfg = config(orgs=["acme", "initech"], repos=["octo/x"], batch_size=50,
+                 collectors={"security_settings": True, "code_scanning_alerts": False, "secret_scanning_alerts": False})
+    plan = predict(counts, cfg)
+    # initech: no page (no token to ask with), no work item; octo's repository: its batch and its
+    # security_settings work item are planned, and send nothing
+    assert plan["buckets"]["graphql_listing"] == {"requests": 1 + 2, "points": 3, "pages": 2}
+    assert plan["buckets"]["graphql_batches"]["batches"] == 3 + 1 and plan["buckets"]["graphql_batches"]["requests"] == 3
+    assert plan["buckets"]["rest"]["security_settings"]["per_owner"] == {"acme": 150, "octo": 0}
+    assert plan["buckets"]["rest"]["dependabot_alerts"]["per_owner"] == {"acme": 1}
+    assert plan["org_items"] == 1 + 2
+    assert plan["repositories"]["org_errors"] == [not_installed["initech"]]
+    assert plan["repositories"]["repository_errors"] == {"octo/x": "APP_NOT_INSTALLED"}
+    assert list(plan["installations"]) == ["7"] and plan["installations"]["7"]["rest_requests"] == 151
+    assert Counts.from_dict(json.loads(json.dumps(counts.to_dict()))) == counts
+
+
+class InstallationClient(FakeClient):
+    """A FakeClient of one installation: it sees only its own orgs."""
+
+    def __init__(self, installation, orgs):
+        super().__init__(orgs)
+        self.installation = installation
+
+    def installation_id(self):
+        return self.installation
+
+
+class ClientsPerOwner:
+    """The run's clients per owner (planning.ListingClients' `for_owner`), per-org installations."""
+
+    def __init__(self, clients, app_id="9"):
+        self.clients, self.asked = clients, []
+        self.app_id = app_id
+
+    def for_owner(self, owner):
+        self.asked.append(owner)
+        if owner not in self.clients:
+            return NotInstalled(owner, self.app_id)
+        return self.clients[owner]
+
+
+class NotInstalled(FakeClient):
+    def __init__(self, owner, app_id):
+        super().__init__({})
+        self.owner, self.app_id = owner, app_id
+
+    def installation_id(self):
+        from ghstats.github.errors import AppNotInstalled
+
+        raise AppNotInstalled(self.owner, self.app_id)
+
+    def preflight(self):
+        self.installation_id()
+
+
+def test_count_repositories_counts_each_org_with_its_installations_client():
+    one, two = InstallationClient("1", {"acme": (130, 5)}), InstallationClient("2", {"globex": (60, 0), "umbrella": (3, 0)})
+    clients = ClientsPerOwner({"acme": one, "globex": two, "umbrella": two, "octo": InstallationClient("3", {})})
+    # initech first: the App is not installed there, so the token check is acme's (as the run's)
+    counts = count_repositories(clients, config(orgs=["initech", "acme", "globex", "umbrella"], repos=["octo/x"]))
+    assert counts.installations == {"1": ["acme"], "2": ["globex", "umbrella"], "3": ["octo"]}
+    assert list(counts.not_installed) == ["initech"] and counts.not_installed["initech"]["type"] == "APP_NOT_INSTALLED"
+    assert counts.missing == ["initech"]
+    assert counts.orgs == {"acme": OrgCount(130, 5), "globex": OrgCount(60, 0), "umbrella": OrgCount(3, 0)}
+    # one counting query per installation, with its client; the token check on acme's
+    assert (len(one.documents), len(two.documents)) == (1, 1) and one.requests_made == 2
+    assert 'login: "globex"' in two.documents[0] and 'login: "umbrella"' in two.documents[0]
+    assert (counts.requests, counts.points) == (3, 3)

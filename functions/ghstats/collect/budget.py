@@ -25,7 +25,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import asdict, dataclass, field
-from typing import Any, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 from ghstats import limits, names
 from ghstats.aws_prices import PRICES
@@ -34,6 +34,10 @@ from ghstats.collectors import REGISTRY, batch_collectors, lacking_scopes, rest_
 from ghstats.collectors.unit import Collector, RestList
 from ghstats.config import CollectionConfig
 from ghstats.github.client import GitHubClient
+from ghstats.github.errors import AppNotInstalled
+
+if TYPE_CHECKING:
+    from ghstats.collect.planning import ListingClients
 
 PAGE_SIZE = 100  # repositories per listing page (list_org_repos.graphql), items per REST page (per_page)
 LISTING_POINTS_PER_PAGE = 1  # repositories(first: 100) under one organisation: 1 request -> 1 point
@@ -142,10 +146,17 @@ class Counts:
     """What `count_repositories` learnt: the input of `predict` (JSON-able: `to_dict`/`from_dict`)."""
 
     orgs: dict[str, OrgCount] = field(default_factory=dict)  # org -> its counts
-    missing: list[str] = field(default_factory=list)  # orgs GitHub did not find (the run lists them in errors.json)
+    # orgs GitHub did not find, and orgs the App is not installed on (the run lists them in errors.json)
+    missing: list[str] = field(default_factory=list)
     classic_scopes: list[str] | None = None  # the token's classic scopes (None: fine-grained or App)
     requests: int = 0  # what counting cost
     points: int = 0
+    # GitHub App credentials: installation id -> the owners whose work it carries (orgs, then
+    # owners of named repositories), each installation its own hourly budget; {}: a PAT
+    installations: dict[str, list[str]] = field(default_factory=dict)
+    # per-org App credentials: owner -> the run's errors.json entry (APP_NOT_INSTALLED) of an
+    # owner the App is not installed on (no token: its work sends nothing)
+    not_installed: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -153,7 +164,9 @@ class Counts:
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any]) -> "Counts":
         return cls({org: OrgCount(**count) for org, count in raw.get("orgs", {}).items()}, list(raw.get("missing", [])),
-                   raw.get("classic_scopes"), int(raw.get("requests", 0)), int(raw.get("points", 0)))
+                   raw.get("classic_scopes"), int(raw.get("requests", 0)), int(raw.get("points", 0)),
+                   {str(i): list(owners) for i, owners in (raw.get("installations") or {}).items()},
+                   {owner: dict(entry) for owner, entry in (raw.get("not_installed") or {}).items()})
 
 
 def _filter_arguments(include_archived: bool, include_forks: bool, archived_only: bool = False) -> str:
@@ -184,37 +197,100 @@ def count_query(orgs: list[Any]) -> str:
 
 
 def counts_from_listing(listed: Mapping[str, Sequence[str]], archived: Sequence[str], missing: Sequence[str],
-                        classic_scopes: list[str] | None) -> Counts:
+                        classic_scopes: list[str] | None, *,
+                        org_errors: Mapping[str, Mapping[str, str]] | None = None,
+                        installations: Mapping[str, Sequence[str]] | None = None,
+                        not_installed: Mapping[str, Mapping[str, str]] | None = None) -> Counts:
     """The counts the workflow's planning step knows once it has listed (ListRepos): every org's
     repositories as listed (before excludes, as GitHub's totalCount) and the archived among them.
-    Nothing is asked of GitHub for them."""
+    Nothing is asked of GitHub for them. `org_errors`: the listing's errors.json entries of the
+    `missing` orgs (an APP_NOT_INSTALLED one sent no request); `installations`, `not_installed`:
+    `owner_installations` of the run's clients (per-org App credentials)."""
     archived_keys = {key.lower() for key in archived}
+    unreached = {org: dict(entry) for org, entry in (org_errors or {}).items() if entry.get("type") == APP_NOT_INSTALLED}
     return Counts({org: OrgCount(len(keys), sum(1 for key in keys if key.lower() in archived_keys))
-                   for org, keys in listed.items()}, list(missing), classic_scopes)
+                   for org, keys in listed.items()}, list(missing), classic_scopes,
+                  installations={i: list(owners) for i, owners in (installations or {}).items()},
+                  not_installed={**unreached, **{o: dict(e) for o, e in (not_installed or {}).items()}})
 
 
-def count_repositories(client: GitHubClient, config: CollectionConfig, *, check_token: bool = True) -> Counts:
+APP_NOT_INSTALLED = "APP_NOT_INSTALLED"  # planning.org_error's type of an owner the App is not installed on
+
+
+def owner_installations(client_for: Callable[[str], Any], owners: Sequence[str]
+                        ) -> tuple[dict[str, list[str]], dict[str, dict[str, str]]]:
+    """(installation id -> its owners, owner -> the run's APP_NOT_INSTALLED entry): whose
+    hourly budget each owner's work spends, asked of each owner's client (`client_for(owner)`,
+    the run's own: credentials.for_owner, so per-org App credentials look the installation up
+    with the App's JWT, once per owner). A PAT has no installation: ({}, {})."""
+    from ghstats.collect.planning import org_error
+
+    installations: dict[str, list[str]] = {}
+    not_installed: dict[str, dict[str, str]] = {}
+    for owner in owners:
+        try:
+            installation = getattr(client_for(owner), "installation_id", lambda: None)()
+        except AppNotInstalled as exc:
+            not_installed[owner] = org_error(owner, exc)
+            continue
+        if installation is not None:
+            installations.setdefault(str(installation), []).append(owner)
+    return installations, not_installed
+
+
+def count_repositories(client: GitHubClient | ListingClients, config: CollectionConfig, *,
+                       check_token: bool = True) -> Counts:
     """The token check, then each org's repository count in as few queries as GitHub allows.
 
+    `client`: one GitHubClient for every owner, or the run's clients per owner (anything with
+    `for_owner(owner)`, e.g. planning.ListingClients): with GitHub App credentials each org is
+    counted with its own installation's client (a per-org installation sees only its own org),
+    the token check is the first installed owner's (as the run's), and an owner the App is not
+    installed on is its APP_NOT_INSTALLED error (`Counts.not_installed`), not counted.
     `check_token=False`: the client's token was checked already (ListRepos' preflight: its
     classic scopes are then the client's), so only the counting queries are sent."""
-    requests_before, points_before = client.requests_made, client.points_used
-    if check_token:
-        client.preflight()  # a bad token fails here, as the run's first step would
-    counts = Counts(classic_scopes=sorted(client.classic_scopes) if client.classic_scopes is not None else None)
-    orgs = list(config.orgs)
-    for start in range(0, len(orgs), COUNT_ORGS_PER_QUERY):
-        chunk = orgs[start:start + COUNT_ORGS_PER_QUERY]
-        answer = client.graphql(count_query(chunk))
-        for index, org in enumerate(chunk):
-            node = answer.data.get(f"o{index}")
-            if node is None:
-                counts.missing.append(org.name)
-                continue
-            counts.orgs[org.name] = OrgCount(int(node["repositories"]["totalCount"]),
-                                             int((node.get("archived") or {}).get("totalCount", 0)))
-    counts.requests = client.requests_made - requests_before
-    counts.points = client.points_used - points_before
+    from ghstats.collect.planning import _run_owners  # the run's owners, in the order its token check takes them
+
+    client_for = client.for_owner if hasattr(client, "for_owner") else (lambda owner: client)
+    installations, not_installed = owner_installations(client_for, _run_owners(config))
+    reached = [owner for owner in _run_owners(config) if owner not in not_installed]
+    spent_before: dict[int, tuple[Any, int, int]] = {}  # each client once, with what it had spent before counting
+
+    def using(owner: str) -> Any:
+        owned = client_for(owner)
+        spent_before.setdefault(id(owned), (owned, owned.requests_made, owned.points_used))
+        return owned
+
+    counts = Counts(installations=installations, not_installed=not_installed)
+    if reached:
+        first = using(reached[0])
+        if check_token:
+            first.preflight()  # a bad token fails here, as the run's first step would
+        counts.classic_scopes = sorted(first.classic_scopes) if first.classic_scopes is not None else None
+    payer = {owner.lower(): installation for installation, owners in installations.items() for owner in owners}
+    by_payer: dict[str | None, list[Any]] = {}  # orgs per installation (None: the one credential), in config order
+    for org in config.orgs:
+        if org.name in not_installed:
+            counts.missing.append(org.name)
+        else:
+            by_payer.setdefault(payer.get(org.name.lower()), []).append(org)
+    for orgs in by_payer.values():
+        counting = using(orgs[0].name)
+        for start in range(0, len(orgs), COUNT_ORGS_PER_QUERY):
+            chunk = orgs[start:start + COUNT_ORGS_PER_QUERY]
+            answer = counting.graphql(count_query(chunk))
+            for index, org in enumerate(chunk):
+                node = answer.data.get(f"o{index}")
+                if node is None:
+                    counts.missing.append(org.name)
+                    continue
+                counts.orgs[org.name] = OrgCount(int(node["repositories"]["totalCount"]),
+                                                 int((node.get("archived") or {}).get("totalCount", 0)))
+    order = {org.name: index for index, org in enumerate(config.orgs)}
+    counts.missing.sort(key=lambda name: order[name])  # in config order, as the run lists them
+    counts.orgs = {name: counts.orgs[name] for name in sorted(counts.orgs, key=lambda name: order[name])}
+    counts.requests = sum(c.requests_made - requests for c, requests, _ in spent_before.values())
+    counts.points = sum(c.points_used - points for c, _, points in spent_before.values())
     return counts
 
 
@@ -341,20 +417,45 @@ def _planned_repositories(counts: Counts, config: CollectionConfig) -> tuple[dic
 def predict(counts: Counts, config: CollectionConfig, *, credential: CredentialLimits | None = None,
             assumptions: Assumptions = Assumptions(), aggregate_memory_mb: int | None = None) -> dict[str, Any]:
     """The run's budget for `config` given `counts`: a JSON-able dict (see the module's doc).
-    `aggregate_memory_mb`: Aggregate's memory as deployed (ghstats:aggregateMemoryMb), which
-    prices its GB-seconds; None: the stack's default."""
+    `credential`: the hourly limits of the one credential (a PAT by default); where `counts`
+    knows GitHub App installations, each installation's own limits (`credential_limits("app",
+    its repositories)`) and its own share of the work, and the run's hours are the slowest
+    installation's. `aggregate_memory_mb`: Aggregate's memory as deployed
+    (ghstats:aggregateMemoryMb), which prices its GB-seconds; None: the stack's default."""
+    from ghstats.collect.planning import _run_owners
+
     credential = credential or CredentialLimits()
     notes: set[str] = set()
     enabled = dict(config.collectors)
     by_owner, archived, named = _planned_repositories(counts, config)
     org_names = [org.name for org in config.orgs if org.name in counts.orgs]
     repositories = sum(by_owner.values())
+    # Whose budget each owner's work spends: its installation's (GitHub App), else the one
+    # credential's (None); an owner the App is not installed on sends nothing (no token).
+    payers = {owner.lower(): installation for installation, owners in counts.installations.items() for owner in owners}
+    unreached = {owner.lower() for owner in counts.not_installed}
+    spent: dict[str | None, dict[str, int]] = {}
 
-    # Listing (collect/planning.py): the token check, then 100 repositories a page, at least one
-    # page an org; an org GitHub does not find costs its one failed page.
+    def pay(owner: str, **figures: int) -> None:
+        if owner.lower() in unreached:
+            return
+        payer = spent.setdefault(payers.get(owner.lower()), dict.fromkeys(
+            ("graphql_requests", "graphql_points", "rest_requests", "rest_conditional"), 0))
+        for figure, value in figures.items():
+            payer[figure] += value
+
+    # Listing (collect/planning.py): the token check (the first owner with a credential's),
+    # then 100 repositories a page, at least one page an org; an org GitHub does not find costs
+    # its one failed page, an org the App is not installed on none.
+    checked = next((owner for owner in _run_owners(config) if owner.lower() not in unreached), None)
+    if checked is not None:
+        pay(checked, graphql_requests=1, graphql_points=PREFLIGHT_POINTS)
     pages = {org: max(1, -(-counts.orgs[org].repositories // PAGE_SIZE)) for org in org_names}
-    listing_requests = 1 + sum(pages.values()) + len(counts.missing)
-    listing_points = PREFLIGHT_POINTS + LISTING_POINTS_PER_PAGE * (sum(pages.values()) + len(counts.missing))
+    failed = [org for org in counts.missing if org.lower() not in unreached]
+    for org, n in [*pages.items(), *((org, 1) for org in failed)]:
+        pay(org, graphql_requests=n, graphql_points=LISTING_POINTS_PER_PAGE * n)
+    listing_requests = (checked is not None) + sum(pages.values()) + len(failed)
+    listing_points = PREFLIGHT_POINTS * (checked is not None) + LISTING_POINTS_PER_PAGE * (sum(pages.values()) + len(failed))
 
     # Batches: one request per batch; "auto" is the size with the fewest points per repository.
     # resolve_batch_size is what the run's planner resolves with (choose_batch_size of the
@@ -363,16 +464,21 @@ def predict(counts: Counts, config: CollectionConfig, *, credential: CredentialL
     connections = repository_connections(collectors)
     batch_size, auto = resolve_batch_size(config.batch_size, collectors)
     # A batch never mixes owners (each is sent with its owner's credential): batches per owner.
-    per_owner_batches = [batch_requests_and_points(n, batch_size, connections) for n in by_owner.values() if n > 0]
-    batch_requests = sum(requests for requests, _ in per_owner_batches)
-    batch_points = sum(points for _, points in per_owner_batches)
-    batches = batch_requests
+    # The batches of an owner the App is not installed on are planned and send nothing.
+    per_owner_batches = {owner: batch_requests_and_points(n, batch_size, connections)
+                         for owner, n in by_owner.items() if n > 0}
+    batches = sum(requests for requests, _ in per_owner_batches.values())
+    for owner, (requests, points) in per_owner_batches.items():
+        pay(owner, graphql_requests=requests, graphql_points=points)
+    sent = {owner: figures for owner, figures in per_owner_batches.items() if owner.lower() not in unreached}
+    batch_requests = sum(requests for requests, _ in sent.values())
+    batch_points = sum(points for _, points in sent.values())
 
     # REST: one work item per org and enabled REST collector (and, for a collector of lists per
     # repository only, per owner of named repositories outside the orgs); none for a collector
     # a classic token has no scope for.
     lacking = lacking_scopes(rest_collectors(enabled), counts.classic_scopes)
-    rest: dict[str, dict[str, int]] = {}
+    rest: dict[str, dict[str, Any]] = {}
     skipped: dict[str, tuple[str, ...]] = {}
     org_items = 0
     for collector in rest_collectors(enabled):
@@ -389,18 +495,49 @@ def predict(counts: Counts, config: CollectionConfig, *, credential: CredentialL
             items = None if known is None else int(known.get(owner.lower(), 0))
             if known is not None:
                 notes.add("previous_run")
-            per_owner[owner] = rest_requests(collector, asked, assumptions, notes, owner_is_org=owner in org_names,
-                                             items=items)
+            per_owner[owner] = 0 if owner.lower() in unreached else rest_requests(
+                collector, asked, assumptions, notes, owner_is_org=owner in org_names, items=items)
+            pay(owner, rest_requests=per_owner[owner],
+                rest_conditional=per_owner[owner] if collector.conditional() else 0)
         org_items += len(owners)
         rest[collector.name] = {"requests": sum(per_owner.values()), "work_items": len(owners), "per_owner": per_owner}
     rest_total = sum(entry["requests"] for entry in rest.values())
-    conditional = sum(entry["requests"] for name, entry in rest.items() if REGISTRY[name].conditional())
-    rest_counted = rest_total - round(conditional * assumptions.not_modified_share)
 
-    graphql_requests = listing_requests + batch_requests
-    graphql_points = listing_points + batch_points
-    hours_graphql = graphql_points / credential.graphql_points_per_hour
-    hours_rest = rest_counted / credential.rest_requests_per_hour
+    # Hours: each budget's own (a PAT's, or each installation's), the run's the slowest's.
+    hours: dict[str | None, dict[str, Any]] = {}
+    limits_of: dict[str | None, CredentialLimits] = {}
+    for payer, figures in spent.items():
+        if payer is None:
+            limits_of[payer] = credential
+        else:
+            owned = sum(counts.orgs[o].repositories if o in counts.orgs else by_owner.get(o, 0)
+                        for o in counts.installations[payer])
+            limits_of[payer] = credential_limits("app", owned)
+        figures["rest_counted"] = figures["rest_requests"] - round(figures["rest_conditional"] *
+                                                                   assumptions.not_modified_share)
+        hours[payer] = _hours(figures["graphql_points"], figures["rest_counted"], limits_of[payer])
+    slowest = max(hours, key=lambda payer: hours[payer]["run"], default=None)
+    limits = limits_of.get(slowest, credential)
+    run_hours = hours.get(slowest, _hours(0, 0, credential))
+    installations = {payer: {
+        "owners": [o for o in counts.installations[payer]],
+        "repositories": sum(counts.orgs[o].repositories if o in counts.orgs else by_owner.get(o, 0)
+                            for o in counts.installations[payer]),
+        "limits": {"graphql_points_per_hour": limits_of[payer].graphql_points_per_hour,
+                   "rest_requests_per_hour": limits_of[payer].rest_requests_per_hour},
+        "graphql": {"requests": figures["graphql_requests"], "points": figures["graphql_points"]},
+        "rest_requests": figures["rest_requests"], "rest_counted": figures["rest_counted"],
+        "hours": hours[payer]} for payer, figures in spent.items() if payer is not None}
+    for payer in counts.installations:  # an installation with nothing to do (its owners' work is empty)
+        installations.setdefault(payer, {
+            "owners": list(counts.installations[payer]), "repositories": 0,
+            "limits": {"graphql_points_per_hour": credential_limits("app").graphql_points_per_hour,
+                       "rest_requests_per_hour": credential_limits("app").rest_requests_per_hour},
+            "graphql": {"requests": 0, "points": 0}, "rest_requests": 0, "rest_counted": 0,
+            "hours": _hours(0, 0, credential_limits("app"))})
+    kind = limits.kind if slowest is None else (
+        f"{limits.kind} {slowest}" + (f" (the slowest of {len(installations)}, each its own budget)"
+                                      if len(installations) > 1 else ""))
 
     aws = predicted_aws(batches, org_items, listing_requests, repositories, batch_size, rest_total,
                         aggregate_memory_mb=aggregate_memory_mb)
@@ -408,7 +545,11 @@ def predict(counts: Counts, config: CollectionConfig, *, credential: CredentialL
     stated = _assumptions(config, counts, assumptions, notes, archived, named, aggregate_memory_mb)
     return {
         "repositories": {"total": repositories, "by_owner": by_owner, "named_outside_orgs": named,
-                         "archived": sum(archived.values()), "orgs_not_found": list(counts.missing)},
+                         "archived": sum(archived.values()), "orgs_not_found": list(counts.missing),
+                         "org_errors": _org_errors(counts),
+                         "repository_errors": {key: APP_NOT_INSTALLED for key in config.repos
+                                               if key.split("/", 1)[0].lower() in unreached
+                                               and key.split("/", 1)[0] not in counts.missing}},
         "batch_size": batch_size,
         "batch_size_auto": auto,
         "points_per_batch": points_per_request(connections, batch_size) if repositories else 0,
@@ -418,20 +559,39 @@ def predict(counts: Counts, config: CollectionConfig, *, credential: CredentialL
             "rest": rest,
         },
         "skipped_collectors": {name: list(scopes) for name, scopes in skipped.items()},
-        "graphql": {"requests": graphql_requests, "points": graphql_points},
+        "graphql": {"requests": listing_requests + batch_requests, "points": listing_points + batch_points},
         "rest_requests": rest_total,
-        "requests": graphql_requests + rest_total,
+        "requests": listing_requests + batch_requests + rest_total,
         "org_items": org_items,
-        "limits": {"credential": credential.kind, "graphql_points_per_hour": credential.graphql_points_per_hour,
-                   "rest_requests_per_hour": credential.rest_requests_per_hour},
+        "limits": {"credential": kind, "graphql_points_per_hour": limits.graphql_points_per_hour,
+                   "rest_requests_per_hour": limits.rest_requests_per_hour},
         # a run spends a window's budget, then waits for the next: the hours its points need
-        "hours": {"graphql": round(hours_graphql, 3), "rest": round(hours_rest, 3),
-                  "run": round(max(hours_graphql, hours_rest), 3),
-                  "rate_limit_waits": max(math.ceil(hours_graphql), math.ceil(hours_rest), 1) - 1},
+        # (per installation, each on its own budget: the slowest one's)
+        "hours": {**run_hours, **({"installation": slowest} if slowest is not None else {})},
+        "installations": installations,
         "aws": aws,
         "counting": {"requests": counts.requests, "points": counts.points},
         "assumptions": stated,
     }
+
+
+def _hours(points: int, rest_counted: int, limits: CredentialLimits) -> dict[str, Any]:
+    """The hours a budget of `limits` needs for `points` and `rest_counted` REST requests, and the
+    rate-limit windows a run on it waits out."""
+    graphql, rest = points / limits.graphql_points_per_hour, rest_counted / limits.rest_requests_per_hour
+    return {"graphql": round(graphql, 3), "rest": round(rest, 3), "run": round(max(graphql, rest), 3),
+            "rate_limit_waits": max(math.ceil(graphql), math.ceil(rest), 1) - 1}
+
+
+def _org_errors(counts: Counts) -> list[dict[str, str]]:
+    """errors.json's `orgs` as the run will write them: each org GitHub did not find, or the App
+    is not installed on (planning.org_error's entries)."""
+    from ghstats.collect.planning import org_error
+    from ghstats.github.errors import OrgNotFound
+
+    return [counts.not_installed.get(org) or org_error(org, OrgNotFound(
+        f"GitHub's count found no organisation '{org}'", github_message="Could not resolve to an Organization"))
+        for org in counts.missing]
 
 
 ACTUALS = {  # the prediction's figure -> the run's summary.json `api` figure(s) it predicts

@@ -20,9 +20,10 @@ from ghstats.webhooks.totals import period_days, read_period
 from ghstats.collect.aggregate import (BatchResult, dataset_lines, document_header, document_lines, merge_org_results,
                                       merge_results, moves_latest, output_keys)
 from ghstats.collect.batch import BatchOutcome, collect_batch
-from ghstats.collect.budget import against_run, counts_from_listing, predict, predicted_figures
+from ghstats.collect.budget import against_run, counts_from_listing, owner_installations, predict, predicted_figures
 from ghstats.collect.history import merge_history
-from ghstats.collect.planning import ListingClients, ListingPaused, ListingProgress, owner_of, plan_collection
+from ghstats.collect.planning import (ListingClients, ListingPaused, ListingProgress, _run_owners, owner_of,
+                                     plan_collection)
 from ghstats.collect.org_walk import (WalkPaused, WalkProgress, etag_cache_of, stored_etag_cache, unread_lists,
                                        walk_org)
 from ghstats.collect.start import RunConfigMismatch, hold_lock_or_refuse
@@ -162,7 +163,8 @@ def list_repos(
         # The planning step's prediction (`ghstats plan`'s arithmetic on the listing's counts),
         # before any batch or work item: the summary holds it against what the run spent.
         prediction = predict(counts_from_listing(progress.listed, progress.archived, list(progress.missing),
-                                                 progress.classic_scopes), config,
+                                                 progress.classic_scopes, org_errors=progress.missing,
+                                                 **_installations(client, config, progress.missing)), config,
                              aggregate_memory_mb=aggregate_memory_mb)
         stored = {"run_id": run_id, "config": config.to_dict(), "config_hash": config.fingerprint(),
                   "prediction": prediction,
@@ -191,6 +193,19 @@ def list_repos(
         "rest_concurrency": stored["config"].get("rest_concurrency", limits.DEFAULT_REST_CONCURRENCY),
         "warnings": stored["warnings"],
     }
+
+
+def _installations(clients: ListingClients, config: CollectionConfig,
+                   org_errors: dict[str, dict[str, str]]) -> dict[str, Any]:
+    """The prediction's payers (`budget.owner_installations`): each owner's installation, from
+    the listing's own clients (looked up already for the orgs it listed). An org already in
+    errors.json is not looked up again; a failed lookup leaves the prediction on one budget."""
+    owners = [owner for owner in _run_owners(config) if owner not in org_errors]
+    try:
+        installations, not_installed = owner_installations(clients.for_owner, owners)
+    except GitHubError:
+        return {}
+    return {"installations": installations, "not_installed": not_installed}
 
 
 def _plan_org_items(store: ObjectStore, run_id: str, config: CollectionConfig, missing_orgs: dict[str, Any],
