@@ -273,6 +273,8 @@ class GhStatsStack(cdk.Stack):
         read, write = ["s3:GetObject"], ["s3:PutObject"]
         tagged_write = write + ["s3:PutObjectTagging"]  # PutObject with Tagging (transient objects)
         self._allow_s3("ListRepos", read + tagged_write, ["runs"])
+        # what the previous runs left, which its prediction reads: alert records, ETag caches
+        self._allow_s3("ListRepos", read, ["latest", "state"])
         self._allow_s3("QueryBatch", read + tagged_write, ["runs"])
         self._allow_s3("CollectOrg", read + tagged_write, ["runs"])  # no ledger: its results are in S3
         self._allow_s3("CollectOrg", read + write, ["state"])  # state/: a walk's ETags for the next run's conditional asks

@@ -46,7 +46,8 @@ def add_parser(sub: Any, formatter: Any = None) -> None:
                       help="Aggregate's memory as deployed (ghstats:aggregateMemoryMb), which prices its GB-seconds; "
                            f"default: the stack's default, {FUNCTION_MEMORY_MB['Aggregate']:,} MB")
     plan.add_argument("--data", "--out", dest="data", type=Path, default=DEFAULT_DATA_DIR,
-                      help="folder of local runs: the newest run's alerts (latest/) give the alert lists' pages")
+                      help="folder of local runs: the newest run's alerts (latest/) give the alert lists' pages, "
+                           "its ETag caches (state/) the conditional requests answered 304 (free)")
     plan.add_argument("--json", action="store_true", help="the prediction as JSON, for scripts")
     plan.set_defaults(func=cmd_plan)
 
@@ -62,15 +63,15 @@ def _one_line_config(config: dict[str, Any]) -> Any:
 
 
 def _assumptions(args: argparse.Namespace, config: Any) -> Any:
-    from ghstats.collect.budget import Assumptions, previous_list_items
+    from ghstats.collect.budget import Assumptions, from_previous_run
     from ghstats_cli.diff import FolderStore
 
     for flag, value in (("--teams-per-org", args.teams_per_org), ("--pages-per-org-list", args.pages_per_org_list)):
         if value < (0 if flag == "--teams-per-org" else 1):
             raise UserError(f"{flag} {value}: give a whole number of at least {0 if flag == '--teams-per-org' else 1}")
-    known = previous_list_items(FolderStore(args.data / "s3").get_json, config)
-    return Assumptions(pages_per_org_list=args.pages_per_org_list, teams_per_org=args.teams_per_org,
-                       org_list_items=known)
+    # the newest local run's records, ETag caches and summary: the alert lists' pages and the 304s
+    return from_previous_run(FolderStore(args.data / "s3").get_json, config,
+                             Assumptions(pages_per_org_list=args.pages_per_org_list, teams_per_org=args.teams_per_org))
 
 
 def _aggregate_memory_mb(args: argparse.Namespace) -> int:
@@ -197,7 +198,9 @@ def render(plan: dict[str, Any]) -> str:
          f"{batches['requests']:,}", f"{batches['points']:,}"),
     ]
     for name, entry in buckets["rest"].items():
-        rows.append((f"{name} (REST, {entry['work_items']} work items)", f"{entry['requests']:,}", ""))
+        free = entry.get("not_modified", 0)
+        rows.append((f"{name} (REST, {entry['work_items']} work items"
+                     f"{f', {free:,} answered 304: free' if free else ''})", f"{entry['requests']:,}", ""))
     rows.append(("total", f"{plan['requests']:,}", f"{plan['graphql']['points']:,}"))
     width = max(len(r[0]) for r in rows)
     hours, limit, aws = plan["hours"], plan["limits"], plan["aws"]
@@ -226,7 +229,8 @@ def render(plan: dict[str, Any]) -> str:
     lines += ["",
               f"hours at the {limit['credential']}'s limits ({limit['graphql_points_per_hour']:,} points/h, "
               f"{limit['rest_requests_per_hour']:,} REST requests/h): GraphQL {hours['graphql']:.2f} h, "
-              f"REST {hours['rest']:.2f} h; the run needs {hours['run']:.2f} h "
+              f"REST {hours['rest']:.2f} h (the {plan.get('rest_counted', plan['rest_requests']):,} REST requests "
+              f"GitHub counts, of {plan['rest_requests']:,} sent); the run needs {hours['run']:.2f} h "
               f"({hours['rate_limit_waits']} rate-limit window(s) to wait out)",
               f"AWS: ${aws['cost_usd']['total']:.4f} ({aws['transitions']:,} state transitions "
               f"${aws['cost_usd']['sfn']:.4f}, Lambda {aws['lambda_gb_s']:,} GB-s ${aws['cost_usd']['lambda']:.4f} "

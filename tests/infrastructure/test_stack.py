@@ -238,6 +238,20 @@ def test_lambdas_have_exactly_the_actions_they_use(synthesized, template, functi
                          "Aggregate": {"/runs/*", "/latest/*", "/datasets/*"}}[function_name]
 
 
+def test_listrepos_reads_what_the_previous_runs_left_for_its_prediction(synthesized, template):
+    # the alert lists' records (latest/), the ETag caches (state/), the previous summary (runs/): read only
+    role = logical_id(synthesized, synthesized[0].functions["ListRepos"].role)
+    reads = set()
+    for policy in resources(template, "AWS::IAM::Policy").values():
+        if {"Ref": role} in policy["Properties"]["Roles"]:
+            for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+                if "s3:GetObject" in (statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]):
+                    targets = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+                    reads |= {t["Fn::Join"][1][-1] for t in targets}
+    assert reads == {"/runs/*", "/latest/*", "/state/*"}
+    assert role_actions(synthesized, template, "ListRepos")[1] == {"/runs/*"}  # writes stay under runs/
+
+
 def secret_statements(stack, template):
     """(function name, actions, resources, condition) of each statement with secretsmanager or kms actions."""
     roles = {stack.get_logical_id(f.role.node.default_child): name

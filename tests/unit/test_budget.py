@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from types import SimpleNamespace
 
 import pytest
@@ -356,3 +357,45 @@ def test_count_repositories_counts_each_org_with_its_installations_client():
     assert (len(one.documents), len(two.documents)) == (1, 1) and one.requests_made == 2
     assert 'login: "globex"' in two.documents[0] and 'login: "umbrella"' in two.documents[0]
     assert (counts.requests, counts.points) == (3, 3)
+
+
+def test_the_etag_cache_and_the_previous_runs_share_give_the_304s():
+    # Given what the previous run left: acme's dependabot alerts in 3 cached pages of 4 (a full
+    # last page is not cached), none for globex (a first walk); and in that run, of 10 requests
+    # sent with an ETag, GitHub answered 8 with 304
+    cfg = config(orgs=["acme", "globex"], collectors={"dependabot_alerts": True, "code_scanning_alerts": False,
+                                                      "secret_scanning_alerts": False}, batch_size=50)
+    stored = {
+        "latest/dependabot_alerts.json": {"records": {f"k{i}": {"repository": f"acme/r{i % 9}"} for i in range(400)}},
+        "state/dependabot_alerts/etags/acme.json": {"api_url": API, "pages": {f"p{i}": {"etag": "x"} for i in range(3)}},
+        "state/dependabot_alerts/etags/globex.json": {"api_url": "https://ghe.example.com/api/v3",  # another API's
+                                                      "pages": {"p": {"etag": "y"}}},
+        "latest/dependabot_alerts.run.json": {"run_id": "r1", "started_at": "2026-01-01T00:00:00Z"},
+        "runs/r1/summary.json": {"api": {"rest_by_collector": {"dependabot_alerts": {
+            "requests": 12, "with_etag": 10, "not_modified": 8}}}},
+    }
+    assumptions = budget.from_previous_run(stored.get, cfg, Assumptions(teams_per_org=3))
+    assert assumptions.etag_pages == {"dependabot_alerts": {"acme": 3}} and assumptions.teams_per_org == 3
+    assert assumptions.unchanged_share == {"dependabot_alerts": 0.8}
+    counts = Counts({"acme": OrgCount(9, 0), "globex": OrgCount(1, 0)})
+    plan = predict(counts, cfg, assumptions=assumptions)
+    # Then acme's 4 pages are sent, 3 cached x 80% = 2 answered 304; globex's 1 page is counted
+    assert plan["buckets"]["rest"]["dependabot_alerts"] == {"requests": 5, "not_modified": 2, "work_items": 2,
+                                                             "per_owner": {"acme": 4, "globex": 1}}
+    assert (plan["rest_requests"], plan["rest_not_modified"], plan["rest_counted"]) == (5, 2, 3)
+    assert plan["hours"]["rest"] == round(3 / 5_000, 3)
+    assert any("dependabot_alerts 80%" in said and "etags" in said for said in plan["assumptions"])
+    # and without the previous run's share, every cached page is taken as unchanged
+    unknown = replace(assumptions, unchanged_share={})
+    assert predict(counts, cfg, assumptions=unknown)["rest_not_modified"] == 3
+    # and a collection's first run (no cache at all) predicts none free
+    first = budget.from_previous_run({}.get, cfg)
+    assert first.etag_pages == {"dependabot_alerts": {}} and predict(counts, cfg, assumptions=first)["rest_not_modified"] == 0
+    # and the run is held to sent, free and counted alike
+    compared = against_run(plan, {"rest_requests": 5, "rest_not_modified": 3})
+    assert compared["rest_not_modified"] == {"predicted": 2, "actual": 3, "error": round(-1 / 3, 4)}
+    assert compared["rest_counted"] == {"predicted": 3, "actual": 2, "error": 0.5}
+    assert compared["rest_requests"]["error"] == 0.0
+    # a prediction stored before the 304s were predicted is held as predicting none
+    old = {k: v for k, v in plan.items() if k not in ("rest_not_modified", "rest_counted")}
+    assert against_run(old, {"rest_requests": 5, "rest_not_modified": 3})["rest_counted"]["predicted"] == 5

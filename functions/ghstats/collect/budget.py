@@ -24,13 +24,13 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 from ghstats import limits, names
 from ghstats.aws_prices import PRICES
 from ghstats.collect.batch_size import points_per_request, repository_connections, resolve_batch_size
-from ghstats.collectors import REGISTRY, batch_collectors, lacking_scopes, rest_collectors
+from ghstats.collectors import batch_collectors, lacking_scopes, rest_collectors
 from ghstats.collectors.unit import Collector, RestList
 from ghstats.config import CollectionConfig
 from ghstats.github.client import GitHubClient
@@ -304,10 +304,20 @@ class Assumptions:
     pages_per_org_list: int = 1  # pages of an organisation-level REST list (alerts, members): ≤ 100 items
     pages_per_repository_list: int = 1  # pages of a list per repository (collaborators): ≤ 100 items
     teams_per_org: int = 0  # teams of an org (each adds its `then` lists: members, maintainers, repositories)
-    not_modified_share: float = 0.0  # conditional requests GitHub answers 304 (free): 0 on a first run
+    # conditional requests GitHub answers 304 (free), for a collector `etag_pages` knows nothing
+    # of: 0 (a first run asks with no ETag)
+    not_modified_share: float = 0.0
     # collector -> owner (lower case) -> items of its one organisation-level list, where known (the
     # previous run's records: `previous_list_items`); the others are `pages_per_org_list` pages
     org_list_items: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
+    # conditional collector -> owner (lower case) -> pages its ETag cache holds (what the last
+    # walk left in state/<collector>/etags/<owner>.json: the pages the next walk asks with
+    # If-None-Match; an owner without a cache: none). A collector here is predicted from it,
+    # not from `not_modified_share` (`previous_conditional`)
+    etag_pages: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
+    # conditional collector -> of its requests sent with an ETag in its previous run, the share
+    # GitHub answered 304 (summary.json api.rest_by_collector); absent: every cached page unchanged
+    unchanged_share: Mapping[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -390,6 +400,65 @@ def previous_list_items(get_json: Callable[[str], Any], config: CollectionConfig
     return found
 
 
+def previous_conditional(get_json: Callable[[str], Any], config: CollectionConfig
+                         ) -> tuple[dict[str, dict[str, int]], dict[str, float]]:
+    """(`Assumptions.etag_pages`, `Assumptions.unchanged_share`) from what the previous runs
+    left, for each enabled conditional collector: per owner of the run it walks, the pages its
+    ETag cache holds for this config's API (state/<collector>/etags/<owner>.json: another API's
+    ETags are not sent), and, where the collector's latest run (latest/<collector>.run.json) sent
+    any request with an ETag, the share of them GitHub answered 304 (its summary.json's
+    api.rest_by_collector). The caches are read 16 at a time, each let go once its pages are counted."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from ghstats.collect.org_walk import etag_cache_of
+    from ghstats.collect.planning import _run_owners
+
+    conditional = [c for c in rest_collectors(dict(config.collectors)) if c.conditional()]
+    wanted = [(collector.name, owner) for collector in conditional
+              for owner in (_run_owners(config) if collector.repositories_only() else [o.name for o in config.orgs])]
+
+    def cached_pages(pair: tuple[str, str]) -> int:
+        return len(etag_cache_of(get_json(names.etag_cache_key(*pair)), config.api_url))
+
+    with ThreadPoolExecutor(limits.S3_PARALLEL_REQUESTS) as pool:
+        pages = dict(zip(wanted, pool.map(cached_pages, wanted)))
+    etag_pages: dict[str, dict[str, int]] = {collector.name: {} for collector in conditional}
+    for (name, owner), n in pages.items():
+        if n:
+            etag_pages[name][owner.lower()] = n
+    shares: dict[str, float] = {}
+    for collector in conditional:
+        pointer = get_json(names.latest_collector_run_key(collector.name)) or {}
+        summary = get_json(names.summary_key(pointer["run_id"])) if pointer.get("run_id") else None
+        figures = ((summary or {}).get("api") or {}).get("rest_by_collector", {}).get(collector.name) or {}
+        if int(figures.get("with_etag", 0) or 0) > 0:
+            shares[collector.name] = min(1.0, int(figures.get("not_modified", 0) or 0) / int(figures["with_etag"]))
+    return etag_pages, shares
+
+
+def from_previous_run(get_json: Callable[[str], Any], config: CollectionConfig,
+                      assumptions: Assumptions = Assumptions()) -> Assumptions:
+    """`assumptions` with what the previous runs left in the bucket (`get_json`: the store's
+    reader): the alert lists' items (`previous_list_items`) and the conditional lists' cached
+    pages and 304 share (`previous_conditional`). What `ghstats plan` and ListRepos predict with."""
+    etag_pages, shares = previous_conditional(get_json, config)
+    return replace(assumptions, org_list_items=previous_list_items(get_json, config), etag_pages=etag_pages,
+                   unchanged_share=shares)
+
+
+def not_modified(collector: Collector, owner: str, sent: int, assumptions: Assumptions) -> int:
+    """Of the `sent` requests of `collector`'s walk over `owner`, those GitHub will answer 304
+    (free): as many as its ETag cache holds pages (at most `sent`), times the share of the
+    previous run's ETag requests answered 304 (none known: all); without cache knowledge the
+    flat `not_modified_share`. A collector that asks nothing conditionally: none."""
+    if not collector.conditional():
+        return 0
+    cached = assumptions.etag_pages.get(collector.name)
+    if cached is None:
+        return round(sent * assumptions.not_modified_share)
+    return round(min(sent, int(cached.get(owner.lower(), 0))) * assumptions.unchanged_share.get(collector.name, 1.0))
+
+
 def _planned_repositories(counts: Counts, config: CollectionConfig) -> tuple[dict[str, int], dict[str, int], int]:
     """(owner -> repositories of the run, owner -> archived among them (listed orgs only),
     named repositories outside the listed orgs)."""
@@ -440,7 +509,7 @@ def predict(counts: Counts, config: CollectionConfig, *, credential: CredentialL
         if owner.lower() in unreached:
             return
         payer = spent.setdefault(payers.get(owner.lower()), dict.fromkeys(
-            ("graphql_requests", "graphql_points", "rest_requests", "rest_conditional"), 0))
+            ("graphql_requests", "graphql_points", "rest_requests", "rest_not_modified"), 0))
         for figure, value in figures.items():
             payer[figure] += value
 
@@ -486,7 +555,7 @@ def predict(counts: Counts, config: CollectionConfig, *, credential: CredentialL
         if collector.name in lacking:
             skipped[collector.name] = lacking[collector.name]
             continue
-        per_owner = {}
+        per_owner, free = {}, {}
         for owner in owners:
             asked = by_owner.get(owner, 0)
             if collector.skip_archived:
@@ -497,11 +566,14 @@ def predict(counts: Counts, config: CollectionConfig, *, credential: CredentialL
                 notes.add("previous_run")
             per_owner[owner] = 0 if owner.lower() in unreached else rest_requests(
                 collector, asked, assumptions, notes, owner_is_org=owner in org_names, items=items)
-            pay(owner, rest_requests=per_owner[owner],
-                rest_conditional=per_owner[owner] if collector.conditional() else 0)
+            # a conditional page GitHub answers 304 is sent, and not counted against the limit
+            free[owner] = not_modified(collector, owner, per_owner[owner], assumptions)
+            pay(owner, rest_requests=per_owner[owner], rest_not_modified=free[owner])
         org_items += len(owners)
-        rest[collector.name] = {"requests": sum(per_owner.values()), "work_items": len(owners), "per_owner": per_owner}
+        rest[collector.name] = {"requests": sum(per_owner.values()), "not_modified": sum(free.values()),
+                                "work_items": len(owners), "per_owner": per_owner}
     rest_total = sum(entry["requests"] for entry in rest.values())
+    rest_free = sum(entry["not_modified"] for entry in rest.values())
 
     # Hours: each budget's own (a PAT's, or each installation's), the run's the slowest's.
     hours: dict[str | None, dict[str, Any]] = {}
@@ -513,8 +585,7 @@ def predict(counts: Counts, config: CollectionConfig, *, credential: CredentialL
             owned = sum(counts.orgs[o].repositories if o in counts.orgs else by_owner.get(o, 0)
                         for o in counts.installations[payer])
             limits_of[payer] = credential_limits("app", owned)
-        figures["rest_counted"] = figures["rest_requests"] - round(figures["rest_conditional"] *
-                                                                   assumptions.not_modified_share)
+        figures["rest_counted"] = figures["rest_requests"] - figures["rest_not_modified"]
         hours[payer] = _hours(figures["graphql_points"], figures["rest_counted"], limits_of[payer])
     slowest = max(hours, key=lambda payer: hours[payer]["run"], default=None)
     limits = limits_of.get(slowest, credential)
@@ -526,14 +597,15 @@ def predict(counts: Counts, config: CollectionConfig, *, credential: CredentialL
         "limits": {"graphql_points_per_hour": limits_of[payer].graphql_points_per_hour,
                    "rest_requests_per_hour": limits_of[payer].rest_requests_per_hour},
         "graphql": {"requests": figures["graphql_requests"], "points": figures["graphql_points"]},
-        "rest_requests": figures["rest_requests"], "rest_counted": figures["rest_counted"],
-        "hours": hours[payer]} for payer, figures in spent.items() if payer is not None}
+        "rest_requests": figures["rest_requests"], "rest_not_modified": figures["rest_not_modified"],
+        "rest_counted": figures["rest_counted"], "hours": hours[payer]}
+        for payer, figures in spent.items() if payer is not None}
     for payer in counts.installations:  # an installation with nothing to do (its owners' work is empty)
         installations.setdefault(payer, {
             "owners": list(counts.installations[payer]), "repositories": 0,
             "limits": {"graphql_points_per_hour": credential_limits("app").graphql_points_per_hour,
                        "rest_requests_per_hour": credential_limits("app").rest_requests_per_hour},
-            "graphql": {"requests": 0, "points": 0}, "rest_requests": 0, "rest_counted": 0,
+            "graphql": {"requests": 0, "points": 0}, "rest_requests": 0, "rest_not_modified": 0, "rest_counted": 0,
             "hours": _hours(0, 0, credential_limits("app"))})
     kind = limits.kind if slowest is None else (
         f"{limits.kind} {slowest}" + (f" (the slowest of {len(installations)}, each its own budget)"
@@ -560,7 +632,10 @@ def predict(counts: Counts, config: CollectionConfig, *, credential: CredentialL
         },
         "skipped_collectors": {name: list(scopes) for name, scopes in skipped.items()},
         "graphql": {"requests": listing_requests + batch_requests, "points": listing_points + batch_points},
+        # REST requests sent; of which answered 304 (free); the others, counted against the limit
         "rest_requests": rest_total,
+        "rest_not_modified": rest_free,
+        "rest_counted": rest_total - rest_free,
         "requests": listing_requests + batch_requests + rest_total,
         "org_items": org_items,
         "limits": {"credential": kind, "graphql_points_per_hour": limits.graphql_points_per_hour,
@@ -594,20 +669,29 @@ def _org_errors(counts: Counts) -> list[dict[str, str]]:
         for org in counts.missing]
 
 
-ACTUALS = {  # the prediction's figure -> the run's summary.json `api` figure(s) it predicts
-    "graphql_requests": ("listing_requests", "batch_requests"),
-    "graphql_points": ("points_used",),
-    "rest_requests": ("rest_requests",),
-    "batches": ("batches",),
-    "org_items": ("org_items",),
+ACTUALS: dict[str, Callable[[Mapping[str, Any]], int]] = {  # the prediction's figure -> from the run's summary.json `api`
+    "graphql_requests": lambda api: _figure(api, "listing_requests") + _figure(api, "batch_requests"),
+    "graphql_points": lambda api: _figure(api, "points_used"),
+    "rest_requests": lambda api: _figure(api, "rest_requests"),  # sent
+    "rest_not_modified": lambda api: _figure(api, "rest_not_modified"),  # of which answered 304 (free)
+    "rest_counted": lambda api: _figure(api, "rest_requests") - _figure(api, "rest_not_modified"),
+    "batches": lambda api: _figure(api, "batches"),
+    "org_items": lambda api: _figure(api, "org_items"),
 }
 
 
+def _figure(api: Mapping[str, Any], key: str) -> int:
+    return int(api.get(key, 0) or 0)
+
+
 def predicted_figures(plan: Mapping[str, Any]) -> dict[str, int]:
-    """The figures of a prediction a run is held to (ACTUALS' keys): what the ledger keeps."""
+    """The figures of a prediction a run is held to (ACTUALS' keys): what the ledger keeps. A
+    prediction made before the 304s were predicted predicted none."""
+    free = int(plan.get("rest_not_modified", 0))
     return {"graphql_requests": plan["graphql"]["requests"], "graphql_points": plan["graphql"]["points"],
-            "rest_requests": plan["rest_requests"], "batches": plan["buckets"]["graphql_batches"]["batches"],
-            "org_items": plan["org_items"]}
+            "rest_requests": plan["rest_requests"], "rest_not_modified": free,
+            "rest_counted": plan["rest_requests"] - free,
+            "batches": plan["buckets"]["graphql_batches"]["batches"], "org_items": plan["org_items"]}
 
 
 def against_run(plan: Mapping[str, Any], api: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
@@ -615,8 +699,8 @@ def against_run(plan: Mapping[str, Any], api: Mapping[str, Any]) -> dict[str, di
     error as a share of actual (None when actual is 0): what the summary and the bench record."""
     predicted = predicted_figures(plan)
     compared = {}
-    for figure, keys in ACTUALS.items():
-        actual = sum(int(api.get(key, 0) or 0) for key in keys)
+    for figure, actual_of in ACTUALS.items():
+        actual = actual_of(api)
         error = (predicted[figure] - actual) / actual if actual else None
         compared[figure] = {"predicted": predicted[figure], "actual": actual,
                             "error": None if error is None else round(error, 4)}
@@ -668,7 +752,23 @@ def _assumptions(config: CollectionConfig, counts: Counts, assumptions: Assumpti
         said.append(f"each list per repository (collaborators) fits {assumptions.pages_per_repository_list} page(s)")
     if "teams_per_org" in notes:
         said.append(f"{assumptions.teams_per_org} teams per org (each adds 3 REST lists of 1 page)")
-    if any(REGISTRY[c.name].conditional() for c in rest_collectors(dict(config.collectors))):
+    conditional = [c.name for c in rest_collectors(dict(config.collectors)) if c.conditional()]
+    from_cache = [name for name in conditional if assumptions.etag_pages.get(name)]
+    first_walks = [name for name in conditional if name in assumptions.etag_pages and name not in from_cache]
+    if first_walks:
+        said.append(f"no ETag cache yet of {', '.join(first_walks)} (a collection's first run): none of its "
+                    "conditional REST requests is answered 304, every one is counted")
+    if from_cache:
+        cached = {name: sum(assumptions.etag_pages[name].values()) for name in from_cache}
+        shares = ", ".join(f"{name} {assumptions.unchanged_share[name]:.0%}" for name in from_cache
+                           if name in assumptions.unchanged_share)
+        said.append("conditional REST requests answered 304 (free: not counted against the limit, so not in the "
+                    "hours): each page the last walk left an ETag for (state/<collector>/etags/<owner>.json: "
+                    + ", ".join(f"{name} {n:,}" for name, n in cached.items()) + " page(s)), "
+                    + (f"times the share of the previous run's ETag requests GitHub answered 304 ({shares}; "
+                       "the others: all of them)" if shares else "all of them, as if nothing changed since")
+                    + "; a page without one (a first walk, a full last page, a page after a changed one) is counted")
+    if any(name not in assumptions.etag_pages for name in conditional):
         said.append(f"{assumptions.not_modified_share:.0%} of conditional REST requests are answered 304 "
                     "(free; 0% on a collection's first run)")
     if any(c.skip_archived for c in rest_collectors(dict(config.collectors))) and archived:

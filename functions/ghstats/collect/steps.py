@@ -20,7 +20,8 @@ from ghstats.webhooks.totals import period_days, read_period
 from ghstats.collect.aggregate import (BatchResult, dataset_lines, document_header, document_lines, merge_org_results,
                                       merge_results, moves_latest, output_keys)
 from ghstats.collect.batch import BatchOutcome, collect_batch
-from ghstats.collect.budget import against_run, counts_from_listing, owner_installations, predict, predicted_figures
+from ghstats.collect.budget import (against_run, counts_from_listing, from_previous_run, owner_installations, predict,
+                                   predicted_figures)
 from ghstats.collect.history import merge_history
 from ghstats.collect.planning import (ListingClients, ListingPaused, ListingProgress, _run_owners, owner_of,
                                      plan_collection)
@@ -160,11 +161,13 @@ def list_repos(
         org_items, skipped = _plan_org_items(store, run_id, config, plan.org_errors, plan.classic_scopes, plan.repos,
                                               plan.archived)
         plan.warnings.extend(f"{entry['collector']} skipped for {entry['org']}: {entry['message']}" for entry in skipped)
-        # The planning step's prediction (`ghstats plan`'s arithmetic on the listing's counts),
-        # before any batch or work item: the summary holds it against what the run spent.
+        # The planning step's prediction (`ghstats plan`'s arithmetic on the listing's counts and
+        # what the previous runs left: alert lists' items, ETag caches), before any batch or work
+        # item: the summary holds it against what the run spent.
         prediction = predict(counts_from_listing(progress.listed, progress.archived, list(progress.missing),
                                                  progress.classic_scopes, org_errors=progress.missing,
                                                  **_installations(client, config, progress.missing)), config,
+                             assumptions=from_previous_run(store.get_json, config),
                              aggregate_memory_mb=aggregate_memory_mb)
         stored = {"run_id": run_id, "config": config.to_dict(), "config_hash": config.fingerprint(),
                   "prediction": prediction,
@@ -420,12 +423,24 @@ def collect_org_item(
         "notes": progress.notes + item.get("skipped_repositories", []),
         "requests": requests_sent, "pages": progress.pages,  # REST requests, all of them
         "not_modified": progress.not_modified,  # of which GitHub answered 304 to a conditional request (free)
+        "with_etag": progress.with_etag,  # of which asked with the last run's ETag (If-None-Match)
         "collected_at": _iso(now()),
     }, transient=True)
     return {**answer, "records": len(records), "coverage": coverage["status"]}
 
 
 # -- Aggregate -------------------------------------------------------------------------------
+
+
+def _rest_by_collector(org_results: dict[str, Any]) -> dict[str, dict[str, int]]:
+    """collector -> {"requests", "with_etag", "not_modified"} over its work items' results."""
+    found: dict[str, dict[str, int]] = {}
+    for result in org_results.values():
+        if result:
+            entry = found.setdefault(result["collector"], {"requests": 0, "with_etag": 0, "not_modified": 0})
+            for figure in entry:
+                entry[figure] += int(result.get(figure, 0) or 0)
+    return dict(sorted(found.items()))
 
 
 def _write_latest(store: ObjectStore, source_key: str, latest_key: str, pointer_key: str, run_id: str,
@@ -560,6 +575,9 @@ def aggregate(run_id: str, store: ObjectStore, now: Callable[[], float] = time.t
             "rest_requests": rest_requests,
             # of which conditional requests GitHub answered 304 (free: not counted against the limit)
             "rest_not_modified": sum(int(r.get("not_modified", 0)) for r in org_results.values() if r),
+            # per collector: REST requests, of which sent with the last run's ETag, of which answered
+            # 304 (the next plan's share of free requests: collect/budget.py's `previous_run`)
+            "rest_by_collector": _rest_by_collector(org_results),
             "points_used": plan["points"] + merged.points,
             "listing_points": plan["points"],
             "batch_points": merged.points,
