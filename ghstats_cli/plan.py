@@ -20,6 +20,7 @@ CREDENTIALS = ("pat", "app")
 
 
 def add_parser(sub: Any, formatter: Any = None) -> None:
+    from ghstats.collect.budget import APP_LIMIT_RULE, PAT_GRAPHQL_POINTS_PER_HOUR, PAT_REST_REQUESTS_PER_HOUR
     from ghstats.limits import FUNCTION_MEMORY_MB
     from ghstats_cli.local_auth import add_flags as add_app_flags
     from ghstats_cli.local_runs import DEFAULT_DATA_DIR
@@ -35,9 +36,10 @@ def add_parser(sub: Any, formatter: Any = None) -> None:
     plan.add_argument("--orgs", default=DEMO_ORGS, help="with --demo: the simulated org:repos,...")
     plan.add_argument("--seed", type=int, default=7, help="with --demo: the simulator's seed")
     plan.add_argument("--credential", choices=CREDENTIALS, default=None,
-                      help="whose hourly limits: pat (5,000 points and 5,000 REST requests an hour) or app (a GitHub "
-                           "App installation: 5,000 + 50 per repository above 20, at most 12,500); default: app with "
-                           "--app-id, else pat")
+                      help=f"whose hourly limits: pat ({PAT_GRAPHQL_POINTS_PER_HOUR:,} points and "
+                           f"{PAT_REST_REQUESTS_PER_HOUR:,} REST requests an hour) or app (a GitHub App installation: "
+                           f"{APP_LIMIT_RULE}); default: app with --app-id (with the App's credentials, each "
+                           "installation's own), else pat")
     plan.add_argument("--teams-per-org", type=int, default=0, dest="teams_per_org",
                       help="assumed teams of an org (the teams collector walks 3 lists per team)")
     plan.add_argument("--pages-per-org-list", type=int, default=1, dest="pages_per_org_list",
@@ -217,8 +219,9 @@ def render(plan: dict[str, Any]) -> str:
     for name, scopes in plan["skipped_collectors"].items():
         lines.append(f"{name}: skipped, the classic token has none of {' or '.join(scopes)}")
     if plan.get("installations"):
-        lines += ["", "per GitHub App installation (each its own hourly budget: 5,000 + 50 per repository above 20, "
-                      "at most 12,500):"]
+        from ghstats.collect.budget import APP_LIMIT_RULE
+
+        lines += ["", f"per GitHub App installation (each its own hourly budget: {APP_LIMIT_RULE}):"]
         for installation, entry in plan["installations"].items():
             spent = entry["hours"]
             lines.append(f"  installation {installation} ({', '.join(entry['owners'])}; {entry['repositories']:,} "

@@ -51,6 +51,8 @@ COUNT_ORGS_PER_QUERY = 50  # 2 totalCount connections per org: 100 requests, 1 p
 PAT_GRAPHQL_POINTS_PER_HOUR = 5_000
 PAT_REST_REQUESTS_PER_HOUR = 5_000
 APP_BASE_PER_HOUR, APP_PER_REPOSITORY, APP_REPOSITORIES_FREE, APP_MAX_PER_HOUR = 5_000, 50, 20, 12_500
+APP_LIMIT_RULE = (f"{APP_BASE_PER_HOUR:,} + {APP_PER_REPOSITORY} per repository above {APP_REPOSITORIES_FREE}, "
+                  f"at most {APP_MAX_PER_HOUR:,}")  # the same, said
 
 
 # -- the bench's way of pricing a run (bench/costs.py imports these) --------------------------
@@ -503,15 +505,21 @@ def predict(counts: Counts, config: CollectionConfig, *, credential: CredentialL
     # credential's (None); an owner the App is not installed on sends nothing (no token).
     payers = {owner.lower(): installation for installation, owners in counts.installations.items() for owner in owners}
     unreached = {owner.lower() for owner in counts.not_installed}
-    spent: dict[str | None, dict[str, int]] = {}
+    spending = ("graphql_requests", "graphql_points", "rest_requests", "rest_not_modified")
+    spent: dict[str | None, dict[str, int]] = {installation: dict.fromkeys(spending, 0)
+                                               for installation in counts.installations}
 
     def pay(owner: str, **figures: int) -> None:
         if owner.lower() in unreached:
             return
-        payer = spent.setdefault(payers.get(owner.lower()), dict.fromkeys(
-            ("graphql_requests", "graphql_points", "rest_requests", "rest_not_modified"), 0))
+        payer = spent.setdefault(payers.get(owner.lower()), dict.fromkeys(spending, 0))
         for figure, value in figures.items():
             payer[figure] += value
+
+    def installation_repositories(installation: str) -> int:
+        """What GitHub sizes an installation's hourly limit by, as far as counted: its owners' repositories."""
+        return sum(counts.orgs[o].repositories if o in counts.orgs else by_owner.get(o, 0)
+                   for o in counts.installations[installation])
 
     # Listing (collect/planning.py): the token check (the first owner with a credential's),
     # then 100 repositories a page, at least one page an org; an org GitHub does not find costs
@@ -579,34 +587,20 @@ def predict(counts: Counts, config: CollectionConfig, *, credential: CredentialL
     hours: dict[str | None, dict[str, Any]] = {}
     limits_of: dict[str | None, CredentialLimits] = {}
     for payer, figures in spent.items():
-        if payer is None:
-            limits_of[payer] = credential
-        else:
-            owned = sum(counts.orgs[o].repositories if o in counts.orgs else by_owner.get(o, 0)
-                        for o in counts.installations[payer])
-            limits_of[payer] = credential_limits("app", owned)
+        limits_of[payer] = credential if payer is None else credential_limits("app", installation_repositories(payer))
         figures["rest_counted"] = figures["rest_requests"] - figures["rest_not_modified"]
         hours[payer] = _hours(figures["graphql_points"], figures["rest_counted"], limits_of[payer])
     slowest = max(hours, key=lambda payer: hours[payer]["run"], default=None)
     limits = limits_of.get(slowest, credential)
     run_hours = hours.get(slowest, _hours(0, 0, credential))
     installations = {payer: {
-        "owners": [o for o in counts.installations[payer]],
-        "repositories": sum(counts.orgs[o].repositories if o in counts.orgs else by_owner.get(o, 0)
-                            for o in counts.installations[payer]),
+        "owners": list(counts.installations[payer]), "repositories": installation_repositories(payer),
         "limits": {"graphql_points_per_hour": limits_of[payer].graphql_points_per_hour,
                    "rest_requests_per_hour": limits_of[payer].rest_requests_per_hour},
         "graphql": {"requests": figures["graphql_requests"], "points": figures["graphql_points"]},
         "rest_requests": figures["rest_requests"], "rest_not_modified": figures["rest_not_modified"],
         "rest_counted": figures["rest_counted"], "hours": hours[payer]}
         for payer, figures in spent.items() if payer is not None}
-    for payer in counts.installations:  # an installation with nothing to do (its owners' work is empty)
-        installations.setdefault(payer, {
-            "owners": list(counts.installations[payer]), "repositories": 0,
-            "limits": {"graphql_points_per_hour": credential_limits("app").graphql_points_per_hour,
-                       "rest_requests_per_hour": credential_limits("app").rest_requests_per_hour},
-            "graphql": {"requests": 0, "points": 0}, "rest_requests": 0, "rest_not_modified": 0, "rest_counted": 0,
-            "hours": _hours(0, 0, credential_limits("app"))})
     kind = limits.kind if slowest is None else (
         f"{limits.kind} {slowest}" + (f" (the slowest of {len(installations)}, each its own budget)"
                                       if len(installations) > 1 else ""))
@@ -771,6 +765,9 @@ def _assumptions(config: CollectionConfig, counts: Counts, assumptions: Assumpti
     if any(name not in assumptions.etag_pages for name in conditional):
         said.append(f"{assumptions.not_modified_share:.0%} of conditional REST requests are answered 304 "
                     "(free; 0% on a collection's first run)")
+    if counts.installations:
+        said.append(f"each GitHub App installation's hourly limit is {APP_LIMIT_RULE}, of the repositories counted "
+                    "for its owners (the App may see more: then more), and each installation waits only for its own")
     if any(c.skip_archived for c in rest_collectors(dict(config.collectors))) and archived:
         said.append("archived repositories: GitHub's count at planning time (traffic skips them)")
     said.append("no retries, 502 splits or rate-limit waits inside the hour (each adds requests)")
