@@ -9,11 +9,15 @@ Plain code, dependencies passed in. Two steps:
    one GraphQL query per `COUNT_ORGS_PER_QUERY` orgs, each org aliased, asking only
    `repositories(<the org's filters>) { totalCount }` and the archived ones' `totalCount`
    (no `nodes`, so no page: 2 connections per org, 1 point per query). Named `repos` count as
-   themselves.
+   themselves. Given the run's clients per owner, GitHub App credentials count each org with its
+   own installation's client (`owner_installations`), and an owner without the App is its error.
 2. `predict(counts, config, ...)`: pure arithmetic on those counts and the config, the way the
    run spends (collect/planning.py lists 100 repositories a page, 1 point a page; a batch is one
    request of batch_size.points_per_request(); each REST list is walked a page of 100 at a time),
-   returning a JSON-able dict. What cannot be known before listing is an `assumptions` entry.
+   each owner's work charged to its installation's budget (the hours: the slowest
+   installation's), a conditional REST page with an ETag kept from the previous run taken as a
+   free 304 (`from_previous_run`), returning a JSON-able dict. What cannot be known before
+   listing is an `assumptions` entry.
 
 The AWS cost is counted as `make bench` counts it (`run_cost`, moved here from bench/costs.py,
 which imports it): the predicted counts of transitions, Lambda time, S3 and DynamoDB requests
