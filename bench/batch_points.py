@@ -33,7 +33,7 @@ PYGITHUB_REST_PER_REPO = 5  # get_repo + 4 × totalCount (bench/worker.py), on t
 def measure(repos: int = 1000) -> list[dict[str, Any]]:
     from ghstats.collect.batch import collect_batch
     from ghstats.collect.batch_size import points_per_request
-    from ghstats.collect.planning import plan_collection
+    from ghstats.collect.planning import ListingProgress, list_owner, owner_in, plan_owner, planned_batch_size
     from ghstats.collectors import REGISTRY, batch_collectors
     from ghstats.config import parse_config
     from ghstats.github.auth import StaticTokenProvider
@@ -52,7 +52,11 @@ def measure(repos: int = 1000) -> list[dict[str, Any]]:
                 config = parse_config({"orgs": ["bench-points"], "batch_size": batch_size, "api_url": sim.url,
                                        "collectors": enabled})
                 client = GitHubClient(Endpoints.from_api_url(sim.url), StaticTokenProvider(TOKEN))
-                plan = plan_collection(client, config)
+                owner = owner_in(config, "bench-points")
+                progress = ListingProgress.resume(None, config.api_url, owner.org)
+                list_owner(client, owner.org, progress)
+                size, auto = planned_batch_size(config)
+                plan = plan_owner(owner, progress, size)
                 collectors = batch_collectors(enabled)
                 before = sim.points_used()
                 asked = answered = 0
@@ -64,7 +68,7 @@ def measure(repos: int = 1000) -> list[dict[str, Any]]:
                 connections = sum(c.connections_per_repository for c in collectors)
                 predicted = sum(points_per_request(connections, len(keys)) for keys in plan.batches.values())
                 rows.append({"collectors": label, "connections": connections, "approach": approach,
-                             "batch_size": plan.batch_size, "auto": plan.batch_size_auto, "repos": repos,
+                             "batch_size": size, "auto": auto, "repos": repos,
                              "asked": asked, "answered": answered, "requests": len(plan.batches),
                              "points": points, "predicted": predicted})
     return rows

@@ -6,7 +6,7 @@ invocations and durations, and the S3/DynamoDB calls (a boto3 event hook).
 
 Approaches:
   ghstats   the real workflow: statemachine/collect.asl.json in moto's engine, handlers in-process
-  serial    ghstats' client, plan_collection + collect_batch in a plain loop, one request at a time
+  serial    ghstats' client, list_owner + plan_owner + collect_batch in a plain loop, one request at a time
   pygithub  a per-repository REST collector written with PyGithub, as many scripts are
 """
 

@@ -241,6 +241,8 @@ class GhStatsStack(cdk.Stack):
             names.ENV_SECRET_NAME: self.secret.secret_name,
             names.ENV_STACK_NAME: self.stack_name,
             names.ENV_GITHUB_API_URLS: json.dumps(self.settings.github_api_urls),
+            # the planning step prices Aggregate's GB-seconds at the memory it is deployed with
+            names.ENV_AGGREGATE_MEMORY_MB: str(self.settings.aggregate_memory_mb),
             "POWERTOOLS_SERVICE_NAME": names.SERVICE,
             "POWERTOOLS_METRICS_NAMESPACE": names.METRICS_NAMESPACE,
         }
@@ -271,6 +273,8 @@ class GhStatsStack(cdk.Stack):
         read, write = ["s3:GetObject"], ["s3:PutObject"]
         tagged_write = write + ["s3:PutObjectTagging"]  # PutObject with Tagging (transient objects)
         self._allow_s3("PlanRun", read + tagged_write, ["runs"])
+        # what the previous runs left, which its prediction reads: alert records, ETag caches
+        self._allow_s3("PlanRun", read, ["latest", "state"])
         self._allow_s3("ListRepos", read + tagged_write, ["runs"])
         self._allow_s3("QueryBatch", read + tagged_write, ["runs"])
         self._allow_s3("CollectOrg", read + tagged_write, ["runs"])  # no ledger: its results are in S3

@@ -20,6 +20,8 @@ CREDENTIALS = ("pat", "app")
 
 
 def add_parser(sub: Any, formatter: Any = None) -> None:
+    from ghstats.collect.budget import APP_LIMIT_RULE, PAT_GRAPHQL_POINTS_PER_HOUR, PAT_REST_REQUESTS_PER_HOUR
+    from ghstats.limits import FUNCTION_MEMORY_MB
     from ghstats_cli.local_auth import add_flags as add_app_flags
     from ghstats_cli.local_runs import DEFAULT_DATA_DIR
     from ghstats_cli.main import DEMO_ORGS, _collection_flags
@@ -34,15 +36,20 @@ def add_parser(sub: Any, formatter: Any = None) -> None:
     plan.add_argument("--orgs", default=DEMO_ORGS, help="with --demo: the simulated org:repos,...")
     plan.add_argument("--seed", type=int, default=7, help="with --demo: the simulator's seed")
     plan.add_argument("--credential", choices=CREDENTIALS, default=None,
-                      help="whose hourly limits: pat (5,000 points and 5,000 REST requests an hour) or app (a GitHub "
-                           "App installation: 5,000 + 50 per repository above 20, at most 12,500); default: app with "
-                           "--app-id, else pat")
+                      help=f"whose hourly limits: pat ({PAT_GRAPHQL_POINTS_PER_HOUR:,} points and "
+                           f"{PAT_REST_REQUESTS_PER_HOUR:,} REST requests an hour) or app (a GitHub App installation: "
+                           f"{APP_LIMIT_RULE}); default: app with --app-id (with the App's credentials, each "
+                           "installation's own), else pat")
     plan.add_argument("--teams-per-org", type=int, default=0, dest="teams_per_org",
                       help="assumed teams of an org (the teams collector walks 3 lists per team)")
     plan.add_argument("--pages-per-org-list", type=int, default=1, dest="pages_per_org_list",
                       help="assumed pages of 100 of an org-level REST list (alerts, members)")
+    plan.add_argument("--aggregate-memory-mb", type=int, default=None, dest="aggregate_memory_mb",
+                      help="Aggregate's memory as deployed (ghstats:aggregateMemoryMb), which prices its GB-seconds; "
+                           f"default: the stack's default, {FUNCTION_MEMORY_MB['Aggregate']:,} MB")
     plan.add_argument("--data", "--out", dest="data", type=Path, default=DEFAULT_DATA_DIR,
-                      help="folder of local runs: the newest run's alerts (latest/) give the alert lists' pages")
+                      help="folder of local runs: the newest run's alerts (latest/) give the alert lists' pages, "
+                           "its ETag caches (state/) the conditional requests answered 304 (free)")
     plan.add_argument("--json", action="store_true", help="the prediction as JSON, for scripts")
     plan.set_defaults(func=cmd_plan)
 
@@ -58,26 +65,40 @@ def _one_line_config(config: dict[str, Any]) -> Any:
 
 
 def _assumptions(args: argparse.Namespace, config: Any) -> Any:
-    from ghstats.collect.budget import Assumptions, previous_list_items
+    from ghstats.collect.budget import Assumptions, from_previous_run
     from ghstats_cli.diff import FolderStore
 
     for flag, value in (("--teams-per-org", args.teams_per_org), ("--pages-per-org-list", args.pages_per_org_list)):
         if value < (0 if flag == "--teams-per-org" else 1):
             raise UserError(f"{flag} {value}: give a whole number of at least {0 if flag == '--teams-per-org' else 1}")
-    known = previous_list_items(FolderStore(args.data / "s3").get_json, config)
-    return Assumptions(pages_per_org_list=args.pages_per_org_list, teams_per_org=args.teams_per_org,
-                       org_list_items=known)
+    # the newest local run's records, ETag caches and summary: the alert lists' pages and the 304s
+    return from_previous_run(FolderStore(args.data / "s3").get_json, config,
+                             Assumptions(pages_per_org_list=args.pages_per_org_list, teams_per_org=args.teams_per_org))
 
 
-def plan_config(config: Any, make_client: Callable[[str], Any], *, credential: str = "pat",
-                assumptions: Any = None) -> dict[str, Any]:
-    """Count with a client for the config's api_url, then predict (what `ghstats plan` prints)."""
+def _aggregate_memory_mb(args: argparse.Namespace) -> int:
+    """--aggregate-memory-mb, checked as the stack checks ghstats:aggregateMemoryMb."""
+    from ghstats.limits import AGGREGATE_MEMORY_MB_RANGE, FUNCTION_MEMORY_MB
+
+    value = FUNCTION_MEMORY_MB["Aggregate"] if args.aggregate_memory_mb is None else args.aggregate_memory_mb
+    low, high = AGGREGATE_MEMORY_MB_RANGE
+    if not low <= value <= high:
+        raise UserError(f"--aggregate-memory-mb {value}: give Aggregate's memory as deployed "
+                        f"(ghstats:aggregateMemoryMb), a whole number of MB from {low} to {high}")
+    return value
+
+
+def plan_config(config: Any, make_client: Callable[..., Any], *, credential: str = "pat",
+                assumptions: Any = None, aggregate_memory_mb: int | None = None) -> dict[str, Any]:
+    """Count with the clients of the config's api_url (`make_client(api_url, owner)`: each
+    owner's, as the run's; per-org App credentials give each org its installation's), then
+    predict (what `ghstats plan` prints)."""
     from ghstats.collect.budget import Assumptions, count_repositories, credential_limits, predict
     from ghstats.github.errors import GitHubAuthError, GitHubError
 
-    client = make_client(config.api_url)
+    clients = lambda owner: make_client(config.api_url, owner)  # noqa: E731 (each owner's, as the run's)
     try:
-        counts = count_repositories(client, config)
+        counts = count_repositories(clients, config)
     except GitHubAuthError as exc:
         raise UserError(f"GitHub refused the credential ({exc}): set GITHUB_TOKEN (or the App flags) to one "
                         "with read access to the organisations") from None
@@ -85,24 +106,27 @@ def plan_config(config: Any, make_client: Callable[[str], Any], *, credential: s
         raise UserError(f"api_url {config.api_url}: GitHub could not be asked for the repository counts ({exc}); "
                         "check api_url and the network, then plan again") from None
     repositories = sum(c.repositories for c in counts.orgs.values()) + len(config.repos)
+    # one credential's limits; where counts know the App's installations, each its own (predict)
     prediction = predict(counts, config, credential=credential_limits(credential, repositories),
-                         assumptions=assumptions or Assumptions())
+                         assumptions=assumptions or Assumptions(), aggregate_memory_mb=aggregate_memory_mb)
     return {"config": config.to_dict(), "counts": counts.to_dict(), **prediction}
 
 
-def _token_client(token: str) -> Callable[[str], Any]:
+def _token_client(token: str) -> Callable[..., Any]:
     from ghstats.github.auth import StaticTokenProvider
     from ghstats.github.client import GitHubClient
     from ghstats.github.endpoints import Endpoints
 
-    return lambda api_url: GitHubClient(Endpoints.from_api_url(api_url), StaticTokenProvider(token))
+    return lambda api_url, owner=None: GitHubClient(Endpoints.from_api_url(api_url), StaticTokenProvider(token))
 
 
-def _local_client(args: argparse.Namespace) -> tuple[Callable[[str], Any], bool]:
-    """(client factory, an App?) from the same credentials `ghstats run` takes."""
+def _local_client(args: argparse.Namespace) -> tuple[Callable[..., Any], bool]:
+    """(client factory `(api_url, owner)`, an App?) from the same credentials `ghstats run` takes:
+    App credentials through the run's own path (a secret's SecretTokenProvider, one per API, and
+    credentials.for_owner: with `--installation-id per_org` each owner's installation)."""
     from ghstats import names
     from ghstats.github.client import GitHubClient
-    from ghstats.github.credentials import PER_ORG, SecretTokenProvider
+    from ghstats.github.credentials import SecretTokenProvider, for_owner
     from ghstats.github.endpoints import Endpoints
     from ghstats_cli.local_auth import LOCAL_SECRET, local_credential
 
@@ -111,13 +135,13 @@ def _local_client(args: argparse.Namespace) -> tuple[Callable[[str], Any], bool]
     if credential.secret is None:
         return _token_client(credential.environ[names.ENV_TOKEN]), False
     secret = credential.secret
-    if secret.get("installation_id") == PER_ORG:
-        raise UserError(f"--installation-id {PER_ORG}: `ghstats plan` counts every org with one credential; give it "
-                        "one installation's number (or GITHUB_TOKEN), the run itself takes per_org")
+    providers: dict[str, SecretTokenProvider] = {}  # api_url -> its provider (installations looked up once)
 
-    def make(api_url: str) -> Any:
+    def make(api_url: str, owner: str | None = None) -> Any:
         endpoints = Endpoints.from_api_url(api_url)
-        return GitHubClient(endpoints, SecretTokenProvider(LOCAL_SECRET, endpoints, fetch=lambda _: secret))
+        if api_url not in providers:
+            providers[api_url] = SecretTokenProvider(LOCAL_SECRET, endpoints, fetch=lambda _: secret)
+        return GitHubClient(endpoints, for_owner(providers[api_url], owner))
 
     return make, True
 
@@ -137,6 +161,7 @@ def demo_config(sim: Any, orgs: dict[str, int], args: argparse.Namespace) -> dic
 def cmd_plan(args: argparse.Namespace) -> int:
     from ghstats_cli.main import _config_from_args, _demo_orgs
 
+    memory = _aggregate_memory_mb(args)
     if args.demo:
         from simulator import GitHubSimulator
 
@@ -147,7 +172,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
             config = _one_line_config(demo_config(sim, orgs, args))
             assumptions = _assumptions(args, config)
             result = plan_config(config, _token_client(token), credential=args.credential or "pat",
-                                 assumptions=assumptions)
+                                 assumptions=assumptions, aggregate_memory_mb=memory)
     else:
         raw = _config_from_args(args)
         if not raw.get("orgs") and not raw.get("repos"):
@@ -157,7 +182,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
         assumptions = _assumptions(args, config)
         make_client, app = _local_client(args)
         result = plan_config(config, make_client, credential=args.credential or ("app" if app else "pat"),
-                             assumptions=assumptions)
+                             assumptions=assumptions, aggregate_memory_mb=memory)
     print(json.dumps(result, indent=2) if args.json else render(result))
     return 0
 
@@ -174,25 +199,44 @@ def render(plan: dict[str, Any]) -> str:
          f"{batches['requests']:,}", f"{batches['points']:,}"),
     ]
     for name, entry in buckets["rest"].items():
-        rows.append((f"{name} (REST, {entry['work_items']} work items)", f"{entry['requests']:,}", ""))
+        free = entry.get("not_modified", 0)
+        rows.append((f"{name} (REST, {entry['work_items']} work items"
+                     f"{f', {free:,} answered 304: free' if free else ''})", f"{entry['requests']:,}", ""))
     rows.append(("total", f"{plan['requests']:,}", f"{plan['graphql']['points']:,}"))
     width = max(len(r[0]) for r in rows)
     hours, limit, aws = plan["hours"], plan["limits"], plan["aws"]
     owners = ", ".join(f"{o} {n:,}" for o, n in repos["by_owner"].items())
     lines = [f"repositories: {repos['total']:,} ({owners}; {repos['archived']:,} archived)"]
-    if repos["orgs_not_found"]:
-        lines.append(f"not found (the run lists them in errors.json): {', '.join(repos['orgs_not_found'])}")
+    for entry in repos.get("org_errors") or [{"org": org, "type": "ORG_NOT_FOUND", "fix": "check its spelling"}
+                                            for org in repos["orgs_not_found"]]:
+        lines.append(f"{entry['org']}: {entry['type']}, the run lists it in errors.json ({entry['fix']})")
+    if repos.get("repository_errors"):
+        lines.append(f"repositories the run cannot read (the App is not installed on their owner): "
+                     f"{', '.join(repos['repository_errors'])}")
     lines += ["", f"{'bucket':<{width}}  {'requests':>9}  {'points':>7}"]
     lines += [f"{name:<{width}}  {req:>9}  {pts:>7}" for name, req, pts in rows]
     for name, scopes in plan["skipped_collectors"].items():
         lines.append(f"{name}: skipped, the classic token has none of {' or '.join(scopes)}")
+    if plan.get("installations"):
+        from ghstats.collect.budget import APP_LIMIT_RULE
+
+        lines += ["", f"per GitHub App installation (each its own hourly budget: {APP_LIMIT_RULE}):"]
+        for installation, entry in plan["installations"].items():
+            spent = entry["hours"]
+            lines.append(f"  installation {installation} ({', '.join(entry['owners'])}; {entry['repositories']:,} "
+                         f"repositories, {entry['limits']['graphql_points_per_hour']:,}/h): "
+                         f"{entry['graphql']['requests']:,} GraphQL requests, {entry['graphql']['points']:,} points, "
+                         f"{entry['rest_requests']:,} REST requests ({entry['rest_counted']:,} counted): "
+                         f"{spent['run']:.2f} h")
     lines += ["",
               f"hours at the {limit['credential']}'s limits ({limit['graphql_points_per_hour']:,} points/h, "
               f"{limit['rest_requests_per_hour']:,} REST requests/h): GraphQL {hours['graphql']:.2f} h, "
-              f"REST {hours['rest']:.2f} h; the run needs {hours['run']:.2f} h "
+              f"REST {hours['rest']:.2f} h (the {plan.get('rest_counted', plan['rest_requests']):,} REST requests "
+              f"GitHub counts, of {plan['rest_requests']:,} sent); the run needs {hours['run']:.2f} h "
               f"({hours['rate_limit_waits']} rate-limit window(s) to wait out)",
               f"AWS: ${aws['cost_usd']['total']:.4f} ({aws['transitions']:,} state transitions "
-              f"${aws['cost_usd']['sfn']:.4f}, Lambda {aws['lambda_gb_s']:,} GB-s ${aws['cost_usd']['lambda']:.4f}, "
+              f"${aws['cost_usd']['sfn']:.4f}, Lambda {aws['lambda_gb_s']:,} GB-s ${aws['cost_usd']['lambda']:.4f} "
+              f"with Aggregate at {aws['aggregate_memory_mb']:,} MB, "
               f"S3 ${aws['cost_usd']['s3']:.4f}, DynamoDB ${aws['cost_usd']['dynamodb']:.4f})",
               f"planning itself: {plan['counting']['requests']} requests, {plan['counting']['points']} points",
               "", "assumptions:"]

@@ -9,6 +9,9 @@ ENV_SECRET_NAME = "GHSTATS_SECRET_NAME"
 ENV_GITHUB_API_URLS = "GHSTATS_GITHUB_API_URLS"  # JSON list of the GitHub REST base URLs this deployment may call
 ENV_STACK_NAME = "GHSTATS_STACK_NAME"  # the deployed stack; a metric dimension (default STACK_NAME)
 ENV_TOKEN = "GITHUB_TOKEN"  # local runs only
+# Aggregate's memory as deployed (ghstats:aggregateMemoryMb, MB): the planning step prices the run
+# with it (collect/budget.py); unset (local runs): limits.FUNCTION_MEMORY_MB's default
+ENV_AGGREGATE_MEMORY_MB = "GHSTATS_AGGREGATE_MEMORY_MB"
 
 # -- Powertools ------------------------------------------------------------------------------
 SERVICE = "ghstats"

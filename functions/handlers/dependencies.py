@@ -32,6 +32,8 @@ class Dependencies:
     ledger: Ledger
     make_client: ClientFactory
     allowed_api_urls: tuple[str, ...] = ()  # the GitHub APIs the credential may be sent to
+    # Aggregate's memory as deployed (MB): what the planning step's cost estimate prices it at
+    aggregate_memory_mb: int = limits.FUNCTION_MEMORY_MB["Aggregate"]
 
 
 def require(environ: Mapping[str, str], name: str) -> str:
@@ -40,6 +42,20 @@ def require(environ: Mapping[str, str], name: str) -> str:
     if not value:
         raise MissingSetting(f"environment variable {name} is not set; deploy with the ghstats CDK stack")
     return value
+
+
+def aggregate_memory_mb(environ: Mapping[str, str]) -> int:
+    """Aggregate's memory from GHSTATS_AGGREGATE_MEMORY_MB (the stack sets it from
+    ghstats:aggregateMemoryMb); unset (local runs): the stack's default. A value that is no
+    memory Aggregate could have is a deployment problem, named."""
+    raw = environ.get(names.ENV_AGGREGATE_MEMORY_MB)
+    if raw is None or raw == "":
+        return limits.FUNCTION_MEMORY_MB["Aggregate"]
+    low, high = limits.AGGREGATE_MEMORY_MB_RANGE
+    if not raw.strip().isdigit() or not low <= int(raw) <= high:
+        raise MissingSetting(f"environment variable {names.ENV_AGGREGATE_MEMORY_MB} is '{raw[:20]}', not a whole number "
+                             f"of MB from {low} to {high}; deploy with the ghstats CDK stack (ghstats:aggregateMemoryMb)")
+    return int(raw)
 
 
 def build(
@@ -72,6 +88,7 @@ def build(
         ledger=Ledger(table),
         make_client=make_client,
         allowed_api_urls=allowed,
+        aggregate_memory_mb=aggregate_memory_mb(environ),
     )
 
 

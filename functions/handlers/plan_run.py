@@ -25,7 +25,7 @@ def handler(event: dict[str, Any], context: Any, deps: dependencies.Dependencies
     given = parse(event=event, model=PlanRunInput)
     answer = steps.plan_run(given.run_id, given.config, given.started_at, deps.store, deps.ledger, deps.make_client,
                             retry_count=given.retry_count, rate_limit_waits=given.rate_limit_waits,
-                            execution_arn=given.execution_arn)
+                            execution_arn=given.execution_arn, aggregate_memory_mb=deps.aggregate_memory_mb)
     if answer["status"] == names.ANSWER_RATE_LIMITED:
         logger.warning("rate limited while planning", extra={"wait_seconds": answer["wait_seconds"]})
     else:

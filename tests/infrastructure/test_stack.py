@@ -152,8 +152,10 @@ def test_functions_run_the_handlers_with_their_sizes(synthesized, template):
         assert props["TracingConfig"] == {"Mode": "Active"}
         env = props["Environment"]["Variables"]
         assert set(env) == {names.ENV_BUCKET, names.ENV_TABLE, names.ENV_SECRET_NAME, names.ENV_STACK_NAME,
-                            names.ENV_GITHUB_API_URLS, "POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE"}
+                            names.ENV_GITHUB_API_URLS, names.ENV_AGGREGATE_MEMORY_MB, "POWERTOOLS_SERVICE_NAME",
+                            "POWERTOOLS_METRICS_NAMESPACE"}
         assert env[names.ENV_STACK_NAME] == STACK
+        assert env[names.ENV_AGGREGATE_MEMORY_MB] == "3008"  # the default, as Aggregate is sized
         assert json.loads(env[names.ENV_GITHUB_API_URLS]) == ["https://api.github.com"]  # the default
         assert "GITHUB_TOKEN" not in json.dumps(env)
     for group in resources(template, "AWS::Logs::LogGroup").values():
@@ -237,6 +239,20 @@ def test_lambdas_have_exactly_the_actions_they_use(synthesized, template, functi
     assert s3_writes == {"PlanRun": {"/runs/*"}, "ListRepos": {"/runs/*"}, "QueryBatch": {"/runs/*"}, "CollectOrg": {"/runs/*", "/state/*"}, "TrackRun": set(),
                          "StartRun": set(),
                          "Aggregate": {"/runs/*", "/latest/*", "/datasets/*"}}[function_name]
+
+
+def test_the_planning_step_reads_what_the_previous_runs_left_for_its_prediction(synthesized, template):
+    # the alert lists' records (latest/), the ETag caches (state/), the previous summary (runs/): read only
+    role = logical_id(synthesized, synthesized[0].functions["PlanRun"].role)
+    reads = set()
+    for policy in resources(template, "AWS::IAM::Policy").values():
+        if {"Ref": role} in policy["Properties"]["Roles"]:
+            for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+                if "s3:GetObject" in (statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]):
+                    targets = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+                    reads |= {t["Fn::Join"][1][-1] for t in targets}
+    assert reads == {"/runs/*", "/latest/*", "/state/*"}
+    assert role_actions(synthesized, template, "PlanRun")[1] == {"/runs/*"}  # writes stay under runs/
 
 
 def secret_statements(stack, template):
@@ -761,6 +777,12 @@ def test_the_aggregate_memory_setting_sizes_the_function():
     Template.from_stack(stack).has_resource_properties("AWS::Lambda::Function", {
         "Handler": c.FUNCTIONS["Aggregate"].handler, "MemorySize": 10_240, "Timeout": 900,
         "Description": Match.any_value()})
+    # and every workflow function is told it: the planning step prices Aggregate at it
+    template = Template.from_stack(stack)
+    for name in c.FUNCTIONS:
+        props = template.to_json()["Resources"][stack.get_logical_id(stack.functions[name].node.default_child)]["Properties"]
+        assert props["Environment"]["Variables"][names.ENV_AGGREGATE_MEMORY_MB] == "10240"
+    assert names.ENV_AGGREGATE_MEMORY_MB == "GHSTATS_AGGREGATE_MEMORY_MB"
 
 
 @pytest.mark.parametrize("key", ["ghstats:batchObjectRetentionDays", "ghstats:logRetentionDays",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from types import SimpleNamespace
 
 import pytest
@@ -50,22 +51,27 @@ def test_predict_counts_listing_batches_and_rest_by_hand():
                  batch_size=50)
     plan = predict(counts, cfg)
     # Then 249 + 0 + 1 repositories
+    org_errors = plan["repositories"].pop("org_errors")
     assert plan["repositories"] == {"total": 250, "by_owner": {"acme": 249, "beta": 0, "octo": 1},
-                                    "named_outside_orgs": 1, "archived": 10, "orgs_not_found": ["gone"]}
-    # listing: the token check + 3 pages (acme) + 1 (beta, empty) + 1 failed page (gone), 1 point each
-    assert plan["buckets"]["graphql_listing"] == {"requests": 6, "points": 6, "pages": 4, "planning_requests": 1}
+                                    "named_outside_orgs": 1, "archived": 10, "orgs_not_found": ["gone"],
+                                    "repository_errors": {}}
+    # and the org GitHub did not find is errors.json's entry, as the run will write it
+    assert [(e["org"], e["type"]) for e in org_errors] == [("gone", "ORG_NOT_FOUND")] and "spelling" in org_errors[0]["fix"]
+    # planning and listing: the token check + the counting query (the three orgs) + 3 pages (acme)
+    # + 1 (beta, empty) + 1 failed page (gone), 1 point each
+    assert plan["buckets"]["graphql_listing"] == {"requests": 7, "points": 7, "pages": 4, "planning_requests": 2}
     # batches, per owner (a batch never mixes owners): acme's 249 = 4 of 50 × 14 connections
     # (stats 8 + policy 6) = 700 -> 7 points, and one of 49 (686 -> 7); octo's 1 (14 -> at least 1)
     assert plan["points_per_batch"] == 7
     assert plan["buckets"]["graphql_batches"] == {"requests": 6, "points": 36, "batches": 6}
-    assert plan["graphql"] == {"requests": 12, "points": 42}
+    assert plan["graphql"] == {"requests": 13, "points": 43}
     # REST: the three alert collectors (on by default) walk 1 page of each org found
     rest = plan["buckets"]["rest"]
     assert set(rest) == {"dependabot_alerts", "secret_scanning_alerts", "code_scanning_alerts"}
     assert all(entry["requests"] == 2 and entry["per_owner"] == {"acme": 1, "beta": 1} for entry in rest.values())
-    assert (plan["rest_requests"], plan["requests"], plan["org_items"]) == (6, 18, 6)
+    assert (plan["rest_requests"], plan["requests"], plan["org_items"]) == (6, 19, 6)
     # hours at a PAT's 5,000 points and 5,000 REST requests an hour
-    assert plan["hours"] == {"graphql": 0.008, "rest": 0.001, "run": 0.008, "rate_limit_waits": 0}
+    assert plan["hours"] == {"graphql": 0.009, "rest": 0.001, "run": 0.009, "rate_limit_waits": 0}
     assert any("excluded repository exists" in a for a in plan["assumptions"])
     assert any("1 page(s)" in a for a in plan["assumptions"])
     json.dumps(plan)
@@ -106,9 +112,9 @@ def test_rest_lists_per_repository_and_their_then_lists():
 def test_hours_and_rate_limit_windows_at_the_credentials_limits():
     counts = Counts({"big": OrgCount(120_000, 0)})
     plan = predict(counts, config(orgs=["big"], batch_size=100, collectors=ONLY_STATS))
-    # 1 + 1,200 listing pages; 1,200 batches of 100 × 8 = 800 -> 8 points
-    assert plan["graphql"] == {"requests": 2_401, "points": 1_201 + 9_600}
-    assert plan["hours"]["graphql"] == round(10_801 / 5_000, 3)
+    # 1 token check + 1 counting query + 1,200 listing pages; 1,200 batches of 100 × 8 = 800 -> 8 points
+    assert plan["graphql"] == {"requests": 2_402, "points": 1_202 + 9_600}
+    assert plan["hours"]["graphql"] == round(10_802 / 5_000, 3)
     assert plan["hours"]["rate_limit_waits"] == 2
     app = predict(counts, config(orgs=["big"], batch_size=100, collectors=ONLY_STATS),
                   credential=credential_limits("app", 120_000))
@@ -201,20 +207,24 @@ def test_the_counting_query_carries_each_orgs_listing_filters():
 
 
 def test_the_run_asks_again_what_counting_asked_before_it_lists():
-    # the workflow's planning step sends the same token check(s) and counting queries as `ghstats
-    # plan` (per-org installations: one check and one count per installation), then lists
-    counted = Counts({"acme": OrgCount(250, 0), "beta": OrgCount(0, 0)}, requests=4, points=4)
-    listing = predict(counted, config(orgs=["acme", "beta"]))["buckets"]["graphql_listing"]
-    assert listing == {"requests": 4 + 3 + 1, "points": 4 + 3 + 1, "pages": 4, "planning_requests": 4}
+    # the workflow's planning step sends the same token check and counting queries as `ghstats
+    # plan` (one query per 50 orgs of a credential; per-org installations: one per installation),
+    # then lists
+    sixty = [f"org{i}" for i in range(60)]
+    counted = Counts({org: OrgCount(1, 0) for org in sixty})
+    listing = predict(counted, config(orgs=sixty))["buckets"]["graphql_listing"]
+    assert listing == {"requests": 1 + 2 + 60, "points": 1 + 2 + 60, "pages": 60, "planning_requests": 3}
+    per_org = Counts(counted.orgs, installations={str(i): [org] for i, org in enumerate(sixty)})
+    assert predict(per_org, config(orgs=sixty))["buckets"]["graphql_listing"]["planning_requests"] == 1 + 60
 
 
 def test_against_run_gives_each_figure_predicted_actual_and_error():
     plan = predict(Counts({"acme": OrgCount(250, 0)}), config(orgs=["acme"], batch_size=50))
-    api = {"listing_requests": 4, "batch_requests": 5, "points_used": 40, "rest_requests": 4, "batches": 5,
+    api = {"listing_requests": 5, "batch_requests": 5, "points_used": 40, "rest_requests": 4, "batches": 5,
            "org_items": 3}
     compared = against_run(plan, api)
-    assert compared["graphql_requests"] == {"predicted": 9, "actual": 9, "error": 0.0}
-    assert compared["graphql_points"] == {"predicted": 39, "actual": 40, "error": -0.025}
+    assert compared["graphql_requests"] == {"predicted": 10, "actual": 10, "error": 0.0}
+    assert compared["graphql_points"] == {"predicted": 40, "actual": 40, "error": 0.0}
     assert compared["rest_requests"] == {"predicted": 3, "actual": 4, "error": -0.25}
     assert against_run(plan, {})["batches"] == {"predicted": 5, "actual": 0, "error": None}
 
@@ -235,3 +245,164 @@ def test_the_alert_lists_count_as_conditional_requests():
     assert cold["rest_requests"] == warm["rest_requests"] == 9  # a 304 is still a request
     assert cold["hours"]["rest"] == round(9 / cold["limits"]["rest_requests_per_hour"], 3) and warm["hours"]["rest"] == 0
     assert any("answered 304" in said for said in cold["assumptions"])
+
+
+def test_aggregate_is_priced_at_the_memory_it_is_deployed_with():
+    # Given a run of 10,000 repositories (Aggregate's seconds grow with them)
+    counts, cfg = Counts({"acme": OrgCount(10_000, 0)}), config(orgs=["acme"], batch_size=50)
+    default = predict(counts, cfg)["aws"]
+    # When Aggregate is deployed with 10,240 MB instead of the default 3,008
+    bigger = predict(counts, cfg, aggregate_memory_mb=10_240)
+    aws = bigger["aws"]
+    # Then only its GB-seconds grow, by its seconds times the added memory
+    aggregate_s = budget.SECONDS_AGGREGATE + 10_000 * budget.SECONDS_AGGREGATE_PER_REPOSITORY
+    assert (default["aggregate_memory_mb"], aws["aggregate_memory_mb"]) == (3_008, 10_240)
+    assert aws["lambda_gb_s"] == pytest.approx(default["lambda_gb_s"] + aggregate_s * (10_240 - 3_008) / 1024, abs=2e-3)
+    assert aws["cost_usd"]["lambda"] > default["cost_usd"]["lambda"] and aws["cost_usd"]["total"] > default["cost_usd"]["total"]
+    assert (aws["transitions"], aws["s3_put"], aws["cost_usd"]["sfn"]) == (default["transitions"], default["s3_put"],
+                                                                        default["cost_usd"]["sfn"])
+    assert any("Aggregate at 10,240 MB" in said for said in bigger["assumptions"])
+    # and None is the stack's default, as the bench prices a run
+    assert predict(counts, cfg, aggregate_memory_mb=None)["aws"] == default
+    assert budget.run_cost({"history": {"billable_transitions": 0}, "lambda_s": {"Aggregate": {"n": 1, "sum": 1024}},
+                            "aws_calls": {}}, {"Aggregate": 2048})["lambda_gb_s"] == 2048
+
+
+def test_each_installation_pays_its_own_owners_work_and_the_run_takes_the_slowest_ones_hours():
+    # Given per-org App installations: 60,000 repositories on one, 1,000 on the other
+    counts = Counts({"big": OrgCount(60_000, 0), "small": OrgCount(1_000, 0)}, installations={"1": ["big"], "2": ["small"]})
+    cfg = config(orgs=["big", "small"], batch_size=100, collectors=ONLY_STATS)
+    plan = predict(counts, cfg)
+    big, small = plan["installations"]["1"], plan["installations"]["2"]
+    # Then big's installation pays the token check (the first owner's), its counting query, its 600
+    # pages and its 600 batches of 100 x 8 connections (8 points); small's its counting query, its
+    # 10 pages and 10 batches
+    assert (big["graphql"], small["graphql"]) == ({"requests": 1 + 1 + 600 + 600, "points": 1 + 1 + 600 + 4_800},
+                                                  {"requests": 1 + 20, "points": 1 + 10 + 80})
+    # each at its own hourly limit: 5,000 + 50 per repository above 20, at most 12,500
+    assert (big["limits"]["graphql_points_per_hour"], small["limits"]["graphql_points_per_hour"]) == (12_500, 12_500)
+    assert (big["hours"]["graphql"], small["hours"]["graphql"]) == (round(5_402 / 12_500, 3), round(91 / 12_500, 3))
+    # and the run needs the slowest installation's hours, not the sum's: no window to wait out
+    assert plan["hours"] == {**big["hours"], "installation": "1"} and plan["hours"]["rate_limit_waits"] == 0
+    assert plan["graphql"] == {"requests": 1_223, "points": 5_493}  # the totals are every installation's
+    # where one token pays for both, 5,492 points at 5,000 an hour wait out one window
+    one = predict(Counts(counts.orgs), cfg)
+    assert one["installations"] == {} and one["hours"]["rate_limit_waits"] == 1 and "installation" not in one["hours"]
+    assert credential_limits("app", 21).graphql_points_per_hour == budget.APP_BASE_PER_HOUR + budget.APP_PER_REPOSITORY
+
+
+def test_an_owner_without_the_app_sends_nothing_and_is_the_runs_error():
+    not_installed = {owner: {"org": owner, "type": "APP_NOT_INSTALLED", "github": "Not Found", "fix": f"install on {owner}"}
+                     for owner in ("initech", "octo")}
+    counts = Counts({"acme": OrgCount(150, 0)}, missing=["initech"], installations={"7": ["acme"]},
+                    not_installed=not_installed)
+    cfg = config(orgs=["acme", "initech"], repos=["octo/x"], batch_size=50,
+                 collectors={"security_settings": True, "code_scanning_alerts": False, "secret_scanning_alerts": False})
+    plan = predict(counts, cfg)
+    # initech: no count, no page (no token to ask with), no work item; octo's repository: its batch
+    # and its security_settings work item are planned, and send nothing
+    assert plan["buckets"]["graphql_listing"] == {"requests": 1 + 1 + 2, "points": 4, "pages": 2, "planning_requests": 2}
+    assert plan["buckets"]["graphql_batches"]["batches"] == 3 + 1 and plan["buckets"]["graphql_batches"]["requests"] == 3
+    assert plan["buckets"]["rest"]["security_settings"]["per_owner"] == {"acme": 150, "octo": 0}
+    assert plan["buckets"]["rest"]["dependabot_alerts"]["per_owner"] == {"acme": 1}
+    assert plan["org_items"] == 1 + 2
+    assert plan["repositories"]["org_errors"] == [not_installed["initech"]]
+    assert plan["repositories"]["repository_errors"] == {"octo/x": "APP_NOT_INSTALLED"}
+    assert list(plan["installations"]) == ["7"] and plan["installations"]["7"]["rest_requests"] == 151
+    assert Counts.from_dict(json.loads(json.dumps(counts.to_dict()))) == counts
+
+
+class InstallationClient(FakeClient):
+    """A FakeClient of one installation: it sees only its own orgs."""
+
+    def __init__(self, installation, orgs):
+        super().__init__(orgs)
+        self.installation = installation
+
+    def installation_id(self):
+        return self.installation
+
+
+class ClientsPerOwner:
+    """The run's clients per owner (`for_owner`: the factory PlanRun and `ghstats plan` pass), per-org installations."""
+
+    def __init__(self, clients, app_id="9"):
+        self.clients, self.asked = clients, []
+        self.app_id = app_id
+
+    def for_owner(self, owner):
+        self.asked.append(owner)
+        if owner not in self.clients:
+            return NotInstalled(owner, self.app_id)
+        return self.clients[owner]
+
+
+class NotInstalled(FakeClient):
+    def __init__(self, owner, app_id):
+        super().__init__({})
+        self.owner, self.app_id = owner, app_id
+
+    def installation_id(self):
+        from ghstats.github.errors import AppNotInstalled
+
+        raise AppNotInstalled(self.owner, self.app_id)
+
+    def preflight(self):
+        self.installation_id()
+
+
+def test_count_repositories_counts_each_org_with_its_installations_client():
+    one, two = InstallationClient("1", {"acme": (130, 5)}), InstallationClient("2", {"globex": (60, 0), "umbrella": (3, 0)})
+    clients = ClientsPerOwner({"acme": one, "globex": two, "umbrella": two, "octo": InstallationClient("3", {})})
+    # initech first: the App is not installed there, so the token check is acme's (as the run's)
+    counts = count_repositories(clients.for_owner, config(orgs=["initech", "acme", "globex", "umbrella"], repos=["octo/x"]))
+    assert counts.installations == {"1": ["acme"], "2": ["globex", "umbrella"], "3": ["octo"]}
+    assert list(counts.not_installed) == ["initech"] and counts.not_installed["initech"]["type"] == "APP_NOT_INSTALLED"
+    assert counts.missing == ["initech"]
+    assert counts.orgs == {"acme": OrgCount(130, 5), "globex": OrgCount(60, 0), "umbrella": OrgCount(3, 0)}
+    # one counting query per installation, with its client; the token check on acme's
+    assert (len(one.documents), len(two.documents)) == (1, 1) and one.requests_made == 2
+    assert 'login: "globex"' in two.documents[0] and 'login: "umbrella"' in two.documents[0]
+    assert (counts.requests, counts.points) == (3, 3)
+
+
+def test_the_etag_cache_and_the_previous_runs_share_give_the_304s():
+    # Given what the previous run left: acme's dependabot alerts in 3 cached pages of 4 (a full
+    # last page is not cached), none for globex (a first walk); and in that run, of 10 requests
+    # sent with an ETag, GitHub answered 8 with 304
+    cfg = config(orgs=["acme", "globex"], collectors={"dependabot_alerts": True, "code_scanning_alerts": False,
+                                                      "secret_scanning_alerts": False}, batch_size=50)
+    stored = {
+        "latest/dependabot_alerts.json": {"records": {f"k{i}": {"repository": f"acme/r{i % 9}"} for i in range(400)}},
+        "state/dependabot_alerts/etags/acme.json": {"api_url": API, "pages": {f"p{i}": {"etag": "x"} for i in range(3)}},
+        "state/dependabot_alerts/etags/globex.json": {"api_url": "https://ghe.example.com/api/v3",  # another API's
+                                                      "pages": {"p": {"etag": "y"}}},
+        "latest/dependabot_alerts.run.json": {"run_id": "r1", "started_at": "2026-01-01T00:00:00Z"},
+        "runs/r1/summary.json": {"api": {"rest_by_collector": {"dependabot_alerts": {
+            "requests": 12, "with_etag": 10, "not_modified": 8}}}},
+    }
+    assumptions = budget.from_previous_run(stored.get, cfg, Assumptions(teams_per_org=3))
+    assert assumptions.etag_pages == {"dependabot_alerts": {"acme": 3}} and assumptions.teams_per_org == 3
+    assert assumptions.unchanged_share == {"dependabot_alerts": 0.8}
+    counts = Counts({"acme": OrgCount(9, 0), "globex": OrgCount(1, 0)})
+    plan = predict(counts, cfg, assumptions=assumptions)
+    # Then acme's 4 pages are sent, 3 cached x 80% = 2 answered 304; globex's 1 page is counted
+    assert plan["buckets"]["rest"]["dependabot_alerts"] == {"requests": 5, "not_modified": 2, "work_items": 2,
+                                                             "per_owner": {"acme": 4, "globex": 1}}
+    assert (plan["rest_requests"], plan["rest_not_modified"], plan["rest_counted"]) == (5, 2, 3)
+    assert plan["hours"]["rest"] == round(3 / 5_000, 3)
+    assert any("dependabot_alerts 80%" in said and "etags" in said for said in plan["assumptions"])
+    # and without the previous run's share, every cached page is taken as unchanged
+    unknown = replace(assumptions, unchanged_share={})
+    assert predict(counts, cfg, assumptions=unknown)["rest_not_modified"] == 3
+    # and a collection's first run (no cache at all) predicts none free
+    first = budget.from_previous_run({}.get, cfg)
+    assert first.etag_pages == {"dependabot_alerts": {}} and predict(counts, cfg, assumptions=first)["rest_not_modified"] == 0
+    # and the run is held to sent, free and counted alike
+    compared = against_run(plan, {"rest_requests": 5, "rest_not_modified": 3})
+    assert compared["rest_not_modified"] == {"predicted": 2, "actual": 3, "error": round(-1 / 3, 4)}
+    assert compared["rest_counted"] == {"predicted": 3, "actual": 2, "error": 0.5}
+    assert compared["rest_requests"]["error"] == 0.0
+    # a prediction stored before the 304s were predicted is held as predicting none
+    old = {k: v for k, v in plan.items() if k not in ("rest_not_modified", "rest_counted")}
+    assert against_run(old, {"rest_requests": 5, "rest_not_modified": 3})["rest_counted"]["predicted"] == 5

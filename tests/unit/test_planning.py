@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from ghstats import limits, names
-from ghstats.collect.budget import count_by_credential
+from ghstats.collect.budget import count_repositories
 from ghstats.collect.planning import (ListingPaused, ListingProgress, list_owner, owner_in, plan_owner, run_owners,
                                       split_into_batches)
 from ghstats.collect.steps import batch_concurrency
@@ -24,14 +24,14 @@ def config_of(raw):
 class FakeClient:
     """One owner's client over SIZES (100 a page). It answers the counting query too."""
 
-    def __init__(self, owner="acme", credential="one-pat", missing=()):
-        self.owner, self.credential, self.missing = owner, credential, missing
+    def __init__(self, owner="acme", credential=None, missing=(), installed=True):
+        self.owner, self.credential, self.missing, self.installed = owner, credential, missing, installed
         self.requests_made = self.points_used = 0
         self.classic_scopes = None
         self.asked: list[tuple[str, str | None]] = []
 
-    def credential_id(self):
-        if self.credential is None:
+    def installation_id(self):  # None: a PAT
+        if not self.installed:
             raise AppNotInstalled(self.owner, "123")
         return self.credential
 
@@ -161,10 +161,10 @@ def test_one_credential_counts_every_org_in_one_query_after_one_token_check():
         return clients.setdefault(owner, FakeClient(owner))
 
     config = config_of({"orgs": ["acme", "globex", "nope"], "repos": ["octo/x"]})
-    counted = count_by_credential(client_for, config, run_owners(config))
-    assert counted.shared_credential
-    assert {org: c.repositories for org, c in counted.counts.orgs.items()} == {"acme": 250, "globex": 120}
-    assert counted.counts.missing == ["nope"] and (counted.counts.requests, counted.counts.points) == (2, 2)
+    counts = count_repositories(client_for, config)
+    assert counts.shared_credential and counts.installations == {}
+    assert {org: c.repositories for org, c in counts.orgs.items()} == {"acme": 250, "globex": 120}
+    assert counts.missing == ["nope"] and (counts.requests, counts.points) == (2, 2)
     asked = [what for client in clients.values() for what, _ in client.asked]
     assert asked == ["preflight", "count"]  # the first org's client: one check, one counting query
 
@@ -173,16 +173,16 @@ def test_per_org_installations_count_each_org_on_its_own_credential_and_an_org_w
     clients = {}
 
     def client_for(owner):
-        return clients.setdefault(owner, FakeClient(owner, credential=None if owner == "hooli" else f"inst-{owner}"))
+        return clients.setdefault(owner, FakeClient(owner, credential=f"inst-{owner}", installed=owner != "hooli"))
 
     config = config_of({"orgs": ["acme", "hooli", "globex"]})
-    counted = count_by_credential(client_for, config, run_owners(config))
-    assert not counted.shared_credential and set(counted.credentials) == {"acme", "globex"}
-    assert list(counted.counts.orgs) == ["acme", "globex"] and counted.counts.missing == ["hooli"]
+    counts = count_repositories(client_for, config)
+    assert not counts.shared_credential and counts.installations == {"inst-acme": ["acme"], "inst-globex": ["globex"]}
+    assert list(counts.orgs) == ["acme", "globex"] and counts.missing == ["hooli"]
     # the first installation's token checked; the other's count proves its token
     assert [what for what, _ in clients["acme"].asked] == ["preflight", "count"]
     assert [what for what, _ in clients["globex"].asked] == ["count"]
-    assert clients["hooli"].asked == [] and counted.counts.requests == 3
+    assert clients["hooli"].asked == [] and counts.requests == 3
 
 
 def test_an_installation_out_of_points_leaves_its_orgs_uncounted_unless_it_is_the_only_one():
@@ -197,19 +197,17 @@ def test_an_installation_out_of_points_leaves_its_orgs_uncounted_unless_it_is_th
         return (OutOfPoints if owner == "globex" else FakeClient)(owner, credential=f"inst-{owner}")
 
     config = config_of({"orgs": ["acme", "globex"]})
-    counted = count_by_credential(client_for, config, run_owners(config))
-    assert list(counted.counts.orgs) == ["acme"] and counted.counts.uncounted == ["globex"]
-    assert counted.counts.requests == 3  # the refused query is a request sent too
-    alone = config_of({"orgs": ["globex"]})
+    counts = count_repositories(client_for, config)
+    assert list(counts.orgs) == ["acme"] and counts.uncounted == ["globex"]
+    assert counts.requests == 3  # the refused query is a request sent too
     with pytest.raises(GitHubRateLimited):
-        count_by_credential(client_for, alone, run_owners(alone))
+        count_repositories(client_for, config_of({"orgs": ["globex"]}))
 
 
 def test_named_repositories_only_still_check_the_token_first():
     client = FakeClient("octo")
-    config = config_of({"repos": ["octo/x"]})
-    counted = count_by_credential(lambda owner: client, config, run_owners(config))
-    assert [what for what, _ in client.asked] == ["preflight"] and counted.counts.orgs == {}
+    counts = count_repositories(lambda owner: client, config_of({"repos": ["octo/x"]}))
+    assert [what for what, _ in client.asked] == ["preflight"] and counts.orgs == {}
 
 
 def test_a_bad_token_fails_the_count():
@@ -217,6 +215,5 @@ def test_a_bad_token_fails_the_count():
         def preflight(self):
             raise GitHubAuthError("Bad credentials")
 
-    config = config_of({"orgs": ["acme"]})
     with pytest.raises(GitHubAuthError):
-        count_by_credential(lambda owner: Refused(owner), config, run_owners(config))
+        count_repositories(lambda owner: Refused(owner), config_of({"orgs": ["acme"]}))

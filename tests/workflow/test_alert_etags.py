@@ -63,6 +63,9 @@ def test_a_second_run_is_answered_304_and_a_changed_alert_comes_back_in_the_thir
     again, summary_again = outputs(local_aws, second.run_id, collector)
     api = summary_again["api"]
     assert api["rest_not_modified"] == api["rest_requests"] == len(pages)
+    # and each was sent with its ETag of the first run (what the next plan's share of 304s is taken from)
+    assert api["rest_by_collector"] == {collector: {"requests": len(pages), "with_etag": len(pages),
+                                                    "not_modified": len(pages)}}
     # and the records and their summary are the first run's
     assert again == records
     section, section_again = summary["collectors"][collector], summary_again["collectors"][collector]
@@ -88,6 +91,8 @@ def test_a_second_run_is_answered_304_and_a_changed_alert_comes_back_in_the_thir
     assert changed[key]["updated_at"] == "2026-03-01T00:00:00Z" and changed[key]["state"] != records[key]["state"]
     assert {k: r for k, r in changed.items() if k != key} == {k: r for k, r in records.items() if k != key}
     assert summary_changed["api"]["rest_not_modified"] == len(pages) - 1
+    assert summary_changed["api"]["rest_by_collector"][collector] == {
+        "requests": len(pages), "with_etag": len(pages), "not_modified": len(pages) - 1}
 
 
 def test_a_walk_that_fails_keeps_the_etags_of_the_last_walk_that_succeeded(make_sim, local_aws, engine_delays):

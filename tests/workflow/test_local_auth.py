@@ -5,6 +5,7 @@ credential is one line naming the fix, and the private key is nowhere in the run
 from __future__ import annotations
 
 import argparse
+import json
 import subprocess
 
 import pytest
@@ -59,10 +60,14 @@ def test_a_local_run_with_an_installation_per_org(make_sim, key_pair, tmp_path, 
     assert "13 repositories collected" in captured.out
     assert {r.installation for r in sim.requests if r.kind == "graphql"} == {"1", "2"}
     assert sim.installation_rate_limit(1).used > 0 and sim.installation_rate_limit(2).used > 0
-    # and `ghstats plan`, which counts with one credential, says what to give it instead
-    assert main(["plan", "--org", "acme", "--api-url", sim.url, "--app-id", APP_ID, "--installation-id", "per_org",
-                 "--private-key-file", str(pem)]) != 0
-    assert "counts every org with one credential" in capsys.readouterr().err
+    # and `ghstats plan` takes the same flags: each org counted with its own installation's token
+    sim.reset_records()
+    assert main(["plan", "--org", "acme", "--org", "globex", "--api-url", sim.url, "--app-id", APP_ID,
+                 "--installation-id", "per_org", "--private-key-file", str(pem), "--json"]) == 0
+    planned = capsys.readouterr()
+    assert json.loads(planned.out)["counts"]["installations"] == {"1": ["acme"], "2": ["globex"]}
+    assert {r.installation for r in sim.requests if r.kind == "graphql"} == {"1", "2"}
+    assert key_pair[0].splitlines()[1] not in planned.out + planned.err
 
 
 def namespace(**flags):

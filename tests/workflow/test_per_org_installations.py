@@ -4,7 +4,11 @@ the App is an org error, the others are collected; a PAT run stays on one budget
 
 from __future__ import annotations
 
+import json
+
 import pytest
+
+from ghstats import names
 
 from tests.conftest import TOKEN
 from tests.workflow.helpers import assert_every_repo_once, assert_matches_truth, listing_pages, org_keys, outputs
@@ -149,3 +153,95 @@ def test_an_org_whose_installation_is_out_of_points_waits_alone(make_sim, deploy
     prediction = aws.get_json(f"runs/{outcome.run_id}/run.json")["prediction"]
     assert prediction["repositories"]["by_owner"] == {"acme": 130, "hooli": 20}
     assert any("out of points at planning: globex" in said for said in prediction["assumptions"])
+
+
+def per_installation(github):
+    """installation -> (GraphQL requests, points, REST requests sent, REST requests GitHub counted)
+    of the requests the simulator saw (an App's own lookups, with its JWT, are no installation's)."""
+    spent = {}
+    for installation in map(str, INSTALLATIONS.values()):
+        mine = [r for r in github.requests if r.installation == installation]
+        graphql = [r for r in mine if r.kind == "graphql"]
+        rest = [r for r in mine if r.kind == "rest"]
+        spent[installation] = (len(graphql), sum(r.cost for r in graphql), len(rest),
+                               sum(1 for r in rest if r.status != 304))
+    return spent
+
+
+def test_plan_counts_each_org_with_its_installation_and_predicts_each_installations_budget(
+        github, deployed, key_pair, tmp_path, capsys):  # noqa: F811
+    from argparse import Namespace
+
+    from ghstats.collect.budget import Assumptions, previous_list_items
+    from ghstats.config import parse_config
+    from ghstats_cli.main import main
+    from ghstats_cli.plan import _local_client, plan_config
+
+    # Given per-org App credentials, as `ghstats run --installation-id per_org` takes them
+    key = tmp_path / "app.pem"
+    key.write_text(key_pair[0])
+    config_file = tmp_path / "config.json"
+    config_file.write_text(json.dumps(run_config(github)))
+    app = ["--app-id", APP_ID, "--installation-id", "per_org", "--private-key-file", str(key)]
+    # When `ghstats plan` predicts the run
+    assert main(["plan", "--config", str(config_file), *app, "--data", str(tmp_path / "none"), "--json"]) == 0
+    out, err = capsys.readouterr()
+    plan = json.loads(out)
+    # Then each org was counted with its own installation's token (the token check on the first
+    # org's), nothing listed, no REST work; the orgs without the App were looked up, not counted
+    assert per_installation(github) == {"11": (2, 2, 0, 0), "22": (1, 1, 0, 0), "33": (1, 1, 0, 0)}
+    assert all(r.installation is not None for r in github.requests if r.kind == "graphql")
+    lookups = [r.path for r in github.requests if r.path.endswith("/installation")]
+    assert {"/orgs/initech/installation", "/users/octo-user/installation"} <= set(lookups)
+    assert plan["counts"]["installations"] == {"11": ["acme"], "22": ["globex"], "33": ["hooli"]}
+    # and the org without the App is the run's org error, the user's repository the run's repository error
+    [entry] = plan["repositories"]["org_errors"]
+    assert (entry["org"], entry["type"]) == ("initech", "APP_NOT_INSTALLED") and "install the GitHub App" in entry["fix"]
+    assert plan["repositories"]["repository_errors"] == {NAMED: "APP_NOT_INSTALLED"}
+    assert key_pair[0] not in out + err and "BEGIN" not in out + err  # the App's key reaches no output
+    # and each installation has its own limits (5,000 + 50 per repository above 20) and hours,
+    # the run's hours the slowest installation's
+    installations = plan["installations"]
+    assert {i: (e["repositories"], e["limits"]["graphql_points_per_hour"]) for i, e in installations.items()} == {
+        "11": (130, 5_000 + 50 * 110), "22": (60, 5_000 + 50 * 40), "33": (20, 5_000)}
+    slowest = max(installations, key=lambda i: installations[i]["hours"]["run"])
+    assert plan["hours"] == {**installations[slowest]["hours"], "installation": slowest}
+    assert plan["limits"]["credential"] == f"GitHub App installation {slowest} (the slowest of 3, each its own budget)"
+    assert sum(e["graphql"]["points"] for e in installations.values()) == plan["graphql"]["points"]
+    assert sum(e["rest_requests"] for e in installations.values()) == plan["rest_requests"]
+
+    # When the run collects it
+    github.reset_records()
+    aws = deployed(github.url, {"app_id": APP_ID, "installation_id": "per_org", "private_key": key_pair[0]})
+    outcome = aws.run(run_config(github))
+    assert outcome.status == "SUCCEEDED" and outcome.output["status"] == "PARTIAL", outcome.cause
+    # Then each installation spent what the plan said of GraphQL, and at least the REST requests
+    # (a first run: each alert list assumed 1 page)
+    spent = per_installation(github)
+    assert {i: (e["graphql"]["requests"], e["graphql"]["points"]) for i, e in installations.items()} == {
+        i: (requests, points) for i, (requests, points, _, _) in spent.items()}
+    assert all(installations[i]["rest_requests"] <= sent for i, (_, _, sent, _) in spent.items())
+    # and the run's own planning step predicted the same per installation
+    stored = aws.get_json(names.run_config_key(outcome.run_id))["prediction"]
+    assert stored["installations"] == installations and stored["repositories"]["org_errors"] == [entry]
+
+    # When the next run is planned knowing the first run's records, and collected
+    args = Namespace(app_id=APP_ID, installation_id="per_org", private_key_file=str(key))
+    config = parse_config(run_config(github))
+    make_client, _ = _local_client(args)
+    again = plan_config(config, make_client, credential="app",
+                        assumptions=Assumptions(org_list_items=previous_list_items(aws.get_json, config)))
+    github.reset_records()
+    second = aws.run(run_config(github))
+    assert second.status == "SUCCEEDED", second.cause
+    # Then each installation's GraphQL is exact and its REST requests sent within 5%
+    spent = per_installation(github)
+    for installation, (requests, points, sent, _) in spent.items():
+        predicted = again["installations"][installation]
+        assert (predicted["graphql"]["requests"], predicted["graphql"]["points"]) == (requests, points)
+        assert abs(predicted["rest_requests"] - sent) <= 0.05 * sent, (installation, predicted, spent)
+    # and the table shows the split
+    assert main(["plan", "--config", str(config_file), *app, "--data", str(tmp_path / "none")]) == 0
+    table = capsys.readouterr().out
+    assert "installation 11 (acme; 130 repositories, 10,500/h)" in table and "initech: APP_NOT_INSTALLED" in table
+    assert f"hours at the GitHub App installation {slowest} (the slowest of 3" in table

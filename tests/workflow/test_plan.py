@@ -184,3 +184,111 @@ def test_the_workflows_planning_step_predicts_and_the_ledger_and_summary_hold_it
     assert budget["graphql_points"]["actual"] == run["points_used"] == summary["api"]["points_used"]
     assert all(abs(budget[k]["error"]) <= TOLERANCE for k in ("graphql_requests", "graphql_points", "rest_requests"))
     assert budget["batches"]["error"] == 0 and budget["org_items"]["error"] == 0
+
+
+def test_the_planning_step_prices_aggregate_at_the_deployed_memory(make_sim, engine_delays):
+    from ghstats import names
+    from ghstats_cli.local_aws import LocalAws
+
+    # Given a deployment whose Aggregate has 6,144 MB (the stack tells every function so)
+    sim = make_sim({"acme": 30})
+    raw = {"orgs": ["acme"], "api_url": sim.url, "collectors": only_collectors("repository_stats")}
+    with LocalAws({"GITHUB_TOKEN": TOKEN, names.ENV_AGGREGATE_MEMORY_MB: "6144"}) as aws:
+        outcome = aws.run(raw)
+        assert outcome.status == "SUCCEEDED", outcome.cause
+        prediction = aws.get_json(names.run_config_key(outcome.run_id))["prediction"]
+    # Then the run's own prediction priced Aggregate at 6,144 MB, as `ghstats plan --aggregate-memory-mb` does
+    assert prediction["aws"]["aggregate_memory_mb"] == 6144
+    plan = predict(count_repositories(_client(sim), parse_config(raw)), parse_config(raw), aggregate_memory_mb=6144)
+    assert plan["aws"] == prediction["aws"]
+    assert plan["aws"]["lambda_gb_s"] > predict(count_repositories(_client(sim), parse_config(raw)),
+                                                parse_config(raw))["aws"]["lambda_gb_s"]
+
+
+def test_cli_plan_takes_aggregates_memory(tmp_path, capsys):
+    args = ["plan", "--demo", "--orgs", "acme:40", "--data", str(tmp_path), "--json"]
+    assert main(args) == 0
+    default = json.loads(capsys.readouterr().out)["aws"]
+    assert main([*args, "--aggregate-memory-mb", "10240"]) == 0
+    bigger = json.loads(capsys.readouterr().out)["aws"]
+    assert (default["aggregate_memory_mb"], bigger["aggregate_memory_mb"]) == (3008, 10240)
+    assert bigger["cost_usd"]["lambda"] > default["cost_usd"]["lambda"]
+    assert main(["plan", "--demo", "--orgs", "acme:40", "--data", str(tmp_path), "--aggregate-memory-mb", "10241"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "--aggregate-memory-mb 10241" in err and "1769 to 10240" in err
+    assert main(["plan", "--demo", "--orgs", "acme:40", "--data", str(tmp_path), "--aggregate-memory-mb", "6144"]) == 0
+    assert "Aggregate at 6,144 MB" in capsys.readouterr().out
+
+
+def test_a_second_run_is_predicted_with_the_304s_it_then_gets(make_sim, local_aws, capsys):
+    from ghstats.collect.budget import from_previous_run
+
+    # Given conditional REST lists: an org's alert pages, and lists per repository (security
+    # settings, traffic), of two orgs and a user's named repository
+    sim = make_sim({"acme": 300, "globex": 40})
+    sim.add_repo("octo-user", "dotfiles")
+    raw = {"orgs": ["acme", "globex"], "repos": ["octo-user/dotfiles"], "api_url": sim.url, "batch_size": 50,
+           "collectors": only_collectors("repository_stats", "dependabot_alerts", "security_settings", "traffic")}
+    config = parse_config(raw)
+
+    def plan_and_run(name):
+        plan = predict(count_repositories(_client(sim), config), config,
+                       assumptions=from_previous_run(local_aws.get_json, config))
+        sim.reset_records()
+        outcome = local_aws.run(raw)
+        assert outcome.status == "SUCCEEDED", outcome.cause
+        summary = outputs(local_aws, outcome.run_id)["summary"]
+        compared = against_run(plan, summary["api"])
+        with capsys.disabled():
+            print(f"\n{name}: " + ", ".join(f"{k} {v['predicted']}/{v['actual']}" for k, v in compared.items()))
+        return plan, summary, compared
+
+    # When a first run is planned (no ETag cache yet) and collected
+    first, summary, compared = plan_and_run("first run (predicted/actual)")
+    # Then no request is predicted free, and none was: every REST request counted
+    assert first["rest_not_modified"] == summary["api"]["rest_not_modified"] == 0
+    assert first["rest_counted"] == first["rest_requests"]
+    [said] = [said for said in first["assumptions"] if "no ETag cache yet of" in said]
+    assert all(name in said for name in ("dependabot_alerts", "security_settings", "traffic"))
+    # When the same collection is planned again, from what the first run left, and collected
+    second, summary, compared = plan_and_run("second run (predicted/actual)")
+    # Then the plan predicted the 304s the run got, and so the requests GitHub counted, within 5%
+    api = summary["api"]
+    assert api["rest_not_modified"] > 0.9 * api["rest_requests"]  # nothing changed: almost every page a 304
+    for figure in ("rest_requests", "rest_not_modified", "rest_counted"):
+        assert abs(compared[figure]["predicted"] - compared[figure]["actual"]) <= TOLERANCE * api["rest_requests"], figure
+    assert compared["rest_not_modified"]["error"] is not None and abs(compared["rest_not_modified"]["error"]) <= TOLERANCE
+    per_collector = {name: entry["not_modified"] for name, entry in second["buckets"]["rest"].items()}
+    assert per_collector == {name: figures["not_modified"] for name, figures in api["rest_by_collector"].items()}
+    # and the hours count only what GitHub counts
+    assert second["hours"]["rest"] == round(second["rest_counted"] / second["limits"]["rest_requests_per_hour"], 3)
+    assert any("state/<collector>/etags/<owner>.json" in said for said in second["assumptions"])
+    # and the run's own planning step predicted the same from the bucket: the summary holds it against the run
+    assert {k: v["predicted"] for k, v in summary["budget"].items()} == {k: v["predicted"] for k, v in compared.items()}
+
+
+def test_cli_plan_reads_the_etag_caches_of_the_local_runs_folder(make_sim, tmp_path, capsys, monkeypatch, engine_delays):
+    from ghstats import names
+    from ghstats_cli.local_runs import collect_locally
+
+    # Given a local run of the alert lists, its ETag caches kept in the folder (ghstats-data/s3/state/)
+    sim = make_sim({"acme": 300})
+    raw = {"orgs": ["acme"], "api_url": sim.url, "collectors": only_collectors("repository_stats", "dependabot_alerts")}
+    collect_locally(raw, {"GITHUB_TOKEN": TOKEN}, tmp_path, progress="quiet")
+    cached = json.loads((tmp_path / "s3" / names.etag_cache_key("dependabot_alerts", "acme")).read_text())["pages"]
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(raw))
+    monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
+    # When `ghstats plan` plans the next run from that folder
+    assert main(["plan", "--config", str(path), "--data", str(tmp_path), "--json"]) == 0
+    plan = json.loads(capsys.readouterr().out)
+    # Then every cached page is predicted a free 304, and the next local run gets them
+    assert plan["rest_not_modified"] == len(cached) > 0
+    second, summary = collect_locally(raw, {"GITHUB_TOKEN": TOKEN}, tmp_path, progress="quiet")
+    api = summary["api"]
+    assert (plan["rest_requests"], plan["rest_not_modified"], plan["rest_counted"]) == (
+        api["rest_requests"], api["rest_not_modified"], api["rest_requests"] - api["rest_not_modified"])
+    assert summary["budget"]["rest_not_modified"] == {"predicted": len(cached), "actual": len(cached), "error": 0.0}
+    # and the table says so
+    assert main(["plan", "--config", str(path), "--data", str(tmp_path)]) == 0
+    assert f"{len(cached)} answered 304: free" in capsys.readouterr().out

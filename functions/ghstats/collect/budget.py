@@ -9,13 +9,17 @@ Plain code, dependencies passed in. Two steps:
    one GraphQL query per `COUNT_ORGS_PER_QUERY` orgs, each org aliased, asking only
    `repositories(<the org's filters>) { totalCount }` and the archived ones' `totalCount`
    (no `nodes`, so no page: 2 connections per org, 1 point per query). Named `repos` count as
-   themselves. The workflow's planning step (PlanRun) asks the same before any listing
-   (`count_by_credential`: per-org App installations count each group of orgs on its own
-   credential), so `ghstats plan` and the run predict alike and the run spends what it predicts.
+   themselves. Given the run's clients per owner, GitHub App credentials count each org with its
+   own installation's client (`owner_installations`), and an owner without the App is its error.
+   The workflow's planning step (PlanRun) asks the same before any listing, so `ghstats plan` and
+   the run predict alike, and the run spends what it predicts.
 2. `predict(counts, config, ...)`: pure arithmetic on those counts and the config, the way the
    run spends (collect/planning.py lists 100 repositories a page, 1 point a page; a batch is one
    request of batch_size.points_per_request(); each REST list is walked a page of 100 at a time),
-   returning a JSON-able dict. What cannot be known before listing is an `assumptions` entry.
+   each owner's work charged to its installation's budget (the hours: the slowest
+   installation's), a conditional REST page with an ETag kept from the previous run taken as a
+   free 304 (`from_previous_run`), returning a JSON-able dict. What cannot be known before
+   listing is an `assumptions` entry.
 
 The AWS cost is counted as `make bench` counts it (`run_cost`, moved here from bench/costs.py,
 which imports it): the predicted counts of transitions, Lambda time, S3 and DynamoDB requests
@@ -26,16 +30,18 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Callable, Mapping, Sequence
 
 from ghstats import limits, names
 from ghstats.aws_prices import PRICES
 from ghstats.collect.batch_size import points_per_request, repository_connections, resolve_batch_size
-from ghstats.collectors import REGISTRY, batch_collectors, lacking_scopes, rest_collectors
+from ghstats.collectors import batch_collectors, lacking_scopes, rest_collectors
 from ghstats.collectors.unit import Collector, RestList
 from ghstats.config import CollectionConfig
 from ghstats.github.client import GitHubClient
+from ghstats.github.errors import AppNotInstalled
+
 
 PAGE_SIZE = 100  # repositories per listing page (list_org_repos.graphql), items per REST page (per_page)
 LISTING_POINTS_PER_PAGE = 1  # repositories(first: 100) under one organisation: 1 request -> 1 point
@@ -49,6 +55,8 @@ COUNT_ORGS_PER_QUERY = 50  # 2 totalCount connections per org: 100 requests, 1 p
 PAT_GRAPHQL_POINTS_PER_HOUR = 5_000
 PAT_REST_REQUESTS_PER_HOUR = 5_000
 APP_BASE_PER_HOUR, APP_PER_REPOSITORY, APP_REPOSITORIES_FREE, APP_MAX_PER_HOUR = 5_000, 50, 20, 12_500
+APP_LIMIT_RULE = (f"{APP_BASE_PER_HOUR:,} + {APP_PER_REPOSITORY} per repository above {APP_REPOSITORIES_FREE}, "
+                  f"at most {APP_MAX_PER_HOUR:,}")  # the same, said
 
 
 # -- the bench's way of pricing a run (bench/costs.py imports these) --------------------------
@@ -78,16 +86,18 @@ def dynamodb_units(calls: dict[str, int], items: dict[str, int], run_item_bytes:
     return wru, rru
 
 
-def run_cost(result: dict[str, Any]) -> dict[str, Any]:
+def run_cost(result: dict[str, Any], memory_mb: Mapping[str, int] | None = None) -> dict[str, Any]:
     """Dollars per run, by service, for one ghstats workflow run's counts (measured by the bench,
     or predicted by `predict`): history.billable_transitions, lambda_s (function -> n, sum of
-    seconds), aws_calls ("service.Operation" -> n), dynamodb_items, run_item_bytes."""
+    seconds), aws_calls ("service.Operation" -> n), dynamodb_items, run_item_bytes. `memory_mb`:
+    a function's memory where it is not the stack's default (Aggregate's ghstats:aggregateMemoryMb)."""
+    memory = {**LAMBDA_MEMORY_MB, **(memory_mb or {})}
     transitions = result["history"]["billable_transitions"]
     sfn = transitions / 1000 * PRICES["sfn_per_1k_transitions"]
     gb_s = 0.0
     requests = 0
     for name, stats in result["lambda_s"].items():
-        gb_s += stats["sum"] * LAMBDA_MEMORY_MB.get(name, 512) / 1024
+        gb_s += stats["sum"] * memory.get(name, 512) / 1024
         requests += stats["n"]
     lam = gb_s * PRICES["lambda_per_gb_s"] + requests / 1e6 * PRICES["lambda_per_1m_requests"]
     calls = result["aws_calls"]
@@ -142,13 +152,26 @@ class Counts:
     """What `count_repositories` learnt: the input of `predict` (JSON-able: `to_dict`/`from_dict`)."""
 
     orgs: dict[str, OrgCount] = field(default_factory=dict)  # org -> its counts
-    missing: list[str] = field(default_factory=list)  # orgs GitHub did not find (the run lists them in errors.json)
+    # orgs GitHub did not find, and orgs the App is not installed on (the run lists them in errors.json)
+    missing: list[str] = field(default_factory=list)
     classic_scopes: list[str] | None = None  # the token's classic scopes (None: fine-grained or App)
     requests: int = 0  # what counting cost
     points: int = 0
+    # GitHub App credentials: installation id -> the owners whose work it carries (orgs, then
+    # owners of named repositories), each installation its own hourly budget; {}: a PAT
+    installations: dict[str, list[str]] = field(default_factory=dict)
+    # per-org App credentials: owner -> the run's errors.json entry (APP_NOT_INSTALLED) of an
+    # owner the App is not installed on (no token: its work sends nothing)
+    not_installed: dict[str, dict[str, str]] = field(default_factory=dict)
     # orgs whose installation was out of points when counted (per-org App credentials): the run
     # does not wait for them to plan; each waits alone in its own pipeline
     uncounted: list[str] = field(default_factory=list)
+
+    @property
+    def shared_credential(self) -> bool:
+        """Whether every owner's work spends one credential (a PAT, a fixed installation): one
+        budget, and one share of GitHub's concurrent requests for all the run's owners."""
+        return len(self.installations) <= 1
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -157,6 +180,8 @@ class Counts:
     def from_dict(cls, raw: Mapping[str, Any]) -> "Counts":
         return cls({org: OrgCount(**count) for org, count in raw.get("orgs", {}).items()}, list(raw.get("missing", [])),
                    raw.get("classic_scopes"), int(raw.get("requests", 0)), int(raw.get("points", 0)),
+                   {str(i): list(owners) for i, owners in (raw.get("installations") or {}).items()},
+                   {owner: dict(entry) for owner, entry in (raw.get("not_installed") or {}).items()},
                    list(raw.get("uncounted", [])))
 
 
@@ -187,104 +212,103 @@ def count_query(orgs: list[Any]) -> str:
     return with_fragments("\n".join(lines))
 
 
-def count_repositories(client: GitHubClient, config: CollectionConfig, *, check_token: bool = True) -> Counts:
+APP_NOT_INSTALLED = "APP_NOT_INSTALLED"  # planning.org_error's type of an owner the App is not installed on
+
+
+def owner_installations(client_for: Callable[[str], Any], owners: Sequence[str]
+                        ) -> tuple[dict[str, list[str]], dict[str, dict[str, str]]]:
+    """(installation id -> its owners, owner -> the run's APP_NOT_INSTALLED entry): whose
+    hourly budget each owner's work spends, asked of each owner's client (`client_for(owner)`,
+    the run's own: credentials.for_owner, so per-org App credentials look the installation up
+    with the App's JWT, once per owner). A PAT has no installation: ({}, {})."""
+    from ghstats.collect.planning import org_error
+
+    installations: dict[str, list[str]] = {}
+    not_installed: dict[str, dict[str, str]] = {}
+    for owner in owners:
+        try:
+            installation = getattr(client_for(owner), "installation_id", lambda: None)()
+        except AppNotInstalled as exc:
+            not_installed[owner] = org_error(owner, exc)
+            continue
+        if installation is not None:
+            installations.setdefault(str(installation), []).append(owner)
+    return installations, not_installed
+
+
+def count_repositories(client: GitHubClient | Callable[[str], GitHubClient], config: CollectionConfig) -> Counts:
     """The token check, then each org's repository count in as few queries as GitHub allows.
-    `check_token=False`: only the counting queries (another installation of the same App was
-    checked: a token that does not work fails its counting query just as well)."""
-    requests_before, points_before = client.requests_made, client.points_used
-    if check_token:
-        client.preflight()  # a bad token fails here, as the run's planning step would
-    counts = Counts(classic_scopes=sorted(client.classic_scopes) if client.classic_scopes is not None else None)
-    orgs = list(config.orgs)
-    for start in range(0, len(orgs), COUNT_ORGS_PER_QUERY):
-        chunk = orgs[start:start + COUNT_ORGS_PER_QUERY]
-        answer = client.graphql(count_query(chunk))
-        for index, org in enumerate(chunk):
-            node = answer.data.get(f"o{index}")
-            if node is None:
-                counts.missing.append(org.name)
-                continue
-            counts.orgs[org.name] = OrgCount(int(node["repositories"]["totalCount"]),
-                                             int((node.get("archived") or {}).get("totalCount", 0)))
-    counts.requests = client.requests_made - requests_before
-    counts.points = client.points_used - points_before
-    return counts
 
+    `client`: one GitHubClient for every owner, or the run's client factory per owner
+    (`client(owner)`: the workflow's and `ghstats plan`'s, credentials.for_owner): with GitHub App
+    credentials each org is counted with its own installation's client (a per-org installation
+    sees only its own org), the token check is the first installed owner's (as the run's), and an
+    owner the App is not installed on is its APP_NOT_INSTALLED error (`Counts.not_installed`),
+    not counted. An installation out of points leaves its orgs `uncounted` (they wait alone in
+    their own pipelines), unless nothing else could be counted: then GitHubRateLimited (the run
+    waits to plan)."""
+    from ghstats.collect.planning import run_owners  # the run's owners, in the order its token check takes them
+    from ghstats.github.errors import GitHubRateLimited
 
-@dataclass
-class CountedRun:
-    """What the workflow's planning step learns before any listing: the counts, and which
-    credential (budget) each owner's work spends."""
+    made: dict[str, Any] = {}
 
-    counts: Counts
-    credentials: dict[str, str]  # owner (lower case) -> credential id; an owner without one is absent
+    def client_for(owner: str) -> Any:  # one client per owner, made once
+        if not callable(client):
+            return client
+        if owner.lower() not in made:
+            made[owner.lower()] = client(owner)
+        return made[owner.lower()]
 
-    @property
-    def shared_credential(self) -> bool:
-        """Whether every owner spends one credential (a PAT, a fixed installation): one budget,
-        and one share of GitHub's concurrent requests for all the run's owners."""
-        return len(set(self.credentials.values())) <= 1
+    owners = run_owners(config)
+    installations, not_installed = owner_installations(client_for, owners)
+    reached = [owner for owner in owners if owner not in not_installed]
+    spent_before: dict[int, tuple[Any, int, int]] = {}  # each client once, with what it had spent before counting
 
+    def using(owner: str) -> Any:
+        owned = client_for(owner)
+        spent_before.setdefault(id(owned), (owned, owned.requests_made, owned.points_used))
+        return owned
 
-def count_by_credential(client_for: Callable[[str], GitHubClient], config: CollectionConfig,
-                        owners: Sequence[str]) -> CountedRun:
-    """`count_repositories` for a run whose owners may each spend their own credential (per-org
-    App installations): the owners' credentials are resolved side by side, then the orgs are
-    counted in groups by credential, each group's token checked with its first org's client (a
-    PAT or a fixed installation: one group, exactly count_repositories' requests; per-org
-    installations: the first one's token checked, every other one's proven by its counting query).
-    An org whose credential cannot be had (the App is not installed on it) is `missing`; with no
-    org at all the first owner with a credential checks the token. An installation out of points
-    leaves its orgs `uncounted` (they wait alone in their own pipelines), unless it is the only
-    credential counted: then GitHubRateLimited, and the run waits to plan."""
-    from concurrent.futures import ThreadPoolExecutor
-    from dataclasses import replace
-
-    from ghstats.github.errors import AppNotInstalled, GitHubRateLimited
-
-    clients = {owner.lower(): client_for(owner) for owner in owners}
-
-    def credential(owner: str) -> str | None:
-        try:
-            return clients[owner.lower()].credential_id()
-        except AppNotInstalled:
-            return None
-
-    with ThreadPoolExecutor(min(limits.S3_PARALLEL_REQUESTS, max(1, len(owners)))) as pool:
-        found = dict(zip([o.lower() for o in owners], pool.map(credential, owners)))
-    credentials = {owner: cid for owner, cid in found.items() if cid is not None}
-    groups: dict[str, tuple[GitHubClient, list[Any]]] = {}  # credential -> (its first org's client, its orgs)
-    counts = Counts()
+    counts = Counts(installations=installations, not_installed=not_installed)
+    if reached:
+        first = using(reached[0])
+        first.preflight()  # a bad token fails here, as the run's planning step would
+        counts.classic_scopes = sorted(first.classic_scopes) if first.classic_scopes is not None else None
+    payer = {owner.lower(): installation for installation, owners in installations.items() for owner in owners}
+    by_payer: dict[str | None, list[Any]] = {}  # orgs per installation (None: the one credential), in config order
     for org in config.orgs:
-        if org.name.lower() in credentials:
-            groups.setdefault(credentials[org.name.lower()], (clients[org.name.lower()], []))[1].append(org)
-        else:
+        if org.name in not_installed:
             counts.missing.append(org.name)
-    if not groups and credentials:  # named repositories only: the token is still checked first
-        first = next(owner for owner in owners if owner.lower() in credentials)
-        groups[credentials[first.lower()]] = (clients[first.lower()], [])
+        else:
+            by_payer.setdefault(payer.get(org.name.lower()), []).append(org)
     limited: list[GitHubRateLimited] = []
-    for index, (client, orgs) in enumerate(groups.values()):
+    for orgs in by_payer.values():
+        counting = using(orgs[0].name)
         try:
-            counted = count_repositories(client, replace(config, orgs=tuple(orgs)), check_token=index == 0)
+            answers = [(chunk, counting.graphql(count_query(chunk)))
+                       for chunk in (orgs[start:start + COUNT_ORGS_PER_QUERY]
+                                     for start in range(0, len(orgs), COUNT_ORGS_PER_QUERY))]
         except GitHubRateLimited as exc:
             limited.append(exc)
             counts.uncounted.extend(org.name for org in orgs)
             continue
-        counts.orgs.update(counted.orgs)
-        counts.missing.extend(counted.missing)
-        if index == 0:
-            counts.classic_scopes = counted.classic_scopes
-    if limited and len(limited) == len(groups):
-        raise limited[0]  # nothing counted: wait for the first credential's reset
-    distinct = {id(client): client for client, _ in groups.values()}.values()
-    counts.requests = sum(client.requests_made for client in distinct)
-    counts.points = sum(client.points_used for client in distinct)
-    order = {org.name: i for i, org in enumerate(config.orgs)}
-    counts.orgs = dict(sorted(counts.orgs.items(), key=lambda kv: order[kv[0]]))
-    counts.missing.sort(key=lambda name: order.get(name, len(order)))
-    counts.uncounted.sort(key=lambda name: order.get(name, len(order)))
-    return CountedRun(counts, credentials)
+        for chunk, answer in answers:
+            for index, org in enumerate(chunk):
+                node = answer.data.get(f"o{index}")
+                if node is None:
+                    counts.missing.append(org.name)
+                    continue
+                counts.orgs[org.name] = OrgCount(int(node["repositories"]["totalCount"]),
+                                                 int((node.get("archived") or {}).get("totalCount", 0)))
+    if limited and len(limited) == len(by_payer):
+        raise limited[0]  # nothing counted: wait for the reset and plan again
+    order = {org.name: index for index, org in enumerate(config.orgs)}
+    for listed in (counts.missing, counts.uncounted):
+        listed.sort(key=lambda name: order[name])  # in config order, as the run lists them
+    counts.orgs = {name: counts.orgs[name] for name in sorted(counts.orgs, key=lambda name: order[name])}
+    counts.requests = sum(c.requests_made - requests for c, requests, _ in spent_before.values())
+    counts.points = sum(c.points_used - points for c, _, points in spent_before.values())
+    return counts
 
 
 # -- the prediction ----------------------------------------------------------------------------
@@ -297,10 +321,20 @@ class Assumptions:
     pages_per_org_list: int = 1  # pages of an organisation-level REST list (alerts, members): ≤ 100 items
     pages_per_repository_list: int = 1  # pages of a list per repository (collaborators): ≤ 100 items
     teams_per_org: int = 0  # teams of an org (each adds its `then` lists: members, maintainers, repositories)
-    not_modified_share: float = 0.0  # conditional requests GitHub answers 304 (free): 0 on a first run
+    # conditional requests GitHub answers 304 (free), for a collector `etag_pages` knows nothing
+    # of: 0 (a first run asks with no ETag)
+    not_modified_share: float = 0.0
     # collector -> owner (lower case) -> items of its one organisation-level list, where known (the
     # previous run's records: `previous_list_items`); the others are `pages_per_org_list` pages
     org_list_items: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
+    # conditional collector -> owner (lower case) -> pages its ETag cache holds (what the last
+    # walk left in state/<collector>/etags/<owner>.json: the pages the next walk asks with
+    # If-None-Match; an owner without a cache: none). A collector here is predicted from it,
+    # not from `not_modified_share` (`previous_conditional`)
+    etag_pages: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
+    # conditional collector -> of its requests sent with an ETag in its previous run, the share
+    # GitHub answered 304 (summary.json api.rest_by_collector); absent: every cached page unchanged
+    unchanged_share: Mapping[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -383,6 +417,65 @@ def previous_list_items(get_json: Callable[[str], Any], config: CollectionConfig
     return found
 
 
+def previous_conditional(get_json: Callable[[str], Any], config: CollectionConfig
+                         ) -> tuple[dict[str, dict[str, int]], dict[str, float]]:
+    """(`Assumptions.etag_pages`, `Assumptions.unchanged_share`) from what the previous runs
+    left, for each enabled conditional collector: per owner of the run it walks, the pages its
+    ETag cache holds for this config's API (state/<collector>/etags/<owner>.json: another API's
+    ETags are not sent), and, where the collector's latest run (latest/<collector>.run.json) sent
+    any request with an ETag, the share of them GitHub answered 304 (its summary.json's
+    api.rest_by_collector). The caches are read 16 at a time, each let go once its pages are counted."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from ghstats.collect.org_walk import etag_cache_of
+    from ghstats.collect.planning import run_owners
+
+    conditional = [c for c in rest_collectors(dict(config.collectors)) if c.conditional()]
+    wanted = [(collector.name, owner) for collector in conditional
+              for owner in (run_owners(config) if collector.repositories_only() else [o.name for o in config.orgs])]
+
+    def cached_pages(pair: tuple[str, str]) -> int:
+        return len(etag_cache_of(get_json(names.etag_cache_key(*pair)), config.api_url))
+
+    with ThreadPoolExecutor(limits.S3_PARALLEL_REQUESTS) as pool:
+        pages = dict(zip(wanted, pool.map(cached_pages, wanted)))
+    etag_pages: dict[str, dict[str, int]] = {collector.name: {} for collector in conditional}
+    for (name, owner), n in pages.items():
+        if n:
+            etag_pages[name][owner.lower()] = n
+    shares: dict[str, float] = {}
+    for collector in conditional:
+        pointer = get_json(names.latest_collector_run_key(collector.name)) or {}
+        summary = get_json(names.summary_key(pointer["run_id"])) if pointer.get("run_id") else None
+        figures = ((summary or {}).get("api") or {}).get("rest_by_collector", {}).get(collector.name) or {}
+        if int(figures.get("with_etag", 0) or 0) > 0:
+            shares[collector.name] = min(1.0, int(figures.get("not_modified", 0) or 0) / int(figures["with_etag"]))
+    return etag_pages, shares
+
+
+def from_previous_run(get_json: Callable[[str], Any], config: CollectionConfig,
+                      assumptions: Assumptions = Assumptions()) -> Assumptions:
+    """`assumptions` with what the previous runs left in the bucket (`get_json`: the store's
+    reader): the alert lists' items (`previous_list_items`) and the conditional lists' cached
+    pages and 304 share (`previous_conditional`). What `ghstats plan` and ListRepos predict with."""
+    etag_pages, shares = previous_conditional(get_json, config)
+    return replace(assumptions, org_list_items=previous_list_items(get_json, config), etag_pages=etag_pages,
+                   unchanged_share=shares)
+
+
+def not_modified(collector: Collector, owner: str, sent: int, assumptions: Assumptions) -> int:
+    """Of the `sent` requests of `collector`'s walk over `owner`, those GitHub will answer 304
+    (free): as many as its ETag cache holds pages (at most `sent`), times the share of the
+    previous run's ETag requests answered 304 (none known: all); without cache knowledge the
+    flat `not_modified_share`. A collector that asks nothing conditionally: none."""
+    if not collector.conditional():
+        return 0
+    cached = assumptions.etag_pages.get(collector.name)
+    if cached is None:
+        return round(sent * assumptions.not_modified_share)
+    return round(min(sent, int(cached.get(owner.lower(), 0))) * assumptions.unchanged_share.get(collector.name, 1.0))
+
+
 def _planned_repositories(counts: Counts, config: CollectionConfig) -> tuple[dict[str, int], dict[str, int], int]:
     """(owner -> repositories of the run, owner -> archived among them (listed orgs only),
     named repositories outside the listed orgs)."""
@@ -408,25 +501,69 @@ def _planned_repositories(counts: Counts, config: CollectionConfig) -> tuple[dic
 
 
 def predict(counts: Counts, config: CollectionConfig, *, credential: CredentialLimits | None = None,
-            assumptions: Assumptions = Assumptions()) -> dict[str, Any]:
-    """The run's budget for `config` given `counts`: a JSON-able dict (see the module's doc)."""
+            assumptions: Assumptions = Assumptions(), aggregate_memory_mb: int | None = None) -> dict[str, Any]:
+    """The run's budget for `config` given `counts`: a JSON-able dict (see the module's doc).
+    `credential`: the hourly limits of the one credential (a PAT by default); where `counts`
+    knows GitHub App installations, each installation's own limits (`credential_limits("app",
+    its repositories)`) and its own share of the work, and the run's hours are the slowest
+    installation's. `aggregate_memory_mb`: Aggregate's memory as deployed
+    (ghstats:aggregateMemoryMb), which prices its GB-seconds; None: the stack's default."""
+    from ghstats.collect.planning import run_owners
+
     credential = credential or CredentialLimits()
     notes: set[str] = set()
     enabled = dict(config.collectors)
     by_owner, archived, named = _planned_repositories(counts, config)
     org_names = [org.name for org in config.orgs if org.name in counts.orgs]
     repositories = sum(by_owner.values())
+    # Whose budget each owner's work spends: its installation's (GitHub App), else the one
+    # credential's (None); an owner the App is not installed on sends nothing (no token).
+    payers = {owner.lower(): installation for installation, owners in counts.installations.items() for owner in owners}
+    unreached = {owner.lower() for owner in counts.not_installed}
+    spending = ("graphql_requests", "graphql_points", "rest_requests", "rest_not_modified")
+    spent: dict[str | None, dict[str, int]] = {installation: dict.fromkeys(spending, 0)
+                                               for installation in counts.installations}
 
-    # Planning and listing: the run's planning step asks what counting asked (the token check and
-    # the counting queries: `counts`' own requests), then each org is listed 100 repositories a
-    # page (collect/planning.py), at least one page an org; an org GitHub does not find costs its
-    # one failed page.
+    def pay(owner: str, **figures: int) -> None:
+        if owner.lower() in unreached:
+            return
+        payer = spent.setdefault(payers.get(owner.lower()), dict.fromkeys(spending, 0))
+        for figure, value in figures.items():
+            payer[figure] += value
+
+    def installation_repositories(installation: str) -> int:
+        """What GitHub sizes an installation's hourly limit by, as far as counted: its owners' repositories."""
+        return sum(counts.orgs[o].repositories if o in counts.orgs else by_owner.get(o, 0)
+                   for o in counts.installations[installation])
+
+    # Planning (the run's planning step asks what `count_repositories` asks): the token check
+    # (the first owner with a credential's), then one counting query per 50 orgs of each
+    # credential (one refused for an installation out of points: sent, no points). Listing
+    # (collect/planning.py): 100 repositories a page, at least one page an org (an uncounted
+    # one: its one page is all that is known); an org GitHub does not find costs its one failed
+    # page, an org the App is not installed on none.
+    checked = next((owner for owner in run_owners(config) if owner.lower() not in unreached), None)
+    if checked is not None:
+        pay(checked, graphql_requests=1, graphql_points=PREFLIGHT_POINTS)
+    groups: dict[str | None, list[str]] = {}  # orgs counted together: one credential's
+    for org in config.orgs:
+        if org.name.lower() not in unreached:
+            groups.setdefault(payers.get(org.name.lower()), []).append(org.name)
+    counting_requests = counting_points = 0
+    for orgs in groups.values():
+        queries = -(-len(orgs) // COUNT_ORGS_PER_QUERY)
+        points = 0 if orgs[0] in counts.uncounted else queries
+        pay(orgs[0], graphql_requests=queries, graphql_points=points)
+        counting_requests, counting_points = counting_requests + queries, counting_points + points
     pages = {org: max(1, -(-counts.orgs[org].repositories // PAGE_SIZE)) for org in org_names}
-    pages.update({org: 1 for org in counts.uncounted})  # at least one page each; its repositories unknown
-    planning_requests = counts.requests or 1  # counts made without asking (a test's): the token check
-    planning_points = counts.points or PREFLIGHT_POINTS
-    listing_requests = planning_requests + sum(pages.values()) + len(counts.missing)
-    listing_points = planning_points + LISTING_POINTS_PER_PAGE * (sum(pages.values()) + len(counts.missing))
+    pages.update({org: 1 for org in counts.uncounted})
+    failed = [org for org in counts.missing if org.lower() not in unreached]
+    for org, n in [*pages.items(), *((org, 1) for org in failed)]:
+        pay(org, graphql_requests=n, graphql_points=LISTING_POINTS_PER_PAGE * n)
+    planning_requests = (checked is not None) + counting_requests
+    listing_requests = planning_requests + sum(pages.values()) + len(failed)
+    listing_points = (PREFLIGHT_POINTS * (checked is not None) + counting_points
+                      + LISTING_POINTS_PER_PAGE * (sum(pages.values()) + len(failed)))
 
     # Batches: one request per batch; "auto" is the size with the fewest points per repository.
     # resolve_batch_size is what the run's planner resolves with (choose_batch_size of the
@@ -435,16 +572,21 @@ def predict(counts: Counts, config: CollectionConfig, *, credential: CredentialL
     connections = repository_connections(collectors)
     batch_size, auto = resolve_batch_size(config.batch_size, collectors)
     # A batch never mixes owners (each is sent with its owner's credential): batches per owner.
-    per_owner_batches = [batch_requests_and_points(n, batch_size, connections) for n in by_owner.values() if n > 0]
-    batch_requests = sum(requests for requests, _ in per_owner_batches)
-    batch_points = sum(points for _, points in per_owner_batches)
-    batches = batch_requests
+    # The batches of an owner the App is not installed on are planned and send nothing.
+    per_owner_batches = {owner: batch_requests_and_points(n, batch_size, connections)
+                         for owner, n in by_owner.items() if n > 0}
+    batches = sum(requests for requests, _ in per_owner_batches.values())
+    for owner, (requests, points) in per_owner_batches.items():
+        pay(owner, graphql_requests=requests, graphql_points=points)
+    sent = {owner: figures for owner, figures in per_owner_batches.items() if owner.lower() not in unreached}
+    batch_requests = sum(requests for requests, _ in sent.values())
+    batch_points = sum(points for _, points in sent.values())
 
     # REST: one work item per org and enabled REST collector (and, for a collector of lists per
     # repository only, per owner of named repositories outside the orgs); none for a collector
     # a classic token has no scope for.
     lacking = lacking_scopes(rest_collectors(enabled), counts.classic_scopes)
-    rest: dict[str, dict[str, int]] = {}
+    rest: dict[str, dict[str, Any]] = {}
     skipped: dict[str, tuple[str, ...]] = {}
     org_items = 0
     for collector in rest_collectors(enabled):
@@ -452,7 +594,7 @@ def predict(counts: Counts, config: CollectionConfig, *, credential: CredentialL
         if collector.name in lacking:
             skipped[collector.name] = lacking[collector.name]
             continue
-        per_owner = {}
+        per_owner, free = {}, {}
         for owner in owners:
             asked = by_owner.get(owner, 0)
             if collector.skip_archived:
@@ -461,25 +603,50 @@ def predict(counts: Counts, config: CollectionConfig, *, credential: CredentialL
             items = None if known is None else int(known.get(owner.lower(), 0))
             if known is not None:
                 notes.add("previous_run")
-            per_owner[owner] = rest_requests(collector, asked, assumptions, notes, owner_is_org=owner in org_names,
-                                             items=items)
+            per_owner[owner] = 0 if owner.lower() in unreached else rest_requests(
+                collector, asked, assumptions, notes, owner_is_org=owner in org_names, items=items)
+            # a conditional page GitHub answers 304 is sent, and not counted against the limit
+            free[owner] = not_modified(collector, owner, per_owner[owner], assumptions)
+            pay(owner, rest_requests=per_owner[owner], rest_not_modified=free[owner])
         org_items += len(owners)
-        rest[collector.name] = {"requests": sum(per_owner.values()), "work_items": len(owners), "per_owner": per_owner}
+        rest[collector.name] = {"requests": sum(per_owner.values()), "not_modified": sum(free.values()),
+                                "work_items": len(owners), "per_owner": per_owner}
     rest_total = sum(entry["requests"] for entry in rest.values())
-    conditional = sum(entry["requests"] for name, entry in rest.items() if REGISTRY[name].conditional())
-    rest_counted = rest_total - round(conditional * assumptions.not_modified_share)
+    rest_free = sum(entry["not_modified"] for entry in rest.values())
 
-    graphql_requests = listing_requests + batch_requests
-    graphql_points = listing_points + batch_points
-    hours_graphql = graphql_points / credential.graphql_points_per_hour
-    hours_rest = rest_counted / credential.rest_requests_per_hour
+    # Hours: each budget's own (a PAT's, or each installation's), the run's the slowest's.
+    hours: dict[str | None, dict[str, Any]] = {}
+    limits_of: dict[str | None, CredentialLimits] = {}
+    for payer, figures in spent.items():
+        limits_of[payer] = credential if payer is None else credential_limits("app", installation_repositories(payer))
+        figures["rest_counted"] = figures["rest_requests"] - figures["rest_not_modified"]
+        hours[payer] = _hours(figures["graphql_points"], figures["rest_counted"], limits_of[payer])
+    slowest = max(hours, key=lambda payer: hours[payer]["run"], default=None)
+    limits = limits_of.get(slowest, credential)
+    run_hours = hours.get(slowest, _hours(0, 0, credential))
+    installations = {payer: {
+        "owners": list(counts.installations[payer]), "repositories": installation_repositories(payer),
+        "limits": {"graphql_points_per_hour": limits_of[payer].graphql_points_per_hour,
+                   "rest_requests_per_hour": limits_of[payer].rest_requests_per_hour},
+        "graphql": {"requests": figures["graphql_requests"], "points": figures["graphql_points"]},
+        "rest_requests": figures["rest_requests"], "rest_not_modified": figures["rest_not_modified"],
+        "rest_counted": figures["rest_counted"], "hours": hours[payer]}
+        for payer, figures in spent.items() if payer is not None}
+    kind = limits.kind if slowest is None else (
+        f"{limits.kind} {slowest}" + (f" (the slowest of {len(installations)}, each its own budget)"
+                                      if len(installations) > 1 else ""))
 
-    aws = predicted_aws(batches, org_items, listing_requests, repositories, batch_size, rest_total)
+    aws = predicted_aws(batches, org_items, listing_requests, repositories, batch_size, rest_total,
+                        aggregate_memory_mb=aggregate_memory_mb)
 
-    stated = _assumptions(config, counts, assumptions, notes, archived, named)
+    stated = _assumptions(config, counts, assumptions, notes, archived, named, aggregate_memory_mb)
     return {
         "repositories": {"total": repositories, "by_owner": by_owner, "named_outside_orgs": named,
-                         "archived": sum(archived.values()), "orgs_not_found": list(counts.missing)},
+                         "archived": sum(archived.values()), "orgs_not_found": list(counts.missing),
+                         "org_errors": _org_errors(counts),
+                         "repository_errors": {key: APP_NOT_INSTALLED for key in config.repos
+                                               if key.split("/", 1)[0].lower() in unreached
+                                               and key.split("/", 1)[0] not in counts.missing}},
         "batch_size": batch_size,
         "batch_size_auto": auto,
         "points_per_batch": points_per_request(connections, batch_size) if repositories else 0,
@@ -490,36 +657,67 @@ def predict(counts: Counts, config: CollectionConfig, *, credential: CredentialL
             "rest": rest,
         },
         "skipped_collectors": {name: list(scopes) for name, scopes in skipped.items()},
-        "graphql": {"requests": graphql_requests, "points": graphql_points},
+        "graphql": {"requests": listing_requests + batch_requests, "points": listing_points + batch_points},
+        # REST requests sent; of which answered 304 (free); the others, counted against the limit
         "rest_requests": rest_total,
-        "requests": graphql_requests + rest_total,
+        "rest_not_modified": rest_free,
+        "rest_counted": rest_total - rest_free,
+        "requests": listing_requests + batch_requests + rest_total,
         "org_items": org_items,
-        "limits": {"credential": credential.kind, "graphql_points_per_hour": credential.graphql_points_per_hour,
-                   "rest_requests_per_hour": credential.rest_requests_per_hour},
+        "limits": {"credential": kind, "graphql_points_per_hour": limits.graphql_points_per_hour,
+                   "rest_requests_per_hour": limits.rest_requests_per_hour},
         # a run spends a window's budget, then waits for the next: the hours its points need
-        "hours": {"graphql": round(hours_graphql, 3), "rest": round(hours_rest, 3),
-                  "run": round(max(hours_graphql, hours_rest), 3),
-                  "rate_limit_waits": max(math.ceil(hours_graphql), math.ceil(hours_rest), 1) - 1},
+        # (per installation, each on its own budget: the slowest one's)
+        "hours": {**run_hours, **({"installation": slowest} if slowest is not None else {})},
+        "installations": installations,
         "aws": aws,
         "counting": {"requests": counts.requests, "points": counts.points},
         "assumptions": stated,
     }
 
 
-ACTUALS = {  # the prediction's figure -> the run's summary.json `api` figure(s) it predicts
-    "graphql_requests": ("listing_requests", "batch_requests"),
-    "graphql_points": ("points_used",),
-    "rest_requests": ("rest_requests",),
-    "batches": ("batches",),
-    "org_items": ("org_items",),
+def _hours(points: int, rest_counted: int, limits: CredentialLimits) -> dict[str, Any]:
+    """The hours a budget of `limits` needs for `points` and `rest_counted` REST requests, and the
+    rate-limit windows a run on it waits out."""
+    graphql, rest = points / limits.graphql_points_per_hour, rest_counted / limits.rest_requests_per_hour
+    return {"graphql": round(graphql, 3), "rest": round(rest, 3), "run": round(max(graphql, rest), 3),
+            "rate_limit_waits": max(math.ceil(graphql), math.ceil(rest), 1) - 1}
+
+
+def _org_errors(counts: Counts) -> list[dict[str, str]]:
+    """errors.json's `orgs` as the run will write them: each org GitHub did not find, or the App
+    is not installed on (planning.org_error's entries)."""
+    from ghstats.collect.planning import org_error
+    from ghstats.github.errors import OrgNotFound
+
+    return [counts.not_installed.get(org) or org_error(org, OrgNotFound(
+        f"GitHub's count found no organisation '{org}'", github_message="Could not resolve to an Organization"))
+        for org in counts.missing]
+
+
+ACTUALS: dict[str, Callable[[Mapping[str, Any]], int]] = {  # the prediction's figure -> from the run's summary.json `api`
+    "graphql_requests": lambda api: _figure(api, "listing_requests") + _figure(api, "batch_requests"),
+    "graphql_points": lambda api: _figure(api, "points_used"),
+    "rest_requests": lambda api: _figure(api, "rest_requests"),  # sent
+    "rest_not_modified": lambda api: _figure(api, "rest_not_modified"),  # of which answered 304 (free)
+    "rest_counted": lambda api: _figure(api, "rest_requests") - _figure(api, "rest_not_modified"),
+    "batches": lambda api: _figure(api, "batches"),
+    "org_items": lambda api: _figure(api, "org_items"),
 }
 
 
+def _figure(api: Mapping[str, Any], key: str) -> int:
+    return int(api.get(key, 0) or 0)
+
+
 def predicted_figures(plan: Mapping[str, Any]) -> dict[str, int]:
-    """The figures of a prediction a run is held to (ACTUALS' keys): what the ledger keeps."""
+    """The figures of a prediction a run is held to (ACTUALS' keys): what the ledger keeps. A
+    prediction made before the 304s were predicted predicted none."""
+    free = int(plan.get("rest_not_modified", 0))
     return {"graphql_requests": plan["graphql"]["requests"], "graphql_points": plan["graphql"]["points"],
-            "rest_requests": plan["rest_requests"], "batches": plan["buckets"]["graphql_batches"]["batches"],
-            "org_items": plan["org_items"]}
+            "rest_requests": plan["rest_requests"], "rest_not_modified": free,
+            "rest_counted": plan["rest_requests"] - free,
+            "batches": plan["buckets"]["graphql_batches"]["batches"], "org_items": plan["org_items"]}
 
 
 def against_run(plan: Mapping[str, Any], api: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
@@ -527,8 +725,8 @@ def against_run(plan: Mapping[str, Any], api: Mapping[str, Any]) -> dict[str, di
     error as a share of actual (None when actual is 0): what the summary and the bench record."""
     predicted = predicted_figures(plan)
     compared = {}
-    for figure, keys in ACTUALS.items():
-        actual = sum(int(api.get(key, 0) or 0) for key in keys)
+    for figure, actual_of in ACTUALS.items():
+        actual = actual_of(api)
         error = (predicted[figure] - actual) / actual if actual else None
         compared[figure] = {"predicted": predicted[figure], "actual": actual,
                             "error": None if error is None else round(error, 4)}
@@ -536,8 +734,11 @@ def against_run(plan: Mapping[str, Any], api: Mapping[str, Any]) -> dict[str, di
 
 
 def predicted_aws(batches: int, org_items: int, listing_requests: int, repositories: int, batch_size: int,
-                  rest: int) -> dict[str, Any]:
-    """The AWS counts of a run of this shape (the bench's per-item figures) and their price (`run_cost`)."""
+                  rest: int, *, aggregate_memory_mb: int | None = None) -> dict[str, Any]:
+    """The AWS counts of a run of this shape (the bench's per-item figures) and their price
+    (`run_cost`), Aggregate priced at `aggregate_memory_mb` (the deployment's
+    ghstats:aggregateMemoryMb; None: the stack's default)."""
+    aggregate_memory_mb = aggregate_memory_mb or LAMBDA_MEMORY_MB["Aggregate"]
     items = batches + org_items
     count = {key: AWS_FIXED.get(key, 0) + AWS_PER_ITEM.get(key, 0) * items for key in {*AWS_FIXED, *AWS_PER_ITEM}}
     lambda_s = {
@@ -551,15 +752,16 @@ def predicted_aws(batches: int, org_items: int, listing_requests: int, repositor
     shaped = {"history": {"billable_transitions": count["transitions"]}, "lambda_s": lambda_s,
               "aws_calls": {k: v for k, v in count.items() if "." in k},
               "dynamodb_items": {k: v for k, v in count.items() if ":" in k}, "run_item_bytes": RUN_ITEM_BYTES}
-    cost = run_cost(shaped)
+    cost = run_cost(shaped, {"Aggregate": aggregate_memory_mb})
     return {"transitions": cost["transitions"], "lambda_invocations": cost["lambda_requests"],
+            "aggregate_memory_mb": aggregate_memory_mb,
             "lambda_gb_s": round(cost["lambda_gb_s"], 3), "s3_put": cost["s3_put"], "s3_get": cost["s3_get"],
             "dynamodb_wru": cost["ddb_wru"], "dynamodb_rru": cost["ddb_rru"],
             "cost_usd": {k: round(cost[k], 6) for k in ("sfn", "lambda", "s3", "dynamodb", "eventbridge", "total")}}
 
 
 def _assumptions(config: CollectionConfig, counts: Counts, assumptions: Assumptions, notes: set[str],
-                 archived: dict[str, int], named: int) -> list[str]:
+                 archived: dict[str, int], named: int, aggregate_memory_mb: int | None) -> list[str]:
     said = []
     if counts.uncounted:
         said.append(f"not counted, their installation out of points at planning: {', '.join(counts.uncounted)} "
@@ -579,9 +781,28 @@ def _assumptions(config: CollectionConfig, counts: Counts, assumptions: Assumpti
         said.append(f"each list per repository (collaborators) fits {assumptions.pages_per_repository_list} page(s)")
     if "teams_per_org" in notes:
         said.append(f"{assumptions.teams_per_org} teams per org (each adds 3 REST lists of 1 page)")
-    if any(REGISTRY[c.name].conditional() for c in rest_collectors(dict(config.collectors))):
+    conditional = [c.name for c in rest_collectors(dict(config.collectors)) if c.conditional()]
+    from_cache = [name for name in conditional if assumptions.etag_pages.get(name)]
+    first_walks = [name for name in conditional if name in assumptions.etag_pages and name not in from_cache]
+    if first_walks:
+        said.append(f"no ETag cache yet of {', '.join(first_walks)} (a collection's first run): none of its "
+                    "conditional REST requests is answered 304, every one is counted")
+    if from_cache:
+        cached = {name: sum(assumptions.etag_pages[name].values()) for name in from_cache}
+        shares = ", ".join(f"{name} {assumptions.unchanged_share[name]:.0%}" for name in from_cache
+                           if name in assumptions.unchanged_share)
+        said.append("conditional REST requests answered 304 (free: not counted against the limit, so not in the "
+                    "hours): each page the last walk left an ETag for (state/<collector>/etags/<owner>.json: "
+                    + ", ".join(f"{name} {n:,}" for name, n in cached.items()) + " page(s)), "
+                    + (f"times the share of the previous run's ETag requests GitHub answered 304 ({shares}; "
+                       "the others: all of them)" if shares else "all of them, as if nothing changed since")
+                    + "; a page without one (a first walk, a full last page, a page after a changed one) is counted")
+    if any(name not in assumptions.etag_pages for name in conditional):
         said.append(f"{assumptions.not_modified_share:.0%} of conditional REST requests are answered 304 "
                     "(free; 0% on a collection's first run)")
+    if counts.installations:
+        said.append(f"each GitHub App installation's hourly limit is {APP_LIMIT_RULE}, of the repositories counted "
+                    "for its owners (the App may see more: then more), and each installation waits only for its own")
     if any(c.skip_archived for c in rest_collectors(dict(config.collectors))) and archived:
         said.append("archived repositories: GitHub's count at planning time (traffic skips them)")
     said.append("no retries, 502 splits or rate-limit waits inside the hour (each adds requests)")
@@ -591,5 +812,6 @@ def _assumptions(config: CollectionConfig, counts: Counts, assumptions: Assumpti
     said.append("the repository counts hold until the run lists (repositories created or deleted between "
                 "plan and run change every figure)")
     said.append("AWS: us-east-1 list prices, the bench's measured counts per batch and work item, "
-                "Lambda time from the bench's latency model")
+                "Lambda time from the bench's latency model, Aggregate at "
+                f"{aggregate_memory_mb or LAMBDA_MEMORY_MB['Aggregate']:,} MB (ghstats:aggregateMemoryMb)")
     return said

@@ -37,6 +37,9 @@ class WalkProgress:
     # each), "next_url" (its link rel="next"), "fields" (a digest of cache_fields, when set)}
     etags: dict[str, dict[str, Any]] = field(default_factory=dict)
     not_modified: int = 0  # conditional requests GitHub answered 304 (free), all attempts
+    # requests sent with an ETag of the last run (If-None-Match), all attempts: of which
+    # `not_modified` came back 304 (the next run's plan predicts its free share from the two)
+    with_etag: int = 0
 
     @property
     def done(self) -> bool:
@@ -112,6 +115,8 @@ def walk_org(client: GitHubClient, collector: Collector, org: str, progress: Wal
             progress.pages += 1
             continue
         items, next_url = page.items, page.next_url
+        if cached:
+            progress.with_etag += 1
         if page.not_modified and cached:  # this page as the last run saw it, and so its link to the next
             items, next_url = cached["items"], cached.get("next_url")
             progress.not_modified += 1

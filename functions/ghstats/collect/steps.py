@@ -20,7 +20,7 @@ from ghstats.webhooks.totals import period_days, read_period
 from ghstats.collect.aggregate import (BatchResult, dataset_lines, document_header, document_lines, merge_org_results,
                                       merge_results, moves_latest, output_keys)
 from ghstats.collect.batch import BatchOutcome, collect_batch
-from ghstats.collect.budget import against_run, count_by_credential, predict, predicted_figures
+from ghstats.collect.budget import against_run, count_repositories, from_previous_run, predict, predicted_figures
 from ghstats.collect.history import merge_history
 from ghstats.collect.planning import (ListingPaused, ListingProgress, Owner, OwnerPlan, list_owner, owner_in, owner_of,
                                      plan_owner, planned_batch_size, run_owners)
@@ -101,6 +101,7 @@ def plan_run(
     retry_count: int = 0,
     rate_limit_waits: int = 0,
     execution_arn: str | None = None,
+    aggregate_memory_mb: int | None = None,
 ) -> dict[str, Any]:
     """The run's planning step, before any listing: check the token, count each org's
     repositories (`ghstats plan`'s queries), predict the run's budget, and name its owners (the
@@ -108,6 +109,8 @@ def plan_run(
 
     Rate limited, it answers the wait GitHub asked for (the state machine waits and calls again),
     up to limits.MAX_RATE_LIMIT_WAITS waits in a row; what it had spent is kept for the next try.
+    `aggregate_memory_mb`: Aggregate's memory as deployed, which the prediction prices its
+    GB-seconds at (None: the stack's default).
     """
     config = parse_config(raw_config)
     stored = store.get_json(names.run_config_key(run_id))
@@ -130,7 +133,7 @@ def plan_run(
             return owned
 
         try:
-            counted = count_by_credential(owner_client, config, owners)
+            counts = count_repositories(owner_client, config)
         except GitHubError as exc:
             distinct = {id(c): c for c in clients}.values()
             store.put_json(spent_key, {"requests": spent_before["requests"] + sum(c.requests_made for c in distinct),
@@ -146,25 +149,26 @@ def plan_run(
                 if key:
                     ledger.add_failure(run_id, key)
             raise
-        counts = counted.counts
         counts.requests += spent_before["requests"]
         counts.points += spent_before["points"]
         lacking = lacking_scopes(rest_collectors(dict(config.collectors)), counts.classic_scopes)
         if lacking and config.strict_permissions:
             raise GitHubAuthError("strict_permissions: the classic token lacks the scopes of " + "; ".join(
                 f"{name} (grant {' or '.join(scopes)})" for name, scopes in lacking.items()) + ": grant them, or turn those collectors off")
-        # The planning step's prediction (`ghstats plan`'s arithmetic on the same counts), before
-        # any listing: the summary holds it against what the run spent.
-        prediction = predict(counts, config)
+        # The planning step's prediction (`ghstats plan`'s arithmetic on the same counts and on what
+        # the previous runs left: alert lists' items, ETag caches), before any listing: the summary
+        # holds it against what the run spent.
+        prediction = predict(counts, config, assumptions=from_previous_run(store.get_json, config),
+                             aggregate_memory_mb=aggregate_memory_mb)
         batch_size, auto = planned_batch_size(config)
-        per_owner, at_once = batch_concurrency(config.max_concurrency, len(owners), counted.shared_credential)
+        per_owner, at_once = batch_concurrency(config.max_concurrency, len(owners), counts.shared_credential)
         stored = {"run_id": run_id, "config": config.to_dict(), "config_hash": config.fingerprint(),
                   "prediction": prediction, "started_at": started_at, "owners": owners,
                   "classic_scopes": counts.classic_scopes,
                   "batch_collectors": [c.name for c in batch_collectors(dict(config.collectors))],  # one request serves them all
                   "batch_size": batch_size, "batch_size_auto": auto,
                   "planning": {"requests": counts.requests, "points": counts.points},
-                  "shared_credential": counted.shared_credential, "owners_at_once": at_once,
+                  "shared_credential": counts.shared_credential, "owners_at_once": at_once,
                   "max_concurrency": per_owner, "rest_concurrency": config.rest_concurrency}
         ledger.record_run_plan(run_id, started_at, owners, planning_points=counts.points,
                                predicted=predicted_figures(prediction))
@@ -483,12 +487,24 @@ def collect_org_item(
         "notes": progress.notes + item.get("skipped_repositories", []),
         "requests": requests_sent, "pages": progress.pages,  # REST requests, all of them
         "not_modified": progress.not_modified,  # of which GitHub answered 304 to a conditional request (free)
+        "with_etag": progress.with_etag,  # of which asked with the last run's ETag (If-None-Match)
         "collected_at": _iso(now()),
     }, transient=True)
     return {**answer, "records": len(records), "coverage": coverage["status"]}
 
 
 # -- Aggregate -------------------------------------------------------------------------------
+
+
+def _rest_by_collector(org_results: dict[str, Any]) -> dict[str, dict[str, int]]:
+    """collector -> {"requests", "with_etag", "not_modified"} over its work items' results."""
+    found: dict[str, dict[str, int]] = {}
+    for result in org_results.values():
+        if result:
+            entry = found.setdefault(result["collector"], {"requests": 0, "with_etag": 0, "not_modified": 0})
+            for figure in entry:
+                entry[figure] += int(result.get(figure, 0) or 0)
+    return dict(sorted(found.items()))
 
 
 def _write_latest(store: ObjectStore, source_key: str, latest_key: str, pointer_key: str, run_id: str,
@@ -645,6 +661,9 @@ def aggregate(run_id: str, store: ObjectStore, now: Callable[[], float] = time.t
             "rest_requests": rest_requests,
             # of which conditional requests GitHub answered 304 (free: not counted against the limit)
             "rest_not_modified": sum(int(r.get("not_modified", 0)) for r in org_results.values() if r),
+            # per collector: REST requests, of which sent with the last run's ETag, of which answered
+            # 304 (the next plan's share of free requests: collect/budget.py's `previous_run`)
+            "rest_by_collector": _rest_by_collector(org_results),
             "points_used": plan["points"] + merged.points,
             "listing_points": plan["points"],
             "batch_points": merged.points,

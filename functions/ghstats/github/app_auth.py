@@ -132,6 +132,10 @@ class GitHubAppTokenProvider:
         with self._lock:
             self._token = None
 
+    def installation_id(self) -> str:
+        """The installation whose token (and hourly budget) this is."""
+        return self._installation_id
+
     def __repr__(self) -> str:
         return f"GitHubAppTokenProvider(app_id={self._app_id}, installation_id={self._installation_id})"
 

@@ -140,6 +140,13 @@ class GitHubClient:
         current token, never the token. Clients of one PAT or one installation share it."""
         return hashlib.sha256(self._tokens.token().encode()).hexdigest()[:16]
 
+    def installation_id(self) -> str | None:
+        """The GitHub App installation whose token this client sends, and so whose hourly budget
+        it spends (None: a personal access token). Per-org App credentials look the owner's
+        installation up (AppNotInstalled where the App is not installed)."""
+        which = getattr(self._tokens, "installation_id", None)
+        return which() if which is not None else None
+
     # -- plumbing ---------------------------------------------------------------------------
 
     def _remember_response(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:

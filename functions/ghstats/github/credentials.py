@@ -124,6 +124,17 @@ class SecretTokenProvider:
                 "whose installation carries it, and this one names none; give a fixed installation_id for it")
         return held.provider(owner).token()
 
+    def installation_id(self, owner: str | None = None) -> str | None:
+        """The GitHub App installation whose token (and hourly budget) carries `owner`'s work:
+        a fixed installation's for every owner, with per-org credentials the App's installation
+        on `owner` (AppNotInstalled where there is none); None for a PAT."""
+        mode, held = self._read()
+        if mode == "pat":
+            return None
+        if mode == "fixed":
+            return held.installation_id()
+        return None if owner is None else held.installation_id(owner)
+
     def refresh(self, owner: str | None = None) -> None:
         if self._app is not None:
             self._app.refresh()
@@ -152,6 +163,9 @@ class _OwnerTokens:
 
     def refresh(self) -> None:
         self._secret.refresh(self.owner)
+
+    def installation_id(self) -> str | None:
+        return self._secret.installation_id(self.owner)
 
     def __repr__(self) -> str:
         return f"{self._secret!r}.for_owner({self.owner})"

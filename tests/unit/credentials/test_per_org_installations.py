@@ -167,3 +167,19 @@ def test_an_owner_that_is_no_account_name_is_never_put_into_a_lookup_url(sim, ke
     with pytest.raises(GitHubAuthError, match="no GitHub account name"):
         for_owner(secret_provider(sim, key_pair), owner).token()
     assert sim.count() == 0
+
+
+def test_a_client_says_whose_installation_and_so_whose_budget_it_spends(sim, key_pair):
+    # per-org: each owner's installation, looked up without buying a token; none for an owner without the App
+    provider = secret_provider(sim, key_pair)
+    endpoints = Endpoints.from_api_url(sim.url)
+    assert [GitHubClient(endpoints, for_owner(provider, o)).installation_id() for o in ("acme", "globex", "octo-user")] \
+        == ["11", "22", "33"]
+    with pytest.raises(AppNotInstalled, match="initech"):
+        GitHubClient(endpoints, for_owner(provider, "initech")).installation_id()
+    assert not any(path.endswith("/access_tokens") for path in rest_paths(sim))
+    # a fixed installation: that one for every owner; a PAT: none
+    fixed = {"app_id": APP_ID, "installation_id": " 11", "private_key": key_pair[0]}
+    for value, expected in ((fixed, "11"), ({"token": "github_pat_one"}, None)):
+        provider = SecretTokenProvider("s", endpoints, requests.Session(), fetch=lambda name, value=value: value)
+        assert {GitHubClient(endpoints, for_owner(provider, o)).installation_id() for o in ("acme", None)} == {expected}
