@@ -142,36 +142,48 @@ def plan_jobs(s: Settings) -> list[Job]:
     return [j for j in jobs if j.approach in s.approaches]
 
 
+# Before any run of an approach: its latency floor (ideal_s) × a factor, + its start-up; from the
+# 2026-12-04 run on a quiet 2-core machine: ghstats took 1.6-2.0× its floor, serial-65 1.1-1.25×,
+# PyGithub 1.04×, each 1-4 s to start.
+PRIOR = {"ghstats": (1.8, 4.0), "serial": (1.25, 2.0), "pygithub": (1.1, 2.0)}
+
+
 def predict_s(job: Job, done: list[Job], s: Settings) -> float:
     """From the largest finished run of the same approach: its start-up, plus its wall time
-    linear in repositories; before any, from the latency model (lower bound) times two."""
+    linear in repositories; before any, from the latency model (PRIOR)."""
     same = [j for j in done if j.approach == job.approach and j.result and j.result.get("status") == "SUCCEEDED"
             and not j.profile and j.warm and not j.extra.get("max_batches")]
     if same:
         ref = max(same, key=lambda j: j.scale)
         wall = ref.result["wall_s"]
         return (ref.elapsed_s or wall) - wall + wall * job.scale / ref.scale
-    if job.approach == "pygithub":
-        return 1.3 * ideal_s("pygithub", job.scale, s, s.pygithub_sample) + 5
-    return 2 * ideal_s(job.approach, job.scale, s) + 10
+    factor, startup = PRIOR[job.approach]
+    return factor * ideal_s(job.approach, job.scale, s, s.pygithub_sample) + startup
 
 
 SERIAL_LEAST_BATCHES = 10  # a time-boxed serial run measures at least this many batches
 
 
 def serial_model(job: Job, done: list[Job], s: Settings) -> tuple[float, float, int] | None:
-    """The serial reference at `job.scale` from its finished run at a smaller scale: (seconds for
-    start-up and the whole listing, seconds per batch, batches). Every batch is alike, so a run of
-    the listing plus the first N batches scales to the whole linearly. None before any run."""
+    """The serial reference above the smallest scale: (seconds for start-up and the whole listing,
+    seconds per batch, batches), from its finished run at a smaller scale, else from the latency
+    model (PRIOR). Every batch is alike, so a run of the listing plus the first N batches scales to
+    the whole linearly. None at the smallest scale (never time-boxed) or without latency."""
+    if job.approach != "serial" or job.scale == min(s.scales):
+        return None
     ref = next((j for j in done if j.approach == "serial" and j.result and j.result.get("status") == "SUCCEEDED"), None)
     if ref is None:
+        factor, startup = PRIOR["serial"]
+        page_s = factor * s.base_ms / 1000
+        batch_s = factor * (s.base_ms + s.per_repo_ms * s.serial_batch_size) / 1000
+    else:
+        r = ref.result
+        page_s = r["listing_s"] / (1 + math.ceil(ref.scale / 100))
+        batch_s = r["batches_s"] / max(1, r.get("batches_run") or r["batches"])
+        startup = (ref.elapsed_s or r["wall_s"]) - r["wall_s"]
+    if batch_s <= 0:
         return None
-    r = ref.result
-    page_s = r["listing_s"] / (1 + math.ceil(ref.scale / 100))
-    batch_s = r["batches_s"] / max(1, r.get("batches_run") or r["batches"])
-    listing = (1 + math.ceil(job.scale / 100)) * page_s
-    startup = (ref.elapsed_s or r["wall_s"]) - r["wall_s"]
-    return listing + startup + 5, batch_s, math.ceil(job.scale / s.serial_batch_size)
+    return (1 + math.ceil(job.scale / 100)) * page_s + startup + 5, batch_s, math.ceil(job.scale / s.serial_batch_size)
 
 
 def ideal_s(approach: str, n: int, s: Settings, sample: int | None = None) -> float:
@@ -377,8 +389,6 @@ class JobStep:
         self.record = budget.Record(job.label)
 
     def _serial(self) -> tuple[float, float, int] | None:
-        if self.job.approach != "serial":
-            return None
         return serial_model(self.job, self.rows.done, self.rows.s)
 
     def ask(self, pace: float) -> budget.Ask:

@@ -53,5 +53,8 @@ def test_the_serial_reference_is_time_boxed_to_the_batches_its_grant_buys():
     assert step.time_box(ask.nominal_s) is None  # granted all of it: not time-boxed
     assert step.time_box(fixed + 60 * 0.75 + 0.5) == 60
     assert step.time_box(0) == 10  # never fewer than 10 batches
-    # before any serial run there is nothing to scale from: nothing to time-box either
-    assert JobStep(Job("serial", 10_000), MainRows(s, [])).time_box(1.0) is None
+    # before any serial run, from the latency model: 300 ms a page, 300 + 65 × 5 ms a batch, × 1.25
+    before = JobStep(Job("serial", 10_000), MainRows(s, [])).ask(pace=1.0)
+    assert before.floor_s == pytest.approx(1.25 * (101 * 0.3 + 10 * 0.625) + 2 + 5)
+    # the smallest scale's serial run is the comparison everyone reads: never time-boxed
+    assert JobStep(Job("serial", 1000), rows).time_box(1.0) is None
