@@ -210,6 +210,26 @@ def render(data: dict[str, Any]) -> str:
     return "\n".join(out) + "\n"
 
 
+def ghstats_projection(data: dict[str, Any], scale: int) -> dict[str, Any] | None:
+    """ghstats at a scale the budget left out, from its largest measured run: requests and points
+    by the formula every measured run met exactly (1 token check + listing pages + batches, each
+    batch round(size × connections / 100) points), wall time and AWS cost linear in repositories
+    (every batch alike, listing pages one after another), the parent's history as measured."""
+    from ghstats.collect.batch_size import points_per_request
+
+    runs = [row for n, row in ghstats_by_scale(data) if n < scale]
+    if not runs:
+        return None
+    ref = runs[-1]
+    s, conn, n0 = data["settings"], data["context"]["connections_per_repo"], ref["scale"]
+    full, rest = divmod(scale, s["batch_size"])
+    batch_points = full * points_per_request(conn, s["batch_size"]) + (points_per_request(conn, rest) if rest else 0)
+    return {"from_scale": n0, "requests": 1 + pages(scale) + math.ceil(scale / s["batch_size"]),
+            "points": 1 + pages(scale) + batch_points, "wall_s": ref["result"]["wall_s"] * scale / n0,
+            "cost": costs.run_cost(ref["result"])["total"] * scale / n0,
+            "events": ref["result"]["history"]["events"]}
+
+
 def ghstats_by_scale(data: dict[str, Any]) -> Iterator[tuple[int, dict[str, Any]]]:
     """(scale, ghstats' measured row) for every scale ghstats ran at, smallest first."""
     for n in sorted({r["scale"] for r in data["rows"]}):
@@ -247,6 +267,15 @@ def headline(data: dict[str, Any]) -> list[str]:
         parts.append(f"{h['events']:,} events in the parent's history ({h['events'] / costs.HISTORY_LIMIT:.1%} of 25,000; "
                      f"the batches' are in their child executions), ≈ {_money(costs.run_cost(r)['total'])} of AWS per run")
         lines.append("; ".join(parts) + ".")
+    for row in data["rows"]:
+        p = ghstats_projection(data, row["scale"]) if row["approach"] == "ghstats" and row.get("skipped") else None
+        if p:
+            n, sf = row["scale"], serial_figures(data, row["scale"])
+            serial = (f"; serial-{s['serial_batch_size']} ≈ {_secs(sf['wall_s'])} *scaled*" if sf else "")
+            lines.append(f"**{n:,} repositories** (not run in this `make bench`: time budget; *projected from "
+                         f"{p['from_scale']:,}*): ghstats {p['requests']:,} requests ({p['points']:,} points) by the "
+                         f"formula, ≈ {_secs(p['wall_s'])}{serial}; {p['events']:,} events in the parent's history, "
+                         f"≈ {_money(p['cost'])} of AWS per run.")
     return lines
 
 
@@ -385,6 +414,12 @@ def _results_table(data: dict[str, Any], w: Any) -> None:
             name = names[row["approach"]] + ("" if row.get("warm", True) else
                                              " with LocalAws as shipped (new clients every invocation)")
             if row.get("skipped"):
+                p = ghstats_projection(data, n) if row["approach"] == "ghstats" else None
+                if p:
+                    w(f"| {n:,} | {name}: not run (time budget), *projected from {p['from_scale']:,}* | ≈ {p['requests']:,} | 0 | "
+                      f"{p['requests']:,} = 1 + {pages(n)} + {p['requests'] - 1 - pages(n):,} (formula) | ≈ {p['points']:,} | "
+                      f"≈ {p['wall_s']:,.0f} s ({floor_s('ghstats', n, s):,.0f} s) | | {p['events']:,} | | |")
+                    continue
                 est = serial_estimate(data, n) if row["approach"] == "serial" else None
                 note = (f"≈ {est['wall_s']:,.0f} s *scaled from {est['from_scale']:,}* "
                         f"({floor_s('serial', n, s):,.0f} s)") if est else "–"
@@ -436,7 +471,8 @@ def _results_table(data: dict[str, Any], w: Any) -> None:
       "one after another, then ghstats ⌈batches / concurrency⌉ waves of one batch latency, serial-65 one batch "
       "after another, PyGithub one call after another. "
       "State transitions = `*StateEntered` events + retried Task attempts (what Standard workflows bill); "
-      "history events = every event of the execution. Peak RSS is the child process's `ru_maxrss`; for "
+      "history events = every event of the execution. Peak RSS is the child process's own high-water mark "
+      "(VmHWM: Linux's `ru_maxrss` would carry over the parent's, the simulator's, from the start of the child); for "
       "ghstats it holds the whole local stack (engine, moto's S3 and DynamoDB, every Lambda's state), "
       "which in AWS is spread over services and separate Lambda sandboxes. PyGithub rows marked *scaled*: the "
       "request count is exact (1 organisation read + listing pages + 5 per repository); wall time = listing "

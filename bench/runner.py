@@ -1,5 +1,7 @@
-"""The benchmark's parent process: the simulator, the plan of jobs, the time budget, the counts
-GitHub saw, and the results file (rewritten after every job, so a partial run leaves a table)."""
+"""The benchmark's parent process: the plan of steps (the main rows' jobs and the other sections'
+steps), the one time budget they draw from (bench/budget.py), the main rows' simulator and the
+counts GitHub saw, and the results file (rewritten after every step, so a partial run leaves a
+table)."""
 
 from __future__ import annotations
 
@@ -16,7 +18,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench import report
+from bench import budget, report, results_file
+from bench import steps as steps_module
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "ghs_bench_token_0123456789abcdef"
@@ -41,6 +44,7 @@ class Settings:
     json_out: str | None = None
     approaches: tuple[str, ...] = ("ghstats", "serial", "pygithub")
     as_shipped: bool = True
+    steps: tuple[str, ...] = ("main", "points", "collectors", "several-orgs", "webhooks")
 
 
 @dataclass
@@ -49,6 +53,7 @@ class Job:
     scale: int
     profile: bool = False
     warm: bool = True  # False: LocalAws as shipped (clients built for every invocation)
+    optional: bool = False  # runs only when the budget holds every other step at full scale
     result: dict[str, Any] | None = None
     github: dict[str, Any] | None = None
     skipped: str | None = None
@@ -79,21 +84,26 @@ def parse_args(argv: list[str] | None) -> Settings:
     p.add_argument("--pygithub-sample", type=int, default=None,
                    help="repositories the PyGithub collector reads per repo (default 60; --quick: all)")
     p.add_argument("--budget-s", type=float, default=780.0,
-                   help="skip (or time-box) a job whose predicted duration would end the bench past this (default 780 s: with a fresh clone's set-up, under 15 minutes)")
+                   help="seconds for every step together: steps are scaled down, time-boxed or left out to fit "
+                        "(default 780 s: with a fresh clone's set-up, `make bench` stays under 15 minutes)")
+    p.add_argument("--steps", default=",".join(Settings.steps),
+                   help="which steps to run (default all: " + ",".join(Settings.steps) + "; main = the main rows)")
     p.add_argument("--approaches", default="ghstats,serial,pygithub",
                    help="which approaches to run (default all: ghstats,serial,pygithub)")
     p.add_argument("--no-profile", action="store_true", help="skip the profiled 1k workflow run")
     p.add_argument("--no-as-shipped", action="store_true",
                    help="skip the 1k workflow run with LocalAws as shipped (clients built per invocation)")
-    p.add_argument("--quick", action="store_true", help="smoke run: 120 repos, no latency, no profile")
+    p.add_argument("--quick", action="store_true",
+                   help="smoke run: every step at a small scale (main rows: 120 repos, no latency, no profile)")
     p.add_argument("--out", default=None, help="results file (default bench/results.md; --quick: none)")
-    p.add_argument("--json", dest="json_out", default=None, help="also write the raw results as JSON")
+    p.add_argument("--json", dest="json_out", default=None,
+                   help="the raw results as JSON (default: the results file's name with .json: bench/results.json)")
     a = p.parse_args(argv)
     quick = a.quick
     scales = [int(s.replace("_", "")) for s in a.scales.split(",")] if a.scales else ([120] if quick else [1000, 10000, 50000])
     zero_or = (lambda v, d: v if v is not None else (0.0 if quick else d))
     out = a.out if a.out is not None else (None if quick else str(REPO_ROOT / "bench" / "results.md"))
-    json_out = a.json_out if a.json_out is not None else (None if quick else str(REPO_ROOT / "bench" / "results.json"))
+    json_out = a.json_out if a.json_out is not None else (str(Path(out).with_suffix(".json")) if out else None)
     return Settings(
         scales=scales,
         base_ms=zero_or(a.latency_base_ms, 300.0),
@@ -110,54 +120,70 @@ def parse_args(argv: list[str] | None) -> Settings:
         json_out=json_out,
         approaches=tuple(x.strip() for x in a.approaches.split(",") if x.strip()),
         as_shipped=not (quick or a.no_as_shipped),
+        steps=tuple(x.strip() for x in a.steps.split(",") if x.strip()),
     )
 
 
 def plan_jobs(s: Settings) -> list[Job]:
-    """Smallest scale first with every approach (the comparison everyone reads) and the profiled
-    run, then the workflow at the larger scales, the LocalAws-as-shipped comparison, and the
-    serial reference at the larger scales in whatever time is left."""
+    """The smallest scale with every approach (the comparison everyone reads), the profiled run and
+    the LocalAws-as-shipped comparison; then at each larger scale the workflow and the serial
+    reference (time-boxed to what the budget grants). The two smallest scales are required; the
+    jobs of larger ones are optional: they run when the budget holds every other step at full
+    scale."""
     scales = sorted(s.scales)
     first = scales[0]
     jobs = [Job("ghstats", first), Job("serial", first), Job("pygithub", first)]
     if s.profile:
         jobs.append(Job("ghstats", first, profile=True))
-    jobs += [Job("ghstats", n) for n in scales[1:]]
     if s.as_shipped:
         jobs.append(Job("ghstats", first, warm=False))
-    jobs += [Job("serial", n) for n in scales[1:]]  # time-boxed to what is left
+    for n in scales[1:]:
+        jobs += [Job(approach, n, optional=n not in scales[:2]) for approach in ("ghstats", "serial")]
     return [j for j in jobs if j.approach in s.approaches]
 
 
+# Before any run of an approach: its latency floor (ideal_s) × a factor, + its start-up; from the
+# 2026-12-04 run on a quiet 2-core machine: ghstats took 1.6-2.0× its floor, serial-65 1.1-1.25×,
+# PyGithub 1.04×, each 1-4 s to start.
+PRIOR = {"ghstats": (1.8, 4.0), "serial": (1.25, 2.0), "pygithub": (1.1, 2.0)}
+
+
 def predict_s(job: Job, done: list[Job], s: Settings) -> float:
-    """Linear in repositories from the largest finished run of the same approach; before any,
-    from the latency model (lower bound) times two."""
+    """From the largest finished run of the same approach: its start-up, plus its wall time
+    linear in repositories; before any, from the latency model (PRIOR)."""
     same = [j for j in done if j.approach == job.approach and j.result and j.result.get("status") == "SUCCEEDED"
-            and not j.profile and j.warm]
+            and not j.profile and j.warm and not j.extra.get("max_batches")]
     if same:
         ref = max(same, key=lambda j: j.scale)
-        return (ref.elapsed_s or ref.result["wall_s"]) * job.scale / ref.scale
-    if job.approach == "pygithub":
-        return 1.3 * ideal_s("pygithub", job.scale, s, s.pygithub_sample) + 5
-    return 2 * ideal_s(job.approach, job.scale, s) + 10
+        wall = ref.result["wall_s"]
+        return (ref.elapsed_s or wall) - wall + wall * job.scale / ref.scale
+    factor, startup = PRIOR[job.approach]
+    return factor * ideal_s(job.approach, job.scale, s, s.pygithub_sample) + startup
 
 
-def time_box_serial(job: Job, done: list[Job], s: Settings, remaining_s: float) -> tuple[int, float] | None:
-    """Fit the serial reference into the time left: the whole listing plus the first N batches
-    (every batch is alike, so the rest scales linearly). None when fewer than 10 would fit."""
+SERIAL_LEAST_BATCHES = 10  # a time-boxed serial run measures at least this many batches
+
+
+def serial_model(job: Job, done: list[Job], s: Settings) -> tuple[float, float, int] | None:
+    """The serial reference above the smallest scale: (seconds for start-up and the whole listing,
+    seconds per batch, batches), from its finished run at a smaller scale, else from the latency
+    model (PRIOR). Every batch is alike, so a run of the listing plus the first N batches scales to
+    the whole linearly. None at the smallest scale (never time-boxed) or without latency."""
+    if job.approach != "serial" or job.scale == min(s.scales):
+        return None
     ref = next((j for j in done if j.approach == "serial" and j.result and j.result.get("status") == "SUCCEEDED"), None)
     if ref is None:
+        factor, startup = PRIOR["serial"]
+        page_s = factor * s.base_ms / 1000
+        batch_s = factor * (s.base_ms + s.per_repo_ms * s.serial_batch_size) / 1000
+    else:
+        r = ref.result
+        page_s = r["listing_s"] / (1 + math.ceil(ref.scale / 100))
+        batch_s = r["batches_s"] / max(1, r.get("batches_run") or r["batches"])
+        startup = (ref.elapsed_s or r["wall_s"]) - r["wall_s"]
+    if batch_s <= 0:
         return None
-    r = ref.result
-    page_s = r["listing_s"] / (1 + math.ceil(ref.scale / 100))
-    batch_s = r["batches_s"] / max(1, r.get("batches_run") or r["batches"])
-    listing = (1 + math.ceil(job.scale / 100)) * page_s
-    startup = (ref.elapsed_s or r["wall_s"]) - r["wall_s"]
-    n = int((remaining_s - listing - startup - 5) / batch_s)
-    if n < 10:
-        return None
-    n = min(n, math.ceil(job.scale / s.serial_batch_size))
-    return n, listing + startup + n * batch_s
+    return (1 + math.ceil(job.scale / 100)) * page_s + startup + 5, batch_s, math.ceil(job.scale / s.serial_batch_size)
 
 
 def ideal_s(approach: str, n: int, s: Settings, sample: int | None = None) -> float:
@@ -166,7 +192,8 @@ def ideal_s(approach: str, n: int, s: Settings, sample: int | None = None) -> fl
     if approach == "ghstats":
         batches = math.ceil(n / s.batch_size)
         waves = math.ceil(batches / s.max_concurrency)
-        return ((1 + pages) * s.base_ms + waves * (s.base_ms + s.per_repo_ms * s.batch_size)) / 1000
+        # the token check and the planning step's counting query, then the pages one after another
+        return ((2 + pages) * s.base_ms + waves * (s.base_ms + s.per_repo_ms * s.batch_size)) / 1000
     if approach == "serial":
         batches = math.ceil(n / s.serial_batch_size)
         return ((1 + pages) * s.base_ms + batches * s.base_ms + n * s.per_repo_ms) / 1000
@@ -315,76 +342,178 @@ def machine() -> dict[str, Any]:
             "graphql-core": version("graphql-core"), "gql": version("gql"), "boto3": version("boto3")}
 
 
+class MainRows:
+    """The main rows' shared state: the simulator (started by the first job, each scale's dataset
+    built before its first job, outside the job's time), the jobs done, the report's context."""
+
+    def __init__(self, s: Settings, jobs: list[Job]):
+        self.s, self.jobs = s, jobs
+        self.done: list[Job] = []
+        self.sim: Any = None
+        self.built: set[int] = set()
+        self.context: dict[str, Any] = {}
+
+    def prepare(self, scale: int) -> Any:
+        if self.sim is None:
+            from simulator import GitHubSimulator, Latency
+
+            s = self.s
+            orgs = {org_name(n): n for n in s.scales}
+            print(f"bench: simulator with {', '.join(f'{o} ({n:,} repos)' for o, n in orgs.items())}; latency "
+                  f"GraphQL {s.base_ms:g} ms + {s.per_repo_ms:g} ms/repo, REST {s.rest_ms:g} ms", flush=True)
+            self.sim = GitHubSimulator(orgs=orgs, seed=s.seed, tokens=(TOKEN,),
+                                       latency=Latency(base_ms=s.base_ms, per_repo_ms=s.per_repo_ms, rest_ms=s.rest_ms),
+                                       graphql_points_per_hour=UNLIMITED, rest_requests_per_hour=UNLIMITED).start()
+            self.context["connections_per_repo"] = connections_per_repo()
+        if scale not in self.built:
+            self.sim.dataset.repos(org_name(scale))  # build the dataset now, not inside a measured run
+            self.built.add(scale)
+            gc.collect()
+            gc.freeze()  # the dataset and GitHub's schema stay; keep them out of the collector's scans
+        return self.sim
+
+    def stop(self) -> None:
+        if self.sim is not None:
+            self.sim.stop()
+            self.sim = None
+
+
+class JobStep:
+    """One main-row job as a step of the budget. Predicted from this run's finished jobs (not paced);
+    the serial reference above the smallest scale can be time-boxed to its listing plus the first
+    batches that fit."""
+
+    paced = False
+
+    def __init__(self, job: Job, rows: MainRows):
+        self.job, self.rows = job, rows
+        self.record = budget.Record(job.label)
+
+    def _serial(self) -> tuple[float, float, int] | None:
+        return serial_model(self.job, self.rows.done, self.rows.s)
+
+    def ask(self, pace: float) -> budget.Ask:
+        model = self._serial()
+        if model:
+            fixed, batch_s, batches = model
+            return budget.Ask(fixed + batches * batch_s, fixed + min(batches, SERIAL_LEAST_BATCHES) * batch_s,
+                              self.job.optional)
+        predicted = predict_s(self.job, self.rows.done, self.rows.s)
+        return budget.Ask(predicted, predicted, self.job.optional)
+
+    def model_s(self) -> float:
+        return 0.0
+
+    def skip(self, reason: str) -> None:
+        self.job.skipped = reason
+        self.record.status, self.record.ran = "skipped", reason
+        self.rows.done.append(self.job)
+        print(f"bench: skip {self.job.label}: {reason}", flush=True)
+
+    def time_box(self, grant_s: float) -> int | None:
+        """The serial reference's batches that fit `grant_s` (at least SERIAL_LEAST_BATCHES), when not all do."""
+        model = self._serial()
+        if not model:
+            return None
+        fixed, batch_s, batches = model
+        fits = max(SERIAL_LEAST_BATCHES, math.floor((grant_s - fixed) / batch_s + 1e-6))
+        return fits if fits < batches else None
+
+    def run(self, grant_s: float, pace: float) -> None:
+        job, model = self.job, self._serial()
+        boxed = self.time_box(grant_s)
+        if boxed:
+            job.extra["max_batches"] = boxed
+        sim = self.rows.prepare(job.scale)
+        print(f"bench: {job.label} (granted ~{grant_s:.0f} s) ...", flush=True)
+        run_job(job, sim, self.rows.s)
+        self.rows.done.append(job)
+        r, g = job.result or {}, job.github or {}
+        print(f"bench:   {r.get('status')} in {job.elapsed_s:.1f} s (wall {r.get('wall_s')} s): "
+              f"{g.get('graphql')} GraphQL + {g.get('rest')} REST requests, {g.get('points')} points, "
+              f"peak RSS {r.get('peak_rss_mb')} MB", flush=True)
+        if r.get("status") == "CRASHED":
+            print(r.get("traceback", r.get("error")), file=sys.stderr, flush=True)
+        what = "ghstats' workflow" if job.approach == "ghstats" else job.approach
+        self.record.ran = (f"{what}, {job.scale:,} repositories"
+                           + (f"; time-boxed: listing + {boxed} of {model[2]} batches" if boxed and model else ""))
+        self.record.status = ("failed" if r.get("status") != "SUCCEEDED" else "time-boxed" if boxed else "full")
+
+
+def plan_steps(s: Settings, rows: MainRows) -> list[Any]:
+    """Every step selected by --steps, in the order they run: the cheap section steps first (they
+    tell the machine's pace), the main rows' jobs, then the long section steps."""
+    sections = steps_module.section_steps()
+    unknown = set(s.steps) - {"main", *sections}
+    if unknown:
+        raise SystemExit(f"unknown steps: {', '.join(sorted(unknown))} (known: main, {', '.join(sections)})")
+    out = Path(s.out) if s.out else None
+    chosen = []
+    for key in steps_module.BEFORE + ("main",) + steps_module.AFTER:
+        if key not in s.steps:
+            continue
+        if key == "main":
+            chosen += [JobStep(job, rows) for job in rows.jobs]
+            continue
+        step = sections[key]
+        step.scale = step.quick if s.quick else step.full
+        step.out = out
+        chosen.append(step)
+    return chosen
+
+
 def main(argv: list[str] | None = None) -> int:
     s = parse_args(argv)
-    from simulator import GitHubSimulator, Latency
-
     began = time.perf_counter()
-    orgs = {org_name(n): n for n in s.scales}
-    print(f"bench: simulator with {', '.join(f'{o} ({n:,} repos)' for o, n in orgs.items())}; latency "
-          f"GraphQL {s.base_ms:g} ms + {s.per_repo_ms:g} ms/repo, REST {s.rest_ms:g} ms", flush=True)
-    sim = GitHubSimulator(orgs=orgs, seed=s.seed, tokens=(TOKEN,),
-                          latency=Latency(base_ms=s.base_ms, per_repo_ms=s.per_repo_ms, rest_ms=s.rest_ms),
-                          graphql_points_per_hour=UNLIMITED, rest_requests_per_hour=UNLIMITED).start()
-    for n in s.scales:
-        sim.dataset.repos(org_name(n))  # build the dataset now, not inside a measured run
-    gc.collect()
-    gc.freeze()  # the dataset and GitHub's schema stay; keep them out of the collector's scans
-    context = {"settings": asdict(s), "machine": machine(), "connections_per_repo": connections_per_repo(),
-               "started": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())}
-    jobs = plan_jobs(s)
-    done: list[Job] = []
+    rows = MainRows(s, plan_jobs(s) if "main" in s.steps else [])
+    rows.context.update(settings=asdict(s), machine=machine(),
+                        started=time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()))
+    steps = plan_steps(s, rows)
+    state = {"pace": 1.0}
+
+    def save(final: bool = False) -> str:
+        return write(rows, steps, s, time.perf_counter() - began, state["pace"], final)
+
+    print(f"bench: {len(steps)} steps, a budget of {s.budget_s:.0f} s for them all", flush=True)
     try:
-        for job in jobs:
-            elapsed = time.perf_counter() - began
-            predicted = predict_s(job, done, s)
-            if not s.quick and elapsed + predicted > s.budget_s and job.approach == "serial":
-                boxed = time_box_serial(job, done, s, s.budget_s - elapsed)
-                if boxed:
-                    job.extra["max_batches"], predicted = boxed
-            if not s.quick and elapsed + predicted > s.budget_s:
-                job.skipped = (f"predicted {predicted:.0f} s would end the bench at {elapsed + predicted:.0f} s, "
-                               f"past the {s.budget_s:.0f} s budget")
-                print(f"bench: skip {job.label}: {job.skipped}", flush=True)
-                done.append(job)
-                continue
-            print(f"bench: {job.label} (predicted ~{predicted:.0f} s) ...", flush=True)
-            run_job(job, sim, s)
-            done.append(job)
-            r = job.result or {}
-            g = job.github or {}
-            print(f"bench:   {r.get('status')} in {job.elapsed_s:.1f} s (wall {r.get('wall_s')} s): "
-                  f"{g.get('graphql')} GraphQL + {g.get('rest')} REST requests, {g.get('points')} points, "
-                  f"peak RSS {r.get('peak_rss_mb')} MB", flush=True)
-            if r.get("status") == "CRASHED":
-                print(r.get("traceback", r.get("error")), file=sys.stderr, flush=True)
-            write(done, jobs, context, s, time.perf_counter() - began, final=False)
+        state["pace"] = budget.drive(steps, s.budget_s, began, after=save)
     finally:
-        sim.stop()
+        rows.stop()
     total = time.perf_counter() - began
-    text = write(done, jobs, context, s, total, final=True)
-    if s.out and not s.quick:  # batch_size "auto" against 50 and the peers: its own section of the file
-        from bench import batch_points
-
-        print("bench: points per repository (auto vs 50 vs serial 65) ...", flush=True)
-        print(batch_points.update(s.out), flush=True)
-        from bench import installations
-
-        print("bench: several orgs, one PAT or an installation per org ...", flush=True)
-        print(installations.update(s.out), flush=True)
+    text = save(final=True)
     if not s.out:
         print(text)
     print(f"bench: done in {total:.0f} s" + (f"; wrote {s.out}" if s.out else ""), flush=True)
-    ok = all(j.skipped or (j.result or {}).get("status") == "SUCCEEDED" for j in done)
+    ok = all(step.record.status in ("full", "scaled", "time-boxed", "skipped") for step in steps)
     return 0 if ok else 1
 
 
-def write(done: list[Job], jobs: list[Job], context: dict[str, Any], s: Settings, total_s: float,
-          final: bool) -> str:
-    data = report.build(done, jobs, context, s, total_s, final)
-    text = report.render(data)
-    if s.out:
-        Path(s.out).write_text(text)
+def write(rows: MainRows, steps: list[Any], s: Settings, total_s: float, pace: float, final: bool) -> str:
+    """results.md (and --json): the main rows' report, each section step's section, and where the
+    time went; collectors.md and any other step's own file beside it."""
+    sections = [step for step in steps if isinstance(step, steps_module.SectionStep)]
+    records = [step.record for step in steps]
+    top = data = None
+    if rows.jobs and "connections_per_repo" in rows.context:
+        data = report.build(rows.done, rows.jobs, rows.context, s, total_s, final)
+        top = report.render(data)
+    timing = budget.render(records, s.budget_s, total_s, pace, final,
+                           only=s.steps if set(s.steps) != set(Settings.steps) else None)
+    own = {step.heading: step.text for step in sections if step.heading and step.text}
+    path = Path(s.out) if s.out else None
+    before = path.read_text() if path and path.exists() else ""  # the sections of steps not run this time stay
+    text = results_file.compose(before, steps_module.HEADINGS + (budget.HEADING,), top, {**own, budget.HEADING: timing})
+    if path:
+        path.write_text(text)
+        for step in sections:
+            if step.own_file and step.text:
+                path.with_name(step.own_file).write_text(step.text)
     if s.json_out:
-        Path(s.json_out).write_text(json.dumps(data, indent=1, default=str))
+        json_path = Path(s.json_out)
+        if data is None and json_path.exists():  # the main rows did not run: theirs stay
+            data = json.loads(json_path.read_text())
+        payload = dict(data or {})
+        payload["budget"] = {"budget_s": s.budget_s, "total_s": round(total_s, 1), "pace": round(pace, 3),
+                             "steps": [asdict(r) for r in records]}
+        Path(s.json_out).write_text(json.dumps(payload, indent=1, default=str))
     return text

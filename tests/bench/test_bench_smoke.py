@@ -1,8 +1,10 @@
-"""`python -m bench --quick`: every approach runs and the request counts are exact.
+"""`python -m bench --quick --steps main,points`: every approach runs, the request counts are exact,
+and the time table accounts for every step.
 
 Counts, not times: 120 repositories, no latency. GitHub requests of the GraphQL collectors
 are 1 token check (+ ghstats' counting query) + listing pages + batches; the REST collector is
-1 organisation read + listing pages + 5 calls per repository.
+1 organisation read + listing pages + 5 calls per repository. (The other section steps have
+tests of their own.)
 """
 
 from __future__ import annotations
@@ -17,8 +19,18 @@ REPOS = 120
 
 def test_quick_bench_counts(tmp_path):
     out = tmp_path / "results.json"
-    assert main(["--quick", "--json", str(out)]) == 0
+    results = tmp_path / "results.md"
+    assert main(["--quick", "--steps", "main,points", "--json", str(out), "--out", str(results)]) == 0
     data = json.loads(out.read_text())
+    # one budget for every step: each ran at its full (here: --quick) scale, and the table says so
+    steps = data["budget"]["steps"]
+    assert [s["name"] for s in steps][0] == "points per repository (auto vs 50 vs serial 65)"
+    # points, then ghstats, serial and PyGithub at 120
+    assert [s["status"] for s in steps] == ["full"] * 4 and steps[0]["ran"] == "120 repositories"
+    assert all(s["wall_s"] > 0 and s["granted_s"] > 0 for s in steps)
+    text = results.read_text()
+    assert text.index("## Headline") < text.index("## Points per repository") < text.index("## Where `make bench`'s time goes")
+    assert "| ghstats @ 120 | ghstats' workflow, 120 repositories |" in text
     rows = {r["approach"]: r for r in data["rows"]}
     assert set(rows) == {"ghstats", "serial", "pygithub"}
     pages = math.ceil(REPOS / 100)
