@@ -150,9 +150,10 @@ def test_aws_cost_is_the_bench_pricing_of_the_predicted_counts():
         "repository_policy": False, "dependabot_alerts": False, "secret_scanning_alerts": False,
         "code_scanning_alerts": False}))
     aws = plan["aws"]
-    # the bench's 1,000-repository run: 12 + 3 × 20 batches = 72 transitions, 9 + 2 × 20 PUTs, 4 + 5 × 20 GETs
-    assert (aws["transitions"], aws["s3_put"], aws["s3_get"]) == (72, 49, 104)
-    assert aws["cost_usd"]["sfn"] == pytest.approx(72 / 1000 * 0.025)
+    # a 1,000-repository run of one org: 11 + 6 (its owner) + 3 × 20 batches = 77 transitions;
+    # 14 + 5 + 2 × 20 PUTs (and a CopyObject); 43 + 5 + 5 × 20 GETs (and a HeadObject)
+    assert (aws["transitions"], aws["s3_put"], aws["s3_get"]) == (77, 13 + 1 + 5 + 40, 42 + 1 + 5 + 100)
+    assert aws["cost_usd"]["sfn"] == pytest.approx(77 / 1000 * 0.025)
     assert aws["cost_usd"]["total"] == pytest.approx(sum(aws["cost_usd"][k] for k in
                                                          ("sfn", "lambda", "s3", "dynamodb", "eventbridge")), abs=1e-5)
 

@@ -117,13 +117,20 @@ def run_cost(result: dict[str, Any], memory_mb: Mapping[str, int] | None = None)
     }
 
 
-# What one run does in AWS besides its Map items, and what each Map item adds: `make bench`'s
-# measured runs (bench/results.json, 1,000 / 10,000 / 50,000 repositories, every figure exactly
-# fixed + per batch × batches). An org-level work item is taken to cost what a batch costs (its
-# Map iteration has the same Task, Choice and Pass; the bench runs none).
-AWS_FIXED = {"transitions": 12, "s3.GetObject": 4, "s3.PutObject": 9, "dynamodb.GetItem": 2,
-             "dynamodb.UpdateItem": 6, "dynamodb.TransactWriteItems": 1, "dynamodb.PutItem": 1, "events.PutEvents": 1,
-             "transact:other": 1, "transact:run": 1, "plain:other": 4, "plain:run": 3}
+# What one run does in AWS besides its owners and Map items, what each owner's pipeline adds (its
+# child execution: ListRepos, the Choices, the Maps' own states; its plan, manifests, ledger item),
+# each listing page (the ledger's listing note) and each batch: measured on local runs of one org
+# of 100, 150 and 200 repositories and two of 100 (batches of 10, repository_stats only), every
+# figure exactly fixed + per owner × owners + per page × pages + per batch × batches. An
+# org-level work item is taken to cost what a batch costs (its Map iteration has the same Task,
+# Choice and Pass), and an owner with work items one transition more (its CollectOrgs).
+AWS_FIXED = {"transitions": 11, "s3.GetObject": 42, "s3.PutObject": 13, "s3.CopyObject": 1, "s3.HeadObject": 1,
+             "dynamodb.GetItem": 2, "dynamodb.UpdateItem": 6, "dynamodb.TransactWriteItems": 1, "events.PutEvents": 1,
+             "transact:other": 1, "transact:run": 1, "plain:other": 3, "plain:run": 3}
+AWS_PER_OWNER = {"transitions": 6, "s3.GetObject": 5, "s3.PutObject": 5, "dynamodb.UpdateItem": 1,
+                 "dynamodb.TransactWriteItems": 1, "dynamodb.PutItem": 1, "transact:other": 1, "transact:run": 1,
+                 "plain:other": 2}
+AWS_PER_PAGE = {"dynamodb.UpdateItem": 1, "plain:run": 1}
 AWS_PER_ITEM = {"transitions": 3, "s3.GetObject": 5, "s3.PutObject": 2, "dynamodb.UpdateItem": 2,
                 "dynamodb.TransactWriteItems": 1, "dynamodb.PutItem": 1, "transact:other": 1, "transact:run": 1,
                 "plain:other": 3}
@@ -637,6 +644,8 @@ def predict(counts: Counts, config: CollectionConfig, *, credential: CredentialL
                                       if len(installations) > 1 else ""))
 
     aws = predicted_aws(batches, org_items, listing_requests, repositories, batch_size, rest_total,
+                        owners=len(run_owners(config)), pages=sum(pages.values()) + len(failed),
+                        owners_with_items=len({o for entry in rest.values() for o in entry["per_owner"]}),
                         aggregate_memory_mb=aggregate_memory_mb)
 
     stated = _assumptions(config, counts, assumptions, notes, archived, named, aggregate_memory_mb)
@@ -734,16 +743,24 @@ def against_run(plan: Mapping[str, Any], api: Mapping[str, Any]) -> dict[str, di
 
 
 def predicted_aws(batches: int, org_items: int, listing_requests: int, repositories: int, batch_size: int,
-                  rest: int, *, aggregate_memory_mb: int | None = None) -> dict[str, Any]:
-    """The AWS counts of a run of this shape (the bench's per-item figures) and their price
-    (`run_cost`), Aggregate priced at `aggregate_memory_mb` (the deployment's
-    ghstats:aggregateMemoryMb; None: the stack's default)."""
+                  rest: int, *, owners: int = 1, pages: int | None = None, owners_with_items: int | None = None,
+                  aggregate_memory_mb: int | None = None) -> dict[str, Any]:
+    """The AWS counts of a run of this shape (`owners` pipelines, `pages` listing pages (default:
+    the listing's requests), `owners_with_items` of them with work items (default: every owner
+    when there are any), the bench's per-item figures) and their price (`run_cost`), Aggregate
+    priced at `aggregate_memory_mb` (the deployment's ghstats:aggregateMemoryMb; None: the stack's
+    default)."""
     aggregate_memory_mb = aggregate_memory_mb or LAMBDA_MEMORY_MB["Aggregate"]
+    pages = listing_requests if pages is None else pages
+    owners_with_items = (owners if org_items else 0) if owners_with_items is None else owners_with_items
     items = batches + org_items
-    count = {key: AWS_FIXED.get(key, 0) + AWS_PER_ITEM.get(key, 0) * items for key in {*AWS_FIXED, *AWS_PER_ITEM}}
+    count = {key: AWS_FIXED.get(key, 0) + AWS_PER_OWNER.get(key, 0) * owners + AWS_PER_PAGE.get(key, 0) * pages
+             + AWS_PER_ITEM.get(key, 0) * items for key in {*AWS_FIXED, *AWS_PER_OWNER, *AWS_PER_PAGE, *AWS_PER_ITEM}}
+    count["transitions"] += owners_with_items  # an owner's CollectOrgs state
     lambda_s = {
         "StartRun": {"n": 1, "sum": SECONDS_SMALL_STEP},
-        "ListRepos": {"n": 1, "sum": listing_requests * SECONDS_PER_LISTING_REQUEST},
+        "PlanRun": {"n": 1, "sum": (listing_requests - pages) * SECONDS_PER_LISTING_REQUEST},
+        "ListRepos": {"n": owners, "sum": pages * SECONDS_PER_LISTING_REQUEST},
         "QueryBatch": {"n": batches, "sum": batches * SECONDS_PER_BATCH + repositories * SECONDS_PER_BATCH_REPOSITORY},
         "CollectOrg": {"n": org_items, "sum": rest * SECONDS_PER_REST_REQUEST},
         "Aggregate": {"n": 1, "sum": SECONDS_AGGREGATE + repositories * SECONDS_AGGREGATE_PER_REPOSITORY},
@@ -811,7 +828,7 @@ def _assumptions(config: CollectionConfig, counts: Counts, assumptions: Assumpti
                     "the hours hold only then")
     said.append("the repository counts hold until the run lists (repositories created or deleted between "
                 "plan and run change every figure)")
-    said.append("AWS: us-east-1 list prices, the bench's measured counts per batch and work item, "
+    said.append("AWS: us-east-1 list prices, the measured counts per run, owner, listing page, batch and work item, "
                 "Lambda time from the bench's latency model, Aggregate at "
                 f"{aggregate_memory_mb or LAMBDA_MEMORY_MB['Aggregate']:,} MB (ghstats:aggregateMemoryMb)")
     return said

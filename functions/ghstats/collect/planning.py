@@ -66,12 +66,13 @@ class OwnerPlan:
     points: int = 0
     org_error: dict[str, str] | None = None  # why its org could not be listed
     archived: list[str] = field(default_factory=list)  # the listing's archived repositories (not named ones)
+    pages: int = 0  # listing pages fetched
 
     def to_dict(self) -> dict[str, Any]:
         return {"index": self.index, "owner": self.owner, "repos_total": len(self.repos), "batch_ids": list(self.batches),
                 "batch_sizes": {b: len(k) for b, k in self.batches.items()},
                 "listed": self.listed, "warnings": self.warnings, "requests": self.requests, "points": self.points,
-                "org_error": self.org_error}
+                "pages": self.pages, "org_error": self.org_error}
 
 
 def listing_scope(api_url: str, org: OrgSpec) -> dict[str, Any]:
@@ -205,4 +206,5 @@ def plan_owner(owner: Owner, progress: ListingProgress | None, batch_size: int,
     in_run = set(chosen)
     archived = sorted({k for k in (progress.archived if progress else []) if k.lower() in in_run}, key=str.lower)
     return OwnerPlan(owner.index, owner.name, repos, split_into_batches(repos, batch_size, owner.index), listed_count,
-                     warnings, requests, points, progress.missing if progress else None, archived)
+                     warnings, requests, points, progress.missing if progress else None, archived,
+                     progress.pages if progress else 0)

@@ -586,6 +586,7 @@ def run_plan(store: ObjectStore, run_id: str) -> dict[str, Any]:
             "warnings": [warning for plan in plans for warning in plan["warnings"]],
             "skipped_coverage": [entry for plan in plans for entry in plan["skipped_coverage"]],
             "repos_total": sum(plan["repos_total"] for plan in plans),
+            "listing_pages": sum(plan.get("pages", 0) for plan in plans),
             "requests": run["planning"]["requests"] + sum(plan["requests"] for plan in plans),
             "points": run["planning"]["points"] + sum(plan["points"] for plan in plans)}
 
@@ -673,6 +674,8 @@ def aggregate(run_id: str, store: ObjectStore, now: Callable[[], float] = time.t
             "batch_size": plan.get("batch_size"),
             "batch_size_auto": plan.get("batch_size_auto", False),
             "org_items": len(org_item_ids),
+            "owners": len(plan["owners"]),  # each a pipeline: its listing, its batches, its work items
+            "listing_pages": plan["listing_pages"],
         },
         "config": plan["config"],
         "output_keys": keys,

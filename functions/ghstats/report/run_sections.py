@@ -17,7 +17,8 @@ def estimated_cost(summary: Mapping[str, Any]) -> float:
     api = summary["api"]
     predicted = predicted_aws(int(api.get("batches", 0)), int(api.get("org_items", 0)),
                               int(api.get("listing_requests", 0)), int(summary.get("repos_total", 0)),
-                              int(api.get("batch_size") or 1), int(api.get("rest_requests", 0)))
+                              int(api.get("batch_size") or 1), int(api.get("rest_requests", 0)),
+                              owners=int(api.get("owners", 1)), pages=api.get("listing_pages"))
     return predicted["cost_usd"]["total"]
 
 
