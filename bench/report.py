@@ -666,7 +666,7 @@ def _history(data: dict[str, Any], w: Any) -> None:
         w("")
     predicted = [r for r in rows if r["result"].get("budget")]
     if predicted:
-        w("The planning step's prediction (ListRepos, before any batch: `ghstats plan`'s arithmetic on the listing's "
+        w("The planning step's prediction (PlanRun, before any listing: `ghstats plan`'s arithmetic on GitHub's "
           "counts) against what the run spent, from each run's summary (`budget`):")
         w("")
         w("| repos | GraphQL requests predicted / spent | GraphQL points predicted / spent | within 5% |")
@@ -691,8 +691,10 @@ def _time(data: dict[str, Any], w: Any) -> None:
     w("## Where the time goes")
     w("")
     w("Phases of each workflow run (from the execution history's timestamps) against the latency model's floor "
-      "(what the run would take if only GitHub's simulated latency cost anything): ListRepos = token check + "
-      "listing pages one after another; CollectBatches = ⌈batches / concurrency⌉ waves of one batch latency.")
+      "(what the run would take if only GitHub's simulated latency cost anything): ListRepos = token check, "
+      "counting query and listing pages one after another (the one org's: from its first invocation's start to its "
+      "last's end); CollectBatches = ⌈batches / concurrency⌉ waves of one batch latency (from the first QueryBatch's "
+      "start to the last's end).")
     w("")
     w("| repos | wall | ListRepos (floor) | CollectBatches (floor) | Aggregate | other states | QueryBatch handler p50 / max "
       "| simulator time per batch / listing page beyond latency | CPU: collector / simulator |")

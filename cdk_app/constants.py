@@ -34,7 +34,8 @@ FUNCTIONS = {
     # Two ledger calls (a GetItem, a TransactWriteItems of two Updates): seconds, not minutes.
     "StartRun": Function("handlers.start_run.handler", FUNCTION_MEMORY_MB["StartRun"], 30, "Check the config and the GitHub host, take the collection's lock, record the run"),
     # The token check and one counting query per 50 orgs (per-org installations: each owner's
-    # installation looked up, 16 at a time): a few seconds, minutes for thousands of orgs.
+    # installation looked up, 16 at a time, each installation's orgs counted with it): a few
+    # seconds, minutes for thousands of orgs.
     "PlanRun": Function("handlers.plan_run.handler", FUNCTION_MEMORY_MB["PlanRun"], 900, "Check the token, count the orgs' repositories, predict the run, name its owners"),
     # Listing one org of 50,000 repositories is 500 sequential pages: give it Lambda's full 15 minutes.
     "ListRepos": Function("handlers.list_repos.handler", FUNCTION_MEMORY_MB["ListRepos"], 900, "List one owner's repositories and plan its batches"),

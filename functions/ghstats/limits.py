@@ -8,18 +8,16 @@ FIXED_BATCH_SIZE_BEFORE_AUTO = 50  # the default until "auto" (bench compares ag
 MIN_BATCH_SIZE = 1
 MAX_BATCH_SIZE = 100  # GitHub: at most 100 aliases are sensible; node limit is far away.
 
-# Map concurrency. GitHub's secondary limits punish bursts. max_concurrency is each owner's
-# batches at once (its CollectBatches Map); CollectOwners runs OWNERS_AT_ONCE owners' pipelines
-# (listing, then batches, then REST work items) side by side, so a small org's batches start
-# while a big org still lists.
+# Map concurrency. GitHub's secondary limits punish bursts. CollectOwners runs OWNERS_AT_ONCE
+# owners' pipelines (listing, then batches, then REST work items) side by side, so a small org's
+# batches start while a big org still lists. max_concurrency (batches) and rest_concurrency (REST
+# work items) are each owner's own on per-org App installations (each its own budget and
+# secondary limits), and the run's totals, split between the owners running at once, when they
+# share one credential (steps.owner_concurrency).
 DEFAULT_MAX_CONCURRENCY = 4
 MIN_MAX_CONCURRENCY = 1
 MAX_MAX_CONCURRENCY = 40
 OWNERS_AT_ONCE = 4
-# Owners sharing one credential (a PAT, a fixed installation) share GitHub's 100 concurrent
-# requests and one secondary limit: their batches at once, all owners together, stay at most this
-# (each owner's Map gets its share, at least 1). Per-org installations each have their own.
-SHARED_CREDENTIAL_MAX_CONCURRENCY = 40
 # REST work items (a collector over one owner, one request at a time) running at once: low, as
 # per-repository REST lists are what trips GitHub's secondary limits
 DEFAULT_REST_CONCURRENCY = 2

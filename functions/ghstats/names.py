@@ -232,7 +232,9 @@ def batch_id(owner_index: int, index: int) -> str:
     return f"{owner_index:04d}-{index:05d}"
 
 
-BATCH_ID_PATTERN = r"^[0-9]{4}-[0-9]{5}$"
+# wider when the run has more than 9,999 owners, or an owner more than 99,999 batches (a
+# million repositories in batches of 10)
+BATCH_ID_PATTERN = r"^[0-9]{4,6}-[0-9]{5,7}$"
 
 
 # -- ledger keys -----------------------------------------------------------------------------

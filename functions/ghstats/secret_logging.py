@@ -16,7 +16,7 @@ WIRE_LOGGER = "botocore.parsers"
 
 
 _lock = threading.Lock()
-_readers = 0  # secrets being read right now (ListRepos' threads may read at once)
+_readers = 0  # secrets being read right now (PlanRun's threads may read at once)
 _previous = logging.NOTSET
 
 

@@ -29,7 +29,7 @@ def handler(event: dict[str, Any], context: Any, deps: dependencies.Dependencies
     status = detail.status
     at = _iso_ms(detail.stopDate) if status != "RUNNING" else _iso_ms(detail.redriveDate or detail.startDate)
     error, cause = detail.error, detail.cause
-    if error == MAP_THRESHOLD_ERROR:  # which batch failed, and why: the ledger knows
+    if error == MAP_THRESHOLD_ERROR:  # which owner's listing or batch failed, and why: the ledger knows
         error, cause = explained_failure(error, cause, deps.ledger.get_batches(run_id), deps.ledger.get_owners(run_id))
     applied = deps.ledger.apply_execution_status(
         run_id, status, detail.redriveCount, error=error, cause=cause, at=at,

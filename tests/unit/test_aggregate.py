@@ -149,19 +149,36 @@ def test_the_dashboard_copy_only_moves_forward():
 
 def test_plan_run_refuses_a_stored_plan_made_for_another_config():
     from ghstats.collect import steps
+    from ghstats.collect.budget import Counts, OrgCount, predict
     from ghstats.collect.start import RunConfigMismatch
     from ghstats.config import parse_config
 
-    store = DictStore()
+    class Ledger:  # what the planning step tells the ledger (again, from the stored plan)
+        def __init__(self):
+            self.plans = []
+
+        def record_run_plan(self, *args, **kwargs):
+            self.plans.append((args, kwargs))
+
+    store, ledger = DictStore(), Ledger()
     planned = parse_config({"orgs": ["acme"], "batch_size": 50})
-    store.put_json(names.run_config_key("r1"), {"config": planned.to_dict(), "config_hash": planned.fingerprint(),
-                                                "owners": ["acme"], "owners_at_once": 1})
+    stored = {"config": planned.to_dict(), "config_hash": planned.fingerprint(), "owners": ["acme"], "owners_at_once": 1,
+              "started_at": "2026-01-01T00:00:00Z", "planning": {"requests": 2, "points": 2},
+              "prediction": predict(Counts({"acme": OrgCount(10, 0)}), planned)}
+    store.put_json(names.run_config_key("r1"), stored)
     calls = []
     with pytest.raises(RunConfigMismatch, match="batch_size: 50 -> 40"):
-        steps.plan_run("r1", {"orgs": ["acme"], "batch_size": 40}, "2026-01-01T00:00:00Z", store, None, calls.append)
-    assert calls == []  # no GitHub client was even made
-    answer = steps.plan_run("r1", {"orgs": ["acme"], "batch_size": 50}, "2026-01-01T00:00:00Z", store, None, calls.append)
+        steps.plan_run("r1", {"orgs": ["acme"], "batch_size": 40}, "2026-01-01T00:00:00Z", store, ledger, calls.append)
+    assert calls == [] and ledger.plans == []  # no GitHub client was even made, nothing recorded
+    answer = steps.plan_run("r1", {"orgs": ["acme"], "batch_size": 50}, "2026-01-01T00:00:00Z", store, ledger, calls.append)
     assert answer["status"] == "done" and calls == [] and store.get_json(names.owner_manifest_key("r1")) == ["acme"]
+    # the ledger from the stored plan (a crash between the plan and the ledger loses nothing)
+    [(args, kwargs)] = ledger.plans
+    assert args == ("r1", "2026-01-01T00:00:00Z", ["acme"]) and kwargs["planning_points"] == 2
+    # and a plan an earlier ghstats made (no owners) is refused with the fix
+    store.put_json(names.run_config_key("r2"), {k: v for k, v in stored.items() if k != "owners"})
+    with pytest.raises(RunConfigMismatch, match="earlier version of ghstats .* start a new run"):
+        steps.plan_run("r2", {"orgs": ["acme"], "batch_size": 50}, "2026-01-01T00:00:00Z", store, ledger, calls.append)
 
 
 def test_aggregate_refuses_a_run_one_of_whose_owners_was_never_listed():

@@ -9,7 +9,7 @@ from ghstats import limits, names
 from ghstats.collect.budget import count_repositories
 from ghstats.collect.planning import (ListingPaused, ListingProgress, list_owner, owner_in, plan_owner, run_owners,
                                       split_into_batches)
-from ghstats.collect.steps import batch_concurrency
+from ghstats.collect.steps import owner_concurrency
 from ghstats.config import parse_config
 from ghstats.github.client import ListedRepo
 from ghstats.github.errors import AppNotInstalled, GitHubAuthError, OrgNotFound
@@ -146,12 +146,14 @@ def test_a_million_repositories_of_one_owner_split_into_batches_without_a_cap():
     assert [k for b in batches.values() for k in b] == keys
 
 
-def test_owners_sharing_a_credential_share_githubs_concurrency_per_org_installations_do_not():
-    assert batch_concurrency(4, owners=1, shared_credential=True) == (4, 1)
-    assert batch_concurrency(4, owners=9, shared_credential=True) == (4, limits.OWNERS_AT_ONCE)
-    per_owner, at_once = batch_concurrency(40, owners=9, shared_credential=True)
-    assert per_owner * at_once <= limits.SHARED_CREDENTIAL_MAX_CONCURRENCY and per_owner >= 1
-    assert batch_concurrency(40, owners=9, shared_credential=False) == (40, limits.OWNERS_AT_ONCE)
+def test_owners_sharing_a_credential_share_the_configs_concurrency_per_org_installations_have_their_own():
+    # one org: the config's settings
+    assert owner_concurrency(4, 2, owners=1, shared_credential=True) == (4, 2, 1)
+    # one PAT over 9 orgs, 4 at a time: the config's totals split between them, at least 1 each
+    assert owner_concurrency(8, 2, owners=9, shared_credential=True) == (2, 1, limits.OWNERS_AT_ONCE)
+    assert owner_concurrency(40, 6, owners=2, shared_credential=True) == (20, 3, 2)
+    # an installation per org: each its own budget and secondary limits, the settings each
+    assert owner_concurrency(8, 2, owners=9, shared_credential=False) == (8, 2, limits.OWNERS_AT_ONCE)
 
 
 def test_one_credential_counts_every_org_in_one_query_after_one_token_check():
@@ -202,6 +204,33 @@ def test_an_installation_out_of_points_leaves_its_orgs_uncounted_unless_it_is_th
     assert counts.requests == 3  # the refused query is a request sent too
     with pytest.raises(GitHubRateLimited):
         count_repositories(client_for, config_of({"orgs": ["globex"]}))
+
+
+def test_the_first_installation_out_of_points_leaves_the_token_check_to_the_next_one():
+    from ghstats.collect.budget import predict
+    from ghstats.github.errors import GitHubRateLimited
+
+    class OutOfPoints(FakeClient):
+        def preflight(self):
+            self.requests_made += 1
+            raise GitHubRateLimited("GitHub GraphQL rate limit", wait_seconds=60)
+
+    clients = {}
+
+    def client_for(owner):
+        kind = OutOfPoints if owner == "acme" else FakeClient
+        return clients.setdefault(owner, kind(owner, credential=f"inst-{owner}"))
+
+    config = config_of({"orgs": ["acme", "globex", "hooli"]})
+    counts = count_repositories(client_for, config)
+    # acme's installation refused the token check: acme waits alone, globex checks and counts
+    assert counts.uncounted == ["acme"] and list(counts.orgs) == ["globex", "hooli"]
+    assert [what for what, _ in clients["globex"].asked] == ["preflight", "count"]
+    assert [what for what, _ in clients["hooli"].asked] == ["count"]
+    assert (counts.requests, counts.points) == (1 + 2 + 1, 2 + 1)  # the refused check is a request, no point
+    # and the prediction charges what planning sent: acme's refused check, globex's check and count, hooli's count
+    listing = predict(counts, config)["buckets"]["graphql_listing"]
+    assert listing["planning_requests"] == counts.requests == 4
 
 
 def test_named_repositories_only_still_check_the_token_first():

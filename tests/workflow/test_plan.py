@@ -176,8 +176,9 @@ def test_the_workflows_planning_step_predicts_and_the_ledger_and_summary_hold_it
     outcome = local_aws.run(raw)
     assert outcome.status == "SUCCEEDED", outcome.cause
     summary = outputs(local_aws, outcome.run_id)["summary"]
-    # Then ListRepos predicted from the listing's counts before any batch ran (no request of its
-    # own), the ledger keeps the prediction beside what the run spent, and the summary compares them
+    # Then the planning step (PlanRun) predicted from GitHub's counts before any listing (the same
+    # token check and counting query as the CLI), the ledger keeps the prediction beside what the
+    # run spent, and the summary compares them
     run = local_aws.ledger().get_run(outcome.run_id)
     budget = summary["budget"]
     assert {k: v["predicted"] for k, v in budget.items()} == run["predicted"]

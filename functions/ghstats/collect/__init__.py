@@ -1,1 +1,1 @@
-"""The collection steps as plain functions: plan (ListRepos), batch (QueryBatch), aggregate."""
+"""The collection steps as plain functions: plan the run (PlanRun), list an owner (ListRepos), batch (QueryBatch), an org-level item (CollectOrg), aggregate."""

@@ -227,18 +227,28 @@ def owner_installations(client_for: Callable[[str], Any], owners: Sequence[str]
     """(installation id -> its owners, owner -> the run's APP_NOT_INSTALLED entry): whose
     hourly budget each owner's work spends, asked of each owner's client (`client_for(owner)`,
     the run's own: credentials.for_owner, so per-org App credentials look the installation up
-    with the App's JWT, once per owner). A PAT has no installation: ({}, {})."""
+    with the App's JWT, once per owner, limits.S3_PARALLEL_REQUESTS at a time). A PAT has no
+    installation: ({}, {})."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from ghstats.collect.planning import org_error
 
+    def looked_up(owner: str) -> Any:
+        try:
+            return getattr(client_for(owner), "installation_id", lambda: None)()
+        except AppNotInstalled as exc:
+            return exc
+
+    for owner in owners:  # each owner's client made first, one at a time (client_for may keep them)
+        client_for(owner)
+    with ThreadPoolExecutor(max(1, min(limits.S3_PARALLEL_REQUESTS, len(owners)))) as pool:
+        found = list(pool.map(looked_up, owners))
     installations: dict[str, list[str]] = {}
     not_installed: dict[str, dict[str, str]] = {}
-    for owner in owners:
-        try:
-            installation = getattr(client_for(owner), "installation_id", lambda: None)()
-        except AppNotInstalled as exc:
-            not_installed[owner] = org_error(owner, exc)
-            continue
-        if installation is not None:
+    for owner, installation in zip(owners, found):  # in the run's owner order, whatever the timing
+        if isinstance(installation, AppNotInstalled):
+            not_installed[owner] = org_error(owner, installation)
+        elif installation is not None:
             installations.setdefault(str(installation), []).append(owner)
     return installations, not_installed
 
@@ -277,10 +287,6 @@ def count_repositories(client: GitHubClient | Callable[[str], GitHubClient], con
         return owned
 
     counts = Counts(installations=installations, not_installed=not_installed)
-    if reached:
-        first = using(reached[0])
-        first.preflight()  # a bad token fails here, as the run's planning step would
-        counts.classic_scopes = sorted(first.classic_scopes) if first.classic_scopes is not None else None
     payer = {owner.lower(): installation for installation, owners in installations.items() for owner in owners}
     by_payer: dict[str | None, list[Any]] = {}  # orgs per installation (None: the one credential), in config order
     for org in config.orgs:
@@ -288,8 +294,28 @@ def count_repositories(client: GitHubClient | Callable[[str], GitHubClient], con
             counts.missing.append(org.name)
         else:
             by_payer.setdefault(payer.get(org.name.lower()), []).append(org)
+    # The token check: the first installed owner's; an installation out of points is passed over
+    # (its orgs uncounted) for the next installation's owner, so one budget never holds the rest.
     limited: list[GitHubRateLimited] = []
-    for orgs in by_payer.values():
+    passed_over: set[str | None] = set()
+    for owner in reached:
+        if payer.get(owner.lower()) in passed_over:
+            continue
+        first = using(owner)
+        try:
+            first.preflight()  # a bad token fails here, as the run's planning step would
+        except GitHubRateLimited as exc:
+            if not installations or len(installations) == 1:
+                raise  # one credential: nothing else to count with, the run waits to plan
+            limited.append(exc)
+            passed_over.add(payer.get(owner.lower()))
+            continue
+        counts.classic_scopes = sorted(first.classic_scopes) if first.classic_scopes is not None else None
+        break
+    for installation, orgs in by_payer.items():
+        if installation in passed_over:
+            counts.uncounted.extend(org.name for org in orgs)
+            continue
         counting = using(orgs[0].name)
         try:
             answers = [(chunk, counting.graphql(count_query(chunk)))
@@ -307,7 +333,7 @@ def count_repositories(client: GitHubClient | Callable[[str], GitHubClient], con
                     continue
                 counts.orgs[org.name] = OrgCount(int(node["repositories"]["totalCount"]),
                                                  int((node.get("archived") or {}).get("totalCount", 0)))
-    if limited and len(limited) == len(by_payer):
+    if limited and not counts.orgs and not counts.missing:
         raise limited[0]  # nothing counted: wait for the reset and plan again
     order = {org.name: index for index, org in enumerate(config.orgs)}
     for listed in (counts.missing, counts.uncounted):
@@ -464,7 +490,7 @@ def from_previous_run(get_json: Callable[[str], Any], config: CollectionConfig,
                       assumptions: Assumptions = Assumptions()) -> Assumptions:
     """`assumptions` with what the previous runs left in the bucket (`get_json`: the store's
     reader): the alert lists' items (`previous_list_items`) and the conditional lists' cached
-    pages and 304 share (`previous_conditional`). What `ghstats plan` and ListRepos predict with."""
+    pages and 304 share (`previous_conditional`). What `ghstats plan` and PlanRun predict with."""
     etag_pages, shares = previous_conditional(get_json, config)
     return replace(assumptions, org_list_items=previous_list_items(get_json, config), etag_pages=etag_pages,
                    unchanged_share=shares)
@@ -549,7 +575,10 @@ def predict(counts: Counts, config: CollectionConfig, *, credential: CredentialL
     # (collect/planning.py): 100 repositories a page, at least one page an org (an uncounted
     # one: its one page is all that is known); an org GitHub does not find costs its one failed
     # page, an org the App is not installed on none.
-    checked = next((owner for owner in run_owners(config) if owner.lower() not in unreached), None)
+    uncounted = {org.lower() for org in counts.uncounted}
+    limited_payers = {payers.get(org) for org in uncounted}  # installations out of points at planning
+    checked = next((owner for owner in run_owners(config)
+                    if owner.lower() not in unreached and payers.get(owner.lower()) not in limited_payers), None)
     if checked is not None:
         pay(checked, graphql_requests=1, graphql_points=PREFLIGHT_POINTS)
     groups: dict[str | None, list[str]] = {}  # orgs counted together: one credential's
@@ -557,9 +586,10 @@ def predict(counts: Counts, config: CollectionConfig, *, credential: CredentialL
         if org.name.lower() not in unreached:
             groups.setdefault(payers.get(org.name.lower()), []).append(org.name)
     counting_requests = counting_points = 0
-    for orgs in groups.values():
-        queries = -(-len(orgs) // COUNT_ORGS_PER_QUERY)
-        points = 0 if orgs[0] in counts.uncounted else queries
+    for payer, orgs in groups.items():
+        # an installation out of points: its one refused request (the token check or the count)
+        queries = 1 if payer in limited_payers else -(-len(orgs) // COUNT_ORGS_PER_QUERY)
+        points = 0 if payer in limited_payers else queries
         pay(orgs[0], graphql_requests=queries, graphql_points=points)
         counting_requests, counting_points = counting_requests + queries, counting_points + points
     pages = {org: max(1, -(-counts.orgs[org].repositories // PAGE_SIZE)) for org in org_names}
@@ -823,6 +853,9 @@ def _assumptions(config: CollectionConfig, counts: Counts, assumptions: Assumpti
     if any(c.skip_archived for c in rest_collectors(dict(config.collectors))) and archived:
         said.append("archived repositories: GitHub's count at planning time (traffic skips them)")
     said.append("no retries, 502 splits or rate-limit waits inside the hour (each adds requests)")
+    if config.reserve_points or config.reserve_requests:
+        said.append("reserve_points / reserve_requests: each step's client first asks GET /rate_limit (free: no limit "
+                    "counts it), one more request per planning credential, listing, batch and work item than predicted")
     if config.api_url.rstrip("/").endswith("/api/v3"):
         said.append("GitHub Enterprise Server: rate limits are off unless the site admin turned them on; "
                     "the hours hold only then")

@@ -1,4 +1,4 @@
-"""The three Lambda steps as plain functions over their dependencies.
+"""The workflow's Lambda steps as plain functions over their dependencies.
 
 Handlers build the dependencies (S3 store, ledger, GitHub client factory) and call these;
 tests and the local runner pass their own.
@@ -81,14 +81,27 @@ def _waiting_for(what: str, exc: GitHubRateLimited) -> str:
 # -- PlanRun ---------------------------------------------------------------------------------
 
 
-def batch_concurrency(max_concurrency: int, owners: int, shared_credential: bool) -> tuple[int, int]:
-    """(each owner's batches at once, owners at once). Owners on per-org installations each have
-    their own budget and secondary limits: `max_concurrency` each. Owners sharing one credential
-    share GitHub's concurrent requests: together at most SHARED_CREDENTIAL_MAX_CONCURRENCY."""
+def _of_this_version(run_id: str, stored: dict[str, Any]) -> dict[str, Any]:
+    """A stored plan, refused with the fix if an earlier ghstats made it (one listing step for
+    every org, before each owner became a pipeline of its own): nothing of it is resumable."""
+    if "owners" not in stored:
+        raise RunConfigMismatch(f"run {run_id} was planned by an earlier version of ghstats (before each org ran as "
+                                "a pipeline of its own) and cannot be taken up again: start a new run (no run_id); "
+                                "the earlier run's outputs are kept")
+    return stored
+
+
+def owner_concurrency(max_concurrency: int, rest_concurrency: int, owners: int,
+                      shared_credential: bool) -> tuple[int, int, int]:
+    """(each owner's batches at once, each owner's REST work items at once, owners at once).
+    Owners on per-org installations each have their own budget and secondary limits: the config's
+    settings each. Owners that share one credential (a PAT, a fixed installation) share GitHub's
+    secondary limits, so the config's settings stay the run's totals, split between the owners
+    running at once (at least 1 each)."""
     at_once = max(1, min(limits.OWNERS_AT_ONCE, owners))
     if not shared_credential:
-        return max_concurrency, at_once
-    return max(1, min(max_concurrency, limits.SHARED_CREDENTIAL_MAX_CONCURRENCY // at_once)), at_once
+        return max_concurrency, rest_concurrency, at_once
+    return max(1, max_concurrency // at_once), max(1, rest_concurrency // at_once), at_once
 
 
 def plan_run(
@@ -119,6 +132,8 @@ def plan_run(
         raise RunConfigMismatch(f"run {run_id} was planned with another config "
                                 f"({'; '.join(config_differences(stored['config'], config.to_dict()))}): "
                                 "start it with that config, or start a new run")
+    if stored is not None:
+        _of_this_version(run_id, stored)
     if stored is None:
         hold_lock_or_refuse(ledger, config.name, run_id, execution_arn)  # a redrive runs beside no other run
         owners = run_owners(config)
@@ -161,7 +176,8 @@ def plan_run(
         prediction = predict(counts, config, assumptions=from_previous_run(store.get_json, config),
                              aggregate_memory_mb=aggregate_memory_mb)
         batch_size, auto = planned_batch_size(config)
-        per_owner, at_once = batch_concurrency(config.max_concurrency, len(owners), counts.shared_credential)
+        per_owner, rest_per_owner, at_once = owner_concurrency(config.max_concurrency, config.rest_concurrency,
+                                                               len(owners), counts.shared_credential)
         stored = {"run_id": run_id, "config": config.to_dict(), "config_hash": config.fingerprint(),
                   "prediction": prediction, "started_at": started_at, "owners": owners,
                   "classic_scopes": counts.classic_scopes,
@@ -169,10 +185,12 @@ def plan_run(
                   "batch_size": batch_size, "batch_size_auto": auto,
                   "planning": {"requests": counts.requests, "points": counts.points},
                   "shared_credential": counts.shared_credential, "owners_at_once": at_once,
-                  "max_concurrency": per_owner, "rest_concurrency": config.rest_concurrency}
-        ledger.record_run_plan(run_id, started_at, owners, planning_points=counts.points,
-                               predicted=predicted_figures(prediction))
-        store.put_json(names.run_config_key(run_id), stored)  # last: its presence means "planned"
+                  "max_concurrency": per_owner, "rest_concurrency": rest_per_owner}
+        store.put_json(names.run_config_key(run_id), stored)  # its presence means "planned": never counted twice
+    # the ledger from the stored plan, on every answer (idempotent): a crash between the two
+    # writes leaves nothing for the next invocation to do again
+    ledger.record_run_plan(run_id, stored["started_at"], stored["owners"], planning_points=stored["planning"]["points"],
+                           predicted=predicted_figures(stored["prediction"]))
     # CollectOwners reads its items from this (rewritten on every answer: a crash between the
     # plan and the manifest loses nothing)
     store.put_json(names.owner_manifest_key(run_id), stored["owners"], transient=True)
@@ -207,7 +225,7 @@ def list_repos(
     run = store.get_json(names.run_config_key(run_id))
     if run is None:
         raise FileNotFoundError(f"run {run_id} has no plan (runs/{run_id}/run.json)")
-    config = parse_config(run["config"])
+    config = parse_config(_of_this_version(run_id, run)["config"])
     spec = owner_in(config, owner)
     plan_key = names.owner_plan_key(run_id, spec.name)
     stored = store.get_json(plan_key)
@@ -574,7 +592,7 @@ def run_plan(store: ObjectStore, run_id: str) -> dict[str, Any]:
     run = store.get_json(names.run_config_key(run_id))
     if run is None:
         raise FileNotFoundError(f"run {run_id} has no plan (runs/{run_id}/run.json)")
-    found = get_json_all(store, [names.owner_plan_key(run_id, owner) for owner in run["owners"]])
+    found = get_json_all(store, [names.owner_plan_key(run_id, owner) for owner in _of_this_version(run_id, run)["owners"]])
     plans = [found[names.owner_plan_key(run_id, owner)] for owner in run["owners"]]
     unlisted = [owner for owner, plan in zip(run["owners"], plans) if plan is None]
     if unlisted:

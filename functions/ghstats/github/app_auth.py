@@ -146,8 +146,8 @@ class AppInstallations:
     cached per owner; each installation's token provider cached per installation, so that each
     installation's token (and GitHub's rate-limit budget, which is the installation's) carries
     its owner's work. A 404 from both lookups raises AppNotInstalled naming the owner; nothing
-    is cached for it (the App may be installed later). Thread-safe: ListRepos lists several
-    orgs at once."""
+    is cached for it (the App may be installed later). Thread-safe: PlanRun looks several
+    owners up at once."""
 
     def __init__(self, app_id: str, private_key_pem: str, endpoints: Endpoints,
                  session: requests.Session | None = None, now: Callable[[], float] = time.time):
