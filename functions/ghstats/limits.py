@@ -37,6 +37,11 @@ S3_PART_BYTES = 8 * 1024 * 1024
 S3_COPY_OBJECT_MAX_BYTES = 5 * 1024**3  # CopyObject's limit; a larger object is copied in parts
 # Aggregate reads the batches' results this many at a time (memory: one chunk of raw results)
 AGGREGATE_READ_CHUNK = 64
+# Aggregate holds the run's records on the function's local disk (collect/record_disk.py: sqlite
+# in /tmp), not in memory: its page cache holds this much, and records are read back this many
+# rows at a time (memory: one page of rows' JSON text, about 1 KB a repository).
+RECORD_DISK_CACHE_KB = 8 * 1024
+RECORD_DISK_ROWS_PER_READ = 1_000
 # ListRepos writes the plan (a batch object and a ledger item per batch) in one invocation: with
 # less time left than this per batch after the last page, it answers "listing continues" and
 # writes the plan in its next, fresh invocation (a conservative 100 batches a second).
