@@ -5,8 +5,8 @@ A record of repository_stats is about 850 bytes of JSON and about 3 KB as a Pyth
 million of them, once per collector, fit a Lambda's memory neither way, and its disk (up to
 10 GB of /tmp) as text. Reading one (`records[key]`, `.values()`, `.items()`) decodes a fresh
 dict: changing it changes nothing held (assign it back to keep it). Writers take the text as it
-is (`texts()`), without decoding. Iterating reads the rows a page at a time; changing the
-records meanwhile (assigning back what was read) is allowed.
+is (`texts()`), without decoding. Iterating reads the rows a page at a time, in the order they
+are in the file; changing the records meanwhile (assigning back what was read) is allowed.
 """
 
 from __future__ import annotations
@@ -23,14 +23,13 @@ Record = dict[str, Any]
 
 
 class CompactRecords(MutableMapping[str, Record]):
-    """key -> record, kept as JSON text on `disk`. Iterates in the order keys were first added
-    (like a dict), or, once `sorted()`, in the outputs' order."""
+    """key -> record, kept as JSON text on `disk`, in the order keys were first added (like a
+    dict's) until `sorted()` puts them in the outputs' order."""
 
-    __slots__ = ("_table", "_by_key")
+    __slots__ = ("_table",)
 
-    def __init__(self, disk: RecordDisk, *, _table: Table | None = None, _by_key: bool = False):
-        self._table = disk.table() if _table is None else _table
-        self._by_key = _by_key
+    def __init__(self, disk: RecordDisk):
+        self._table: Table = disk.table()
 
     def __getitem__(self, key: str) -> Record:
         text = self._table.get(key)
@@ -39,14 +38,14 @@ class CompactRecords(MutableMapping[str, Record]):
         return json.loads(text)
 
     def __setitem__(self, key: str, record: Record) -> None:
-        self._table.put([(key, dumps(record))])
+        self._table.put(key, dumps(record))
 
     def __delitem__(self, key: str) -> None:
         if not self._table.delete(key):
             raise KeyError(key)
 
     def __iter__(self) -> Iterator[str]:
-        return (key for (key,) in self._table.rows("key", self._by_key))
+        return (key for (key,) in self._table.rows("key"))
 
     def __len__(self) -> int:
         return self._table.count()
@@ -65,22 +64,22 @@ class CompactRecords(MutableMapping[str, Record]):
 
     def add(self, records: Mapping[str, Record]) -> None:
         """Each of `records` (decoded: a batch's result) kept as its text."""
-        self._table.put([(key, dumps(record)) for key, record in records.items()])
+        self._table.put_many([(key, dumps(record)) for key, record in records.items()])
 
     def add_texts(self, texts: Iterable[tuple[str, str]]) -> None:
         """(key, JSON text) pairs kept as they are (a document read back)."""
-        self._table.put(list(texts))
+        self._table.put_many(list(texts))
 
     def texts(self) -> Iterator[tuple[str, str]]:
         """(key, the record's JSON text), in order, nothing decoded."""
-        return self._table.rows("key, text", self._by_key)  # type: ignore[return-value]
+        return self._table.rows("key, text")  # type: ignore[return-value]
 
     def sorted(self) -> "CompactRecords":
-        """The same records (not a copy: the same table) in the outputs' order: key,
-        case-insensitive, then the order keys were first added (as a stable sort of the dict
-        would). A key added later takes its place in that order."""
-        self._table.index()
-        return CompactRecords(self._table.disk, _table=self._table, _by_key=True)
+        """These records put in the outputs' order, in place (and returned): key,
+        case-insensitive, then the order keys were first added, as a stable sort of a dict's
+        items gives. A key added afterwards goes last, as in a dict."""
+        self._table.sort()
+        return self
 
 
 class _Items(ItemsView):

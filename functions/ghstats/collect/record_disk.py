@@ -112,7 +112,7 @@ class RecordDisk:
         if self.db is None:
             raise ValueError("the record disk is closed")
         name = f"records_{next(self._names)}"
-        self.db.execute(f"CREATE TABLE {name} (key TEXT NOT NULL UNIQUE, fold TEXT NOT NULL, text TEXT NOT NULL)")
+        _create(self.db, name)
         return Table(self, name)
 
     def _drop(self, name: str) -> None:
@@ -125,13 +125,16 @@ class RecordDisk:
             pass
 
 
+def _create(db: sqlite3.Connection, name: str) -> None:
+    db.execute(f"CREATE TABLE {name} (key TEXT NOT NULL UNIQUE, fold TEXT NOT NULL, text TEXT NOT NULL)")
+
+
 class Table:
     """One mapping's rows: key, its lower case (`fold`, for the outputs' order) and the JSON
-    text. Row ids keep the order rows were first added (replacing a text keeps its row)."""
+    text. Row ids are the order rows were added (replacing a text keeps its row), as a dict's."""
 
     def __init__(self, disk: RecordDisk, name: str):
         self.disk, self.name = disk, name
-        self.indexed = False
         self._count: int | None = 0
         self._upsert = (f"INSERT INTO {name} (key, fold, text) VALUES (?, ?, ?) "
                         "ON CONFLICT (key) DO UPDATE SET text = excluded.text")
@@ -150,8 +153,13 @@ class Table:
     def contains(self, key: str) -> bool:
         return self._db.execute(f"SELECT 1 FROM {self.name} WHERE key = ?", (key,)).fetchone() is not None
 
-    def put(self, rows: list[tuple[str, str]]) -> None:
-        """Each (key, text): added at the end, or replacing the key's text where it is."""
+    def put(self, key: str, text: str) -> None:
+        """Added at the end, or replacing the key's text where it is."""
+        self._db.execute(self._upsert, (key, key.lower(), text))
+        self._count = None
+
+    def put_many(self, rows: list[tuple[str, str]]) -> None:
+        """Each (key, text) as `put` would, in one statement."""
         self._db.executemany(self._upsert, [(key, key.lower(), text) for key, text in rows])
         self._count = None
 
@@ -165,29 +173,30 @@ class Table:
             self._count = self._db.execute(f"SELECT count(*) FROM {self.name}").fetchone()[0]
         return self._count
 
-    def index(self) -> None:
-        """The outputs' order, case-insensitive key then first added: made once, kept as rows change."""
-        if not self.indexed:
-            self._db.execute(f"CREATE INDEX {self.name}_fold ON {self.name} (fold)")
-            self.indexed = True
+    def sort(self) -> None:
+        """Rewrite the rows in the outputs' order: case-insensitive key, then the order they were
+        added (a stable sort's). The rows are then in the file in the order every later pass
+        reads them (finalise, summaries, reports, writers, a diff's lookups): one pass reads the
+        table sequentially instead of a page per row. Through an index of the order (small: the
+        lower-cased keys), so no sorter spills whole records to temporary files."""
+        db, name, sorting = self._db, self.name, f"{self.name}_sorting"
+        db.execute(f"CREATE INDEX {name}_fold ON {name} (fold)")
+        _create(db, sorting)
+        db.execute(f"INSERT INTO {sorting} (key, fold, text) SELECT key, fold, text FROM {name} ORDER BY fold, rowid")
+        db.execute(f"DROP TABLE {name}")  # its pages are reused by the next table
+        db.execute(f"ALTER TABLE {sorting} RENAME TO {name}")
 
-    def rows(self, columns: str, by_key: bool) -> Iterator[tuple[str, ...]]:
-        """`columns` of every row, in insertion order or (`by_key`, after `index`) the outputs'
-        order, read limits.RECORD_DISK_ROWS_PER_READ at a time: each read is done before its rows
-        are handed out, so a caller may change the table between them (rows after the last
-        one handed out that are added or changed are seen; those deleted are not)."""
-        if by_key:
-            query = (f"SELECT fold, rowid, {columns} FROM {self.name} WHERE (fold, rowid) > (?, ?) "
-                     "ORDER BY fold, rowid LIMIT ?")
-            after: tuple[object, ...] = ("", -1)
-        else:
-            query = f"SELECT rowid, {columns} FROM {self.name} WHERE rowid > ? ORDER BY rowid LIMIT ?"
-            after = (-1,)
-        width = len(after)
+    def rows(self, columns: str) -> Iterator[tuple[str, ...]]:
+        """`columns` of every row in row order, read limits.RECORD_DISK_ROWS_PER_READ at a time:
+        each read is done before its rows are handed out, so a caller may change the table between
+        them (rows after the last one handed out that are added or changed are seen; those
+        deleted are not)."""
+        query = f"SELECT rowid, {columns} FROM {self.name} WHERE rowid > ? ORDER BY rowid LIMIT ?"
+        after = -1
         while True:
-            page = self._db.execute(query, (*after, limits.RECORD_DISK_ROWS_PER_READ)).fetchall()
+            page = self._db.execute(query, (after, limits.RECORD_DISK_ROWS_PER_READ)).fetchall()
             for row in page:
-                yield row[width:]
+                yield row[1:]
             if len(page) < limits.RECORD_DISK_ROWS_PER_READ:
                 return
-            after = page[-1][:width]
+            after = page[-1][0]
