@@ -3,19 +3,22 @@ temporary directory of its own, one table per mapping of records (key -> JSON te
 whole when Aggregate ends.
 
 Why sqlite (stdlib, in every Lambda Python runtime) rather than a file format of our own: it
-gives lookups by key, replacing a record in place, deleting one, and reading the rows back in
-insertion order or in the outputs' case-insensitive key order (an index) a page at a time, all
-with a bounded page cache (memory: `cache_size`, not the run). A hand-written append-only file
-would need its own index, its own compaction after `finalise` rewrites every record, and its own
-external sort.
+gives lookups by key, replacing a record in place, deleting one, rewriting a table in the
+outputs' case-insensitive key order through an index, and reading rows back a page at a time,
+all with a bounded page cache (memory: `cache_size`, not the run). A hand-written append-only
+file would need its own index, its own compaction after `finalise` rewrites every record, and
+its own external sort.
 
 The database is scratch: nothing in it outlives the invocation, so it is never made durable
-(no fsync, the rollback journal in memory) and it is written in one transaction from opening to
-closing (nothing is ever committed: sqlite spills its page cache to the file as it fills; the
-journal holds only pages that existed when the transaction began, none). A Lambda cut short (its
-timeout, out of memory) runs no cleanup but leaves its directory in a warm container's /tmp: the
-next RecordDisk removes directories of processes that have ended, and this process's own that
-it no longer has open.
+(no fsync) and keeps no rollback journal (`journal_mode = OFF`: nothing is ever rolled back; a
+statement that fails fails Aggregate, which throws the database away). With the journal in
+memory instead, every statement's sub-journal was kept in memory too: dropping or rewriting a
+table of 50,000 records took 80 MB for it. It is written in one transaction from opening to
+closing (nothing is ever committed: sqlite spills its page cache to the file as it fills).
+
+A Lambda cut short (its timeout, out of memory) runs no cleanup but leaves its directory in a
+warm container's /tmp: the next RecordDisk removes directories of processes that have ended,
+and this process's own that it no longer has open.
 """
 
 from __future__ import annotations
@@ -77,7 +80,7 @@ class RecordDisk:
         self._names = itertools.count()
         try:
             self.db: sqlite3.Connection | None = sqlite3.connect(self.path, isolation_level=None)
-            for pragma in ("journal_mode = MEMORY", "synchronous = OFF", "locking_mode = EXCLUSIVE",
+            for pragma in ("journal_mode = OFF", "synchronous = OFF", "locking_mode = EXCLUSIVE",
                            f"cache_size = -{limits.RECORD_DISK_CACHE_KB}"):
                 self.db.execute(f"PRAGMA {pragma}")
             self.db.execute("BEGIN")
