@@ -49,13 +49,22 @@ PLAN_WRITE_S_PER_BATCH = 0.01
 
 # Memory of each workflow function (MB): the stack sizes them so (cdk_app/constants.py FUNCTIONS),
 # and the cost estimates price their GB-seconds so (ghstats.collect.budget, make bench).
-# Aggregate's is the default of cdk.json's ghstats:aggregateMemoryMb: it holds the run's records
-# as JSON text (about 41 MB per 10,000 repositories with two repository-level collectors and the
-# previous run's comparison, bench/results-aggregate.md): 3,008 MB, the most every account may
-# configure, hold about 700,000; 1,000,000 need about 4.4 GB (6,144 MB leaves room); 10,240 MB
-# (a Lambda's maximum, which an account may need a quota increase for) about 2,400,000.
+# Aggregate's is the default of cdk.json's ghstats:aggregateMemoryMb: 3,008 MB, the most every
+# account may configure. It holds the run's records on its local disk, not in memory; what stays
+# in memory grows with the repositories' names only: 7.7 MB resident per 10,000, about 0.9 GB at
+# 1,000,000 (bench/results-aggregate.md).
 FUNCTION_MEMORY_MB = {"StartRun": 256, "ListRepos": 512, "QueryBatch": 512, "CollectOrg": 512, "Aggregate": 3008,
                       "TrackRun": 256}
+# Each function's /tmp (MB), a Lambda's 512 unless given here (the stack sizes them so, the cost
+# estimates price what is above the 512 included). Aggregate's is the default of cdk.json's
+# ghstats:aggregateEphemeralStorageMb: its record disk (collect/record_disk.py) holds each
+# collector's records as JSON text and one collector's previous records at a time, 39 MB per
+# 10,000 repositories with repository_stats and repository_policy (make bench-aggregate,
+# bench/results-aggregate.md): 3.9 GB at 1,000,000, so 6,144 MB hold about 1,600,000 with room
+# for organisation-level collectors' records; 10,240 MB about 2,700,000.
+LAMBDA_INCLUDED_EPHEMERAL_STORAGE_MB = 512
+AGGREGATE_EPHEMERAL_STORAGE_MB_RANGE = (LAMBDA_INCLUDED_EPHEMERAL_STORAGE_MB, 10_240)  # a Lambda's least and most
+FUNCTION_EPHEMERAL_STORAGE_MB = {"Aggregate": 6144}
 
 # reserve_points / reserve_requests: what a run leaves of its credential's hourly GraphQL points
 # and REST requests for other tools sharing it (the run waits for the reset instead of going
