@@ -14,7 +14,8 @@ from ghstats import limits
 from ghstats.aws_prices import PRICES  # noqa: F401  (bench/report.py reads costs.PRICES)
 # How a run's counts are priced lives with the planner's prediction (ghstats.collect.budget), so
 # the bench and `ghstats plan` count the same way.
-from ghstats.collect.budget import LAMBDA_MEMORY_MB, S3_PUT_TIER, dynamodb_units, run_cost  # noqa: F401
+from ghstats.collect.budget import (LAMBDA_EPHEMERAL_STORAGE_MB, LAMBDA_MEMORY_MB, S3_PUT_TIER,  # noqa: F401
+                                   dynamodb_units, run_cost)
 
 HISTORY_LIMIT = limits.HISTORY_EVENT_LIMIT
 

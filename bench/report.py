@@ -588,6 +588,8 @@ def _cost(data: dict[str, Any], w: Any) -> None:
     w(f"Prices (us-east-1, 2025): Standard workflow ${p['sfn_per_1k_transitions']} per 1,000 state transitions; "
       f"Lambda x86 ${p['lambda_per_gb_s']} per GB-s + ${p['lambda_per_1m_requests']:.2f} per 1M requests, memory "
       + ", ".join(f"{k} {v} MB" for k, v in costs.LAMBDA_MEMORY_MB.items())
+      + f", /tmp above 512 MB ${p['lambda_ephemeral_per_gb_s']} per GB-s: "
+      + ", ".join(f"{k} {v} MB" for k, v in costs.LAMBDA_EPHEMERAL_STORAGE_MB.items())
       + f"; S3 ${p['s3_put_per_1k']} per 1,000 PUT/LIST, ${p['s3_get_per_1k']} per 1,000 GET; DynamoDB on-demand "
       f"${p['ddb_per_1m_wru']} per 1M WRU, ${p['ddb_per_1m_rru']} per 1M RRU; EventBridge $1 per 1M events. "
       "Counts: transitions from the execution history; Lambda invocations and durations from the in-process "
@@ -655,14 +657,11 @@ def _history(data: dict[str, Any], w: Any) -> None:
         for row in measured:
             mb = row["result"]["aggregate_peak_mb"]
             w(f"| {row['scale']:,} | {mb:,.1f} MB | {mb / row['scale'] * 10_000:,.1f} MB |")
-        big = max(measured, key=lambda r: r["scale"])
-        per = big["result"]["aggregate_peak_mb"] / big["scale"] * 10_000
         w("")
         memory = FUNCTION_MEMORY_MB["Aggregate"]
-        w(f"Aggregate holds the run's records (once) while it writes the outputs: at {per:,.1f} MB per 10,000 "
-          f"repositories, 1,000,000 would need about {per * 100 / 1024:,.1f} GB of its 10 GB Lambda maximum "
-          f"(the function has {memory:,} MB by default: about {memory / per * 10_000:,.0f} repositories; "
-          "ghstats:aggregateMemoryMb raises it).")
+        w(f"Aggregate holds the run's records on its local disk (/tmp), not in its memory ({memory:,} MB by "
+          "default); `make bench-aggregate` measures its memory, disk and time up to 200,000 repositories and "
+          "projects them to 1,000,000 (bench/results-aggregate.md).")
         w("")
     predicted = [r for r in rows if r["result"].get("budget")]
     if predicted:

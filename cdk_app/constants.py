@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from ghstats.github.endpoints import GITHUB_COM_API
-from ghstats.limits import FUNCTION_MEMORY_MB
+from ghstats.limits import FUNCTION_EPHEMERAL_STORAGE_MB, FUNCTION_MEMORY_MB
 from ghstats.names import STACK_NAME
 from ghstats.storage import TRANSIENT_TAG as TRANSIENT_TAG_TEXT
 from ghstats.webhooks.limits import MAX_RECEIVE_COUNT
@@ -44,7 +44,8 @@ FUNCTIONS = {
     # One org-level collector over one org: a paged REST walk, 100 records a page; it stops and
     # goes on in its next invocation before running out of time.
     "CollectOrg": Function("handlers.collect_org.handler", FUNCTION_MEMORY_MB["CollectOrg"], 300, "Collect one organisation-level collector over one org"),
-    # Merging the run: its memory is ghstats:aggregateMemoryMb (this is the default), its time a Lambda's most.
+    # Merging the run: its memory is ghstats:aggregateMemoryMb (this is the default) and its /tmp
+    # ghstats:aggregateEphemeralStorageMb, its time a Lambda's most.
     "Aggregate": Function("handlers.aggregate.handler", FUNCTION_MEMORY_MB["Aggregate"], 900, "Merge batch results into the run's outputs"),
     "TrackRun": Function("handlers.track_run.handler", FUNCTION_MEMORY_MB["TrackRun"], 30, "Keep the run ledger true from execution status events"),
 }
@@ -183,8 +184,10 @@ CONTEXT_DEFAULTS = {
     "ghstats:logRetentionDays": 90,
     "ghstats:pointsRemainingAlarmThreshold": 500,
     "ghstats:retainData": True,
-    # Aggregate's memory (MB): it holds the run's records while it writes the outputs
+    # Aggregate's memory (MB)
     "ghstats:aggregateMemoryMb": FUNCTION_MEMORY_MB["Aggregate"],
+    # Aggregate's /tmp (MB): it holds the run's records there while it writes the outputs
+    "ghstats:aggregateEphemeralStorageMb": FUNCTION_EPHEMERAL_STORAGE_MB["Aggregate"],
     # the webhooks WebhookSweep asks GitHub about: [{"org": "<login>", "hook_id": <id>}, {"app": true}]
     "ghstats:webhookHooks": [],
 }

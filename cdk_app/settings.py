@@ -15,7 +15,7 @@ from constructs import Construct
 
 from cdk_app.constants import ASL_PATH, CONTEXT_DEFAULTS, LOG_RETENTION
 from ghstats.config import ORG_NAME, InvalidConfig, check_api_url, parse_config
-from ghstats.limits import AGGREGATE_MEMORY_MB_RANGE
+from ghstats.limits import AGGREGATE_EPHEMERAL_STORAGE_MB_RANGE, AGGREGATE_MEMORY_MB_RANGE
 from ghstats.github.documents import OWNER_RULE
 
 WHOLE_NUMBER = re.compile(r"^[0-9]+$")
@@ -269,6 +269,7 @@ class Settings:
     points_remaining_alarm_threshold: int
     retain_data: bool
     aggregate_memory_mb: int
+    aggregate_ephemeral_storage_mb: int
     webhook_hooks: tuple[dict[str, Any], ...]
 
     @classmethod
@@ -307,5 +308,8 @@ class Settings:
             retain_data=parse_bool("ghstats:retainData", get("ghstats:retainData")),
             aggregate_memory_mb=parse_int("ghstats:aggregateMemoryMb", get("ghstats:aggregateMemoryMb"),
                                           *AGGREGATE_MEMORY_MB_RANGE),
+            aggregate_ephemeral_storage_mb=parse_int("ghstats:aggregateEphemeralStorageMb",
+                                                     get("ghstats:aggregateEphemeralStorageMb"),
+                                                     *AGGREGATE_EPHEMERAL_STORAGE_MB_RANGE),
             webhook_hooks=parse_webhook_hooks("ghstats:webhookHooks", get("ghstats:webhookHooks"), api_urls),
         )

@@ -255,6 +255,7 @@ class GhStatsStack(cdk.Stack):
             functions[name] = lambda_.Function(
                 self, name, runtime=self._runtime(), architecture=lambda_.Architecture.X86_64,
                 handler=spec.handler, code=code, memory_size=self._memory_mb(name),
+                ephemeral_storage_size=self._ephemeral_storage(name),
                 timeout=cdk.Duration.seconds(spec.timeout_s), description=spec.description,
                 environment=environment, tracing=lambda_.Tracing.ACTIVE, log_group=log_group,
             )
@@ -263,6 +264,11 @@ class GhStatsStack(cdk.Stack):
     def _memory_mb(self, name: str) -> int:
         """Each function's memory: Aggregate's from ghstats:aggregateMemoryMb (it grows with the run)."""
         return self.settings.aggregate_memory_mb if name == "Aggregate" else c.FUNCTIONS[name].memory_mb
+
+    def _ephemeral_storage(self, name: str) -> cdk.Size | None:
+        """Aggregate's /tmp from ghstats:aggregateEphemeralStorageMb (its record disk grows with the
+        run); the others keep a Lambda's 512 MB."""
+        return cdk.Size.mebibytes(self.settings.aggregate_ephemeral_storage_mb) if name == "Aggregate" else None
 
     def _retention(self) -> logs.RetentionDays:
         return getattr(logs.RetentionDays, c.LOG_RETENTION[self.settings.log_retention_days])

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from ghstats import names
+from ghstats.collect.record_disk import RecordDisk
 from ghstats.collectors import REGISTRY
 from ghstats.report import trend
 from ghstats.report.run_sections import change_rows
@@ -67,12 +68,13 @@ def _runs(store: Any, where: str, given: list[str]) -> tuple[str, str]:
 
 
 def diff_runs(store: Any, where: str, run_a: str, run_b: str) -> dict[str, Any]:
-    after_of = stored_records(store, run_b)
-    after = {name: found for name in REGISTRY if (found := after_of(name)) is not None}
-    if not after or store.get_json(names.summary_key(run_a)) is None:
-        missing = run_b if not after else run_a
-        raise UserError(f"run {missing} has no outputs in {where} (`ghstats status` lists the runs)")
-    changes = run_changes(stored_records(store, run_a), after)
+    with RecordDisk() as disk:  # both runs' records, read onto a temporary folder (removed after)
+        after_of = stored_records(store, run_b, disk)
+        after = {name: found for name in REGISTRY if (found := after_of(name)) is not None}
+        if not after or store.get_json(names.summary_key(run_a)) is None:
+            missing = run_b if not after else run_a
+            raise UserError(f"run {missing} has no outputs in {where} (`ghstats status` lists the runs)")
+        changes = run_changes(stored_records(store, run_a, disk), after)
     return {"from": run_a, "to": run_b, "counts": counts(changes), "changes": changes}
 
 

@@ -39,6 +39,11 @@ S3_PART_BYTES = 8 * 1024 * 1024
 S3_COPY_OBJECT_MAX_BYTES = 5 * 1024**3  # CopyObject's limit; a larger object is copied in parts
 # Aggregate reads the batches' results this many at a time (memory: one chunk of raw results)
 AGGREGATE_READ_CHUNK = 64
+# Aggregate holds the run's records on the function's local disk (collect/record_disk.py: sqlite
+# in /tmp), not in memory: its page cache holds this much, and records are read back this many
+# rows at a time (memory: one page of rows' JSON text, about 1 KB a repository).
+RECORD_DISK_CACHE_KB = 8 * 1024
+RECORD_DISK_ROWS_PER_READ = 1_000
 # ListRepos writes an owner's plan (a batch object and a ledger item per batch) in one invocation: with
 # less time left than this per batch after the last page, it answers "listing continues" and
 # writes the plan in its next, fresh invocation (a conservative 100 batches a second).
@@ -46,13 +51,22 @@ PLAN_WRITE_S_PER_BATCH = 0.01
 
 # Memory of each workflow function (MB): the stack sizes them so (cdk_app/constants.py FUNCTIONS),
 # and the cost estimates price their GB-seconds so (ghstats.collect.budget, make bench).
-# Aggregate's is the default of cdk.json's ghstats:aggregateMemoryMb: it holds the run's records
-# as JSON text (about 41 MB per 10,000 repositories with two repository-level collectors and the
-# previous run's comparison, bench/results-aggregate.md): 3,008 MB, the most every account may
-# configure, hold about 700,000; 1,000,000 need about 4.4 GB (6,144 MB leaves room); 10,240 MB
-# (a Lambda's maximum, which an account may need a quota increase for) about 2,400,000.
+# Aggregate's is the default of cdk.json's ghstats:aggregateMemoryMb: 3,008 MB, the most every
+# account may configure. It holds the run's records on its local disk, not in memory; what stays
+# in memory grows with the repositories' names only: 7.7 MB resident per 10,000, about 0.9 GB at
+# 1,000,000 (bench/results-aggregate.md).
 FUNCTION_MEMORY_MB = {"StartRun": 256, "PlanRun": 256, "ListRepos": 512, "QueryBatch": 512, "CollectOrg": 512, "Aggregate": 3008,
                       "TrackRun": 256}
+# Each function's /tmp (MB), a Lambda's 512 unless given here (the stack sizes them so, the cost
+# estimates price what is above the 512 included). Aggregate's is the default of cdk.json's
+# ghstats:aggregateEphemeralStorageMb: its record disk (collect/record_disk.py) holds each
+# collector's records as JSON text and one collector's previous records at a time, 39 MB per
+# 10,000 repositories with repository_stats and repository_policy (make bench-aggregate,
+# bench/results-aggregate.md): 3.9 GB at 1,000,000, so 6,144 MB hold about 1,600,000 with room
+# for organisation-level collectors' records; 10,240 MB about 2,700,000.
+LAMBDA_INCLUDED_EPHEMERAL_STORAGE_MB = 512
+AGGREGATE_EPHEMERAL_STORAGE_MB_RANGE = (LAMBDA_INCLUDED_EPHEMERAL_STORAGE_MB, 10_240)  # a Lambda's least and most
+FUNCTION_EPHEMERAL_STORAGE_MB = {"Aggregate": 6144}
 
 # reserve_points / reserve_requests: what a run leaves of its credential's hourly GraphQL points
 # and REST requests for other tools sharing it (the run waits for the reset instead of going

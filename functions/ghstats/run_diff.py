@@ -9,6 +9,7 @@ from typing import Any, Callable, Mapping
 
 from ghstats import names
 from ghstats.collect.compact import parse_document_lines
+from ghstats.collect.record_disk import RecordDisk
 from ghstats.collectors import INVENTORY_COLLECTOR, REGISTRY
 from ghstats.collectors.diffs import Changes
 from ghstats.collectors.unit import Record
@@ -18,26 +19,28 @@ from ghstats.storage import ObjectStore
 RecordsOf = Callable[[str], "Mapping[str, Record] | None"]  # collector -> a run's records (None: it did not run)
 
 
-def _read_records(store: ObjectStore, key: str, field_name: str) -> Mapping[str, Record] | None:
-    """A records document's records: a line at a time into their text when it is in the layout
-    Aggregate writes (one record per line), else (an older run's document) parsed whole."""
+def read_records(store: ObjectStore, key: str, field_name: str, disk: RecordDisk) -> Mapping[str, Record] | None:
+    """A records document's records: a line at a time onto `disk` as their text when it is in
+    the layout Aggregate writes (one record per line), else (an older run's document) parsed
+    whole. None: no such document."""
     lines = store.get_lines(key)
     if lines is None:
         return None
-    held = parse_document_lines(lines, field_name)
+    held = parse_document_lines(lines, field_name, disk)
     if held is not None:
         return held
     document = store.get_json(key)
     return None if document is None else document[field_name]
 
 
-def stored_records(store: ObjectStore, run_id: str) -> RecordsOf:
-    """A run's records per collector, read from its own outputs (runs/<id>/: never replaced)."""
+def stored_records(store: ObjectStore, run_id: str, disk: RecordDisk) -> RecordsOf:
+    """A run's records per collector, read from its own outputs (runs/<id>/: never replaced)
+    onto `disk` (a collector's records leave it when they are let go)."""
 
     def records(name: str) -> Mapping[str, Record] | None:
         if name == INVENTORY_COLLECTOR.name:
-            return _read_records(store, names.repositories_key(run_id), "repositories")
-        return _read_records(store, names.collector_output_key(run_id, name), "records")
+            return read_records(store, names.repositories_key(run_id), "repositories", disk)
+        return read_records(store, names.collector_output_key(run_id, name), "records", disk)
 
     return records
 
@@ -51,7 +54,7 @@ def run_changes(before: RecordsOf, after: Mapping[str, Mapping[str, Record]]) ->
         earlier = before(name)
         if earlier is not None:
             found[name] = collector.diff(earlier, after[name])
-        del earlier  # one collector's earlier records at a time (before the next is read)
+        del earlier  # one collector's earlier records at a time (let go, off the disk, before the next is read)
     return found
 
 
@@ -76,12 +79,13 @@ class Comparison:
 
 
 def compare_with_previous(store: ObjectStore, summary: Mapping[str, Any],
-                          records_of: Mapping[str, Mapping[str, Record]]) -> Comparison:
-    """Add the run to the trend index and compare it with the previous run of its collection."""
+                          records_of: Mapping[str, Mapping[str, Record]], disk: RecordDisk) -> Comparison:
+    """Add the run to the trend index and compare it with the previous run of its collection
+    (whose records are read onto `disk`)."""
     point = trend.point(summary)
     index = trend.with_point(store.get_json(names.TREND_KEY), point)
     store.put_json(names.TREND_KEY, index)
     points = trend.of_collection(index, point)
     previous = points[-2] if len(points) > 1 else None
-    changes = run_changes(stored_records(store, previous["run_id"]), records_of) if previous else {}
+    changes = run_changes(stored_records(store, previous["run_id"], disk), records_of) if previous else {}
     return Comparison(points, previous, changes)

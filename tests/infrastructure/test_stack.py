@@ -785,6 +785,31 @@ def test_the_aggregate_memory_setting_sizes_the_function():
     assert names.ENV_AGGREGATE_MEMORY_MB == "GHSTATS_AGGREGATE_MEMORY_MB"
 
 
+def test_aggregate_ephemeral_storage_is_the_setting_within_a_lambdas_range():
+    from ghstats import limits
+
+    default = limits.FUNCTION_EPHEMERAL_STORAGE_MB["Aggregate"]
+    assert settings().aggregate_ephemeral_storage_mb == default
+    assert json.loads(c.CDK_JSON.read_text())["context"]["ghstats:aggregateEphemeralStorageMb"] == default
+    assert settings(**{"ghstats:aggregateEphemeralStorageMb": "10240"}).aggregate_ephemeral_storage_mb == 10_240
+    assert settings(**{"ghstats:aggregateEphemeralStorageMb": 512}).aggregate_ephemeral_storage_mb == 512
+    for given in (511, 10_241, "lots", 2048.5):
+        with pytest.raises(ValueError, match=r"'ghstats:aggregateEphemeralStorageMb': .*whole number from 512 to 10240"):
+            settings(**{"ghstats:aggregateEphemeralStorageMb": given})
+
+
+def test_aggregate_alone_gets_the_ephemeral_storage_setting(template):
+    from ghstats import limits
+
+    found = template.find_resources("AWS::Lambda::Function")
+    storage = {f["Properties"]["Handler"]: f["Properties"].get("EphemeralStorage") for f in found.values()}
+    assert storage[c.FUNCTIONS["Aggregate"].handler] == {"Size": limits.FUNCTION_EPHEMERAL_STORAGE_MB["Aggregate"]}
+    assert [h for h, size in storage.items() if size is not None] == [c.FUNCTIONS["Aggregate"].handler]
+    _, stack = build_app({**CONTEXT, "ghstats:aggregateEphemeralStorageMb": 10_240})
+    Template.from_stack(stack).has_resource_properties("AWS::Lambda::Function", {
+        "Handler": c.FUNCTIONS["Aggregate"].handler, "EphemeralStorage": {"Size": 10_240}})
+
+
 @pytest.mark.parametrize("key", ["ghstats:batchObjectRetentionDays", "ghstats:logRetentionDays",
                                  "ghstats:pointsRemainingAlarmThreshold"])
 def test_numbers_are_read_from_json_and_from_the_command_line(key):

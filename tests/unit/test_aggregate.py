@@ -6,6 +6,7 @@ import pytest
 
 from ghstats import names
 from ghstats.collect.aggregate import IncompleteRun, merge_results
+from ghstats.collect.record_disk import RecordDisk
 from ghstats.collectors.repository_stats.record import repository_record
 from ghstats.collectors.repository_stats.summary import grand_total, owner_totals
 from ghstats.collect.steps import aggregate
@@ -28,11 +29,17 @@ def batches_of(batch_keys, results):
     return [(b, keys, results.get(b)) for b, keys in batch_keys.items()]
 
 
-def test_merge_sorts_and_sums():
+@pytest.fixture
+def disk(tmp_path):
+    with RecordDisk(str(tmp_path)) as opened:
+        yield opened
+
+
+def test_merge_sorts_and_sums(disk):
     batches = {"00000": ["b/z", "a/y"], "00001": ["a/x"]}
     results = {"00000": result(["b/z", "a/y"], {"b/z": {"stars": 5}}, errors=["a/y"]),
                "00001": result(["a/x"], {"a/x": {"stars": 2, "is_archived": True}}, requests=3, points=2)}
-    merged = merge_results(batches_of(batches, results))
+    merged = merge_results(batches_of(batches, results), disk)
     records, errors, requests, points = merged.records["repository_stats"], merged.errors, merged.requests, merged.points
     assert list(records) == ["a/x", "b/z"] and list(errors) == ["a/y"]
     assert errors["a/y"]["batch_id"] == "00000"
@@ -42,32 +49,32 @@ def test_merge_sorts_and_sums():
     assert grand_total(per_owner)["stars"] == 7
 
 
-def test_a_repository_renamed_while_listing_counts_once_under_its_new_name():
+def test_a_repository_renamed_while_listing_counts_once_under_its_new_name(disk):
     # Listed as acme/old before a pause and as acme/new after it; GitHub answers both with acme/new
     batches = {"00000": ["acme/old", "acme/x"], "00001": ["acme/new"]}
     renamed = {"name_with_owner": "acme/new", "stars": 7}
     results = {"00000": result(["acme/old", "acme/x"], {"acme/old": renamed, "acme/x": {"stars": 1}}),
                "00001": result(["acme/new"], {"acme/new": renamed})}
-    merged = merge_results(batches_of(batches, results))
+    merged = merge_results(batches_of(batches, results), disk)
     records, errors = merged.records["repository_stats"], merged.errors
     assert list(records) == ["acme/new", "acme/x"] and grand_total(owner_totals(records, errors))["stars"] == 8
     assert errors == {"acme/old": {"type": "RENAMED", "message": "acme/old was renamed to acme/new, counted under acme/new",
                                    "batch_id": "00000"}}
 
 
-def test_missing_result_fails_loudly():
+def test_missing_result_fails_loudly(disk):
     with pytest.raises(IncompleteRun, match="00001 has no result"):
-        merge_results(batches_of({"00000": ["a/x"], "00001": ["a/y"]}, {"00000": result(["a/x"], {})}))
+        merge_results(batches_of({"00000": ["a/x"], "00001": ["a/y"]}, {"00000": result(["a/x"], {})}), disk)
 
 
-def test_repo_in_two_batches_is_caught():
+def test_repo_in_two_batches_is_caught(disk):
     with pytest.raises(IncompleteRun, match="counted twice"):
-        merge_results(batches_of({"0": ["a/x"], "1": ["a/x"]}, {"0": result(["a/x"], {}), "1": result(["a/x"], {})}))
+        merge_results(batches_of({"0": ["a/x"], "1": ["a/x"]}, {"0": result(["a/x"], {}), "1": result(["a/x"], {})}), disk)
 
 
-def test_result_for_other_repos_is_caught():
+def test_result_for_other_repos_is_caught(disk):
     with pytest.raises(IncompleteRun, match="other repositories"):
-        merge_results(batches_of({"0": ["a/x"]}, {"0": result(["a/y"], {})}))
+        merge_results(batches_of({"0": ["a/x"]}, {"0": result(["a/y"], {})}), disk)
 
 
 class DictStore:
@@ -210,3 +217,38 @@ def test_alert_summary_counts_open_by_severity_slo_breaches_and_days_to_fix():
     assert summary["oldest_open_days"] == 400.0 and summary["median_days_to_fix"] == 10.0
     assert summary["orgs"]["a"]["open"] == 2 and summary["orgs"]["b"]["open_by_severity"]["unrated"] == 1
     assert set(summary["repositories"]) == {"a/x", "b/z"}  # the repositories with open alerts
+
+
+class WatchedStore(DictStore):
+    """A DictStore that notes the record disk's folders while Aggregate writes, and can fail a write."""
+
+    def __init__(self, parent, fail_on=None):
+        super().__init__()
+        self.parent, self.fail_on, self.seen = parent, fail_on, set()
+
+    def put_lines(self, key, lines, content_type="application/json"):
+        self.seen.update(p.name for p in self.parent.iterdir())
+        if self.fail_on and self.fail_on in key:
+            raise OSError(f"S3 refused {key}")
+        super().put_lines(key, lines, content_type)
+
+
+def test_aggregate_holds_the_records_in_a_temporary_folder_it_removes_when_it_succeeds(tmp_path, monkeypatch):
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    store = WatchedStore(tmp_path)
+    planned_run(store, "r1", "acme/x", "2026-11-16T02:00:00Z")
+    assert aggregate("r1", store, now=lambda: 1_795_000_000)["status"] == "SUCCEEDED"
+    assert [name for name in store.seen if name.startswith("ghstats-records-")]  # the records were on disk
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("failure", ["a batch without its result", "a write refused"])
+def test_aggregate_removes_its_temporary_folder_when_it_fails(tmp_path, monkeypatch, failure):
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    store = WatchedStore(tmp_path, fail_on="dependabot_alerts" if failure == "a write refused" else None)
+    planned_run(store, "r1", "acme/x", "2026-11-16T02:00:00Z")
+    if failure == "a batch without its result":
+        del store.objects[names.result_key("r1", "0000-00000")]
+    with pytest.raises((IncompleteRun, OSError)):
+        aggregate("r1", store, now=lambda: 1_795_000_000)
+    assert list(tmp_path.iterdir()) == []

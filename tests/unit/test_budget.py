@@ -158,6 +158,24 @@ def test_aws_cost_is_the_bench_pricing_of_the_predicted_counts():
                                                          ("sfn", "lambda", "s3", "dynamodb", "eventbridge")), abs=1e-5)
 
 
+def test_aggregates_tmp_above_the_included_512_mb_is_priced_per_gb_second():
+    from ghstats import limits
+    from ghstats.aws_prices import PRICES
+
+    def cost(name, seconds):
+        return budget.run_cost({"history": {"billable_transitions": 0}, "lambda_s": {name: {"n": 0, "sum": seconds}},
+                                "aws_calls": {}})
+
+    storage_mb = limits.FUNCTION_EPHEMERAL_STORAGE_MB["Aggregate"]
+    aggregate, query = cost("Aggregate", 100.0), cost("QueryBatch", 100.0)
+    assert aggregate["lambda_storage_gb_s"] == pytest.approx(100.0 * (storage_mb - 512) / 1024)
+    assert query["lambda_storage_gb_s"] == 0  # a Lambda's 512 MB are included
+    memory_only = 100.0 * limits.FUNCTION_MEMORY_MB["Aggregate"] / 1024 * PRICES["lambda_per_gb_s"]
+    assert aggregate["lambda"] == pytest.approx(memory_only + aggregate["lambda_storage_gb_s"]
+                                                * PRICES["lambda_ephemeral_per_gb_s"])
+    assert aggregate["lambda"] - memory_only < memory_only / 100  # /tmp costs next to nothing beside memory
+
+
 class FakeClient:
     """Answers the counting query from a table of orgs: totalCount of the listed and archived ones."""
 

@@ -11,6 +11,7 @@ from ghstats.report import trend
 from ghstats.report.blocks import Chart, Figures, Section, Table
 from ghstats.report.render import render
 from ghstats.report.write import write_report
+from ghstats.collect.record_disk import RecordDisk
 from ghstats.run_diff import compare_with_previous
 from tests.report_html import read_report
 from tests.unit.test_aggregate import DictStore
@@ -66,7 +67,9 @@ def summary(run_id, started_at):
 def write(store, run_id, started_at):
     """A run's report as Aggregate writes it: compared with the previous run, then rendered."""
     done = summary(run_id, started_at)
-    write_report(store, f"runs/{run_id}/report.html", done, {}, {}, [], {}, compare_with_previous(store, done, {}))
+    with RecordDisk() as disk:
+        comparison = compare_with_previous(store, done, {}, disk)
+    write_report(store, f"runs/{run_id}/report.html", done, {}, {}, [], {}, comparison)
 
 
 def test_latest_report_moves_only_forward():

@@ -8,6 +8,7 @@ from typing import Any, Iterable, Iterator, Mapping
 
 from ghstats import names
 from ghstats.collect.compact import CompactRecords, record_texts
+from ghstats.collect.record_disk import RecordDisk
 from ghstats.collectors import INVENTORY_COLLECTOR, REGISTRY
 from ghstats.storage import dumps
 
@@ -37,12 +38,12 @@ def _sorted(items: dict[str, Any]) -> dict[str, Any]:
 BatchResult = tuple[str, list[str], "dict[str, Any] | None"]  # batch id, its keys, its result (None: none)
 
 
-def merge_results(batches: Iterable[BatchResult]) -> MergedBatches:
+def merge_results(batches: Iterable[BatchResult], disk: RecordDisk) -> MergedBatches:
     """Check that every repository is in exactly one place and merge the batches' records.
 
     `batches` is read one at a time (Aggregate reads the results from S3 a chunk at a time):
-    of each result only its records (as JSON text), its answered names and its errors stay in
-    memory."""
+    of each result its records go to `disk` (as JSON text), its answered names and its errors
+    stay in memory."""
     answered: dict[str, str] = {}
     records: dict[str, CompactRecords] = {}
     errors: dict[str, dict[str, Any]] = {}
@@ -65,13 +66,15 @@ def merge_results(batches: Iterable[BatchResult]) -> MergedBatches:
             else:
                 errors[key] = {**result["errors"][key], "batch_id": batch_id}
         for collector, found in result["records"].items():
-            records.setdefault(collector, CompactRecords()).add(found)
+            if collector not in records:
+                records[collector] = CompactRecords(disk)
+            records[collector].add(found)
         warnings.extend(result.get("warnings", []))
         coverage.extend(result.get("coverage", []))
         requests += int(result.get("requests", 0))
         points += int(result.get("points", 0))
     _count_renamed_once(answered, records, errors, batch_of)
-    for collector in list(records):  # one sorted copy at a time: the unsorted one is let go before the next
+    for collector in list(records):  # the outputs' order (the same rows on disk, indexed)
         records[collector] = records[collector].sorted()
     return MergedBatches(records, _sorted(errors), sorted(answered, key=str.lower), warnings, requests, points,
                          [entry for entry in coverage if entry["repo"] in answered])
@@ -123,26 +126,27 @@ def document_header(run_id: str, count: int, started_at: str, schema_version: in
     return {"schema_version": schema_version, "run_id": run_id, "started_at": started_at, "count": count}
 
 
-def merge_org_results(results: dict[str, dict[str, Any] | None],
-                      scope: set[str]) -> tuple[dict[str, dict[str, dict[str, Any]]], list[dict[str, Any]], int]:
-    """The org-level collectors' records, once each by key, of the run's repositories only
-    (excluded repositories and others the run does not collect are left out; a record of the org
-    itself has no "repository"); every work item's coverage entry, and those of its optional
+def merge_org_results(results: dict[str, dict[str, Any] | None], scope: set[str],
+                      disk: RecordDisk) -> tuple[dict[str, CompactRecords], list[dict[str, Any]], int]:
+    """The org-level collectors' records (on `disk`), once each by key, of the run's repositories
+    only (excluded repositories and others the run does not collect are left out; a record of the
+    org itself has no "repository"); every work item's coverage entry, and those of its optional
     lists GitHub would not show; the REST requests they sent."""
-    by_collector: dict[str, dict[str, dict[str, Any]]] = {}
+    by_collector: dict[str, CompactRecords] = {}
     coverage: list[dict[str, Any]] = []
     requests = 0
     for item_id, result in results.items():
         if result is None:
             raise IncompleteRun(f"work item {item_id} has no result: the Map did not finish it")
         name = result["collector"]
-        by_collector.setdefault(name, {})  # an org without records still has the collector's outputs
-        for key, record in result["records"].items():  # an org's own records (members, teams) name no repository
-            if "repository" not in record or record["repository"].lower() in scope:
-                by_collector[name][key] = record
+        if name not in by_collector:  # an org without records still has the collector's outputs
+            by_collector[name] = CompactRecords(disk)
+        # an org's own records (members, teams) name no repository
+        by_collector[name].add({key: record for key, record in result["records"].items()
+                                if "repository" not in record or record["repository"].lower() in scope})
         coverage += [result["coverage"], *result.get("notes", [])]
         requests += int(result.get("requests", 0))
-    ordered = {name: dict(sorted(found.items(), key=lambda kv: kv[0].lower())) for name, found in by_collector.items()}
+    ordered = {name: found.sorted() for name, found in by_collector.items()}
     return ordered, sorted(coverage, key=lambda e: (e["collector"], e["org"].lower())), requests
 
 

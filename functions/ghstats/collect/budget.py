@@ -62,6 +62,7 @@ APP_LIMIT_RULE = (f"{APP_BASE_PER_HOUR:,} + {APP_PER_REPOSITORY} per repository 
 # -- the bench's way of pricing a run (bench/costs.py imports these) --------------------------
 
 LAMBDA_MEMORY_MB = limits.FUNCTION_MEMORY_MB  # as the stack sizes them
+LAMBDA_EPHEMERAL_STORAGE_MB = limits.FUNCTION_EPHEMERAL_STORAGE_MB  # the same; the others have the 512 MB included
 
 S3_PUT_TIER = ("PutObject", "CopyObject", "ListObjectsV2", "ListObjects", "PostObject", "CreateMultipartUpload")
 
@@ -94,12 +95,15 @@ def run_cost(result: dict[str, Any], memory_mb: Mapping[str, int] | None = None)
     memory = {**LAMBDA_MEMORY_MB, **(memory_mb or {})}
     transitions = result["history"]["billable_transitions"]
     sfn = transitions / 1000 * PRICES["sfn_per_1k_transitions"]
-    gb_s = 0.0
+    gb_s = storage_gb_s = 0.0
     requests = 0
     for name, stats in result["lambda_s"].items():
         gb_s += stats["sum"] * memory.get(name, 512) / 1024
+        billed_storage_mb = LAMBDA_EPHEMERAL_STORAGE_MB.get(name, 0) - limits.LAMBDA_INCLUDED_EPHEMERAL_STORAGE_MB
+        storage_gb_s += stats["sum"] * max(0, billed_storage_mb) / 1024
         requests += stats["n"]
-    lam = gb_s * PRICES["lambda_per_gb_s"] + requests / 1e6 * PRICES["lambda_per_1m_requests"]
+    lam = (gb_s * PRICES["lambda_per_gb_s"] + storage_gb_s * PRICES["lambda_ephemeral_per_gb_s"]
+           + requests / 1e6 * PRICES["lambda_per_1m_requests"])
     calls = result["aws_calls"]
     s3_put = sum(n for k, n in calls.items() if k.startswith("s3.") and k.split(".", 1)[1] in S3_PUT_TIER)
     s3_get = sum(n for k, n in calls.items() if k.startswith("s3.")) - s3_put
@@ -109,7 +113,7 @@ def run_cost(result: dict[str, Any], memory_mb: Mapping[str, int] | None = None)
     events = calls.get("events.PutEvents", 0) / 1e6 * 1.0
     return {
         "transitions": transitions, "sfn": sfn,
-        "lambda_requests": requests, "lambda_gb_s": gb_s, "lambda": lam,
+        "lambda_requests": requests, "lambda_gb_s": gb_s, "lambda_storage_gb_s": storage_gb_s, "lambda": lam,
         "s3_put": s3_put, "s3_get": s3_get, "s3": s3,
         "ddb_wru": wru, "ddb_rru": rru, "dynamodb": ddb,
         "eventbridge": events,

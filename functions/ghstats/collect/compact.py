@@ -1,61 +1,99 @@
-"""A run's repository-level records as Aggregate holds them: each record's JSON text, decoded
-when it is read.
+"""A run's records as Aggregate holds them: each record's JSON text, on the function's local
+disk (a table of a `RecordDisk`), decoded when it is read.
 
 A record of repository_stats is about 850 bytes of JSON and about 3 KB as a Python dict; a
-million of them, once per repository-level collector, fit a Lambda only as text. Reading one
-(`records[key]`, `.values()`, `.items()`) decodes a fresh dict: changing it changes nothing
-held (assign it back to keep it). Writers take the text as it is (`texts()`), without decoding.
+million of them, once per collector, fit a Lambda's memory neither way, and its disk (up to
+10 GB of /tmp) as text. Reading one (`records[key]`, `.values()`, `.items()`) decodes a fresh
+dict: changing it changes nothing held (assign it back to keep it). Writers take the text as it
+is (`texts()`), without decoding. Iterating reads the rows a page at a time, in the order they
+are in the file; changing the records meanwhile (assigning back what was read) is allowed.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import ItemsView, ValuesView
 from typing import Any, Iterable, Iterator, Mapping, MutableMapping
 
+from ghstats import limits
+from ghstats.collect.record_disk import RecordDisk, Table
 from ghstats.storage import dumps
 
 Record = dict[str, Any]
 
 
 class CompactRecords(MutableMapping[str, Record]):
-    __slots__ = ("_texts",)
+    """key -> record, kept as JSON text on `disk`, in the order keys were first added (like a
+    dict's) until `sorted()` puts them in the outputs' order."""
 
-    def __init__(self, texts: dict[str, str] | None = None):
-        self._texts: dict[str, str] = {} if texts is None else texts
+    __slots__ = ("_table",)
+
+    def __init__(self, disk: RecordDisk):
+        self._table: Table = disk.table()
 
     def __getitem__(self, key: str) -> Record:
-        return json.loads(self._texts[key])
+        text = self._table.get(key)
+        if text is None:
+            raise KeyError(key)
+        return json.loads(text)
 
     def __setitem__(self, key: str, record: Record) -> None:
-        self._texts[key] = dumps(record)
+        self._table.put(key, dumps(record))
 
     def __delitem__(self, key: str) -> None:
-        del self._texts[key]
+        if not self._table.delete(key):
+            raise KeyError(key)
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._texts)
+        return (key for (key,) in self._table.rows("key"))
 
     def __len__(self) -> int:
-        return len(self._texts)
+        return self._table.count()
 
     def __contains__(self, key: object) -> bool:
-        return key in self._texts
+        return isinstance(key, str) and self._table.contains(key)
 
     def __repr__(self) -> str:
         return f"CompactRecords({len(self)} records)"
 
+    def items(self) -> ItemsView[str, Record]:
+        return _Items(self)
+
+    def values(self) -> ValuesView[Record]:
+        return _Values(self)
+
     def add(self, records: Mapping[str, Record]) -> None:
         """Each of `records` (decoded: a batch's result) kept as its text."""
-        for key, record in records.items():
-            self._texts[key] = dumps(record)
+        self._table.put_many([(key, dumps(record)) for key, record in records.items()])
 
-    def texts(self) -> Iterable[tuple[str, str]]:
+    def add_texts(self, texts: Iterable[tuple[str, str]]) -> None:
+        """(key, JSON text) pairs kept as they are (a document read back)."""
+        self._table.put_many(list(texts))
+
+    def texts(self) -> Iterator[tuple[str, str]]:
         """(key, the record's JSON text), in order, nothing decoded."""
-        return self._texts.items()
+        return self._table.rows("key, text")  # type: ignore[return-value]
 
     def sorted(self) -> "CompactRecords":
-        """The same records in key order, case-insensitive (the outputs' order)."""
-        return CompactRecords(dict(sorted(self._texts.items(), key=lambda kv: kv[0].lower())))
+        """These records put in the outputs' order, in place (and returned): key,
+        case-insensitive, then the order keys were first added, as a stable sort of a dict's
+        items gives. A key added afterwards goes last, as in a dict."""
+        self._table.sort()
+        return self
+
+
+class _Items(ItemsView):
+    """(key, record) a page of rows at a time, not a lookup per key."""
+
+    def __iter__(self) -> Iterator[tuple[str, Record]]:
+        for key, text in self._mapping.texts():
+            yield key, json.loads(text)
+
+
+class _Values(ValuesView):
+    def __iter__(self) -> Iterator[Record]:
+        for _, text in self._mapping.texts():
+            yield json.loads(text)
 
 
 def record_texts(records: Mapping[str, Record]) -> Iterable[tuple[str, str]]:
@@ -65,22 +103,28 @@ def record_texts(records: Mapping[str, Record]) -> Iterable[tuple[str, str]]:
     return ((key, dumps(record)) for key, record in records.items())
 
 
-def parse_document_lines(lines: Iterable[str], field_name: str) -> CompactRecords | None:
+def parse_document_lines(lines: Iterable[str], field_name: str, disk: RecordDisk) -> CompactRecords | None:
     """The records of a document written by `aggregate.document_lines` (a header line, one
-    `"key":{record},` line each, the closing line), read a line at a time; None when the text is
-    not in that layout (a document written before it: the caller parses it whole)."""
-    found: dict[str, str] = {}
+    `"key":{record},` line each, the closing line), read a line at a time onto `disk`; None when
+    the text is not in that layout (a document written before it: the caller parses it whole)."""
     decoder = json.JSONDecoder()
     lines = iter(lines)
     header = next(lines, "")
     if not header.rstrip("\n").endswith(dumps(field_name) + ":{"):
         return None
+    found = CompactRecords(disk)
+    pending: list[tuple[str, str]] = []
     for line in lines:
         line = line.rstrip("\n")
         if line == "}}":
-            return CompactRecords(found)
+            found.add_texts(pending)
+            return found
         key, end = decoder.raw_decode(line)
         if line[end] != ":":
             raise ValueError(f"a record line of the document does not start with its key: {line[:80]!r}")
-        found[key] = line[end + 1 :].rstrip(",")
+        pending.append((key, line[end + 1 :].rstrip(",")))
+        if len(pending) >= limits.RECORD_DISK_ROWS_PER_READ:
+            found.add_texts(pending)
+            pending = []
     raise ValueError("the document ends before its records do (a truncated object?)")
+

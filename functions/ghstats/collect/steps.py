@@ -10,11 +10,11 @@ import json
 import time
 from dataclasses import replace
 from datetime import datetime, timezone
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, Mapping
 
 from ghstats import limits, names
 from ghstats.report.write import write_report
-from ghstats.run_diff import compare_with_previous
+from ghstats.run_diff import compare_with_previous, read_records
 from ghstats.webhooks.report import webhooks_section
 from ghstats.webhooks.totals import period_days, read_period
 from ghstats.collect.aggregate import (BatchResult, dataset_lines, document_header, document_lines, merge_org_results,
@@ -22,6 +22,7 @@ from ghstats.collect.aggregate import (BatchResult, dataset_lines, document_head
 from ghstats.collect.batch import BatchOutcome, collect_batch
 from ghstats.collect.budget import against_run, count_repositories, from_previous_run, predict, predicted_figures
 from ghstats.collect.history import merge_history
+from ghstats.collect.record_disk import RecordDisk
 from ghstats.collect.planning import (ListingPaused, ListingProgress, Owner, OwnerPlan, list_owner, owner_in, owner_of,
                                      plan_owner, planned_batch_size, run_owners)
 from ghstats.collect.org_walk import (WalkPaused, WalkProgress, etag_cache_of, stored_etag_cache, unread_lists,
@@ -564,10 +565,13 @@ def _collector_options(name: str, config: dict[str, Any]) -> Any:
         json.dumps(config.get("collector_options", {}).get(name, {})))
 
 
-def _previous_records(store: ObjectStore, name: str) -> Callable[[], dict[str, Any]]:
-    """The previous run's records of a collector, read when a summary asks: latest/<collector>.json
-    is that run's until this run's outputs are written (after the summary)."""
-    return lambda: (store.get_json(names.latest_collector_key(name)) or {}).get("records", {})
+def _previous_records(store: ObjectStore, name: str, disk: RecordDisk) -> Callable[[], Mapping[str, Any]]:
+    """The previous run's records of a collector, read onto `disk` when a summary asks:
+    latest/<collector>.json is that run's until this run's outputs are written (after the summary)."""
+    def read() -> Mapping[str, Any]:
+        found = read_records(store, names.latest_collector_key(name), "records", disk)
+        return {} if found is None else found
+    return read
 
 
 def _stored_batches(store: ObjectStore, run_id: str, batch_ids: list[str], scope: set[str]) -> Iterator[BatchResult]:
@@ -610,12 +614,19 @@ def run_plan(store: ObjectStore, run_id: str) -> dict[str, Any]:
 
 
 def aggregate(run_id: str, store: ObjectStore, now: Callable[[], float] = time.time) -> dict[str, Any]:
+    """Merge the run into its outputs, its records held on the local disk (a RecordDisk in a
+    temporary directory, removed when Aggregate ends, whether it succeeds or fails)."""
+    with RecordDisk() as disk:
+        return _aggregate(run_id, store, now, disk)
+
+
+def _aggregate(run_id: str, store: ObjectStore, now: Callable[[], float], disk: RecordDisk) -> dict[str, Any]:
     plan = run_plan(store, run_id)
     # The run started when it was planned, as the ledger says; a re-run of an old run id is not
     # a newer run (and must not replace a newer run's latest/ copy).
     started_at = plan["started_at"]
     scope: set[str] = set()  # the run's repositories
-    merged = merge_results(_stored_batches(store, run_id, plan["batch_ids"], scope))
+    merged = merge_results(_stored_batches(store, run_id, plan["batch_ids"], scope), disk)
     errors = merged.errors
     finished = now()
     duration = round(max(0.0, finished - _parse_time(started_at)), 3)
@@ -623,7 +634,7 @@ def aggregate(run_id: str, store: ObjectStore, now: Callable[[], float] = time.t
     org_item_ids = plan.get("org_item_ids", [])
     stored_org_results = get_json_all(store, [names.org_result_key(run_id, i) for i in org_item_ids])
     org_results = {i: stored_org_results[names.org_result_key(run_id, i)] for i in org_item_ids}
-    by_org_collector, coverage, rest_requests = merge_org_results(org_results, scope)
+    by_org_collector, coverage, rest_requests = merge_org_results(org_results, scope, disk)
     # every collector that ran: the batch's (repository level, in the batch's order), then the org-level ones
     by_collector = merged.records  # (taken over: each collector's records are held once)
     by_collector.update(by_org_collector)
@@ -645,13 +656,13 @@ def aggregate(run_id: str, store: ObjectStore, now: Callable[[], float] = time.t
     pointers = {name: store.get_json(names.latest_collector_run_key(name)) for name in by_collector}
     previous_runs = {name: p for name, p in pointers.items() if p and str(p.get("started_at", "")) < started_at}
     contexts = {name: replace(context, previous=previous_runs.get(name), options=_collector_options(name, plan["config"]),
-                              previous_records=_previous_records(store, name) if name in previous_runs else None)
+                              previous_records=_previous_records(store, name, disk) if name in previous_runs else None)
                 for name in by_collector}
     for name, found in by_collector.items():  # what records gain from the run's settings and clock
         finalise = REGISTRY[name].finalise
         if finalise is not None:  # in place: a record's earlier form is let go as soon as it is replaced
-            for key in found:
-                found[key] = finalise(found[key], contexts[name])
+            for key, record in found.items():
+                found[key] = finalise(record, contexts[name])
     for name, found in by_collector.items():  # rows kept across runs: merged now, the summary sees any gap
         history = REGISTRY[name].history
         if history is not None:
@@ -706,7 +717,7 @@ def aggregate(run_id: str, store: ObjectStore, now: Callable[[], float] = time.t
                                  pointers[name])
     store.put_json(keys["coverage"], {"run_id": run_id, "entries": coverage})
     records_of = {**({INVENTORY_COLLECTOR.name: inventory} if inventory is not None else {}), **by_collector}
-    comparison = compare_with_previous(store, summary, records_of)
+    comparison = compare_with_previous(store, summary, records_of, disk)
     summary["since_previous_run"] = comparison.summary()
     webhooks = read_period(store, period_days((comparison.previous or {}).get("started_at"), started_at))
     summary["webhooks"] = webhooks.totals()  # the period's webhook figures; None when no webhook came

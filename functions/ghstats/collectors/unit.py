@@ -39,7 +39,7 @@ class SummaryContext:
     previous: Mapping[str, str] | None = None
     options: Any = None  # the collector's own settings (its `options` model, from the config's collector_options)
     # that previous run's records (read from latest/<collector>.json only when called)
-    previous_records: Callable[[], dict[str, Record]] | None = None
+    previous_records: Callable[[], Mapping[str, Record]] | None = None
     repositories: tuple[str, ...] = ()  # the run's repositories GitHub answered (owner/name)
     records_of: Mapping[str, Mapping[str, Record]] = field(default_factory=dict)  # every collector's records of the run
     coverage: tuple[Mapping[str, Any], ...] = ()  # the run's coverage entries (every collector)
