@@ -152,11 +152,14 @@ def markdown(rows: list[dict[str, Any]], started: str, note: str = "") -> str:
     largest = max(p["points"] for p in per_org["payers"].values())
     same = ("the same points" if pat["points"] == per_org["points"]
             else f"{pat['points']:,} points against {per_org['points']:,}")
-    lines += ["", f"- Same work, {same}; per-org installations split them over "
+    lines += ["", f"- Same work, {same} (each installation counts its own org at planning: one counting "
+              "query each, where the PAT counts every org in one); per-org installations split them over "
               f"{len(per_org['payers'])} budgets, so the budget-bound time is the largest org's share, "
               f"{largest / max(1, pat['points']):.0%} of the PAT's. Wall time is the same order either way here: "
-              "the budgets are unlimited and both list the orgs side by side; it differs once a run needs more than "
-              "an hour of one budget (a PAT waits for its reset, each installation only for its own).", ""]
+              "the budgets are unlimited, each org is a pipeline of its own (4 at a time) either way, and the one PAT's "
+              "16 batches at once are the run's total (4 per org) where each installation has 16 of its own, which 2 "
+              "local cores cannot use; it differs once a run needs more than an hour of one budget (a PAT waits for its "
+              "reset, each installation only for its own).", ""]
     return "\n".join(lines)
 
 

@@ -75,8 +75,7 @@ def build(done: list[Any], jobs: list[Any], context: dict[str, Any], s: Any, tot
             bs = s.batch_size if job.approach == "ghstats" else s.serial_batch_size
             row["batches_total"] = math.ceil(n / bs)
             row["batches_run"] = r.get("batches_run", row["batches_total"])
-            # the token check, and ghstats' planning step's counting query (its prediction before listing)
-            planning = 2 if job.approach == "ghstats" else 1
+            planning = PLANNING_REQUESTS[job.approach]
             row["expected_requests"] = planning + pages(n) + row["batches_run"]
             row["floor_points"] = planning + pages(n) + n * conn / 100
         else:
@@ -210,9 +209,14 @@ def render(data: dict[str, Any]) -> str:
     return "\n".join(out) + "\n"
 
 
+# Requests before the first listing page: the token check, and ghstats' planning step's counting
+# query (its prediction, before any listing); the peers check the token only.
+PLANNING_REQUESTS = {"ghstats": 2, "serial": 1}
+
+
 def ghstats_projection(data: dict[str, Any], scale: int) -> dict[str, Any] | None:
     """ghstats at a scale the budget left out, from its largest measured run: requests and points
-    by the formula every measured run met exactly (1 token check + listing pages + batches, each
+    by the formula every measured run met exactly (token check + counting query + listing pages + batches, each
     batch round(size × connections / 100) points), wall time and AWS cost linear in repositories
     (every batch alike, listing pages one after another), the parent's history as measured."""
     from ghstats.collect.batch_size import points_per_request
@@ -224,8 +228,8 @@ def ghstats_projection(data: dict[str, Any], scale: int) -> dict[str, Any] | Non
     s, conn, n0 = data["settings"], data["context"]["connections_per_repo"], ref["scale"]
     full, rest = divmod(scale, s["batch_size"])
     batch_points = full * points_per_request(conn, s["batch_size"]) + (points_per_request(conn, rest) if rest else 0)
-    return {"from_scale": n0, "requests": 1 + pages(scale) + math.ceil(scale / s["batch_size"]),
-            "points": 1 + pages(scale) + batch_points, "wall_s": ref["result"]["wall_s"] * scale / n0,
+    return {"from_scale": n0, "requests": PLANNING_REQUESTS["ghstats"] + pages(scale) + math.ceil(scale / s["batch_size"]),
+            "points": PLANNING_REQUESTS["ghstats"] + pages(scale) + batch_points, "wall_s": ref["result"]["wall_s"] * scale / n0,
             "cost": costs.run_cost(ref["result"])["total"] * scale / n0,
             "events": ref["result"]["history"]["events"]}
 
@@ -309,7 +313,7 @@ def _levers(data: dict[str, Any], w: Any) -> None:
     w("")
     w(f"At {n:,} repositories the workflow took {r['wall_s']:.0f} s. **Listing** is {listing / r['wall_s']:.0%} of it: "
       f"{pg:,} pages fetched one after another (a GraphQL cursor names the next page only when the previous one "
-      f"arrives), {listing:.0f} s against a floor of {(1 + pg) * s['base_ms'] / 1000:.0f} s, the same for every "
+      f"arrives), {listing:.0f} s against a floor of {pg * s['base_ms'] / 1000:.0f} s, the same for every "
       f"GraphQL collector. **The Map** took {mapping:.0f} s against a floor of {waves * batch_latency:.0f} s: a wave of "
       f"{s['max_concurrency']} batches took {wave_s:.2f} s instead of the {batch_latency:.2f} s of latency. Of the "
       f"difference, about {sim_ms / 1000:.2f} s per batch is the simulator's own CPU (graphql-core executing a "
@@ -349,17 +353,18 @@ def _levers(data: dict[str, Any], w: Any) -> None:
         w("")
     w("### What would move each figure")
     w("")
-    w(f"- **Requests** are the design's minimum: 1 token check + ⌈repos/100⌉ listing pages (GitHub's page maximum) "
-      f"+ ⌈repos/batch_size⌉ batches. `batch_size` 100 halves the batches ({n:,} repos: "
-      f"{1 + pg + math.ceil(n / 100):,} instead of {1 + pg + batches:,} requests); nothing re-fetches.")
+    w(f"- **Requests** are the design's minimum: 1 token check + 1 counting query (the planning step's prediction) + "
+      f"⌈repos/100⌉ listing pages (GitHub's page maximum) + ⌈repos/batch_size⌉ batches. `batch_size` 100 halves the "
+      f"batches ({n:,} repos: {2 + pg + math.ceil(n / 100):,} instead of {2 + pg + batches:,} requests); nothing re-fetches.")
     w(f"- **Points** are the formula's floor for the fields selected: {data['context']['connections_per_repo']} "
       "connections × repos / 100, + 1 per listing page. Only selecting fewer connections moves it (each of the "
       f"{data['context']['connections_per_repo']} connections is 1/{data['context']['connections_per_repo']} of the "
       "batch points, e.g. dropping `releases` or `watchers`); batch size does not, except through rounding.")
-    w(f"- **Wall time**: (1) listing is serial and is {listing / r['wall_s']:.0%} of the run at {n:,} repos: querying "
-      "batches while later pages are still being listed (a Map fed page by page), or listing through REST "
-      "`/orgs/{org}/repos?page=N` in parallel once the first page's `link: rel=last` gives the page count, would "
-      "take most of it off the critical path; (2) the Map scales with ⌈batches / max_concurrency⌉: "
+    w(f"- **Wall time**: (1) within one org listing is serial and is {listing / r['wall_s']:.0%} of the run at {n:,} "
+      "repos (across orgs it is not: each org is a pipeline of its own, and a small org's batches run while a big "
+      "org lists; a one-org run has nothing to overlap): querying an org's batches while its later pages are still "
+      "being listed (a Map fed page by page), or listing through REST `/orgs/{org}/repos?page=N` in parallel once "
+      "the first page's `link: rel=last` gives the page count, would take most of it off the critical path; (2) the Map scales with ⌈batches / max_concurrency⌉: "
       f"`max_concurrency` 8 halves the floor of the Map phase ({waves * batch_latency:.0f} s → "
       f"{math.ceil(batches / 8) * batch_latency:.0f} s at {n:,}) and stays far below GitHub's secondary limits "
       "(100 concurrent requests, 2,000 GraphQL requests per minute), though GitHub's per-minute CPU limit on heavy "
@@ -390,7 +395,8 @@ def floor_s(approach: str, n: int, s: dict[str, Any], sample: int | None = None)
     pg = pages(n)
     if approach == "ghstats":
         waves = math.ceil(math.ceil(n / s["batch_size"]) / s["max_concurrency"])
-        return ((1 + pg) * s["base_ms"] + waves * (s["base_ms"] + s["per_repo_ms"] * s["batch_size"])) / 1000
+        return ((PLANNING_REQUESTS["ghstats"] + pg) * s["base_ms"]
+                + waves * (s["base_ms"] + s["per_repo_ms"] * s["batch_size"])) / 1000
     if approach == "serial":
         return ((1 + pg) * s["base_ms"] + math.ceil(n / s["serial_batch_size"]) * s["base_ms"] + n * s["per_repo_ms"]) / 1000
     return (1 + pg + 5 * (sample if sample is not None else n)) * s["rest_ms"] / 1000
@@ -403,7 +409,7 @@ def _results_table(data: dict[str, Any], w: Any) -> None:
     w("Approaches: **ghstats** = " + _approach("ghstats", s) + "; **serial-" + str(s["serial_batch_size"]) + "** = "
       + _approach("serial", s) + "; **PyGithub REST** = " + _approach("pygithub", s) + ".")
     w("")
-    w("| repos | approach | GraphQL requests | REST requests | expected: 1 token check + listing pages + batches "
+    w("| repos | approach | GraphQL requests | REST requests | expected: token check (+ ghstats' counting query) + listing pages + batches "
       "| rate-limit points (floor) | wall time (latency floor) | state transitions | history events | Lambda invocations "
       "| peak RSS (child) |")
     w("| ---: | --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
@@ -417,7 +423,7 @@ def _results_table(data: dict[str, Any], w: Any) -> None:
                 p = ghstats_projection(data, n) if row["approach"] == "ghstats" else None
                 if p:
                     w(f"| {n:,} | {name}: not run (time budget), *projected from {p['from_scale']:,}* | ≈ {p['requests']:,} | 0 | "
-                      f"{p['requests']:,} = 1 + {pages(n)} + {p['requests'] - 1 - pages(n):,} (formula) | ≈ {p['points']:,} | "
+                      f"{p['requests']:,} = 2 + {pages(n)} + {p['requests'] - 2 - pages(n):,} (formula) | ≈ {p['points']:,} | "
                       f"≈ {p['wall_s']:,.0f} s ({floor_s('ghstats', n, s):,.0f} s) | | {p['events']:,} | | |")
                     continue
                 est = serial_estimate(data, n) if row["approach"] == "serial" else None
@@ -445,14 +451,14 @@ def _results_table(data: dict[str, Any], w: Any) -> None:
             if row["batches_run"] < row["batches_total"]:
                 sf = serial_figures(data, n)
                 w(f"| {n:,} | {name}, time-boxed: full listing + the first {row['batches_run']} of its "
-                  f"{row['batches_total']} batches | {g['graphql']:,} | {g['rest']:,} | {exp:,} = 1 + "
+                  f"{row['batches_total']} batches | {g['graphql']:,} | {g['rest']:,} | {exp:,} = {PLANNING_REQUESTS[row['approach']]} + "
                   f"{g['listing_pages']} + {g['batches']:,} {ok} | {g['points']:,} | {r['wall_s']:.1f} s | – | – | – | "
                   f"{r['peak_rss_mb']:.0f} MB |")
                 w(f"| {n:,} | {name}, all {row['batches_total']} batches (*scaled*: batches × the measured time per "
                   f"batch) | {sf['requests']:,} | 0 | {sf['requests']:,} (exact) | ≈ {sf['points']:,} "
                   f"({row['floor_points']:,.0f}) | ≈ {sf['wall_s']:.0f} s ({floor_s('serial', n, s):.1f} s) | – | – | – | – |")
                 continue
-            w(f"| {n:,} | {name} | {g['graphql']:,} | {g['rest']:,} | {exp:,} = 1 + {g['listing_pages']} + "
+            w(f"| {n:,} | {name} | {g['graphql']:,} | {g['rest']:,} | {exp:,} = {PLANNING_REQUESTS[row['approach']]} + {g['listing_pages']} + "
               f"{g['batches']:,} {ok} | {g['points']:,} ({row['floor_points']:,.0f}) | {r['wall_s']:.1f} s "
               f"({floor_s(row['approach'], n, s):.1f} s) | {_f(transitions)} | {_f(h.get('events'))} | "
               f"{_f(sum(inv.values()) if inv else None)} | {r['peak_rss_mb']:.0f} MB |")
@@ -620,16 +626,19 @@ def _history(data: dict[str, Any], w: Any) -> None:
     h = top["result"]["history"]
     w("## Execution history under the Distributed Map")
     w("")
-    w("Each batch is a child execution of `CollectBatches`' Distributed Map, with its own history; the parent's "
-      "history holds the run's steps and the two Map states, whatever the number of batches.")
+    w("Each owner (here: the one org) is a child execution of `CollectOwners`' Distributed Map, and each of its "
+      "batches a child execution of that owner's `CollectBatches`, each with its own history; the parent's history "
+      "holds the run's steps and the one Map state, the owner's its listing loop and its two Map states, whatever "
+      "the number of batches.")
     w("")
-    w("| repos | batches (child executions) | parent's history events | of 25,000 | events per child | "
-      "events per 1,000 repositories (children) |")
-    w("| ---: | ---: | ---: | ---: | ---: | ---: |")
+    w("| repos | batches (child executions) | parent's history events | of 25,000 | the owner's events (of 25,000) "
+      "| events per batch child | events per 1,000 repositories (children) |")
+    w("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for row in rows:
         hh = row["result"]["history"]
+        owner = f"{hh['owner_events'] / max(1, hh['owners']):,.0f}" if hh.get("owners") else "–"
         w(f"| {row['scale']:,} | {hh['iterations']:,} | {hh['events']:,} | {hh['events'] / costs.HISTORY_LIMIT:.2%} | "
-          f"{hh['events_per_iteration']} | {hh['iteration_events'] / row['scale'] * 1000:,.0f} |")
+          f"{owner} | {hh['events_per_iteration']} | {hh['iteration_events'] / row['scale'] * 1000:,.0f} |")
     w("")
     per, parent = h["events_per_iteration"], h["events"]
     w(f"A child is {per:g} events as moto records them with no retry (the QueryBatch Task's StateEntered, "
@@ -690,9 +699,9 @@ def _time(data: dict[str, Any], w: Any) -> None:
     w("## Where the time goes")
     w("")
     w("Phases of each workflow run (from the execution history's timestamps) against the latency model's floor "
-      "(what the run would take if only GitHub's simulated latency cost anything): ListRepos = token check, "
-      "counting query and listing pages one after another (the one org's: from its first invocation's start to its "
-      "last's end); CollectBatches = ⌈batches / concurrency⌉ waves of one batch latency (from the first QueryBatch's "
+      "(what the run would take if only GitHub's simulated latency cost anything): ListRepos = the org's "
+      "listing pages one after another (from its first invocation's start to its last's end; the token check and "
+      "the counting query are PlanRun's, among the other states); CollectBatches = ⌈batches / concurrency⌉ waves of one batch latency (from the first QueryBatch's "
       "start to the last's end).")
     w("")
     w("| repos | wall | ListRepos (floor) | CollectBatches (floor) | Aggregate | other states | QueryBatch handler p50 / max "
@@ -702,7 +711,7 @@ def _time(data: dict[str, Any], w: Any) -> None:
         r, g = row["result"], row["github"]
         n = row["scale"]
         ph = r["history"]["phases_s"]
-        list_floor = (1 + pages(n)) * s["base_ms"] / 1000
+        list_floor = pages(n) * s["base_ms"] / 1000  # the org's pages (the token check and count: PlanRun)
         batches = math.ceil(n / s["batch_size"])
         map_floor = math.ceil(batches / s["max_concurrency"]) * (s["base_ms"] + s["per_repo_ms"] * s["batch_size"]) / 1000
         other = r["history"]["execution_s"] - sum(ph.get(k, 0) for k in ("ListRepos", "CollectBatches", "Aggregate"))
