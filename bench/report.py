@@ -659,9 +659,12 @@ def _history(data: dict[str, Any], w: Any) -> None:
     w("")
     measured = [r for r in rows if r["result"].get("aggregate_peak_mb")]
     if measured:
-        w("Aggregate's memory (its peak of Python allocations, tracemalloc, while it merged the run):")
+        w("The Python allocations of the collector process while Aggregate ran (tracemalloc's peak). Locally this "
+          "counts moto too: the S3 objects Aggregate reads and the outputs it writes (held by moto's S3 in the same "
+          "process), the ledger and the engine; Aggregate's own memory is `make bench-aggregate`'s, which writes to "
+          "a store that keeps nothing:")
         w("")
-        w("| repos | Aggregate peak | per 10,000 repositories |")
+        w("| repos | peak while Aggregate ran | per 10,000 repositories |")
         w("| ---: | ---: | ---: |")
         for row in measured:
             mb = row["result"]["aggregate_peak_mb"]
