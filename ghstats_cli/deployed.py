@@ -108,8 +108,9 @@ def status(args: argparse.Namespace, session: Any = None) -> int:
         if run is None:
             print(f"run {args.run_id} is not in the ledger", file=sys.stderr)
             return 1
-        batches = ledger.get_batches(args.run_id)
-        print(report.as_json({"run": run, "batches": batches}) if args.json else report.run_detail(run, batches))
+        batches, owners = ledger.get_batches(args.run_id), ledger.get_owners(args.run_id)
+        print(report.as_json({"run": run, "batches": batches, "owners": owners}) if args.json
+              else report.run_detail(run, batches, owners=owners))
         return 0
     runs = ledger.last_runs(args.limit, org=getattr(args, "org", None))
     print(report.as_json(runs) if args.json else report.table(report.RUN_HEADERS, [report.run_line(r) for r in runs]))

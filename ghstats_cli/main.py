@@ -297,7 +297,8 @@ def cmd_status(args: argparse.Namespace) -> int:
     if args.run_id:
         for items in runs:
             if items["run"]["run_id"] == args.run_id:
-                print(report.as_json(items) if args.json else report.run_detail(items["run"], items["batches"], local=True))
+                print(report.as_json(items) if args.json else report.run_detail(items["run"], items["batches"], local=True,
+                                                                                 owners=items.get("owners") or []))
                 return 0
         print(f"run {args.run_id} is not in {args.data.resolve()}", file=sys.stderr)
         return 1

@@ -103,8 +103,10 @@ RUN_FIELDS: tuple[tuple[str, Callable[[dict[str, Any]], Any]], ...] = (
 )
 
 
-def run_detail(run: dict[str, Any], batches: list[dict[str, Any]], *, local: bool = False) -> str:
-    """One run: its facts as label: value lines, its collectors as a table, failed batches."""
+def run_detail(run: dict[str, Any], batches: list[dict[str, Any]], *, local: bool = False,
+               owners: list[dict[str, Any]] = ()) -> str:
+    """One run: its facts as label: value lines, its collectors as a table, the orgs whose listing
+    failed, the batches not done."""
     facts = [(label, read(run)) for label, read in RUN_FIELDS]
     width = max(len(label) for label, _ in facts)
     lines = [f"{label.ljust(width)}  {value}" for label, value in facts if value not in (None, "")]
@@ -117,6 +119,11 @@ def run_detail(run: dict[str, Any], batches: list[dict[str, Any]], *, local: boo
         lines.append("(per collector: records, and work items by coverage status)")
     if run.get("error") or run.get("cause"):
         lines.append(failure_text(run.get("error"), run.get("cause"), local=local))
+    unlisted = [o for o in owners if o.get("status") == "FAILED"]
+    if unlisted:
+        lines.append("")
+        lines.append(table(["org", "listing", "error", "cause"],
+                           [[o.get("owner_name", ""), o["status"], o.get("error", ""), o.get("cause", "")] for o in unlisted]))
     failed = [b for b in batches if b.get("status") != "DONE"]
     if failed:
         lines.append("")

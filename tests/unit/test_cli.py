@@ -97,16 +97,19 @@ def test_status_lists_runs_and_shows_one(aws, capsys):
     ledger.record_run_plan("r2", "2026-01-02T00:00:00Z", ["acme"])
     ledger.record_owner_plan("r2", "acme", {"0000-00000": 3}, 3, [])
     ledger.batch_failed("r2", "0000-00000", "GitHubServerError", "GitHub answered 502", None)
+    ledger.owner_failed("r2", "globex", "GitHubAuthError", "the token cannot see globex", None)
     assert deployed.status(args("status", "--table", TABLE), session) == 0
     listing = capsys.readouterr().out
     assert listing.index("r2") < listing.index("r1")
     assert deployed.status(args("status", "r2", "--table", TABLE), session) == 0
     detail = capsys.readouterr().out
     assert "GitHubServerError" in detail and "0000-00000" in detail
+    assert "globex" in detail and "the token cannot see globex" in detail  # the org whose listing failed
     assert detail.startswith("run ") and "owners             acme" in detail  # labels, not reprs
     assert deployed.status(args("status", "r2", "--table", TABLE, "--json"), session) == 0
     as_json = json.loads(capsys.readouterr().out)
     assert as_json["run"]["run_id"] == "r2" and as_json["batches"][0]["status"] != "DONE"
+    assert {o["owner_name"]: o["status"] for o in as_json["owners"]} == {"acme": "LISTED", "globex": "FAILED"}
     assert deployed.status(args("status", "--table", TABLE, "--json"), session) == 0
     assert [r["run_id"] for r in json.loads(capsys.readouterr().out)] == ["r2", "r1"]
     assert deployed.status(args("status", "nope", "--table", TABLE), session) == 1
