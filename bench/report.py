@@ -6,10 +6,11 @@ import math
 from typing import Any, Iterator
 
 from bench import costs
+from ghstats.collect.batch_size import points_per_request as _ppr
 from ghstats.limits import FUNCTION_MEMORY_MB
 
 APPROACH_LABEL = {
-    "ghstats": "ghstats workflow (Step Functions Map, batches of {bs}, concurrency {mc})",
+    "ghstats": "ghstats workflow (Step Functions Map, {bs}, concurrency {mc})",
     "serial": "serial batches of {sbs} (a configuration of ghstats' client, modelled on the Azure Functions collector)",
     "pygithub": "per-repository REST with PyGithub (list, then per repo: get_repo + 4 × totalCount)",
 }
@@ -176,7 +177,7 @@ def render(data: dict[str, Any]) -> str:
       f"per hour (a GitHub App installation up to {APP_BUDGET:,} points).")
     w(f"- ghstats: the real `statemachine/collect.asl.json` in moto's embedded Step Functions engine, the "
       f"Lambda handlers in-process (as threads: the Map's MaxConcurrency bounds parallel GitHub requests as in "
-      f"AWS), S3 and DynamoDB in moto; config `batch_size` {s['batch_size']}, `max_concurrency` "
+      f"AWS), S3 and DynamoDB in moto; config {batch_label(s)}, `max_concurrency` "
       f"{s['max_concurrency']}. No faults are injected: no Retry or Wait fires. Lambda invocations are "
       "dispatched as warm containers would run them: a pool of handler dependencies (boto3 clients, the GitHub "
       "client's HTTP session), one per invocation in flight, reused afterwards, and moto's engine keeps one boto3 "
@@ -192,9 +193,10 @@ def render(data: dict[str, Any]) -> str:
       "during iteration`, creating clients from the default session in parallel threads); the benchmark's own "
       "client creation takes a lock too.")
     w(f"- The batch query selects {ctx['connections_per_repo']} connections per repository (watchers, "
-      f"issues×2, pullRequests×3, releases, repositoryTopics), so GitHub's formula charges "
-      f"{ctx['connections_per_repo']} / 100 points per repository plus 1 per listing page and 1 for the token "
-      f"check: that is the *floor* column.")
+      f"issues×2, pullRequests×3, releases, repositoryTopics): {ctx['connections_per_repo']} / 100 points per "
+      "repository before GitHub rounds each request's points to a whole number, plus 1 per listing page and 1 each "
+      "for the token check and the counting query: that is the *unrounded* column (a batch size whose requests "
+      "round down costs less).")
     w("")
     _summary(data, w)
     _results_table(data, w)
@@ -354,12 +356,15 @@ def _levers(data: dict[str, Any], w: Any) -> None:
     w("### What would move each figure")
     w("")
     w(f"- **Requests** are the design's minimum: 1 token check + 1 counting query (the planning step's prediction) + "
-      f"⌈repos/100⌉ listing pages (GitHub's page maximum) + ⌈repos/batch_size⌉ batches. `batch_size` 100 halves the "
-      f"batches ({n:,} repos: {2 + pg + math.ceil(n / 100):,} instead of {2 + pg + batches:,} requests); nothing re-fetches.")
-    w(f"- **Points** are the formula's floor for the fields selected: {data['context']['connections_per_repo']} "
-      "connections × repos / 100, + 1 per listing page. Only selecting fewer connections moves it (each of the "
-      f"{data['context']['connections_per_repo']} connections is 1/{data['context']['connections_per_repo']} of the "
-      "batch points, e.g. dropping `releases` or `watchers`); batch size does not, except through rounding.")
+      f"⌈repos/100⌉ listing pages (GitHub's page maximum) + ⌈repos/batch_size⌉ batches. Batches trade requests for "
+      f"points: `batch_size` 100 would send {2 + pg + math.ceil(n / 100):,} requests instead of {2 + pg + batches:,} at "
+      f"{n:,} repos, for more points (below); nothing re-fetches.")
+    conn = data["context"]["connections_per_repo"]
+    w(f"- **Points** are GitHub's formula for the fields selected: {conn} connections per repository, each batch "
+      f"round(size × {conn} / 100), + 1 per listing page. The batch size moves them only through that rounding, which "
+      "`batch_size` \"auto\" uses (the size with the fewest points per repository, \"Points per repository\" below); "
+      f"beyond it only selecting fewer connections does (each is 1/{conn} of the batch requests, e.g. dropping "
+      "`releases` or `watchers`).")
     w(f"- **Wall time**: (1) within one org listing is serial and is {listing / r['wall_s']:.0%} of the run at {n:,} "
       "repos (across orgs it is not: each org is a pipeline of its own, and a small org's batches run while a big "
       "org lists; a one-org run has nothing to overlap): querying an org's batches while its later pages are still "
@@ -373,7 +378,9 @@ def _levers(data: dict[str, Any], w: Any) -> None:
     top_cost = costs.run_cost(r)
     w(f"- **AWS cost** is mostly Step Functions: {r['history']['billable_transitions']:,} transitions at {n:,} repos "
       f"({_money(top_cost['sfn'])} of {_money(top_cost['total'])}), 3 per batch (QueryBatch, `RateLimited?`, "
-      "`BatchDone`). `batch_size` 100 halves them; replacing the iteration's Choice + Pass (the rate-limit loop) by a Retry on "
+      "`BatchDone`). Larger batches mean fewer of them, at the price of points: `batch_size` 100 against "
+      f"{s['batch_size']} is {100 / s['batch_size']:.1f}× fewer batches for "
+      f"{(_ppr(conn, 100) / 100) / (_ppr(conn, s['batch_size']) / s['batch_size']):.2f}× the batch points; replacing the iteration's Choice + Pass (the rate-limit loop) by a Retry on "
       "a rate-limit error would cut them to about 1 per batch (but Retry cannot wait for a time GitHub names); "
       "Lambda's part is the QueryBatch functions waiting for GitHub at 512 MB, so less memory (256 MB) halves it.")
     w(f"- **History events** no longer grow with the run: the parent's history is {r['history']['events']:,} events; "
@@ -386,8 +393,25 @@ def _levers(data: dict[str, Any], w: Any) -> None:
     w("")
 
 
+PREDICTION_TOLERANCE = 0.05  # the issue's bound: the plan within 5% of what the run spent
+PREDICTED = ("graphql_requests", "graphql_points")
+
+
+def prediction_misses(budget: dict[str, Any]) -> list[str]:
+    """The figures of a run's summary `budget` whose prediction is off by more than 5% (or absent)."""
+    return [k for k in PREDICTED if k not in budget or budget[k].get("error") is None
+            or abs(budget[k]["error"]) > PREDICTION_TOLERANCE]
+
+
+def batch_label(s: dict[str, Any]) -> str:
+    """The workflow's batch setting as the config says it: `batch_size` "auto" (its size) or the number."""
+    if s.get("batch_setting") == "auto":
+        return f'`batch_size` "auto" ({s["batch_size"]} repositories per batch for repository_stats)'
+    return f"`batch_size` {s['batch_size']}"
+
+
 def _approach(name: str, s: dict[str, Any]) -> str:
-    return APPROACH_LABEL[name].format(bs=s["batch_size"], mc=s["max_concurrency"], sbs=s["serial_batch_size"])
+    return APPROACH_LABEL[name].format(bs=batch_label(s), mc=s["max_concurrency"], sbs=s["serial_batch_size"])
 
 
 def floor_s(approach: str, n: int, s: dict[str, Any], sample: int | None = None) -> float:
@@ -410,7 +434,7 @@ def _results_table(data: dict[str, Any], w: Any) -> None:
       + _approach("serial", s) + "; **PyGithub REST** = " + _approach("pygithub", s) + ".")
     w("")
     w("| repos | approach | GraphQL requests | REST requests | expected: token check (+ ghstats' counting query) + listing pages + batches "
-      "| rate-limit points (floor) | wall time (latency floor) | state transitions | history events | Lambda invocations "
+      "| rate-limit points (unrounded) | wall time (latency floor) | state transitions | history events | Lambda invocations "
       "| peak RSS (child) |")
     w("| ---: | --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     scales = sorted({r["scale"] for r in data["rows"]})
@@ -547,7 +571,7 @@ def _economy(data: dict[str, Any], w: Any) -> None:
         return
     w("## API economy")
     w("")
-    w("| repos | approach | requests sent | expected | difference | repositories asked for | points = check + listing + batches | floor | points / floor | budget |")
+    w("| repos | approach | requests sent | expected | difference | repositories asked for | points = check + listing + batches | unrounded | points / unrounded | budget |")
     w("| ---: | --- | ---: | ---: | ---: | ---: | --- | ---: | ---: | --- |")
     for line in lines:
         w(line)
@@ -555,11 +579,17 @@ def _economy(data: dict[str, Any], w: Any) -> None:
     w("- Every repository is asked for exactly once (repositories asked = repos), no request is repeated, and no "
       "request failed (the simulator logged no non-200 answer): requests = 1 token check (+ 1 counting query: "
       "ghstats' planning step, its prediction before listing) + listing pages + batches.")
-    w("- Points sit at the floor of the formula: a batch of b repositories costs round(b × "
-      f"{data['context']['connections_per_repo']} / 100). The serial-65 configuration lands a little *below* the "
-      "floor only because GitHub rounds 5.2 down to 5 for 65 repositories; batch sizes that round down "
-      "(e.g. 56 → 4.48 → 4 points) would shave a few per cent more, but that leans on a rounding rule "
-      "GitHub may change, so ghstats does not tune for it.")
+    from ghstats.collect.batch_size import points_per_request
+
+    conn, size = data["context"]["connections_per_repo"], data["settings"]["batch_size"]
+    w(f"- A batch of b repositories costs round(b × {conn} / 100) points, at least 1 (GitHub's formula). "
+      f"*Unrounded* = check + listing + repos × {conn} / 100 without that rounding: a batch size GitHub rounds "
+      f"down lands below it. ghstats' batches of {size} cost {points_per_request(conn, size)} point(s) each "
+      f"({size * conn} requests' worth), {points_per_request(conn, size) / size:.3f} per repository against "
+      f"the unrounded {conn / 100:.3f}; serial-{data['settings']['serial_batch_size']} lands a little below only "
+      f"because GitHub rounds {data['settings']['serial_batch_size'] * conn / 100:g} to "
+      f"{points_per_request(conn, data['settings']['serial_batch_size'])}. `batch_size` \"auto\" leans on GitHub "
+      "rounding to the nearest whole number, which GitHub documents but may change; a fixed `batch_size` does not.")
     big = [r for r in data["rows"] if r["approach"] == "ghstats" and r.get("status") == "SUCCEEDED" and _main(r)]
     if big:
         top = max(big, key=lambda r: r["scale"])
@@ -684,7 +714,7 @@ def _history(data: dict[str, Any], w: Any) -> None:
         w("| ---: | ---: | ---: | :---: |")
         for row in predicted:
             b = row["result"]["budget"]
-            ok = all(abs(b[k]["error"] or 0) <= 0.05 for k in ("graphql_requests", "graphql_points"))
+            ok = not prediction_misses(b)
             w(f"| {row['scale']:,} | {b['graphql_requests']['predicted']:,} / {b['graphql_requests']['actual']:,} | "
               f"{b['graphql_points']['predicted']:,} / {b['graphql_points']['actual']:,} | {'yes' if ok else '**no**'} |")
         w("")

@@ -32,7 +32,7 @@ class Settings:
     base_ms: float
     per_repo_ms: float
     rest_ms: float
-    batch_size: int = 50
+    batch_size: int = 50  # repositories per batch: the config's setting resolved (auto: for repository_stats)
     max_concurrency: int = 4
     serial_batch_size: int = 65
     pygithub_sample: int | None = 60
@@ -45,6 +45,23 @@ class Settings:
     approaches: tuple[str, ...] = ("ghstats", "serial", "pygithub")
     as_shipped: bool = True
     steps: tuple[str, ...] = ("main", "points", "collectors", "several-orgs", "webhooks")
+    batch_setting: str = "50"  # the config's batch_size as given to the workflow: "auto" or a number
+
+
+def resolve_batch_setting(value: str) -> tuple[int, str]:
+    """(repositories per batch, the config's setting) for --batch-size: a number stands; "auto" is
+    what the workflow's planner picks for the benchmark's one collector, repository_stats."""
+    from ghstats import limits
+    from ghstats.collect.batch_size import resolve_batch_size
+    from ghstats.collectors import INVENTORY_COLLECTOR
+
+    if value.strip() == limits.AUTO_BATCH_SIZE:
+        return resolve_batch_size(limits.AUTO_BATCH_SIZE, [INVENTORY_COLLECTOR])[0], limits.AUTO_BATCH_SIZE
+    try:
+        size = int(value)
+    except ValueError:
+        raise SystemExit(f"--batch-size: {value!r} is neither \"auto\" nor a whole number of repositories") from None
+    return size, str(size)
 
 
 @dataclass
@@ -78,7 +95,8 @@ def parse_args(argv: list[str] | None) -> Settings:
     p.add_argument("--latency-base-ms", type=float, default=None, help="GraphQL base latency (default 300)")
     p.add_argument("--latency-per-repo-ms", type=float, default=None, help="GraphQL latency per repository in a batch (default 5)")
     p.add_argument("--latency-rest-ms", type=float, default=None, help="latency of one REST call (default 120)")
-    p.add_argument("--batch-size", type=int, default=50)
+    p.add_argument("--batch-size", default="auto",
+                   help="the workflow's batch_size: \"auto\" (the default, as in a config) or 1..100")
     p.add_argument("--max-concurrency", type=int, default=4)
     p.add_argument("--serial-batch-size", type=int, default=65)
     p.add_argument("--pygithub-sample", type=int, default=None,
@@ -104,12 +122,14 @@ def parse_args(argv: list[str] | None) -> Settings:
     zero_or = (lambda v, d: v if v is not None else (0.0 if quick else d))
     out = a.out if a.out is not None else (None if quick else str(REPO_ROOT / "bench" / "results.md"))
     json_out = a.json_out if a.json_out is not None else (str(Path(out).with_suffix(".json")) if out else None)
+    batch_size, batch_setting = resolve_batch_setting(a.batch_size)
     return Settings(
         scales=scales,
         base_ms=zero_or(a.latency_base_ms, 300.0),
         per_repo_ms=zero_or(a.latency_per_repo_ms, 5.0),
         rest_ms=zero_or(a.latency_rest_ms, 120.0),
-        batch_size=a.batch_size,
+        batch_size=batch_size,
+        batch_setting=batch_setting,
         max_concurrency=a.max_concurrency,
         serial_batch_size=a.serial_batch_size,
         pygithub_sample=a.pygithub_sample if a.pygithub_sample is not None else (None if quick else 60),
@@ -255,7 +275,9 @@ def run_job(job: Job, sim: Any, s: Settings) -> None:
     spec: dict[str, Any] = {"approach": job.approach, "org": org_name(job.scale), "url": sim.url, "token": TOKEN,
                             "profile": job.profile, "warm": job.warm}
     if job.approach == "ghstats":
-        spec.update(batch_size=s.batch_size, max_concurrency=s.max_concurrency)
+        # the setting, not its resolution: the workflow's own planner resolves "auto"
+        spec.update(batch_size=s.batch_setting if s.batch_setting == "auto" else s.batch_size,
+                    max_concurrency=s.max_concurrency)
     elif job.approach == "serial":
         spec.update(batch_size=s.serial_batch_size, max_batches=job.extra.get("max_batches"))
     else:
@@ -485,6 +507,14 @@ def main(argv: list[str] | None = None) -> int:
         print(text)
     print(f"bench: done in {total:.0f} s" + (f"; wrote {s.out}" if s.out else ""), flush=True)
     ok = all(step.record.status in ("full", "scaled", "time-boxed", "skipped") for step in steps)
+    from bench.report import prediction_misses
+
+    for job in rows.done:
+        budget_ = (job.result or {}).get("budget")
+        if job.approach == "ghstats" and budget_ is not None and (misses := prediction_misses(budget_)):
+            print(f"bench: {job.label}: the plan missed what the run spent by more than 5%: {', '.join(misses)}",
+                  flush=True)
+            ok = False
     return 0 if ok else 1
 
 

@@ -38,25 +38,28 @@ def test_quick_bench_counts(tmp_path):
     ours = rows["ghstats"]
     g = ours["github"]
     assert ours["status"] == "SUCCEEDED" and ours["result"]["repos_ok"] == REPOS
-    assert (g["graphql"], g["rest"]) == (1 + 1 + pages + math.ceil(REPOS / 50), 0)
-    assert (g["listing_pages"], g["batches"], g["repos_asked"], g["non_200"]) == (pages, 3, REPOS, 0)
-    # check + counting + pages + round(50 × 8 / 100) × 2 + round(20 × 8 / 100)
-    assert g["points"] == 1 + 1 + pages + 4 + 4 + 2
+    # batch_size "auto" (the default, as in a config): the workflow's planner picks 18 for 8 connections
+    assert data["settings"]["batch_setting"] == "auto" and data["settings"]["batch_size"] == 18
+    assert (g["graphql"], g["rest"]) == (1 + 1 + pages + math.ceil(REPOS / 18), 0)
+    assert (g["listing_pages"], g["batches"], g["repos_asked"], g["non_200"]) == (pages, 7, REPOS, 0)
+    assert g["batch_sizes"] == [12, 18]
+    # check + counting + pages + round(18 × 8 / 100) × 6 + round(12 × 8 / 100): 1 point each
+    assert g["points"] == 1 + 1 + pages + 6 + 1
     history = ours["result"]["history"]
-    # one owner, a child execution of CollectOwners; its three batches, three child executions of
+    # one owner, a child execution of CollectOwners; its seven batches, seven child executions of
     # its CollectBatches, each with its own events
     assert history["owners"] == 1 and history["owner_events"] > 0
-    assert history["iterations"] == 3 and history["retries"] == 0
-    assert history["iteration_events"] == 3 * history["events_per_iteration"] > 0
+    assert history["iterations"] == 7 and history["retries"] == 0
+    assert history["iteration_events"] == 7 * history["events_per_iteration"] > 0
     # one QueryBatch per batch child and the owner child's ListRepos, none in the parent
-    assert history["child_types"]["TaskStateEntered"] == 3 + 1
+    assert history["child_types"]["TaskStateEntered"] == 7 + 1
     assert "TaskStateEntered" in history["types"] and history["types"].get("MapIterationStarted", 0) == 0
     assert {"ListRepos", "CollectBatches", "PlanRun", "CollectOwners", "Aggregate"} <= set(history["phases_s"])
     # the planning step predicted the run's GraphQL requests and points exactly (no retry, no split)
     budget = ours["result"]["budget"]
     assert budget["graphql_requests"]["error"] == 0 and budget["graphql_points"]["error"] == 0
     assert ours["result"]["aggregate_peak_mb"] > 0
-    assert ours["result"]["invocations"] == {"StartRun": 1, "PlanRun": 1, "ListRepos": 1, "QueryBatch": 3, "Aggregate": 1,
+    assert ours["result"]["invocations"] == {"StartRun": 1, "PlanRun": 1, "ListRepos": 1, "QueryBatch": 7, "Aggregate": 1,
                                              "TrackRun": 1}
 
     serial = rows["serial"]
