@@ -44,3 +44,24 @@ def test_the_config_takes_reserves_within_an_hours_budget_and_names_the_field_ot
         parse_config({"orgs": ["acme"], "reserve_requests": 20_000})
     assert raised.value.problems == ["reserve_requests: 20000 is not a whole number from 0 to 15000; set it within that "
                                      "range (default 0)"]
+
+
+def test_what_the_others_in_flight_may_spend_is_kept_too():
+    budget = reserve.Budget(remaining=510, reset_at=NOW + 600)
+    reserve.check(reserve.GRAPHQL, 500, budget, 2, NOW, in_flight=8)  # 510 - 2 - 8 = 500: allowed
+    with pytest.raises(GitHubRateLimited):
+        reserve.check(reserve.GRAPHQL, 500, budget, 2, NOW, in_flight=9)
+
+
+def test_requests_in_flight_from_the_runs_concurrency():
+    from ghstats.collect.steps import in_flight
+
+    shared = {"owners_at_once": 4, "shared_credential": True, "max_concurrency": 2, "rest_concurrency": 1,
+              "batch_points": 3}
+    # 4 owners × (2 batches + 1 work item) + 3 other owners' listing pages, less this request; 3 points each
+    assert in_flight(shared, org_collectors=5) == ((4 * 3 + 3 - 1) * 3, 4 * 1 - 1)
+    assert in_flight(shared, org_collectors=0) == ((4 * 2 + 3 - 1) * 3, 0)
+    # an installation per owner: only the owner's own requests share its budget
+    own = {**shared, "shared_credential": False, "max_concurrency": 4, "rest_concurrency": 2}
+    assert in_flight(own, org_collectors=1) == ((4 + 1 - 1) * 3, 0)
+    assert in_flight({**own, "max_concurrency": 1}, org_collectors=0) == (0, 0)

@@ -69,3 +69,27 @@ def test_rest_work_keeps_the_reserved_requests(make_sim, local_aws, engine_delay
     # 12 requests, no window giving the run more than the 3 the reserve leaves: 4 windows
     assert spent_per_window == [3, 3, 3, 3]
     assert all(r.status == 200 for r in sim.requests)
+
+
+def test_batches_at_once_count_each_others_points_before_github_answers(make_sim, local_aws, engine_delays):
+    # Given 40 points an hour, 30 of them reserved, and 4 batches of 2 points that may all be in flight at once
+    clock = FakeClock()
+    sim = make_sim({"acme": 80}, clock=clock, graphql_points_per_hour=40)
+    windows: list[int] = []
+
+    class WaitsMoveGitHubsClock(list):
+        def append(self, seconds):
+            windows.append(sum(r.cost for r in sim.requests if r.kind == "graphql") - sum(windows))
+            super().append(seconds)
+            clock.offset += seconds
+
+    engine_delays.waits = WaitsMoveGitHubsClock()
+    outcome = local_aws.run({"orgs": ["acme"], "batch_size": 20, "max_concurrency": 4, "reserve_points": 30,
+                             "collectors": only_collectors("repository_stats"), "api_url": sim.url, "run_id": "four"})
+    assert outcome.status == "SUCCEEDED", outcome.cause
+    assert_every_repo_once(outputs(local_aws, "four"), org_keys(sim, "acme"))
+    windows.append(sum(r.cost for r in sim.requests if r.kind == "graphql") - sum(windows))
+    # Then no window of the hour gave the run more than the 10 points the reserve leaves, though
+    # each batch's client saw only what GitHub said before the others were sent
+    assert max(windows) <= 10 and sum(windows) == 3 + 4 * 2, windows
+    assert all(r.status == 200 for r in sim.requests)

@@ -20,6 +20,7 @@ from ghstats.webhooks.totals import period_days, read_period
 from ghstats.collect.aggregate import (BatchResult, dataset_lines, document_header, document_lines, merge_org_results,
                                       merge_results, moves_latest, output_keys)
 from ghstats.collect.batch import BatchOutcome, collect_batch
+from ghstats.collect.batch_size import points_per_request, repository_connections
 from ghstats.collect.budget import against_run, count_repositories, from_previous_run, predict, predicted_figures
 from ghstats.collect.history import merge_history
 from ghstats.collect.record_disk import RecordDisk
@@ -69,9 +70,29 @@ def _dead_letter(store: ObjectStore, run_id: str, step: str, exc: GitHubError) -
     return key
 
 
-def _reserve(config: CollectionConfig) -> list[int]:
-    """What a work item's client leaves of the hour for other tools: [points, REST requests]."""
-    return [config.reserve_points, config.reserve_requests]
+def _reserve(config: CollectionConfig, run: Mapping[str, Any]) -> list[int]:
+    """What a work item's client leaves of the hour for other tools, and what the run's other
+    requests in flight may spend meanwhile: [points, REST requests, points in flight, REST
+    requests in flight] (GitHubClient.keep_reserve's arguments)."""
+    if not (config.reserve_points or config.reserve_requests):
+        return [0, 0, 0, 0]
+    return [config.reserve_points, config.reserve_requests,
+            *in_flight(run, org_collectors=len(rest_collectors(dict(config.collectors))))]
+
+
+def in_flight(run: Mapping[str, Any], org_collectors: int) -> tuple[int, int]:
+    """(GraphQL points, REST requests) that the run's requests other than the one about to be sent
+    may spend before its answer, on the same credential, from the stored plan's concurrency. Each
+    owner running at once sends at most its batches at once, its REST work items at once (one per
+    org-level collector, rest_concurrency at most; they may ask GraphQL too) and, before those,
+    one listing page;
+    each request costs at most a batch's points. Owners on a shared credential add up; an owner on
+    an installation of its own has its own budget."""
+    owners = run["owners_at_once"] if run["shared_credential"] else 1
+    items = min(run["rest_concurrency"], org_collectors)
+    graphql = owners * (run["max_concurrency"] + items) + (owners - 1) - 1
+    rest = owners * items - 1
+    return max(0, graphql) * max(1, run.get("batch_points", 1)), max(0, rest)
 
 
 def _waiting_for(what: str, exc: GitHubRateLimited) -> str:
@@ -144,7 +165,7 @@ def plan_run(
 
         def owner_client(owner: str) -> GitHubClient:
             owned = make_client(config.api_url, owner)
-            owned.keep_reserve(config.reserve_points, config.reserve_requests)
+            owned.keep_reserve(config.reserve_points, config.reserve_requests)  # planning: nothing else in flight
             clients.append(owned)
             return owned
 
@@ -184,6 +205,8 @@ def plan_run(
                   "classic_scopes": counts.classic_scopes,
                   "batch_collectors": [c.name for c in batch_collectors(dict(config.collectors))],  # one request serves them all
                   "batch_size": batch_size, "batch_size_auto": auto,
+                  "batch_points": points_per_request(repository_connections(batch_collectors(dict(config.collectors))),
+                                                     batch_size),
                   "planning": {"requests": counts.requests, "points": counts.points},
                   "shared_credential": counts.shared_credential, "owners_at_once": at_once,
                   "max_concurrency": per_owner, "rest_concurrency": rest_per_owner}
@@ -240,7 +263,7 @@ def list_repos(
                     "rest_concurrency": run["rest_concurrency"], "warnings": []}
         if spec.org is not None:
             client = make_client(config.api_url, spec.name)
-            client.keep_reserve(config.reserve_points, config.reserve_requests)
+            client.keep_reserve(*_reserve(config, run))
             progress_key = names.owner_listing_key(run_id, spec.name)
             progress = ListingProgress.resume(store.get_json(progress_key), config.api_url, spec.org)
             pages_before = progress.pages
@@ -275,9 +298,10 @@ def list_repos(
         plan = plan_owner(spec, progress, run["batch_size"], spent)
         put_json_all(store, {names.batch_key(run_id, batch_id): {
             "run_id": run_id, "batch_id": batch_id, "api_url": config.api_url, "collection": config.name, "keys": keys,
-            "collectors": run["batch_collectors"], "reserve": _reserve(config)} for batch_id, keys in plan.batches.items()},
+            "collectors": run["batch_collectors"], "reserve": _reserve(config, run)} for batch_id, keys in plan.batches.items()},
             transient=True)
-        org_items, skipped = _plan_org_items(store, run_id, config, spec, plan, run.get("classic_scopes"))
+        org_items, skipped = _plan_org_items(store, run_id, config, spec, plan, run.get("classic_scopes"),
+                                             _reserve(config, run))
         plan.warnings.extend(f"{entry['collector']} skipped for {entry['org']}: {entry['message']}" for entry in skipped)
         stored = {**plan.to_dict(), "org_item_ids": org_items, "skipped_coverage": skipped}
         ledger.record_owner_plan(run_id, spec.name, stored["batch_sizes"], len(plan.repos), plan.warnings,
@@ -304,7 +328,7 @@ def list_repos(
 
 
 def _plan_org_items(store: ObjectStore, run_id: str, config: CollectionConfig, owner: Owner, plan: OwnerPlan,
-                    classic_scopes: list[str] | None) -> tuple[list[str], list[dict[str, Any]]]:
+                    classic_scopes: list[str] | None, reserve: list[int]) -> tuple[list[str], list[dict[str, Any]]]:
     """The owner's work items: one per enabled REST collector if it is an org the listing found
     (an owner of named repositories only: one per collector that has lists per repository only),
     but for a collector a classic token has no scope for: a "skipped" coverage entry instead,
@@ -327,7 +351,7 @@ def _plan_org_items(store: ObjectStore, run_id: str, config: CollectionConfig, o
             continue
         item_id = names.org_item_id(collector.name, owner.name)
         item = {"run_id": run_id, "item_id": item_id, "org": owner.name, "collector": collector.name,
-                "api_url": config.api_url, "collection": config.name, "reserve": _reserve(config)}
+                "api_url": config.api_url, "collection": config.name, "reserve": reserve}
         if collector.needs_repositories():
             not_asked = [key for key in plan.repos if collector.skip_archived and key.lower() in archived_keys]
             item["repositories"] = [key for key in plan.repos if key not in not_asked]

@@ -132,6 +132,7 @@ class GitHubClient:
         self.last_rate_limit: RateLimit | None = None
         # reserve_points / reserve_requests (github/reserve.py): what GitHub last said is left per bucket
         self.reserve = {reserve.GRAPHQL: 0, reserve.CORE: 0}
+        self.in_flight = {reserve.GRAPHQL: 0, reserve.CORE: 0}  # what the run's other requests may spend meanwhile
         self._budgets: dict[str, reserve.Budget] = {}
         self._asked_rate_limit = False
 
@@ -179,17 +180,20 @@ class GitHubClient:
 
     # -- what the run leaves for other tools --------------------------------------------------
 
-    def keep_reserve(self, points: int = 0, requests: int = 0) -> None:
+    def keep_reserve(self, points: int = 0, requests: int = 0, points_in_flight: int = 0,
+                     requests_in_flight: int = 0) -> None:
         """Send no request that would leave less than `points` GraphQL points or `requests` REST
-        requests of the hour (the config's reserve_points / reserve_requests)."""
+        requests of the hour (the config's reserve_points / reserve_requests), counting the points
+        and requests the run's other requests in flight may spend before GitHub's next answer."""
         self.reserve = {reserve.GRAPHQL: points, reserve.CORE: requests}
+        self.in_flight = {reserve.GRAPHQL: points_in_flight, reserve.CORE: requests_in_flight}
 
     def _keep_reserve(self, bucket: str, cost: int) -> None:
         if not self.reserve[bucket]:
             return
         if bucket not in self._budgets and not self._asked_rate_limit:
             self._ask_rate_limit()
-        reserve.check(bucket, self.reserve[bucket], self._budgets.get(bucket), cost, self._now())
+        reserve.check(bucket, self.reserve[bucket], self._budgets.get(bucket), cost, self._now(), self.in_flight[bucket])
 
     def _ask_rate_limit(self) -> None:
         """GET /rate_limit (it does not count against any limit): what is left of each bucket. A

@@ -3,7 +3,9 @@
 `reserve_points` (GraphQL) and `reserve_requests` (REST core) in the config: before a request,
 the client compares what GitHub last said was left of the bucket (a GraphQL answer's
 `rateLimit`, a REST answer's `x-ratelimit-*` headers, or `GET /rate_limit`, which is free) with
-the reserve. A request that would take the bucket below it is not sent: GitHubRateLimited with
+the reserve, less what the run's other requests in flight on the same credential may spend before
+GitHub's next answer (each work item's client learns only its own answers: `in_flight`, from the
+run's concurrency). A request that would take the bucket below it is not sent: GitHubRateLimited with
 the wait until the bucket's reset and a `reason`, which the workflow's Wait loop waits out as it
 does GitHub's own rate limits (the ledger shows the wait and its reason in status and progress).
 """
@@ -62,13 +64,14 @@ def from_rate_limit_body(body: Any) -> dict[str, Budget]:
     return found
 
 
-def check(bucket: str, reserve: int, budget: Budget | None, cost: int, now: float) -> None:
-    """Raise GitHubRateLimited (wait until the reset) if spending `cost` would leave less than
-    `reserve` of the bucket. Nothing known of the bucket (GitHub Enterprise Server without rate
-    limits), or its window already over: nothing to keep."""
+def check(bucket: str, reserve: int, budget: Budget | None, cost: int, now: float, in_flight: int = 0) -> None:
+    """Raise GitHubRateLimited (wait until the reset) if spending `cost`, with `in_flight` more
+    that the run's other requests may spend meanwhile, would leave less than `reserve` of the
+    bucket. Nothing known of the bucket (GitHub Enterprise Server without rate limits), or its
+    window already over: nothing to keep."""
     if not reserve or budget is None or now >= budget.reset_at:
         return
-    if budget.remaining - cost >= reserve:
+    if budget.remaining - cost - in_flight >= reserve:
         return
     wait = max(1, min(math.ceil(budget.reset_at - now) + 1, limits.MAX_RATE_LIMIT_WAIT_S))
     reason = f"keeping {reserve:,} {UNIT[bucket]} for other tools ({SETTING[bucket]})"
