@@ -425,3 +425,20 @@ def test_the_etag_cache_and_the_previous_runs_share_give_the_304s():
     # a prediction stored before the 304s were predicted is held as predicting none
     old = {k: v for k, v in plan.items() if k not in ("rest_not_modified", "rest_counted")}
     assert against_run(old, {"rest_requests": 5, "rest_not_modified": 3})["rest_counted"]["predicted"] == 5
+
+
+def test_the_previous_runs_teams_give_each_orgs_team_lists():
+    # Given the previous run's teams records: 5 teams in acme (and their repository permissions)
+    records = {f"acme#t{i}": {"kind": "team", "org": "Acme", "slug": f"t{i}"} for i in range(5)}
+    records.update({f"acme/r#t{i}": {"kind": "team_repository", "org": "Acme"} for i in range(7)})
+    stored = {"latest/teams.json": {"records": records}}
+    cfg = config(orgs=["acme", "beta"], collectors={"teams": True})
+    assumptions = budget.from_previous_run(stored.get, cfg, Assumptions(teams_per_org=2))
+    assert assumptions.org_teams == {"acme": 5}
+    plan = predict(Counts({"acme": OrgCount(10, 0), "beta": OrgCount(5, 0)}), cfg, assumptions=assumptions)
+    # Then acme's walk is its teams page and 3 lists per team; beta, not collected before, the flat 2
+    assert plan["buckets"]["rest"]["teams"]["per_owner"] == {"acme": 1 + 5 * 3, "beta": 1 + 2 * 3}
+    assert any("previous run's records" in said and "teams" in said for said in plan["assumptions"])
+    # and with teams off (the default) nothing is read for them
+    off = config(orgs=["acme"])
+    assert budget.previous_teams(stored.get, off) == {}

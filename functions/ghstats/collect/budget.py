@@ -358,6 +358,9 @@ class Assumptions:
     pages_per_org_list: int = 1  # pages of an organisation-level REST list (alerts, members): ≤ 100 items
     pages_per_repository_list: int = 1  # pages of a list per repository (collaborators): ≤ 100 items
     teams_per_org: int = 0  # teams of an org (each adds its `then` lists: members, maintainers, repositories)
+    # owner (lower case) -> teams the previous run's records hold (`previous_teams`); an org it
+    # did not collect: `teams_per_org`
+    org_teams: Mapping[str, int] = field(default_factory=dict)
     # conditional requests GitHub answers 304 (free), for a collector `etag_pages` knows nothing
     # of: 0 (a first run asks with no ETag)
     not_modified_share: float = 0.0
@@ -411,6 +414,8 @@ def _list_requests(rest_list: RestList, assumptions: Assumptions, notes: set[str
     if then and items is None:
         items = assumptions.teams_per_org  # the one paged list with `then` lists: an org's teams
         notes.add("teams_per_org")
+        if assumptions.org_teams:  # the previous run's teams (an org it did not collect: teams_per_org)
+            notes.add("previous_teams")
     return pages + (items or 0) * then
 
 
@@ -451,6 +456,20 @@ def previous_list_items(get_json: Callable[[str], Any], config: CollectionConfig
                 per_owner[owner.lower()] = per_owner.get(owner.lower(), 0) + 1
         if document:
             found[collector.name] = per_owner
+    return found
+
+
+def previous_teams(get_json: Callable[[str], Any], config: CollectionConfig) -> dict[str, int]:
+    """owner (lower case) -> teams of the previous run's records (latest/teams.json), when the
+    teams collector is enabled: each team is 3 more REST lists of its walk."""
+    from ghstats.collectors.teams.record import TEAM
+
+    if not any(c.name == "teams" for c in rest_collectors(dict(config.collectors))):
+        return {}
+    found: dict[str, int] = {}
+    for record in ((get_json(names.latest_collector_key("teams")) or {}).get("records") or {}).values():
+        if record.get("kind") == TEAM and record.get("org"):
+            found[str(record["org"]).lower()] = found.get(str(record["org"]).lower(), 0) + 1
     return found
 
 
@@ -497,7 +516,7 @@ def from_previous_run(get_json: Callable[[str], Any], config: CollectionConfig,
     pages and 304 share (`previous_conditional`). What `ghstats plan` and PlanRun predict with."""
     etag_pages, shares = previous_conditional(get_json, config)
     return replace(assumptions, org_list_items=previous_list_items(get_json, config), etag_pages=etag_pages,
-                   unchanged_share=shares)
+                   unchanged_share=shares, org_teams=previous_teams(get_json, config) or assumptions.org_teams)
 
 
 def not_modified(collector: Collector, owner: str, sent: int, assumptions: Assumptions) -> int:
@@ -644,8 +663,10 @@ def predict(counts: Counts, config: CollectionConfig, *, credential: CredentialL
             items = None if known is None else int(known.get(owner.lower(), 0))
             if known is not None:
                 notes.add("previous_run")
+            teams = assumptions.org_teams.get(owner.lower())
+            owned = assumptions if teams is None else replace(assumptions, teams_per_org=teams)
             per_owner[owner] = 0 if owner.lower() in unreached else rest_requests(
-                collector, asked, assumptions, notes, owner_is_org=owner in org_names, items=items)
+                collector, asked, owned, notes, owner_is_org=owner in org_names, items=items)
             # a conditional page GitHub answers 304 is sent, and not counted against the limit
             free[owner] = not_modified(collector, owner, per_owner[owner], assumptions)
             pay(owner, rest_requests=per_owner[owner], rest_not_modified=free[owner])
@@ -822,6 +843,9 @@ def _assumptions(config: CollectionConfig, counts: Counts, assumptions: Assumpti
     if config.repos:
         said.append("a named repository whose owner is a listed org is in that org's listing (added once); "
                     f"the {named} others are counted as themselves")
+    if "previous_teams" in notes:
+        said.append("each org has as many teams as the previous run's records of it "
+                    f"({len(assumptions.org_teams)} org(s) known; the others: {assumptions.teams_per_org})")
     if "previous_run" in notes:
         said.append("the alert lists hold as many items as the previous run's records of each org "
                     f"({', '.join(sorted(assumptions.org_list_items))}; an org it did not collect: none)")
@@ -830,7 +854,7 @@ def _assumptions(config: CollectionConfig, counts: Counts, assumptions: Assumpti
                     f"{PAGE_SIZE * assumptions.pages_per_org_list} items: {assumptions.pages_per_org_list} page(s)")
     if "pages_per_repository_list" in notes:
         said.append(f"each list per repository (collaborators) fits {assumptions.pages_per_repository_list} page(s)")
-    if "teams_per_org" in notes:
+    if "teams_per_org" in notes and "previous_teams" not in notes:
         said.append(f"{assumptions.teams_per_org} teams per org (each adds 3 REST lists of 1 page)")
     conditional = [c.name for c in rest_collectors(dict(config.collectors)) if c.conditional()]
     from_cache = [name for name in conditional if assumptions.etag_pages.get(name)]
