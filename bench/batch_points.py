@@ -97,8 +97,13 @@ def render(rows: list[dict[str, Any]], repos: int, note: str = "") -> str:
             check = "✓" if r["predicted"] == r["points"] and r["asked"] == r["answered"] == r["repos"] else "✗"
             lines.append(f"| {label} ({r['connections']}) | {r['approach']} | {size} | {r['requests']:,} | "
                          f"{r['points']:,} | {per_repo:.4f} | {ratio:.2f} | {r['predicted']:,} {check} |")
-        lines.append(f"| {label} | PyGithub REST (peer) | 1 per request | {PYGITHUB_REST_PER_REPO * repos:,} REST | 0 | "
-                     f"0 points; {PYGITHUB_REST_PER_REPO} REST requests per repository | – | – |")
+        if label == "repository_stats":  # the peer script reads repository statistics only
+            lines.append(f"| {label} | PyGithub REST (peer) | 1 per request | {PYGITHUB_REST_PER_REPO * repos:,} REST | 0 | "
+                         f"0 points; {PYGITHUB_REST_PER_REPO} REST requests per repository (its script's get_repo + "
+                         "4 totalCounts, counted in the main rows) | – | – |")
+        else:
+            lines.append(f"| {label} | PyGithub REST (peer) | – | – | – | not comparable: the peer script reads "
+                         "repository statistics only | – | – |")
     lines += [
         "",
         "- Every repository was asked for and answered exactly once in every row; *planner's formula* = "

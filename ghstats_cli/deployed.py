@@ -111,7 +111,9 @@ def status(args: argparse.Namespace, session: Any = None) -> int:
         batches, owners = ledger.get_batches(args.run_id), ledger.get_owners(args.run_id)
         print(report.as_json({"run": run, "batches": batches, "owners": owners}) if args.json
               else report.run_detail(run, batches, owners=owners))
-        return 0
+        from ghstats_cli.main import status_exit_code
+
+        return status_exit_code(run.get("status"))
     runs = ledger.last_runs(args.limit, org=getattr(args, "org", None))
     print(report.as_json(runs) if args.json else report.table(report.RUN_HEADERS, [report.run_line(r) for r in runs]))
     return 0

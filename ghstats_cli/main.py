@@ -98,6 +98,13 @@ def exit_code(status: str | None) -> int:
     return {"SUCCEEDED": EXIT_SUCCEEDED, "PARTIAL": EXIT_PARTIAL}.get(status or "", EXIT_FAILED)
 
 
+def status_exit_code(status: str | None) -> int:
+    """`ghstats status RUN_ID`'s exit code: a finished run's as `run` gives it; a run still going, 0."""
+    from ghstats import names
+
+    return EXIT_SUCCEEDED if status == names.RUNNING else exit_code(status)
+
+
 def _print_outcome(outcome: Any, summary: dict[str, Any] | None, out_dir: Path, *, resumable: bool = False) -> int:
     if summary is None:
         print(f"\nrun {outcome.run_id}: {outcome.status}")
@@ -299,9 +306,11 @@ def cmd_status(args: argparse.Namespace) -> int:
             if items["run"]["run_id"] == args.run_id:
                 print(report.as_json(items) if args.json else report.run_detail(items["run"], items["batches"], local=True,
                                                                                  owners=items.get("owners") or []))
-                return 0
+                return status_exit_code(items["run"].get("status"))
         print(f"run {args.run_id} is not in {args.data.resolve()}", file=sys.stderr)
         return 1
+    if args.org:  # the runs whose config named the org
+        runs = [i for i in runs if args.org.lower() in (str(o).lower() for o in i["run"].get("orgs") or [])]
     shown = [i["run"] for i in runs[: args.limit]]
     print(report.as_json(shown) if args.json else report.table(report.RUN_HEADERS, [report.run_line(r) for r in shown]))
     return 0
@@ -415,7 +424,7 @@ def parser() -> argparse.ArgumentParser:
     status = sub.add_parser("status", help="one run in detail, or the last runs")
     status.add_argument("run_id", nargs="?")
     status.add_argument("--limit", type=int, default=10)
-    status.add_argument("--org", help="only runs that collected this org (deployed)")
+    status.add_argument("--org", help="only runs that collected this org")
     status.add_argument("--data", "--out", dest="data", type=Path, default=DEFAULT_DATA_DIR, help="folder of local runs")
     status.add_argument("--stack", help="deployed stack name (reads its ledger table)")
     status.add_argument("--table", help="ledger table name (instead of --stack)")
@@ -493,6 +502,11 @@ def main(argv: list[str] | None = None) -> int:
     except UserError as exc:
         print(f"ghstats {args.command}: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `ghstats status --json | head`: the reader has what it wanted
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit's flush
+        return EXIT_SUCCEEDED
 
 
 if __name__ == "__main__":

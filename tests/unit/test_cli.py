@@ -113,6 +113,11 @@ def test_status_lists_runs_and_shows_one(aws, capsys):
     assert deployed.status(args("status", "--table", TABLE, "--json"), session) == 0
     assert [r["run_id"] for r in json.loads(capsys.readouterr().out)] == ["r2", "r1"]
     assert deployed.status(args("status", "nope", "--table", TABLE), session) == 1
+    # a run's own status gives the exit code, as `run` gives it; a run still going: 0
+    for status, code in (("PARTIAL", 3), ("FAILED", 1), ("RUNNING", 0)):
+        ledger._table.update_item(Key={"pk": names.run_pk("r1"), "sk": "RUN"}, UpdateExpression="SET #s = :s",
+                                  ExpressionAttributeNames={"#s": "status"}, ExpressionAttributeValues={":s": status})
+        assert deployed.status(args("status", "r1", "--table", TABLE), session) == code
 
 
 def test_follow_polls_until_terminal(aws):
@@ -151,7 +156,7 @@ def test_local_status_reads_exported_runs(tmp_path, capsys):
                                                             "batches_done": 2, "batches_total": 2}, "batches": []}))
     assert main(["status", "--data", str(tmp_path)]) == 0
     assert "r9" in capsys.readouterr().out
-    assert main(["status", "r9", "--data", str(tmp_path)]) == 0
+    assert main(["status", "r9", "--data", str(tmp_path)]) == 3  # PARTIAL, as `run` exits
     assert "status             PARTIAL" in capsys.readouterr().out
     assert main(["status", "zzz", "--data", str(tmp_path)]) == 1
 
@@ -331,7 +336,7 @@ def test_a_local_run_with_a_bad_token_says_to_set_github_token(make_sim, tmp_pat
     assert "secret" not in err and "errorType" not in err and "Traceback" not in err and "ghp_revoked" not in err
     # and the local status detail says the same, as text
     [ledger_file] = (tmp_path / "ledger").glob("*.json")
-    assert main(["status", ledger_file.stem, "--data", str(tmp_path)]) == 0
+    assert main(["status", ledger_file.stem, "--data", str(tmp_path)]) == 1  # FAILED
     detail = capsys.readouterr().out
     assert "\nerror: GitHubAuthError: GitHub answered 401 (Bad credentials)" in detail and "set GITHUB_TOKEN" in detail
     assert "errorType" not in detail and "\ncause:" not in detail
@@ -347,7 +352,7 @@ def failed_run_in_ledger(session, run_id):
 def test_deployed_status_prints_the_cause_as_text(aws, capsys):
     session, _ = aws
     failed_run_in_ledger(session, "r1")
-    assert deployed.status(args("status", "r1", "--table", TABLE), session) == 0
+    assert deployed.status(args("status", "r1", "--table", TABLE), session) == 1  # FAILED
     out = capsys.readouterr().out
     assert "\nerror: GitHubAuthError: GitHub answered 401 (Bad credentials): the token is invalid" in out
     assert "into the secret" in out  # deployed, the token is in the secret
@@ -443,3 +448,32 @@ def test_run_detail_shows_labels_not_reprs():
     assert "owners             acme, globex" in text and "batches            1 of 2 done" in text
     assert "[" not in text and "track_rank" not in text and "{" not in text
     assert "not_applicable" in text.splitlines()[-4]
+
+
+def test_local_status_filters_by_org_and_exits_with_the_runs_code(tmp_path, capsys):
+    from ghstats_cli.main import main
+
+    (tmp_path / "ledger").mkdir()
+    for run_id, status, orgs, started in (("r1", "PARTIAL", ["Acme"], "2026-01-01"), ("r2", "SUCCEEDED", ["globex"], "2026-01-02"),
+                                          ("r3", "RUNNING", ["acme"], "2026-01-03"), ("r4", "FAILED", ["acme"], "2026-01-04")):
+        (tmp_path / "ledger" / f"{run_id}.json").write_text(json.dumps(
+            {"run": {"run_id": run_id, "status": status, "orgs": orgs, "started_at": started}, "batches": [], "owners": []}))
+    assert main(["status", "--data", str(tmp_path), "--org", "acme", "--json"]) == 0
+    assert [r["run_id"] for r in json.loads(capsys.readouterr().out)] == ["r4", "r3", "r1"]
+    # `status RUN_ID` exits as `run` did: 0 SUCCEEDED, 3 PARTIAL, 1 FAILED; a run still going, 0
+    codes = {run_id: main(["status", run_id, "--data", str(tmp_path), "--json"]) for run_id in ("r1", "r2", "r3", "r4")}
+    assert codes == {"r1": 3, "r2": 0, "r3": 0, "r4": 1}
+
+
+def test_a_closed_pipe_ends_the_output_quietly(tmp_path):
+    import subprocess
+    import sys
+
+    (tmp_path / "ledger").mkdir()
+    for i in range(400):
+        (tmp_path / "ledger" / f"r{i}.json").write_text(json.dumps(
+            {"run": {"run_id": f"r{i}", "status": "SUCCEEDED", "orgs": ["acme"], "started_at": f"2026-01-01T{i:05d}"},
+             "batches": [], "owners": []}))
+    pipe = subprocess.run(f"{sys.executable} -m ghstats_cli status --data {tmp_path} --json --limit 400 | head -c 10",
+                          shell=True, capture_output=True, text=True)
+    assert len(pipe.stdout) == 10 and "Traceback" not in pipe.stderr and "BrokenPipe" not in pipe.stderr
