@@ -16,20 +16,30 @@ class FakeClock:
         return time.time() + self.offset
 
 
+def waits_moving(clock: FakeClock, before) -> list:
+    """The engine's Wait states: `before()` (what to note of the window ending), then the wait is
+    recorded and GitHub's clock moves on by it."""
+
+    class Waits(list):
+        def append(self, seconds):
+            before()
+            super().append(seconds)
+            clock.offset += seconds
+
+    return Waits()
+
+
 def test_the_run_never_spends_the_reserved_points_and_waits_for_the_reset(make_sim, local_aws, engine_delays):
     # Given a credential with 40 points an hour, of which the run must leave 35
     clock = FakeClock()
     sim = make_sim({"acme": 60}, clock=clock, graphql_points_per_hour=40)
     windows: list[dict] = []
 
-    class WaitsMoveGitHubsClock(list):
-        def append(self, seconds):  # the engine's Wait state: what the ledger says, then the hour passes
-            spent = sum(r.cost for r in sim.requests if r.kind == "graphql") - sum(w["spent"] for w in windows)
-            windows.append({"spent": spent, "waiting_for": local_aws.ledger().get_run("reserved").get("waiting_for")})
-            super().append(seconds)
-            clock.offset += seconds
+    def note_window():  # what the window spent and what the ledger says, then the hour passes
+        spent = sum(r.cost for r in sim.requests if r.kind == "graphql") - sum(w["spent"] for w in windows)
+        windows.append({"spent": spent, "waiting_for": local_aws.ledger().get_run("reserved").get("waiting_for")})
 
-    engine_delays.waits = WaitsMoveGitHubsClock()
+    engine_delays.waits = waits_moving(clock, note_window)
     # When 60 repositories are collected in batches of 20 (2 points each), one at a time
     outcome = local_aws.run({"orgs": ["acme"], "batch_size": 20, "max_concurrency": 1, "reserve_points": 35,
                              "collectors": only_collectors("repository_stats"), "api_url": sim.url, "run_id": "reserved"})
@@ -53,14 +63,11 @@ def test_rest_work_keeps_the_reserved_requests(make_sim, local_aws, engine_delay
     sim = make_sim({"acme": 3}, clock=clock, rest_requests_per_hour=8)
     spent_per_window: list[int] = []
 
-    class WaitsMoveGitHubsClock(list):
-        def append(self, seconds):
-            rest = [r for r in sim.requests if r.kind == "rest" and not r.path.startswith("/rate_limit")]
-            spent_per_window.append(len(rest) - sum(spent_per_window))
-            super().append(seconds)
-            clock.offset += seconds
+    def note_window():
+        rest = [r for r in sim.requests if r.kind == "rest" and not r.path.startswith("/rate_limit")]
+        spent_per_window.append(len(rest) - sum(spent_per_window))
 
-    engine_delays.waits = WaitsMoveGitHubsClock()
+    engine_delays.waits = waits_moving(clock, note_window)
     outcome = local_aws.run({"orgs": ["acme"], "reserve_requests": 5, "collectors": only_collectors("traffic"),
                              "api_url": sim.url})
     assert outcome.status == "SUCCEEDED", outcome.cause
@@ -77,13 +84,8 @@ def test_batches_at_once_count_each_others_points_before_github_answers(make_sim
     sim = make_sim({"acme": 80}, clock=clock, graphql_points_per_hour=40)
     windows: list[int] = []
 
-    class WaitsMoveGitHubsClock(list):
-        def append(self, seconds):
-            windows.append(sum(r.cost for r in sim.requests if r.kind == "graphql") - sum(windows))
-            super().append(seconds)
-            clock.offset += seconds
-
-    engine_delays.waits = WaitsMoveGitHubsClock()
+    engine_delays.waits = waits_moving(
+        clock, lambda: windows.append(sum(r.cost for r in sim.requests if r.kind == "graphql") - sum(windows)))
     outcome = local_aws.run({"orgs": ["acme"], "batch_size": 20, "max_concurrency": 4, "reserve_points": 30,
                              "collectors": only_collectors("repository_stats"), "api_url": sim.url, "run_id": "four"})
     assert outcome.status == "SUCCEEDED", outcome.cause
