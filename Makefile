@@ -52,7 +52,7 @@ BENCH_ARGS ?=
 bench: setup
 	$(PY) -m bench $(BENCH_ARGS)
 
-# 200,000 repositories in one execution, locally (outside `make bench`: about half an hour on 2
+# 200,000 repositories in one execution, locally (outside `make bench`: about 20 minutes on 2
 # cores). No latency model: it measures what grows with the run (children, history, Aggregate's
 # memory and time, S3 and DynamoDB requests), not GitHub's speed. bench/results-scale.md.
 bench-scale: setup
