@@ -285,6 +285,27 @@ def headline(data: dict[str, Any]) -> list[str]:
     return lines
 
 
+SCALE_HEADING = "## One execution at scale (`make bench-scale`)"
+
+
+def scale_section(data: dict[str, Any], results_name: str) -> str:
+    """results.md's summary of `make bench-scale`'s run (its JSON `data`), pointing at its own file."""
+    s = data["settings"]
+    lines = [SCALE_HEADING, "",
+             f"From [{results_name}]({results_name}) (`make bench-scale`, outside `make bench`: it takes longer than "
+             f"`make bench`'s budget), started {data['context']['started']}; no latency model, `max_concurrency` "
+             f"{s['max_concurrency']}, {batch_label(s)}: it measures what grows with the run, not GitHub's speed.", ""]
+    lines += [f"- {line}" for line in headline(data)]
+    for row in data["rows"]:
+        b = (row.get("result") or {}).get("budget")
+        if row["approach"] == "ghstats" and b:
+            lines.append(f"- The plan predicted {b['graphql_requests']['predicted']:,} GraphQL requests and "
+                         f"{b['graphql_points']['predicted']:,} points before any listing; the run spent "
+                         f"{b['graphql_requests']['actual']:,} and {b['graphql_points']['actual']:,} "
+                         f"({'within' if not prediction_misses(b) else '**not** within'} 5%).")
+    return "\n".join(lines) + "\n"
+
+
 def _summary(data: dict[str, Any], w: Any) -> None:
     lines = headline(data)
     if not lines:

@@ -518,6 +518,20 @@ def main(argv: list[str] | None = None) -> int:
     return 0 if ok else 1
 
 
+SCALE_RESULTS = "results-scale.md"  # `make bench-scale`'s own file, beside results.md
+
+
+def summarise_scale(written: Path) -> None:
+    """results.md's section on `make bench-scale` from that command's JSON, whichever of the two
+    files was just written (each command rewrites only its own file otherwise)."""
+    scale_json = written.with_name(SCALE_RESULTS).with_suffix(".json")
+    results = written.with_name("results.md")
+    if not (scale_json.exists() and results.exists()):
+        return
+    section = report.scale_section(json.loads(scale_json.read_text()), SCALE_RESULTS)
+    results.write_text(results_file.replace_section(results.read_text(), section, report.SCALE_HEADING))
+
+
 def write(rows: MainRows, steps: list[Any], s: Settings, total_s: float, pace: float, final: bool) -> str:
     """results.md (and --json): the main rows' report, each section step's section, and where the
     time went; collectors.md and any other step's own file beside it."""
@@ -535,6 +549,7 @@ def write(rows: MainRows, steps: list[Any], s: Settings, total_s: float, pace: f
     text = results_file.compose(before, steps_module.HEADINGS + (budget.HEADING,), top, {**own, budget.HEADING: timing})
     if path:
         path.write_text(text)
+        summarise_scale(path)
         for step in sections:
             if step.own_file and step.text:
                 path.with_name(step.own_file).write_text(step.text)

@@ -17,6 +17,7 @@ from typing import Callable
 
 from bench import batch_points, collectors, installations, webhooks
 from bench.budget import Ask, Cost, Record
+from bench.report import SCALE_HEADING
 
 Run = Callable[[int, str, "Path | None"], "tuple[str, bool]"]
 
@@ -112,4 +113,5 @@ def section_steps() -> dict[str, SectionStep]:
 # The cheap steps run before the main rows (and tell the machine's pace), the long ones after them.
 BEFORE = ("points", "collectors")
 AFTER = ("several-orgs", "webhooks")
-HEADINGS = (batch_points.HEADING, installations.HEADING, webhooks.SECTION)  # results.md's sections after the report
+# results.md's sections after the report (the last: `make bench-scale`'s summary, written by that command)
+HEADINGS = (batch_points.HEADING, installations.HEADING, webhooks.SECTION, SCALE_HEADING)

@@ -25,3 +25,24 @@ def test_replace_section_replaces_in_place_or_appends():
     once = replace_section(BEFORE, "## Orgs\n\nnew orgs\n", "## Orgs")
     assert "orgs of the last run" not in once and once.index("## Orgs") < once.index("## Points")
     assert replace_section(once, "## Time\n\n1 s\n", "## Time").endswith("old points\n\n## Time\n\n1 s\n")
+
+
+def test_results_md_carries_a_summary_of_make_bench_scale(tmp_path):
+    import json
+    import shutil
+    from pathlib import Path
+
+    from bench.report import SCALE_HEADING
+    from bench.runner import summarise_scale
+
+    bench = Path(__file__).resolve().parents[2] / "bench"
+    shutil.copy(bench / "results-scale.json", tmp_path / "results-scale.json")
+    (tmp_path / "results.md").write_text("# Benchmark results\n\n## Headline\n\n- x\n")
+    data = json.loads((tmp_path / "results-scale.json").read_text())
+    [row] = [r for r in data["rows"] if r["approach"] == "ghstats"]
+    summarise_scale(tmp_path / "results-scale.md")  # as make bench-scale does after writing its own file
+    summarise_scale(tmp_path / "results.md")  # and make bench after results.md: replaced, not added twice
+    text = (tmp_path / "results.md").read_text()
+    assert text.count(SCALE_HEADING) == 1 and text.startswith("# Benchmark results\n\n## Headline\n\n- x\n")
+    assert f"**{row['scale']:,} repositories**: ghstats {row['github']['requests']:,} requests" in text
+    assert "(results-scale.md)" in text and "within 5%" in text
