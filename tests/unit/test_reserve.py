@@ -65,3 +65,16 @@ def test_requests_in_flight_from_the_runs_concurrency():
     own = {**shared, "shared_credential": False, "max_concurrency": 4, "rest_concurrency": 2}
     assert in_flight(own, org_collectors=1) == ((4 + 1 - 1) * 3, 0)
     assert in_flight({**own, "max_concurrency": 1}, org_collectors=0) == (0, 0)
+
+
+def test_a_reserve_close_to_the_limit_slows_the_run_instead_of_stopping_it():
+    # 5,000 an hour, 4,990 kept, 10 requests' worth in flight elsewhere: a fresh hour still lets one go
+    reserve.check(reserve.GRAPHQL, 4_990, reserve.Budget(5_000, NOW + 600, limit=5_000), 1, NOW, in_flight=10)
+    with pytest.raises(GitHubRateLimited):  # one spent: the margin holds the rest back
+        reserve.check(reserve.GRAPHQL, 4_990, reserve.Budget(4_999, NOW + 600, limit=5_000), 1, NOW, in_flight=10)
+    # without the limit known, the whole margin is kept
+    with pytest.raises(GitHubRateLimited):
+        reserve.check(reserve.GRAPHQL, 4_990, reserve.Budget(5_000, NOW + 600), 1, NOW, in_flight=10)
+    assert reserve.from_graphql({"remaining": 1, "resetAt": "2023-11-14T22:13:20Z", "limit": 5000}).limit == 5_000
+    assert reserve.from_headers({"x-ratelimit-remaining": "7", "x-ratelimit-reset": "1",
+                                 "x-ratelimit-limit": "60"}).limit == 60

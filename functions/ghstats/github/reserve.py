@@ -28,10 +28,12 @@ UNIT = {GRAPHQL: "points", CORE: "REST requests"}
 
 @dataclass(frozen=True)
 class Budget:
-    """What GitHub last said of one bucket: left, and when it refills (epoch seconds)."""
+    """What GitHub last said of one bucket: left, when it refills (epoch seconds), and its hourly
+    limit where GitHub said it."""
 
     remaining: int
     reset_at: float
+    limit: int | None = None
 
 
 def from_graphql(rate_limit: Mapping[str, Any] | None) -> Budget | None:
@@ -39,7 +41,8 @@ def from_graphql(rate_limit: Mapping[str, Any] | None) -> Budget | None:
     if not rate_limit or rate_limit.get("remaining") is None or not rate_limit.get("resetAt"):
         return None
     reset = datetime.fromisoformat(str(rate_limit["resetAt"]).replace("Z", "+00:00")).timestamp()
-    return Budget(int(rate_limit["remaining"]), reset)
+    limit = rate_limit.get("limit")
+    return Budget(int(rate_limit["remaining"]), reset, int(limit) if limit is not None else None)
 
 
 def from_headers(headers: Mapping[str, str]) -> Budget | None:
@@ -48,9 +51,13 @@ def from_headers(headers: Mapping[str, str]) -> Budget | None:
     if lowered.get("x-ratelimit-resource", CORE) != CORE:
         return None
     try:
-        return Budget(int(lowered["x-ratelimit-remaining"]), float(lowered["x-ratelimit-reset"]))
+        budget = Budget(int(lowered["x-ratelimit-remaining"]), float(lowered["x-ratelimit-reset"]))
     except (KeyError, ValueError):
         return None
+    try:
+        return Budget(budget.remaining, budget.reset_at, int(lowered["x-ratelimit-limit"]))
+    except (KeyError, ValueError):
+        return budget
 
 
 def from_rate_limit_body(body: Any) -> dict[str, Budget]:
@@ -60,7 +67,8 @@ def from_rate_limit_body(body: Any) -> dict[str, Budget]:
     for bucket in (GRAPHQL, CORE):
         entry = resources.get(bucket)
         if isinstance(entry, dict) and entry.get("remaining") is not None and entry.get("reset") is not None:
-            found[bucket] = Budget(int(entry["remaining"]), float(entry["reset"]))
+            limit = entry.get("limit")
+            found[bucket] = Budget(int(entry["remaining"]), float(entry["reset"]), int(limit) if limit is not None else None)
     return found
 
 
@@ -68,9 +76,13 @@ def check(bucket: str, reserve: int, budget: Budget | None, cost: int, now: floa
     """Raise GitHubRateLimited (wait until the reset) if spending `cost`, with `in_flight` more
     that the run's other requests may spend meanwhile, would leave less than `reserve` of the
     bucket. Nothing known of the bucket (GitHub Enterprise Server without rate limits), or its
-    window already over: nothing to keep."""
+    window already over: nothing to keep. The margin for the others is at most what a whole hour
+    leaves above the reserve and this request (where GitHub said the limit), so that a reserve
+    close to the limit slows the run to one request at a time instead of stopping it."""
     if not reserve or budget is None or now >= budget.reset_at:
         return
+    if budget.limit is not None:
+        in_flight = min(in_flight, max(0, budget.limit - reserve - cost))
     if budget.remaining - cost - in_flight >= reserve:
         return
     wait = max(1, min(math.ceil(budget.reset_at - now) + 1, limits.MAX_RATE_LIMIT_WAIT_S))
