@@ -60,7 +60,10 @@ def resolve_batch_setting(value: str) -> tuple[int, str]:
     try:
         size = int(value)
     except ValueError:
-        raise SystemExit(f"--batch-size: {value!r} is neither \"auto\" nor a whole number of repositories") from None
+        size = 0
+    if not limits.MIN_BATCH_SIZE <= size <= limits.MAX_BATCH_SIZE:
+        raise SystemExit(f"--batch-size: {value!r} is neither \"auto\" nor a whole number of repositories "
+                         f"{limits.MIN_BATCH_SIZE}..{limits.MAX_BATCH_SIZE}")
     return size, str(size)
 
 
@@ -526,8 +529,8 @@ def summarise_scale(written: Path) -> None:
     files was just written (each command rewrites only its own file otherwise)."""
     scale_json = written.with_name(SCALE_RESULTS).with_suffix(".json")
     results = written.with_name("results.md")
-    if not (scale_json.exists() and results.exists()):
-        return
+    if written.name not in (results.name, SCALE_RESULTS) or not (scale_json.exists() and results.exists()):
+        return  # a results file elsewhere (--out) leaves bench/results.md alone
     section = report.scale_section(json.loads(scale_json.read_text()), SCALE_RESULTS)
     results.write_text(results_file.replace_section(results.read_text(), section, report.SCALE_HEADING))
 
@@ -549,7 +552,6 @@ def write(rows: MainRows, steps: list[Any], s: Settings, total_s: float, pace: f
     text = results_file.compose(before, steps_module.HEADINGS + (budget.HEADING,), top, {**own, budget.HEADING: timing})
     if path:
         path.write_text(text)
-        summarise_scale(path)
         for step in sections:
             if step.own_file and step.text:
                 path.with_name(step.own_file).write_text(step.text)
@@ -561,4 +563,6 @@ def write(rows: MainRows, steps: list[Any], s: Settings, total_s: float, pace: f
         payload["budget"] = {"budget_s": s.budget_s, "total_s": round(total_s, 1), "pace": round(pace, 3),
                              "steps": [asdict(r) for r in records]}
         Path(s.json_out).write_text(json.dumps(payload, indent=1, default=str))
+    if path:
+        summarise_scale(path)  # after the JSON: make bench-scale's summary is read from it
     return text

@@ -91,6 +91,7 @@ def _config_from_args(args: argparse.Namespace) -> dict[str, Any]:
 
 # Exit codes (README, `ghstats --help`): a script can tell a partial run from a complete one.
 EXIT_SUCCEEDED, EXIT_FAILED, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as a shell tool stopped by a closed pipe exits: never taken for a run's outcome
 EXIT_CODES_HELP = "exit codes: 0 SUCCEEDED, 3 PARTIAL (some data missing: see errors and coverage), 1 FAILED, 2 usage error"
 
 
@@ -502,11 +503,11 @@ def main(argv: list[str] | None = None) -> int:
     except UserError as exc:
         print(f"ghstats {args.command}: {exc}", file=sys.stderr)
         return 2
-    except BrokenPipeError:  # `ghstats status --json | head`: the reader has what it wanted
+    except BrokenPipeError:  # `ghstats status --json | head`: the reader stopped reading
         import os
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit's flush
-        return EXIT_SUCCEEDED
+        return EXIT_BROKEN_PIPE
 
 
 if __name__ == "__main__":

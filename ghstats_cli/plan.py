@@ -72,8 +72,10 @@ def _assumptions(args: argparse.Namespace, config: Any) -> Any:
         if value < (0 if flag == "--teams-per-org" else 1):
             raise UserError(f"{flag} {value}: give a whole number of at least {0 if flag == '--teams-per-org' else 1}")
     # the newest local run's records, ETag caches and summary: the alert lists' pages and the 304s
-    return from_previous_run(FolderStore(args.data / "s3").get_json, config,
-                             Assumptions(pages_per_org_list=args.pages_per_org_list, teams_per_org=args.teams_per_org))
+    store = FolderStore(args.data / "s3")
+    return from_previous_run(store.get_json, config,
+                             Assumptions(pages_per_org_list=args.pages_per_org_list, teams_per_org=args.teams_per_org),
+                             get_lines=store.get_lines)
 
 
 def _aggregate_memory_mb(args: argparse.Namespace) -> int:

@@ -45,4 +45,4 @@ def test_results_md_carries_a_summary_of_make_bench_scale(tmp_path):
     text = (tmp_path / "results.md").read_text()
     assert text.count(SCALE_HEADING) == 1 and text.startswith("# Benchmark results\n\n## Headline\n\n- x\n")
     assert f"**{row['scale']:,} repositories**: ghstats {row['github']['requests']:,} requests" in text
-    assert "(results-scale.md)" in text and "within 5%" in text
+    assert "(results-scale.md)" in text and "(within 5%)" in text and "not** within" not in text

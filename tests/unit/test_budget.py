@@ -442,3 +442,30 @@ def test_the_previous_runs_teams_give_each_orgs_team_lists():
     # and with teams off (the default) nothing is read for them
     off = config(orgs=["acme"])
     assert budget.previous_teams(stored.get, off) == {}
+
+
+def test_the_previous_runs_documents_are_read_a_line_at_a_time():
+    from ghstats.collect.aggregate import document_header, document_lines
+
+    # Given latest/teams.json and latest/dependabot_alerts.json as Aggregate writes them (a record a line)
+    teams = {f"acme#t{i}": {"kind": "team", "org": "acme"} for i in range(4)}
+    teams.update({f"acme/r{i}#t0": {"kind": "team_repository", "org": "acme"} for i in range(50)})
+    alerts = {f"a{i}": {"repository": "acme/r1"} for i in range(150)}
+    documents = {f"latest/{name}.json": "".join(document_lines(document_header("r1", len(records), "t", 1), "records", records))
+                 for name, records in (("teams", teams), ("dependabot_alerts", alerts))}
+    read = []
+
+    def get_lines(key):
+        read.append(key)
+        return iter(documents[key].splitlines(keepends=True)) if key in documents else None
+
+    def get_json(key):  # the whole document is never parsed when it can be read by line
+        if key in documents:
+            raise AssertionError(f"{key} parsed whole")
+        return None
+
+    cfg = config(orgs=["acme"], collectors={"teams": True})
+    assumptions = budget.from_previous_run(get_json, cfg, get_lines=get_lines)
+    assert assumptions.org_teams == {"acme": 4}
+    assert assumptions.org_list_items["dependabot_alerts"] == {"acme": 150}
+    assert {"latest/teams.json", "latest/dependabot_alerts.json"} <= set(read)

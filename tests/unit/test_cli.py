@@ -470,10 +470,11 @@ def test_a_closed_pipe_ends_the_output_quietly(tmp_path):
     import sys
 
     (tmp_path / "ledger").mkdir()
-    for i in range(400):
+    for i in range(2_000):  # well over a pipe's 64 KiB buffer: the writer meets the closed pipe
         (tmp_path / "ledger" / f"r{i}.json").write_text(json.dumps(
             {"run": {"run_id": f"r{i}", "status": "SUCCEEDED", "orgs": ["acme"], "started_at": f"2026-01-01T{i:05d}"},
              "batches": [], "owners": []}))
-    pipe = subprocess.run(f"{sys.executable} -m ghstats_cli status --data {tmp_path} --json --limit 400 | head -c 10",
-                          shell=True, capture_output=True, text=True)
+    pipe = subprocess.run(f"{sys.executable} -m ghstats_cli status --data {tmp_path} --json --limit 2000 | head -c 10;"
+                          " exit ${PIPESTATUS[0]}", shell=True, executable="/bin/bash", capture_output=True, text=True)
     assert len(pipe.stdout) == 10 and "Traceback" not in pipe.stderr and "BrokenPipe" not in pipe.stderr
+    assert pipe.returncode == 141  # as a shell tool stopped by the closed pipe: not a run's outcome

@@ -58,13 +58,16 @@ def test_requests_in_flight_from_the_runs_concurrency():
 
     shared = {"owners_at_once": 4, "shared_credential": True, "max_concurrency": 2, "rest_concurrency": 1,
               "batch_points": 3}
-    # 4 owners × (2 batches + 1 work item) + 3 other owners' listing pages, less this request; 3 points each
-    assert in_flight(shared, org_collectors=5) == ((4 * 3 + 3 - 1) * 3, 4 * 1 - 1)
-    assert in_flight(shared, org_collectors=0) == ((4 * 2 + 3 - 1) * 3, 0)
+    # 4 owners × 2 batches at once, less this request, 3 points each; 4 REST work items, less this one
+    assert in_flight(shared, org_collectors=5) == ((4 * 2 - 1) * 3, 4 * 1 - 1)
+    assert in_flight(shared, org_collectors=0) == ((4 * 2 - 1) * 3, 0)
     # an installation per owner: only the owner's own requests share its budget
     own = {**shared, "shared_credential": False, "max_concurrency": 4, "rest_concurrency": 2}
-    assert in_flight(own, org_collectors=1) == ((4 + 1 - 1) * 3, 0)
+    assert in_flight(own, org_collectors=1) == ((4 - 1) * 3, 0)
     assert in_flight({**own, "max_concurrency": 1}, org_collectors=0) == (0, 0)
+    # a plan stored before it said a batch's points: computed from its batch size and collectors
+    older = {k: v for k, v in own.items() if k != "batch_points"} | {"batch_size": 50, "batch_collectors": ["repository_stats"]}
+    assert in_flight(older, org_collectors=0) == ((4 - 1) * 4, 0)  # 50 × 8 connections: 4 points
 
 
 def test_a_reserve_close_to_the_limit_slows_the_run_instead_of_stopping_it():

@@ -31,7 +31,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import asdict, dataclass, field, replace
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from ghstats import limits, names
 from ghstats.aws_prices import PRICES
@@ -440,26 +440,50 @@ def _single_org_list(collector: Collector) -> bool:
     return bool(collector.rest_path) and not collector.rest_lists
 
 
-def previous_list_items(get_json: Callable[[str], Any], config: CollectionConfig) -> dict[str, dict[str, int]]:
-    """collector -> owner -> records of the previous run (latest/<collector>.json, `get_json(key)`:
-    the store's reader), for each enabled collector of one organisation-level list: the best
-    guess of how many pages of 100 its walk of that owner takes."""
+LineReader = Callable[[str], Any]  # the store's get_lines: key -> its lines, or None
+
+
+def _previous_records(get_json: Callable[[str], Any], get_lines: LineReader | None, key: str) -> Iterable[dict[str, Any]] | None:
+    """The records of a previous run's document (latest/<collector>.json): a line at a time when
+    `get_lines` is given and the document is in the layout Aggregate writes (a team-repository
+    document may hold hundreds of thousands of records: PlanRun has 256 MB), else parsed whole.
+    None: no such document."""
+    if get_lines is not None:
+        lines = get_lines(key)
+        if lines is None:
+            return None
+        from ghstats.collect.compact import document_record_texts
+
+        texts = document_record_texts(lines, "records")
+        if texts is not None:
+            return (json.loads(text) for _, text in texts)
+    document = get_json(key)
+    return None if not document else (document.get("records") or {}).values()
+
+
+def previous_list_items(get_json: Callable[[str], Any], config: CollectionConfig,
+                        get_lines: LineReader | None = None) -> dict[str, dict[str, int]]:
+    """collector -> owner -> records of the previous run (latest/<collector>.json, read with the
+    store's `get_json` / `get_lines`), for each enabled collector of one organisation-level list:
+    the best guess of how many pages of 100 its walk of that owner takes."""
     found: dict[str, dict[str, int]] = {}
     for collector in rest_collectors(dict(config.collectors)):
         if not _single_org_list(collector):
             continue
-        document = get_json(names.latest_collector_key(collector.name)) or {}
+        records = _previous_records(get_json, get_lines, names.latest_collector_key(collector.name))
+        if records is None:
+            continue
         per_owner: dict[str, int] = {}
-        for record in (document.get("records") or {}).values():
+        for record in records:
             owner = str(record.get("repository") or "").split("/", 1)[0]
             if owner:
                 per_owner[owner.lower()] = per_owner.get(owner.lower(), 0) + 1
-        if document:
-            found[collector.name] = per_owner
+        found[collector.name] = per_owner
     return found
 
 
-def previous_teams(get_json: Callable[[str], Any], config: CollectionConfig) -> dict[str, int]:
+def previous_teams(get_json: Callable[[str], Any], config: CollectionConfig,
+                   get_lines: LineReader | None = None) -> dict[str, int]:
     """owner (lower case) -> teams of the previous run's records (latest/teams.json), when the
     teams collector is enabled: each team is 3 more REST lists of its walk."""
     from ghstats.collectors.teams.record import TEAM
@@ -467,7 +491,7 @@ def previous_teams(get_json: Callable[[str], Any], config: CollectionConfig) -> 
     if not any(c.name == "teams" for c in rest_collectors(dict(config.collectors))):
         return {}
     found: dict[str, int] = {}
-    for record in ((get_json(names.latest_collector_key("teams")) or {}).get("records") or {}).values():
+    for record in _previous_records(get_json, get_lines, names.latest_collector_key("teams")) or ():
         if record.get("kind") == TEAM and record.get("org"):
             found[str(record["org"]).lower()] = found.get(str(record["org"]).lower(), 0) + 1
     return found
@@ -510,13 +534,14 @@ def previous_conditional(get_json: Callable[[str], Any], config: CollectionConfi
 
 
 def from_previous_run(get_json: Callable[[str], Any], config: CollectionConfig,
-                      assumptions: Assumptions = Assumptions()) -> Assumptions:
+                      assumptions: Assumptions = Assumptions(), get_lines: LineReader | None = None) -> Assumptions:
     """`assumptions` with what the previous runs left in the bucket (`get_json`: the store's
     reader): the alert lists' items (`previous_list_items`) and the conditional lists' cached
     pages and 304 share (`previous_conditional`). What `ghstats plan` and PlanRun predict with."""
     etag_pages, shares = previous_conditional(get_json, config)
-    return replace(assumptions, org_list_items=previous_list_items(get_json, config), etag_pages=etag_pages,
-                   unchanged_share=shares, org_teams=previous_teams(get_json, config) or assumptions.org_teams)
+    return replace(assumptions, org_list_items=previous_list_items(get_json, config, get_lines),
+                   etag_pages=etag_pages, unchanged_share=shares,
+                   org_teams=previous_teams(get_json, config, get_lines) or assumptions.org_teams)
 
 
 def not_modified(collector: Collector, owner: str, sent: int, assumptions: Assumptions) -> int:

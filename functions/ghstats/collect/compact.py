@@ -103,28 +103,43 @@ def record_texts(records: Mapping[str, Record]) -> Iterable[tuple[str, str]]:
     return ((key, dumps(record)) for key, record in records.items())
 
 
-def parse_document_lines(lines: Iterable[str], field_name: str, disk: RecordDisk) -> CompactRecords | None:
-    """The records of a document written by `aggregate.document_lines` (a header line, one
-    `"key":{record},` line each, the closing line), read a line at a time onto `disk`; None when
+def document_record_texts(lines: Iterable[str], field_name: str) -> Iterator[tuple[str, str]] | None:
+    """(key, JSON text) of each record of a document written by `aggregate.document_lines` (a
+    header line, one `"key":{record},` line each, the closing line), a line at a time; None when
     the text is not in that layout (a document written before it: the caller parses it whole)."""
     decoder = json.JSONDecoder()
     lines = iter(lines)
     header = next(lines, "")
     if not header.rstrip("\n").endswith(dumps(field_name) + ":{"):
         return None
+
+    def texts() -> Iterator[tuple[str, str]]:
+        for line in lines:
+            line = line.rstrip("\n")
+            if line == "}}":
+                return
+            key, end = decoder.raw_decode(line)
+            if line[end] != ":":
+                raise ValueError(f"a record line of the document does not start with its key: {line[:80]!r}")
+            yield key, line[end + 1 :].rstrip(",")
+        raise ValueError("the document ends before its records do (a truncated object?)")
+
+    return texts()
+
+
+def parse_document_lines(lines: Iterable[str], field_name: str, disk: RecordDisk) -> CompactRecords | None:
+    """The records of a document written by `aggregate.document_lines`, read a line at a time onto
+    `disk`; None when the text is not in that layout (`document_record_texts`)."""
+    texts = document_record_texts(lines, field_name)
+    if texts is None:
+        return None
     found = CompactRecords(disk)
     pending: list[tuple[str, str]] = []
-    for line in lines:
-        line = line.rstrip("\n")
-        if line == "}}":
-            found.add_texts(pending)
-            return found
-        key, end = decoder.raw_decode(line)
-        if line[end] != ":":
-            raise ValueError(f"a record line of the document does not start with its key: {line[:80]!r}")
-        pending.append((key, line[end + 1 :].rstrip(",")))
+    for pair in texts:
+        pending.append(pair)
         if len(pending) >= limits.RECORD_DISK_ROWS_PER_READ:
             found.add_texts(pending)
             pending = []
-    raise ValueError("the document ends before its records do (a truncated object?)")
+    found.add_texts(pending)
+    return found
 

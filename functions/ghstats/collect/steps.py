@@ -82,17 +82,22 @@ def _reserve(config: CollectionConfig, run: Mapping[str, Any]) -> list[int]:
 
 def in_flight(run: Mapping[str, Any], org_collectors: int) -> tuple[int, int]:
     """(GraphQL points, REST requests) that the run's requests other than the one about to be sent
-    may spend before its answer, on the same credential, from the stored plan's concurrency. Each
-    owner running at once sends at most its batches at once, its REST work items at once (one per
-    org-level collector, rest_concurrency at most; they may ask GraphQL too) and, before those,
-    one listing page;
-    each request costs at most a batch's points. Owners on a shared credential add up; an owner on
-    an installation of its own has its own budget."""
+    may spend before its answer, on the same credential, from the stored plan's concurrency. An
+    owner's steps run one after another: its listing (one GraphQL page at a time), its batches
+    (`max_concurrency` GraphQL requests at once, each a batch's points, at least a page's), then
+    its REST work items (one per org-level collector, `rest_concurrency` at most, REST only).
+    Owners on a shared credential add up; an owner on an installation of its own has its own budget."""
     owners = run["owners_at_once"] if run["shared_credential"] else 1
     items = min(run["rest_concurrency"], org_collectors)
-    graphql = owners * (run["max_concurrency"] + items) + (owners - 1) - 1
-    rest = owners * items - 1
-    return max(0, graphql) * max(1, run.get("batch_points", 1)), max(0, rest)
+    return max(0, owners * run["max_concurrency"] - 1) * _batch_points(run), max(0, owners * items - 1)
+
+
+def _batch_points(run: Mapping[str, Any]) -> int:
+    """A batch request's points, from the stored plan (computed again for a plan stored before it said)."""
+    if "batch_points" in run:
+        return max(1, run["batch_points"])
+    collectors = [REGISTRY[name] for name in run["batch_collectors"] if name in REGISTRY]
+    return points_per_request(repository_connections(collectors), run["batch_size"])
 
 
 def _waiting_for(what: str, exc: GitHubRateLimited) -> str:
@@ -195,7 +200,7 @@ def plan_run(
         # The planning step's prediction (`ghstats plan`'s arithmetic on the same counts and on what
         # the previous runs left: alert lists' items, ETag caches), before any listing: the summary
         # holds it against what the run spent.
-        prediction = predict(counts, config, assumptions=from_previous_run(store.get_json, config),
+        prediction = predict(counts, config, assumptions=from_previous_run(store.get_json, config, get_lines=store.get_lines),
                              aggregate_memory_mb=aggregate_memory_mb)
         batch_size, auto = planned_batch_size(config)
         per_owner, rest_per_owner, at_once = owner_concurrency(config.max_concurrency, config.rest_concurrency,

@@ -77,8 +77,10 @@ def check(bucket: str, reserve: int, budget: Budget | None, cost: int, now: floa
     that the run's other requests may spend meanwhile, would leave less than `reserve` of the
     bucket. Nothing known of the bucket (GitHub Enterprise Server without rate limits), or its
     window already over: nothing to keep. The margin for the others is at most what a whole hour
-    leaves above the reserve and this request (where GitHub said the limit), so that a reserve
-    close to the limit slows the run to one request at a time instead of stopping it."""
+    leaves above the reserve and this request (where GitHub said the limit): a reserve closer to
+    the limit than the run's requests in flight would otherwise stop the run for good (every hour
+    waited out); with it the run moves on each hour, and its requests at once may take the bucket
+    below the reserve by up to what they cost."""
     if not reserve or budget is None or now >= budget.reset_at:
         return
     if budget.limit is not None:
