@@ -266,9 +266,10 @@ def list_repos(
                     "batch_manifest": None, "org_item_manifest": None, "batches_total": 0, "org_items_total": 0,
                     "repos_total": 0, "max_concurrency": run["max_concurrency"],
                     "rest_concurrency": run["rest_concurrency"], "warnings": []}
+        reserve = _reserve(config, run)  # the listing's, each batch's and each work item's
         if spec.org is not None:
             client = make_client(config.api_url, spec.name)
-            client.keep_reserve(*_reserve(config, run))
+            client.keep_reserve(*reserve)
             progress_key = names.owner_listing_key(run_id, spec.name)
             progress = ListingProgress.resume(store.get_json(progress_key), config.api_url, spec.org)
             pages_before = progress.pages
@@ -303,10 +304,9 @@ def list_repos(
         plan = plan_owner(spec, progress, run["batch_size"], spent)
         put_json_all(store, {names.batch_key(run_id, batch_id): {
             "run_id": run_id, "batch_id": batch_id, "api_url": config.api_url, "collection": config.name, "keys": keys,
-            "collectors": run["batch_collectors"], "reserve": _reserve(config, run)} for batch_id, keys in plan.batches.items()},
+            "collectors": run["batch_collectors"], "reserve": reserve} for batch_id, keys in plan.batches.items()},
             transient=True)
-        org_items, skipped = _plan_org_items(store, run_id, config, spec, plan, run.get("classic_scopes"),
-                                             _reserve(config, run))
+        org_items, skipped = _plan_org_items(store, run_id, config, spec, plan, run.get("classic_scopes"), reserve)
         plan.warnings.extend(f"{entry['collector']} skipped for {entry['org']}: {entry['message']}" for entry in skipped)
         stored = {**plan.to_dict(), "org_item_ids": org_items, "skipped_coverage": skipped}
         ledger.record_owner_plan(run_id, spec.name, stored["batch_sizes"], len(plan.repos), plan.warnings,
