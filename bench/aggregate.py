@@ -36,6 +36,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
+from bench.worker import status_kb
+
 COLLECTORS = ("repository_stats", "repository_policy")
 ORGS = {"bench-agg-a": 300, "bench-agg-b": 200, "bench-agg-c": 100}
 TOKEN = "ghs_bench_token_not_a_secret"
@@ -261,17 +263,6 @@ def _cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def _status_kb(field: str) -> int | None:
-    """A field of /proc/self/status in kB (Linux); None elsewhere."""
-    try:
-        with open("/proc/self/status") as status:
-            for line in status:
-                if line.startswith(field + ":"):
-                    return int(line.split()[1])
-    except OSError:
-        return None
-    return None
-
 
 def _reset_resident_peak() -> bool:
     """Reset the kernel's high-water mark of resident memory to what is resident now (Linux)."""
@@ -312,7 +303,7 @@ def _measure(objects: dict[str, str], run_id: str, repos: int, traced: bool, ans
         disk_held: list[int] = []
         _watch_record_disk(disk_held)
         _trim()
-        resident_before = _status_kb("VmRSS")
+        resident_before = status_kb("VmRSS")
         peak_reset = _reset_resident_peak()
         if traced:
             tracemalloc.start()
@@ -320,7 +311,7 @@ def _measure(objects: dict[str, str], run_id: str, repos: int, traced: bool, ans
         outcome = aggregate(run_id, store)
         elapsed, cpu = time.perf_counter() - started, _cpu_seconds() - cpu_started
         peak = tracemalloc.get_traced_memory()[1] if traced else None
-        resident_peak = _status_kb("VmHWM") if peak_reset else None
+        resident_peak = status_kb("VmHWM") if peak_reset else None
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     answer.put({"repos": count, "traced": traced, "seconds": elapsed, "cpu_seconds": cpu, "peak_bytes": peak,

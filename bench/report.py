@@ -221,16 +221,15 @@ def ghstats_projection(data: dict[str, Any], scale: int) -> dict[str, Any] | Non
     by the formula every measured run met exactly (token check + counting query + listing pages + batches, each
     batch round(size × connections / 100) points), wall time and AWS cost linear in repositories
     (every batch alike, listing pages one after another), the parent's history as measured."""
-    from ghstats.collect.batch_size import points_per_request
+    from ghstats.collect.budget import batch_requests_and_points
 
     runs = [row for n, row in ghstats_by_scale(data) if n < scale]
     if not runs:
         return None
     ref = runs[-1]
     s, conn, n0 = data["settings"], data["context"]["connections_per_repo"], ref["scale"]
-    full, rest = divmod(scale, s["batch_size"])
-    batch_points = full * points_per_request(conn, s["batch_size"]) + (points_per_request(conn, rest) if rest else 0)
-    return {"from_scale": n0, "requests": PLANNING_REQUESTS["ghstats"] + pages(scale) + math.ceil(scale / s["batch_size"]),
+    batches, batch_points = batch_requests_and_points(scale, s["batch_size"], conn)
+    return {"from_scale": n0, "requests": PLANNING_REQUESTS["ghstats"] + pages(scale) + batches,
             "points": PLANNING_REQUESTS["ghstats"] + pages(scale) + batch_points, "wall_s": ref["result"]["wall_s"] * scale / n0,
             "cost": costs.run_cost(ref["result"])["total"] * scale / n0,
             "events": ref["result"]["history"]["events"]}

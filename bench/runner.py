@@ -210,17 +210,8 @@ def serial_model(job: Job, done: list[Job], s: Settings) -> tuple[float, float, 
 
 
 def ideal_s(approach: str, n: int, s: Settings, sample: int | None = None) -> float:
-    """Wall time if only the latency model cost anything (the floor for this approach)."""
-    pages = max(1, math.ceil(n / 100))
-    if approach == "ghstats":
-        batches = math.ceil(n / s.batch_size)
-        waves = math.ceil(batches / s.max_concurrency)
-        # the token check and the planning step's counting query, then the pages one after another
-        return ((2 + pages) * s.base_ms + waves * (s.base_ms + s.per_repo_ms * s.batch_size)) / 1000
-    if approach == "serial":
-        batches = math.ceil(n / s.serial_batch_size)
-        return ((1 + pages) * s.base_ms + batches * s.base_ms + n * s.per_repo_ms) / 1000
-    return ((1 + pages) + 5 * min(n, sample or n)) * s.rest_ms / 1000
+    """Wall time if only the latency model cost anything (the floor for this approach: the report's)."""
+    return report.floor_s(approach, n, asdict(s), min(n, sample or n))
 
 
 def github_counts(sim: Any, s: Settings) -> dict[str, Any]:

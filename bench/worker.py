@@ -84,18 +84,23 @@ def _rusage() -> dict[str, float]:
     return {"peak_rss_mb": round(_peak_rss_kb(usage) / 1024, 1), "cpu_s": round(usage.ru_utime + usage.ru_stime, 2)}
 
 
+def status_kb(field: str) -> int | None:
+    """A field of /proc/self/status in kB (Linux); None elsewhere."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
 def _peak_rss_kb(usage: resource.struct_rusage) -> int:
     """This process's own peak resident memory (VmHWM). Linux's ru_maxrss carries the parent's
     peak over into a child started by fork and exec, so it reads the bench's parent whenever that
     is the larger."""
-    try:
-        with open("/proc/self/status") as fh:
-            for line in fh:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return usage.ru_maxrss
+    return status_kb("VmHWM") or usage.ru_maxrss
 
 
 # -- AWS calls made by the workflow (boto3 event hook) -----------------------------------------

@@ -119,7 +119,9 @@ def run_detail(run: dict[str, Any], batches: list[dict[str, Any]], *, local: boo
         lines.append("(per collector: records, and work items by coverage status)")
     if run.get("error") or run.get("cause"):
         lines.append(failure_text(run.get("error"), run.get("cause"), local=local))
-    unlisted = [o for o in owners if o.get("status") == "FAILED"]
+    from ghstats.names import OWNER_FAILED
+
+    unlisted = [o for o in owners if o.get("status") == OWNER_FAILED]
     if unlisted:
         lines.append("")
         lines.append(table(["org", "listing", "error", "cause"],

@@ -10,6 +10,7 @@ from typing import Any, Literal
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 from pydantic import BaseModel, ConfigDict, Field
 
+from ghstats import names
 from ghstats.config import DEFAULT_COLLECTION_NAME
 
 DETAIL_TYPE = "Step Functions Execution Status Change"
@@ -88,7 +89,7 @@ def explained_failure(error: str | None, cause: str | None, failed_batches: list
     organisation-level item failed), the map's own words."""
     if error != MAP_THRESHOLD_ERROR:
         return error, cause
-    owners = sorted((o for o in failed_owners if o.get("status") == "FAILED" and o.get("error")),
+    owners = sorted((o for o in failed_owners if o.get("status") == names.OWNER_FAILED and o.get("error")),
                     key=lambda o: str(o.get("owner_name", "")).lower())
     failed = sorted((b for b in failed_batches if b.get("status") == "FAILED" and b.get("error")),
                     key=lambda b: b["batch_id"])

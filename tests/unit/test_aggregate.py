@@ -114,9 +114,15 @@ class DictStore:
 
 def planned_run(store, run_id, key, started_at):
     """A run of one repository whose batch and whose org-level Dependabot walk are both done."""
+    from ghstats.collect.budget import Counts, OrgCount, predict
+    from ghstats.config import parse_config
+
     item = names.org_item_id("dependabot_alerts", "acme")
-    store.put_json(names.run_config_key(run_id), {"owners": ["acme"], "config": {}, "started_at": started_at,
-                                                  "planning": {"requests": 1, "points": 1}})
+    config = parse_config({"orgs": ["acme"], "batch_size": 50})
+    store.put_json(names.run_config_key(run_id), {  # as PlanRun stores it
+        "owners": ["acme"], "config": {}, "started_at": started_at, "planning": {"requests": 1, "points": 1},
+        "batch_collectors": ["repository_stats"], "batch_size": 50, "batch_size_auto": False,
+        "prediction": predict(Counts({"acme": OrgCount(1, 0)}), config)})
     store.put_json(names.owner_plan_key(run_id, "acme"), {
         "owner": "acme", "batch_ids": ["0000-00000"], "org_item_ids": [item], "org_error": None, "warnings": [],
         "skipped_coverage": [], "repos_total": 1, "requests": 1, "points": 1})

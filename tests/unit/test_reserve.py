@@ -56,18 +56,18 @@ def test_what_the_others_in_flight_may_spend_is_kept_too():
 def test_requests_in_flight_from_the_runs_concurrency():
     from ghstats.collect.steps import in_flight
 
+    # repository_stats in batches of 50: 8 connections each, 400 requests' worth, 4 points a batch
     shared = {"owners_at_once": 4, "shared_credential": True, "max_concurrency": 2, "rest_concurrency": 1,
-              "batch_points": 3}
-    # 4 owners × 2 batches at once, less this request, 3 points each; 4 REST work items, less this one
-    assert in_flight(shared, org_collectors=5) == ((4 * 2 - 1) * 3, 4 * 1 - 1)
-    assert in_flight(shared, org_collectors=0) == ((4 * 2 - 1) * 3, 0)
+              "batch_size": 50, "batch_collectors": ["repository_stats"]}
+    # 4 owners × 2 batches at once, less this request, 4 points each; 4 REST work items, less this one
+    assert in_flight(shared, org_collectors=5) == ((4 * 2 - 1) * 4, 4 * 1 - 1)
+    assert in_flight(shared, org_collectors=0) == ((4 * 2 - 1) * 4, 0)
     # an installation per owner: only the owner's own requests share its budget
     own = {**shared, "shared_credential": False, "max_concurrency": 4, "rest_concurrency": 2}
-    assert in_flight(own, org_collectors=1) == ((4 - 1) * 3, 0)
+    assert in_flight(own, org_collectors=1) == ((4 - 1) * 4, 0)
     assert in_flight({**own, "max_concurrency": 1}, org_collectors=0) == (0, 0)
-    # a plan stored before it said a batch's points: computed from its batch size and collectors
-    older = {k: v for k, v in own.items() if k != "batch_points"} | {"batch_size": 50, "batch_collectors": ["repository_stats"]}
-    assert in_flight(older, org_collectors=0) == ((4 - 1) * 4, 0)  # 50 × 8 connections: 4 points
+    # batches of 18 cost 1 point each (144 requests' worth rounds to 1)
+    assert in_flight({**own, "batch_size": 18}, org_collectors=0) == (4 - 1, 0)
 
 
 def test_a_reserve_close_to_the_limit_slows_the_run_instead_of_stopping_it():

@@ -309,7 +309,7 @@ def count_repositories(client: GitHubClient | Callable[[str], GitHubClient], con
         try:
             first.preflight()  # a bad token fails here, as the run's planning step would
         except GitHubRateLimited as exc:
-            if not installations or len(installations) == 1:
+            if counts.shared_credential:
                 raise  # one credential: nothing else to count with, the run waits to plan
             limited.append(exc)
             passed_over.add(payer.get(owner.lower()))

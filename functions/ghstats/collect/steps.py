@@ -93,11 +93,9 @@ def in_flight(run: Mapping[str, Any], org_collectors: int) -> tuple[int, int]:
 
 
 def _batch_points(run: Mapping[str, Any]) -> int:
-    """A batch request's points, from the stored plan (computed again for a plan stored before it said)."""
-    if "batch_points" in run:
-        return max(1, run["batch_points"])
-    collectors = [REGISTRY[name] for name in run["batch_collectors"] if name in REGISTRY]
-    return points_per_request(repository_connections(collectors), run["batch_size"])
+    """A full batch request's points, from the stored plan's batch size and batch collectors."""
+    return points_per_request(repository_connections(REGISTRY[name] for name in run["batch_collectors"]),
+                              run["batch_size"])
 
 
 def _waiting_for(what: str, exc: GitHubRateLimited) -> str:
@@ -203,15 +201,14 @@ def plan_run(
         prediction = predict(counts, config, assumptions=from_previous_run(store.get_json, config, get_lines=store.get_lines),
                              aggregate_memory_mb=aggregate_memory_mb)
         batch_size, auto = planned_batch_size(config)
+        batched = batch_collectors(dict(config.collectors))
         per_owner, rest_per_owner, at_once = owner_concurrency(config.max_concurrency, config.rest_concurrency,
                                                                len(owners), counts.shared_credential)
         stored = {"run_id": run_id, "config": config.to_dict(), "config_hash": config.fingerprint(),
                   "prediction": prediction, "started_at": started_at, "owners": owners,
                   "classic_scopes": counts.classic_scopes,
-                  "batch_collectors": [c.name for c in batch_collectors(dict(config.collectors))],  # one request serves them all
+                  "batch_collectors": [c.name for c in batched],  # one request serves them all
                   "batch_size": batch_size, "batch_size_auto": auto,
-                  "batch_points": points_per_request(repository_connections(batch_collectors(dict(config.collectors))),
-                                                     batch_size),
                   "planning": {"requests": counts.requests, "points": counts.points},
                   "shared_credential": counts.shared_credential, "owners_at_once": at_once,
                   "max_concurrency": per_owner, "rest_concurrency": rest_per_owner}
@@ -659,20 +656,20 @@ def _aggregate(run_id: str, store: ObjectStore, now: Callable[[], float], disk: 
     errors = merged.errors
     finished = now()
     duration = round(max(0.0, finished - _parse_time(started_at)), 3)
-    org_errors = plan.get("org_errors", {})
-    org_item_ids = plan.get("org_item_ids", [])
+    org_errors = plan["org_errors"]
+    org_item_ids = plan["org_item_ids"]
     stored_org_results = get_json_all(store, [names.org_result_key(run_id, i) for i in org_item_ids])
     org_results = {i: stored_org_results[names.org_result_key(run_id, i)] for i in org_item_ids}
     by_org_collector, coverage, rest_requests = merge_org_results(org_results, scope, disk)
     # every collector that ran: the batch's (repository level, in the batch's order), then the org-level ones
     by_collector = merged.records  # (taken over: each collector's records are held once)
     by_collector.update(by_org_collector)
-    for name in plan.get("batch_collectors", [INVENTORY_COLLECTOR.name]):  # outputs even with no repository
+    for name in plan["batch_collectors"]:  # outputs even with no repository
         by_collector.setdefault(name, {})
-    for entry in plan.get("skipped_coverage", []):  # collectors the token has no scope for
+    for entry in plan["skipped_coverage"]:  # collectors the token has no scope for
         by_collector.setdefault(entry["collector"], {})
     answered = set(merged.answered)
-    coverage = sorted(coverage + plan.get("skipped_coverage", []) + merged.coverage,
+    coverage = sorted(coverage + plan["skipped_coverage"] + merged.coverage,
                       key=lambda e: (e["collector"], e["org"].lower(), e.get("repo", "").lower()))
     covered = all(entry["status"] in names.COVERAGE_COMPLETE for entry in coverage)
     status = names.PARTIAL if errors or org_errors or not covered else names.SUCCEEDED
@@ -727,10 +724,9 @@ def _aggregate(run_id: str, store: ObjectStore, now: Callable[[], float], disk: 
             "listing_points": plan["points"],
             "batch_points": merged.points,
             "batches": len(plan["batch_ids"]),
-            # repositories per batch as planned, and whether the config's "auto" chose it (None: a
-            # plan stored before batch sizes were recorded)
-            "batch_size": plan.get("batch_size"),
-            "batch_size_auto": plan.get("batch_size_auto", False),
+            # repositories per batch as planned, and whether the config's "auto" chose it
+            "batch_size": plan["batch_size"],
+            "batch_size_auto": plan["batch_size_auto"],
             "org_items": len(org_item_ids),
             "owners": len(plan["owners"]),  # each a pipeline: its listing, its batches, its work items
             "listing_pages": plan["listing_pages"],
@@ -750,8 +746,8 @@ def _aggregate(run_id: str, store: ObjectStore, now: Callable[[], float], disk: 
     summary["since_previous_run"] = comparison.summary()
     webhooks = read_period(store, period_days((comparison.previous or {}).get("started_at"), started_at))
     summary["webhooks"] = webhooks.totals()  # the period's webhook figures; None when no webhook came
-    # the planning step's prediction against what the run spent (None: a plan made before it)
-    summary["budget"] = against_run(plan["prediction"], summary["api"]) if plan.get("prediction") else None
+    # the planning step's prediction against what the run spent
+    summary["budget"] = against_run(plan["prediction"], summary["api"])
     store.put_json(keys["summary"], summary)
     write_report(store, keys["report"], summary, records_of, {INVENTORY_COLLECTOR.name: context, **contexts}, coverage,
                  errors_document, comparison, webhooks_section(webhooks))
